@@ -1,0 +1,15 @@
+import type { Config } from 'jest';
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  },
+  // End-to-end suites start child processes; give them room on a 2-core machine.
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};
+
+export default config;

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { PoisonMessageError } from './errors';
+import { KINDS, type Kind } from './kinds';
+
+/** SQS's largest message (body plus attributes), in bytes. */
+export const MAX_MESSAGE_BYTES = 1_048_576;
+/** Room kept for the envelope's fields besides the body (kind, times, ids, JSON syntax). */
+export const ENVELOPE_OVERHEAD_BYTES = 1_024;
+/**
+ * The largest webhook body accepted: its base64 form plus the envelope must fit in one SQS
+ * message. (1,048,576 - 1,024) / 4 * 3 = 785,664 bytes.
+ */
+export const MAX_BODY_BYTES = ((MAX_MESSAGE_BYTES - ENVELOPE_OVERHEAD_BYTES) / 4) * 3;
+
+const MAX_REQUEST_ID_CHARS = 128;
+
+export const envelopeSchema = z.object({
+  v: z.literal(1),
+  kind: z.enum(KINDS),
+  receivedAt: z.iso.datetime(),
+  requestId: z.string().max(MAX_REQUEST_ID_CHARS),
+  dedupeKey: z.string().regex(/^[0-9a-f]{64}$/),
+  bodyBase64: z.base64(),
+});
+
+/**
+ * What ingest puts on a queue: the exact bytes received (base64, so that any byte survives and
+ * the size is known in advance) with the kind, receive time, request id and dedupe key.
+ */
+export type Envelope = z.infer<typeof envelopeSchema>;
+
+export function buildEnvelope(input: {
+  kind: Kind;
+  body: Buffer;
+  receivedAt: Date;
+  requestId: string;
+  dedupeKey: string;
+}): string {
+  const envelope: Envelope = {
+    v: 1,
+    kind: input.kind,
+    receivedAt: input.receivedAt.toISOString(),
+    requestId: input.requestId.slice(0, MAX_REQUEST_ID_CHARS),
+    dedupeKey: input.dedupeKey,
+    bodyBase64: input.body.toString('base64'),
+  };
+  return JSON.stringify(envelope);
+}
+
+/** Parses a queue message body; throws PoisonMessageError when it is not our envelope. */
+export function parseEnvelope(messageBody: string): { envelope: Envelope; body: Buffer } {
+  let json: unknown;
+  try {
+    json = JSON.parse(messageBody);
+  } catch (cause) {
+    throw new PoisonMessageError('message body is not JSON', { cause });
+  }
+  const result = envelopeSchema.safeParse(json);
+  if (!result.success) {
+    throw new PoisonMessageError(`message is not an event envelope: ${result.error.issues[0]?.path.join('.')}`);
+  }
+  return { envelope: result.data, body: Buffer.from(result.data.bodyBase64, 'base64') };
+}

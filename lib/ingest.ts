@@ -1,0 +1,206 @@
+import { detectKind, isJsonObject } from './classify';
+import type { IngestConfig } from './config';
+import { dedupeKey } from './dedupe';
+import { buildEnvelope, MAX_BODY_BYTES } from './envelope';
+import {
+  BadRequestError,
+  HttpError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  SignatureError,
+} from './errors';
+import type { Kind } from './kinds';
+import type { Log } from './logger';
+import type { EventQueue } from './queue';
+import { validationProblem } from './schemas';
+import { verifySignature } from './signature';
+
+/** An HTTP request as ingest sees it: header names in lower case, the body as exact bytes. */
+export interface IngestRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  requestId: string;
+  receivedAt: Date;
+}
+
+export interface IngestResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface IngestDeps {
+  config: IngestConfig;
+  queue: EventQueue;
+  log: Log;
+}
+
+type Route = { type: 'health' } | { type: 'webhook'; kind: Kind | 'auto' };
+
+const ROUTES: Record<string, Route> = {
+  '/health': { type: 'health' },
+  '/webhooks': { type: 'webhook', kind: 'auto' },
+  '/webhooks/jobs': { type: 'webhook', kind: 'jobs' },
+  '/webhooks/discover': { type: 'webhook', kind: 'discover' },
+  '/webhooks/connections': { type: 'webhook', kind: 'connections' },
+};
+
+const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): IngestResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function route(method: string, rawPath: string): Route {
+  const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
+  const found = ROUTES[path];
+  if (found === undefined) throw new NotFoundError();
+  const allowed = found.type === 'health' ? ['GET', 'HEAD'] : ['POST'];
+  if (!allowed.includes(method.toUpperCase())) throw new MethodNotAllowedError(allowed.join(', '));
+  return found;
+}
+
+function parseObject(body: Buffer): Record<string, unknown> {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw new BadRequestError('body is not valid UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BadRequestError('body is not valid JSON');
+  }
+  if (!isJsonObject(value)) throw new BadRequestError('body is not a JSON object');
+  return value;
+}
+
+const SIGNATURE_REASONS = {
+  missing: 'missing signature',
+  malformed: 'malformed signature',
+  mismatch: 'invalid signature',
+} as const;
+
+/** Checks the signature of an event of `kind`; returns how it was accepted. */
+function authorize(kind: Kind, request: IngestRequest, config: IngestConfig): string {
+  const secrets = config.secrets[kind];
+  if (secrets.length === 0) {
+    if (config.allowUnsigned) return 'unsigned';
+    throw new SignatureError('no secret configured and unsigned events are refused');
+  }
+  const result = verifySignature(request.body, request.headers['x-hub-signature'], secrets, {
+    allowReserializedBody: config.allowReserializedSignature,
+  });
+  if (!result.ok) throw new SignatureError(SIGNATURE_REASONS[result.reason]);
+  return result.over;
+}
+
+/**
+ * On the auto-detecting route the kind (and so its secret) is known only after parsing. So that
+ * no unauthenticated body is parsed when every kind needs a signature, the signature must first
+ * match one of all the configured secrets; the detected kind's own secrets are checked after.
+ */
+function preauthorize(request: IngestRequest, config: IngestConfig): void {
+  const kinds = Object.keys(config.secrets) as Kind[];
+  const everyKindSigned = kinds.every((k) => config.secrets[k].length > 0);
+  if (!everyKindSigned) return;
+  const all = [...new Set(kinds.flatMap((k) => config.secrets[k]))];
+  const result = verifySignature(request.body, request.headers['x-hub-signature'], all, {
+    allowReserializedBody: config.allowReserializedSignature,
+  });
+  if (!result.ok) throw new SignatureError(SIGNATURE_REASONS[result.reason]);
+}
+
+function classify(routeKind: Kind | 'auto', payload: Record<string, unknown>): Kind {
+  const detected = detectKind(payload);
+  if (routeKind === 'auto') {
+    if (detected === undefined) throw new BadRequestError('cannot tell the webhook kind from the payload');
+    return detected;
+  }
+  if (detected !== undefined && detected !== routeKind) {
+    throw new BadRequestError(`payload is a ${detected} event, not a ${routeKind} event`);
+  }
+  return routeKind;
+}
+
+async function accept(
+  routeKind: Kind | 'auto',
+  request: IngestRequest,
+  deps: IngestDeps,
+): Promise<IngestResponse> {
+  const { config, queue, log } = deps;
+  if (request.body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  let signature: string | undefined;
+  if (routeKind === 'auto') preauthorize(request, config);
+  else signature = authorize(routeKind, request, config);
+  const payload = parseObject(request.body);
+  const kind = classify(routeKind, payload);
+  signature ??= authorize(kind, request, config);
+  const problem = validationProblem(kind, payload);
+  if (problem !== undefined) throw new BadRequestError(problem);
+  const key = dedupeKey(kind, payload);
+  const messageBody = buildEnvelope({
+    kind,
+    body: request.body,
+    receivedAt: request.receivedAt,
+    requestId: request.requestId,
+    dedupeKey: key,
+  });
+  const { messageId } = await queue.send(kind, messageBody);
+  log.info('event accepted', {
+    requestId: request.requestId,
+    kind,
+    messageId,
+    dedupeKey: key,
+    bytes: request.body.length,
+    signature,
+  });
+  return json(202, { id: messageId, kind });
+}
+
+/**
+ * Answers one webhook request: route, size limit, signature, JSON, kind, schema, enqueue.
+ * 202 means the event is on its queue; every refusal is `{"error": "<short reason>"}`.
+ */
+export async function handleIngest(request: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
+  try {
+    const found = route(request.method, request.path);
+    if (found.type === 'health') return json(200, { status: 'ok' });
+    return await accept(found.kind, request, deps);
+  } catch (error) {
+    if (error instanceof HttpError) {
+      const fields = {
+        requestId: request.requestId,
+        status: error.statusCode,
+        reason: error.reason,
+        method: request.method,
+        path: request.path.slice(0, 200),
+      };
+      if (error.statusCode >= 500) {
+        const cause = error.cause instanceof Error ? error.cause.name : undefined;
+        deps.log.error('event not queued', { ...fields, cause });
+      } else {
+        deps.log.warn('request refused', fields);
+      }
+      const headers: Record<string, string> =
+        error instanceof MethodNotAllowedError
+          ? { allow: error.allow }
+          : error.statusCode === 503
+            ? { 'retry-after': '5' }
+            : {};
+      return json(error.statusCode, { error: error.reason }, headers);
+    }
+    deps.log.error('unexpected error', {
+      requestId: request.requestId,
+      error: error instanceof Error ? error.name : typeof error,
+    });
+    return json(500, { error: 'internal error' });
+  }
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+
+/** API Gateway HTTP API's own payload limit. */
+const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface LocalGateway {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const TEXT_TYPE = /^(text\/|application\/(json|[\w.+-]+\+json|xml|javascript|x-www-form-urlencoded))/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Like API Gateway: text content types arrive as text, anything else (or invalid UTF-8) as base64. */
+function encodeBody(body: Buffer, contentType: string | undefined): { body?: string; isBase64Encoded: boolean } {
+  if (body.length === 0) return { isBase64Encoded: false };
+  if (contentType !== undefined && TEXT_TYPE.test(contentType)) {
+    try {
+      return { body: utf8.decode(body), isBase64Encoded: false };
+    } catch {
+      // not text after all: fall through to base64, as the exact bytes must reach the handler
+    }
+  }
+  return { body: body.toString('base64'), isBase64Encoded: true };
+}
+
+function matchRoute(routes: string[], method: string, path: string): string | undefined {
+  const exact = `${method} ${path}`;
+  if (routes.includes(exact)) return exact;
+  if (routes.includes(`ANY ${path}`)) return `ANY ${path}`;
+  return routes.includes('$default') ? '$default' : undefined;
+}
+
+export function toHttpApiEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  routeKey: string,
+  requestId: string,
+): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values !== undefined) headers[name] = values.join(',');
+  }
+  const now = new Date();
+  const method = req.method ?? 'GET';
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    ...(url.search !== '' && { queryStringParameters: Object.fromEntries(url.searchParams) }),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...encodeBody(body, headers['content-type']),
+  };
+}
+
+export function lambdaContext(functionName: string, requestId: string, timeoutSeconds: number): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyResultV2): void {
+  if (typeof result === 'string' || result === undefined || result === null) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(result ?? '');
+    return;
+  }
+  if (!('statusCode' in result) && !('body' in result)) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    return;
+  }
+  const body = result.body ?? '';
+  res
+    .writeHead(result.statusCode ?? 200, result.headers as Record<string, string>)
+    .end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+const jsonError = (res: ServerResponse, status: number, error: string): void => {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+};
+
+/**
+ * Serves `routes` the way an HTTP API does: builds a payload 2.0 event with the raw body and
+ * headers intact and invokes the real handler.
+ */
+export async function startLocalGateway(options: {
+  host: string;
+  port: number;
+  functionName: string;
+  timeoutSeconds: number;
+  routes: string[];
+  handler: HttpHandler;
+  onError: (error: unknown) => void;
+}): Promise<LocalGateway> {
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > API_GATEWAY_MAX_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) return jsonError(res, 413, 'request larger than the API Gateway limit');
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = req.method ?? 'GET';
+      const routeKey = matchRoute(options.routes, method, url.pathname);
+      if (routeKey === undefined) return jsonError(res, 404, 'not found');
+      const requestId = randomUUID();
+      const event = toHttpApiEvent(req, Buffer.concat(chunks), routeKey, requestId);
+      options
+        .handler(event, lambdaContext(options.functionName, requestId, options.timeoutSeconds))
+        .then((result) => send(res, result))
+        .catch((error: unknown) => {
+          // API Gateway answers a failed invocation with a bare 500.
+          options.onError(error);
+          jsonError(res, 500, 'internal server error');
+        });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

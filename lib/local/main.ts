@@ -1,0 +1,113 @@
+import { readFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { startLocalStack, STACK_FILE, type LocalStack } from './stack';
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new Error(`${name} must be a port number (0 picks a free port), got "${raw}"`);
+  }
+  return value;
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** dynalite's store allows one process per folder: refuse a second stack on the same data. */
+async function refuseIfRunning(dataDir: string): Promise<void> {
+  try {
+    const { pid } = JSON.parse(await readFile(join(dataDir, STACK_FILE), 'utf8')) as { pid: number };
+    if (pid !== process.pid && isAlive(pid)) {
+      throw new Error(`a local stack (pid ${pid}) is already running on ${dataDir}; stop it or set DATA_DIR`);
+    }
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('a local stack')) throw error;
+  }
+}
+
+const say = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const cwd = resolve(__dirname, '..', '..');
+  const dataDir = resolve(process.env.DATA_DIR ?? join(cwd, '.data'));
+  await refuseIfRunning(dataDir);
+  const retryDelay = Number(process.env.LOCAL_RETRY_DELAY_SECONDS ?? '5');
+  const stack: LocalStack = await startLocalStack({
+    cwd,
+    dataDir,
+    host: process.env.HOST ?? '127.0.0.1',
+    port: intFromEnv('PORT', 3000),
+    dynamodbPort: intFromEnv('DYNAMODB_PORT', 8000),
+    sqsPort: intFromEnv('SQS_PORT', 9324),
+    stage: process.env.LOCAL_STAGE ?? 'local',
+    retryDelaySeconds: Number.isFinite(retryDelay) && retryDelay >= 0 ? retryDelay : 5,
+    env: process.env,
+    log: (message, fields) => say(JSON.stringify({ level: 'WARN', message, ...fields })),
+  });
+  const { info } = stack;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  say(
+    `ready: webhooks=${info.webhookUrls.auto} dynamodb=${info.dynamodbEndpoint} sqs=${info.sqsEndpoint} data=${info.dataDir} (${seconds} s)`,
+  );
+  say(`  per-kind URLs: ${info.webhookUrls.jobs}  ${info.webhookUrls.discover}  ${info.webhookUrls.connections}`);
+  say(`  queues: ${Object.values(info.queues).map((q) => q.name).join(', ')}`);
+  if (Object.keys(info.tables).length > 0) say(`  tables: ${Object.values(info.tables).join(', ')}`);
+  if (info.secretFile !== undefined) {
+    say(`  webhook secret: ${stack.secret} (generated; kept in ${relative(cwd, info.secretFile)}; set WEBHOOK_SECRET to choose one)`);
+  } else if (stack.secret === undefined && process.env.WEBHOOK_SECRET === undefined) {
+    say('  webhook secret: per-kind secrets or unsigned delivery, as configured');
+  }
+  say('  try: npx hotglue-webhooks send jobs     stop: Ctrl-C');
+
+  process.on('message', (message: { type?: string; service?: 'sqs' | 'dynamodb'; down?: boolean }) => {
+    if (message?.type === 'fault' && message.service !== undefined) {
+      stack.setFault(message.service, message.down === true);
+      process.send?.({ type: 'fault-set', service: message.service, down: message.down === true });
+    }
+  });
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      say('stopping now (second signal)');
+      process.exit(130);
+    }
+    stopping = true;
+    say(`${signal}: stopping (finishing batches in hand)...`);
+    stack
+      .stop()
+      .then(({ leftInQueues }) => {
+        const left = Object.entries(leftInQueues);
+        if (left.length > 0) {
+          say(
+            `  discarded with the in-memory queues: ${left.map(([q, n]) => `${q}=${n}`).join(', ')} (DynamoDB data is kept in ${info.dataDir})`,
+          );
+        }
+        say('stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        say(`error while stopping: ${String(error)}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('disconnect', () => stop('parent gone'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`local stack failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

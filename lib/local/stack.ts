@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { KINDS } from '../kinds';
+import { SHARED_SECRET_VARIABLE, secretVariable, parseBoolean } from '../config';
+import { startDynalite, startFauxqs, type RunningEmulator } from './emulators';
+import { startFaultProxy, type FaultProxy } from './fault-proxy';
+import { startLocalGateway, type HttpHandler, type LocalGateway } from './http-gateway';
+import { createQueues, createTables, type LocalRef } from './resources';
+import {
+  extractDefinition,
+  printServiceConfig,
+  resolveIntrinsic,
+  type ServiceDefinition,
+} from './service-definition';
+import { startPoller, type Poller, type SqsHandler } from './sqs-poller';
+
+export interface LocalStackOptions {
+  /** Project folder holding serverless.yml and functions/. */
+  cwd: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  dynamodbPort: number;
+  sqsPort: number;
+  stage: string;
+  retryDelaySeconds: number;
+  env: Record<string, string | undefined>;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** What a running stack tells its users; also written to `<dataDir>/local-stack.json`. */
+export interface LocalStackInfo {
+  pid: number;
+  baseUrl: string;
+  webhookUrls: Record<'auto' | (typeof KINDS)[number], string>;
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  region: string;
+  stage: string;
+  dataDir: string;
+  queues: Record<string, { name: string; url: string; arn: string }>;
+  tables: Record<string, string>;
+  /** Where the generated secret is kept, when the stack generated one. */
+  secretFile?: string;
+}
+
+export interface LocalStack {
+  info: LocalStackInfo;
+  /** The webhook secret in use, when one is configured or generated. */
+  secret?: string;
+  setFault(service: 'sqs' | 'dynamodb', down: boolean): void;
+  stop(): Promise<{ leftInQueues: Record<string, number> }>;
+}
+
+export const STACK_FILE = 'local-stack.json';
+const SECRET_FILE = 'webhook-secret';
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+
+/**
+ * The webhook secret for the local stack: WEBHOOK_SECRET (or per-kind secrets) when set;
+ * otherwise, unless unsigned events are allowed, one generated on first start and kept in the
+ * data folder so that later starts and the CLI use the same one.
+ */
+async function resolveLocalSecret(
+  dataDir: string,
+  env: Record<string, string | undefined>,
+): Promise<{ env: Record<string, string>; secret?: string; file?: string }> {
+  const configured = [SHARED_SECRET_VARIABLE, ...KINDS.map(secretVariable)].filter((v) => (env[v] ?? '') !== '');
+  if (configured.length > 0) return { env: {}, secret: env[SHARED_SECRET_VARIABLE] };
+  if (parseBoolean(env, 'WEBHOOK_ALLOW_UNSIGNED', [])) return { env: {} };
+  const file = join(dataDir, SECRET_FILE);
+  let secret: string;
+  try {
+    secret = (await readFile(file, 'utf8')).trim();
+  } catch {
+    secret = randomBytes(24).toString('hex');
+    await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  }
+  return { env: { [SHARED_SECRET_VARIABLE]: secret }, secret, file };
+}
+
+/** Loads `functions/x.handler` from the project, as Lambda would load the bundle. */
+function loadHandler<T>(cwd: string, handler: string): T {
+  const dot = handler.lastIndexOf('.');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(resolve(cwd, handler.slice(0, dot))) as Record<string, unknown>;
+  const fn = mod[handler.slice(dot + 1)];
+  if (typeof fn !== 'function') throw new Error(`${handler} is not a function`);
+  return fn as T;
+}
+
+function functionEnvironment(
+  definition: ServiceDefinition,
+  refs: Map<string, LocalRef>,
+): Record<string, string> {
+  const merged: Record<string, string> = {};
+  const add = (name: string, value: unknown, owner: string): void => {
+    const resolved = resolveIntrinsic(value, refs);
+    if (merged[name] !== undefined && merged[name] !== resolved) {
+      // Handlers share one process here, so their variables must not disagree.
+      throw new Error(`environment variable ${name} differs between functions (${owner})`);
+    }
+    merged[name] = resolved;
+  };
+  for (const [name, value] of Object.entries(definition.providerEnvironment)) add(name, value, 'provider');
+  for (const fn of definition.functions) {
+    for (const [name, value] of Object.entries(fn.environment)) add(name, value, fn.key);
+  }
+  return merged;
+}
+
+async function queueDepths(sqs: SQSClient, queues: LocalStackInfo['queues']): Promise<Record<string, number>> {
+  const depths: Record<string, number> = {};
+  for (const queue of Object.values(queues)) {
+    try {
+      const got = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: queue.url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      const count =
+        Number(got.Attributes?.ApproximateNumberOfMessages ?? 0) +
+        Number(got.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      if (count > 0) depths[queue.name] = count;
+    } catch {
+      // SQS already gone: nothing to report
+    }
+  }
+  return depths;
+}
+
+/**
+ * Starts the whole pipeline on this machine: dynalite and fauxqs, every queue and table that
+ * serverless.yml defines, the HTTP routes served by the real ingest handler, and one poller per
+ * SQS event source invoking the real consumer handlers.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const definition = extractDefinition(await printServiceConfig(options.cwd, options.stage, dataDir));
+  const region = options.env.AWS_REGION ?? definition.region;
+  const started: { close(): Promise<void> }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const s of started.reverse()) await s.close().catch(() => undefined);
+  };
+  try {
+    const dynamo: RunningEmulator = await startDynalite(join(dataDir, 'dynamodb'), options.dynamodbPort);
+    started.push(dynamo);
+    const fauxqs: RunningEmulator = await startFauxqs(options.sqsPort);
+    started.push(fauxqs);
+    const sqsProxy: FaultProxy = await startFaultProxy(fauxqs.port);
+    started.push(sqsProxy);
+    const dynamoProxy: FaultProxy = await startFaultProxy(dynamo.port);
+    started.push(dynamoProxy);
+
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const adminSqs = new SQSClient({ region, endpoint: fauxqs.endpoint, credentials, useQueueUrlAsEndpoint: false });
+    const adminDynamo = new DynamoDBClient({ region, endpoint: dynamo.endpoint, credentials });
+    const queueRefs = await createQueues(adminSqs, definition.queues);
+    const tableRefs = await createTables(adminDynamo, definition.tables);
+    const refs = new Map([...queueRefs, ...tableRefs]);
+
+    const secret = await resolveLocalSecret(dataDir, options.env);
+    // Handlers read their configuration from process.env at load, as on Lambda.
+    Object.assign(process.env, {
+      ...LOCAL_CREDENTIALS,
+      AWS_REGION: region,
+      AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsProxy.port}`,
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoProxy.port}`,
+      ...functionEnvironment(definition, refs),
+      ...secret.env,
+    });
+
+    const gateways: LocalGateway[] = [];
+    const pollers: Poller[] = [];
+    for (const fn of definition.functions) {
+      const name = `${definition.service}-${definition.stage}-${fn.key}`;
+      if (fn.httpRoutes.length > 0) {
+        const gateway = await startLocalGateway({
+          host: options.host,
+          port: options.port,
+          functionName: name,
+          timeoutSeconds: fn.timeoutSeconds,
+          routes: fn.httpRoutes,
+          handler: loadHandler<HttpHandler>(options.cwd, fn.handler),
+          onError: (error) => options.log('ingest invocation failed', { error: String(error) }),
+        });
+        gateways.push(gateway);
+      }
+      if (fn.sqs) {
+        const queue = queueRefs.get(fn.sqs.queueLogicalId);
+        if (queue === undefined) throw new Error(`${fn.key} polls an undefined queue ${fn.sqs.queueLogicalId}`);
+        const sqs = new SQSClient({
+          region,
+          endpoint: `http://127.0.0.1:${sqsProxy.port}`,
+          credentials,
+          useQueueUrlAsEndpoint: false,
+        });
+        pollers.push(
+          startPoller({
+            sqs,
+            queueUrl: queue.ref,
+            queueArn: queue.arn,
+            region,
+            functionName: name,
+            timeoutSeconds: fn.timeoutSeconds,
+            batchSize: fn.sqs.batchSize,
+            reportBatchItemFailures: fn.sqs.reportBatchItemFailures,
+            retryDelaySeconds: options.retryDelaySeconds,
+            handler: loadHandler<SqsHandler>(options.cwd, fn.handler),
+            log: options.log,
+          }),
+        );
+      }
+    }
+    if (gateways.length !== 1) throw new Error(`expected one HTTP function, found ${gateways.length}`);
+    const gateway = gateways[0] as LocalGateway;
+    const baseUrl = `http://${options.host}:${gateway.port}`;
+    const info: LocalStackInfo = {
+      pid: process.pid,
+      baseUrl,
+      webhookUrls: {
+        auto: `${baseUrl}/webhooks`,
+        jobs: `${baseUrl}/webhooks/jobs`,
+        discover: `${baseUrl}/webhooks/discover`,
+        connections: `${baseUrl}/webhooks/connections`,
+      },
+      dynamodbEndpoint: dynamo.endpoint,
+      sqsEndpoint: fauxqs.endpoint,
+      region,
+      stage: definition.stage,
+      dataDir,
+      queues: Object.fromEntries(
+        definition.queues.map((q) => {
+          const ref = queueRefs.get(q.logicalId) as LocalRef;
+          return [q.logicalId, { name: q.name, url: ref.ref, arn: ref.arn }];
+        }),
+      ),
+      tables: Object.fromEntries([...tableRefs].map(([id, ref]) => [id, ref.ref])),
+      ...(secret.file !== undefined && { secretFile: secret.file }),
+    };
+    const stackFile = join(dataDir, STACK_FILE);
+    await writeFile(stackFile, JSON.stringify(info, null, 2));
+
+    return {
+      info,
+      ...(secret.secret !== undefined && { secret: secret.secret }),
+      setFault(service, down) {
+        (service === 'sqs' ? sqsProxy : dynamoProxy).setDown(down);
+      },
+      async stop() {
+        await Promise.all(gateways.map((g) => g.close()));
+        await Promise.all(pollers.map((p) => p.stop()));
+        const leftInQueues = await queueDepths(adminSqs, info.queues);
+        await rm(stackFile, { force: true });
+        await stopAll();
+        return { leftInQueues };
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { Kind } from './kinds';
+
+const id = z.string().min(1);
+
+/**
+ * Each schema requires only the fields that identify an event. Every other field, known or
+ * not, passes through untouched, and `status`/`event` are open strings: hotglue may add
+ * statuses and fields at any time, and an event we cannot classify must not be lost.
+ */
+export const jobEventSchema = z.looseObject({
+  s3_root: id,
+  tenant: id,
+  flow_id: id,
+  status: id,
+});
+
+export const discoverEventSchema = z.looseObject({
+  tenant: id,
+  flow_id: id,
+  connector: id,
+  status: id,
+});
+
+export const connectionEventSchema = z.looseObject({
+  tenant: id,
+  flow_id: id,
+  connector: id,
+  event: id,
+});
+
+export type JobEvent = z.infer<typeof jobEventSchema>;
+export type DiscoverEvent = z.infer<typeof discoverEventSchema>;
+export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
+
+export const schemas = {
+  jobs: jobEventSchema,
+  discover: discoverEventSchema,
+  connections: connectionEventSchema,
+} as const satisfies Record<Kind, z.ZodType>;
+
+export type EventOf<K extends Kind> = z.infer<(typeof schemas)[K]>;
+
+/**
+ * Validates a payload as an event of `kind`. Returns a short reason naming the first bad
+ * field (never its value), or undefined when the payload is valid.
+ */
+export function validationProblem(kind: Kind, payload: unknown): string | undefined {
+  const result = schemas[kind].safeParse(payload);
+  if (result.success) return undefined;
+  const issue = result.error.issues[0];
+  const field = issue?.path.map(String).join('.') || 'payload';
+  const what =
+    issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : 'must be a non-empty string';
+  return `invalid ${kind} event: ${field} ${what}`;
+}
