@@ -49,8 +49,9 @@ export function validationProblem(kind: Kind, payload: unknown): string | undefi
   const result = schemas[kind].safeParse(payload);
   if (result.success) return undefined;
   const issue = result.error.issues[0];
+  const key = issue?.path[0];
   const field = issue?.path.map(String).join('.') || 'payload';
-  const what =
-    issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : 'must be a non-empty string';
+  const value = typeof key === 'string' ? (payload as Record<string, unknown>)[key] : undefined;
+  const what = value === undefined || value === null ? 'is required' : 'must be a non-empty string';
   return `invalid ${kind} event: ${field} ${what}`;
 }

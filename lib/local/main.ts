@@ -1,3 +1,4 @@
+import '../quiet-warnings';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { startLocalStack, STACK_FILE, type LocalStack } from './stack';
@@ -36,6 +37,7 @@ async function refuseIfRunning(dataDir: string): Promise<void> {
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
+
 
 async function main(): Promise<void> {
   const started = Date.now();

@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseSecretList, SHARED_SECRET_VARIABLE, secretVariable } from '../config';
+import { isKind, KINDS, type Kind } from '../kinds';
+import { samplePayload } from '../samples';
+import { signBody } from '../signature';
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+const MAIN_HELP = `Usage: hotglue-webhooks <command> [options]
+
+Commands:
+  send <jobs|discover|connections>   sign and POST a webhook event
+
+Run "hotglue-webhooks <command> --help" for a command's options.`;
+
+const SEND_HELP = `Usage: hotglue-webhooks send <jobs|discover|connections> [options]
+
+Signs an event with HMAC-SHA1 (X-Hub-Signature) and POSTs it. Without --file it sends
+hotglue's documented sample for that kind with fresh ids and timestamps, so that repeated
+sends are distinct events. Prints the response; exits 1 on a non-2xx answer.
+
+Options:
+  --file PATH     send this file's exact bytes instead of the sample
+  --status S      set "status" on the sample (jobs, discover)
+  --event E       set "event" on the sample (connections)
+  --url URL       where to POST (default: the running local stack's URL for the kind)
+  --secret S      signing secret (default: WEBHOOK_SECRET_<KIND>, WEBHOOK_SECRET, or the
+                  local stack's generated secret in <DATA_DIR>/webhook-secret)
+  --unsigned      send without X-Hub-Signature
+  -h, --help      show this help`;
+
+function dataDir(io: Io): string {
+  return resolve(io.cwd, io.env.DATA_DIR ?? '.data');
+}
+
+async function localUrl(kind: Kind, io: Io): Promise<string> {
+  try {
+    const info = JSON.parse(await readFile(join(dataDir(io), 'local-stack.json'), 'utf8')) as {
+      webhookUrls: Record<Kind, string>;
+    };
+    if (info.webhookUrls[kind]) return info.webhookUrls[kind];
+  } catch {
+    // no local stack file: fall back to the default port
+  }
+  return `http://127.0.0.1:${io.env.PORT ?? '3000'}/webhooks/${kind}`;
+}
+
+async function defaultSecret(kind: Kind, io: Io): Promise<string | undefined> {
+  const fromEnv = parseSecretList(io.env[secretVariable(kind)])[0] ?? parseSecretList(io.env[SHARED_SECRET_VARIABLE])[0];
+  if (fromEnv !== undefined) return fromEnv;
+  try {
+    return (await readFile(join(dataDir(io), 'webhook-secret'), 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function send(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      file: { type: 'string' },
+      status: { type: 'string' },
+      event: { type: 'string' },
+      url: { type: 'string' },
+      secret: { type: 'string' },
+      unsigned: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.out(SEND_HELP);
+    return 0;
+  }
+  const kind = positionals[0];
+  if (!isKind(kind) || positionals.length !== 1) {
+    io.err(`send needs one kind: ${KINDS.join(', ')}\n\n${SEND_HELP}`);
+    return 2;
+  }
+  let body: Buffer;
+  if (values.file !== undefined) {
+    body = await readFile(resolve(io.cwd, values.file));
+  } else {
+    const overrides: Record<string, unknown> = {};
+    if (values.status !== undefined) overrides.status = values.status;
+    if (values.event !== undefined) overrides.event = values.event;
+    body = Buffer.from(JSON.stringify(samplePayload(kind, { overrides })));
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (!values.unsigned) {
+    const secret = values.secret ?? (await defaultSecret(kind, io));
+    if (secret === undefined) {
+      io.err('no secret: pass --secret, set WEBHOOK_SECRET, start the local stack, or use --unsigned');
+      return 2;
+    }
+    headers['x-hub-signature'] = signBody(body, secret);
+  }
+  const url = values.url ?? (await localUrl(kind, io));
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', headers, body });
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    io.err(`could not reach ${url}${cause} (is "npm start" running?)`);
+    return 1;
+  }
+  const text = await response.text();
+  io.out(`${response.status} ${text}`);
+  return response.ok ? 0 : 1;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'send':
+        return await send(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(MAIN_HELP);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`unknown command "${command}"\n\n${MAIN_HELP}`);
+        return 2;
+    }
+  } catch (error) {
+    io.err(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
+}

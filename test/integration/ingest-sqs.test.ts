@@ -1,0 +1,135 @@
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { MAX_BODY_BYTES, parseEnvelope } from '../../lib/envelope';
+import { KINDS, type Kind } from '../../lib/kinds';
+import { hmacHex, httpApiEvent, payloadOf } from '../helpers/events';
+import { startFauxqsProcess } from '../helpers/processes';
+
+type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const SECRET = 'integration-secret';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+let fauxqs: { endpoint: string; stop: () => Promise<void> };
+let sqs: SQSClient;
+const queueUrls = {} as Record<Kind, string>;
+
+/** Loads functions/ingest afresh with `env`, as a Lambda cold start would. */
+const savedEnv = { ...process.env };
+afterEach(() => {
+  process.env = { ...savedEnv };
+});
+
+/**
+ * Loads functions/ingest afresh with `env`, as a Lambda cold start would. The SDK reads some
+ * settings lazily, so the variables stay set until the test ends.
+ */
+function loadHandler(env: Record<string, string>): Handler {
+  Object.assign(process.env, env);
+  let handler: Handler | undefined;
+  jest.isolateModules(() => {
+    handler = (require('../../functions/ingest') as { handler: Handler }).handler;
+  });
+  return handler as Handler;
+}
+
+function envFor(endpoint: string): Record<string, string> {
+  return {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_SQS: endpoint,
+    WEBHOOK_SECRET: SECRET,
+    JOBS_QUEUE_URL: queueUrls.jobs,
+    DISCOVER_QUEUE_URL: queueUrls.discover,
+    CONNECTIONS_QUEUE_URL: queueUrls.connections,
+  };
+}
+
+async function receiveOne(kind: Kind) {
+  const got = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrls[kind], WaitTimeSeconds: 2, MaxNumberOfMessages: 10 }),
+  );
+  expect(got.Messages).toHaveLength(1);
+  return got.Messages?.[0];
+}
+
+beforeAll(async () => {
+  fauxqs = await startFauxqsProcess();
+  sqs = new SQSClient({ region: 'us-east-1', endpoint: fauxqs.endpoint, credentials, useQueueUrlAsEndpoint: false });
+  for (const kind of KINDS) {
+    const created = await sqs.send(
+      new CreateQueueCommand({ QueueName: `it-${kind}`, Attributes: { MaximumMessageSize: '1048576' } }),
+    );
+    queueUrls[kind] = created.QueueUrl ?? '';
+  }
+}, 30_000);
+
+afterAll(async () => {
+  sqs?.destroy();
+  await fauxqs?.stop();
+});
+
+describe('functions/ingest against fauxqs over HTTP', () => {
+  it.each(KINDS)('puts the exact %s body on its queue with kind, time, request id and dedupe key', async (kind) => {
+    const handler = loadHandler(envFor(fauxqs.endpoint));
+    const body = `${JSON.stringify(payloadOf(kind), null, 1)}\n`;
+    const result = await handler(
+      httpApiEvent({ path: `/webhooks/${kind}`, body, headers: { 'x-hub-signature': hmacHex(SECRET, body) }, requestId: `it-${kind}` }),
+    );
+    expect(result.statusCode).toBe(202);
+    const answer = JSON.parse(result.body ?? '{}') as { id: string; kind: string };
+    expect(answer.kind).toBe(kind);
+    const message = await receiveOne(kind);
+    expect(message?.MessageId).toBe(answer.id);
+    const { envelope, body: queued } = parseEnvelope(message?.Body ?? '');
+    expect(queued.toString('utf8')).toBe(body);
+    expect(envelope.kind).toBe(kind);
+    expect(envelope.requestId).toBe(`it-${kind}`);
+    expect(envelope.receivedAt).toBe('2026-11-29T05:00:00.000Z');
+    expect(envelope.dedupeKey).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('queues a base64-encoded body of exactly the size limit, byte for byte', async () => {
+    const handler = loadHandler(envFor(fauxqs.endpoint));
+    const base = JSON.stringify(payloadOf('jobs', { pad: '' }));
+    const body = Buffer.from(base.replace('"pad":""', `"pad":"${'x'.repeat((MAX_BODY_BYTES - base.length) % 2)}${'é'.repeat(Math.floor((MAX_BODY_BYTES - base.length) / 2))}"`));
+    expect(body.length).toBe(MAX_BODY_BYTES);
+    const result = await handler(
+      httpApiEvent({ path: '/webhooks', body, base64: true, headers: { 'x-hub-signature': hmacHex(SECRET, body) } }),
+    );
+    expect(result.statusCode).toBe(202);
+    const message = await receiveOne('jobs');
+    expect(parseEnvelope(message?.Body ?? '').body.equals(body)).toBe(true);
+  });
+
+  it('answers every refusal without queueing anything', async () => {
+    const handler = loadHandler(envFor(fauxqs.endpoint));
+    const job = JSON.stringify(payloadOf('jobs'));
+    const cases: [APIGatewayProxyEventV2, number][] = [
+      [httpApiEvent({ path: '/webhooks/jobs', body: job }), 401],
+      [httpApiEvent({ path: '/webhooks/jobs', body: job, headers: { 'x-hub-signature': hmacHex('nope', job) } }), 401],
+      [httpApiEvent({ path: '/webhooks/jobs', body: '[]', headers: { 'x-hub-signature': hmacHex(SECRET, '[]') } }), 400],
+      [httpApiEvent({ path: '/webhooks/discover', body: job, headers: { 'x-hub-signature': hmacHex(SECRET, job) } }), 400],
+      [httpApiEvent({ path: '/elsewhere', body: job }), 404],
+      [httpApiEvent({ method: 'PUT', path: '/webhooks', body: job }), 405],
+      [httpApiEvent({ path: '/webhooks/jobs', body: Buffer.alloc(MAX_BODY_BYTES + 1, 0x20) }), 413],
+    ];
+    for (const [event, status] of cases) {
+      const result = await handler(event);
+      expect(result.statusCode).toBe(status);
+      expect(Object.keys(JSON.parse(result.body ?? '{}') as object)).toEqual(['error']);
+    }
+    const left = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrls.jobs, WaitTimeSeconds: 1 }));
+    expect(left.Messages ?? []).toHaveLength(0);
+  });
+
+  it('answers 503 when SQS cannot be reached', async () => {
+    const handler = loadHandler(envFor('http://127.0.0.1:9'));
+    const job = JSON.stringify(payloadOf('jobs'));
+    const result = await handler(
+      httpApiEvent({ path: '/webhooks/jobs', body: job, headers: { 'x-hub-signature': hmacHex(SECRET, job) } }),
+    );
+    expect(result.statusCode).toBe(503);
+    expect(JSON.parse(result.body ?? '{}')).toEqual({ error: 'queue unavailable, retry later' });
+  });
+});

@@ -1,0 +1,52 @@
+import { loadIngestConfig, parseSecretList } from '../../lib/config';
+import { ConfigError } from '../../lib/errors';
+
+const queues = {
+  JOBS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/jobs',
+  DISCOVER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/discover',
+  CONNECTIONS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/connections',
+};
+
+describe('loadIngestConfig', () => {
+  it('uses each kind’s own secrets, falling back to the shared ones', () => {
+    const config = loadIngestConfig({ ...queues, WEBHOOK_SECRET: 'shared, older', WEBHOOK_SECRET_JOBS: 'j1,j2' });
+    expect(config.secrets).toEqual({ jobs: ['j1', 'j2'], discover: ['shared', 'older'], connections: ['shared', 'older'] });
+    expect(config.allowUnsigned).toBe(false);
+    expect(config.allowReserializedSignature).toBe(false);
+  });
+
+  it('has no secrets and refuses unsigned events by default', () => {
+    const config = loadIngestConfig(queues);
+    expect(config.secrets).toEqual({ jobs: [], discover: [], connections: [] });
+    expect(config.allowUnsigned).toBe(false);
+  });
+
+  it('reads the opt-ins', () => {
+    const config = loadIngestConfig({ ...queues, WEBHOOK_ALLOW_UNSIGNED: 'true', WEBHOOK_SIGNATURE_JSON_FALLBACK: '1' });
+    expect(config.allowUnsigned).toBe(true);
+    expect(config.allowReserializedSignature).toBe(true);
+  });
+
+  it('fails fast, naming every problem and no value', () => {
+    let error: unknown;
+    try {
+      loadIngestConfig({ JOBS_QUEUE_URL: 'nope', WEBHOOK_ALLOW_UNSIGNED: 'maybe', WEBHOOK_SECRET: 'hush' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('JOBS_QUEUE_URL');
+    expect(message).toContain('DISCOVER_QUEUE_URL');
+    expect(message).toContain('WEBHOOK_ALLOW_UNSIGNED');
+    expect(message).not.toContain('hush');
+  });
+});
+
+describe('parseSecretList', () => {
+  it('splits on commas and drops blanks', () => {
+    expect(parseSecretList(' a ,,b ')).toEqual(['a', 'b']);
+    expect(parseSecretList(undefined)).toEqual([]);
+    expect(parseSecretList('')).toEqual([]);
+  });
+});
