@@ -7,7 +7,11 @@ export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
     'discover',
     event,
     async ({ envelope, messageId }) => {
-      logger.info('event consumed', { messageId, kind: envelope.kind, dedupeKey: envelope.dedupeKey });
+      logger.info('event consumed', {
+        messageId,
+        kind: envelope.kind,
+        dedupeKey: envelope.dedupeKey,
+      });
     },
     logger,
   );

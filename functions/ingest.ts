@@ -9,5 +9,7 @@ import { sqsEventQueue } from '../lib/queue';
 const config = loadIngestConfig();
 const queue = sqsEventQueue(createSqsClient(), config.queueUrls);
 
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
+export const handler = async (
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> =>
   toHttpApiResult(await handleIngest(fromHttpApiEvent(event), { config, queue, log: logger }));

@@ -3,9 +3,13 @@ import type { IngestRequest, IngestResponse } from './ingest';
 import { decodeBody } from './signature';
 
 /** Turns an HTTP API (payload 2.0) event into an IngestRequest, keeping the body's exact bytes. */
-export function fromHttpApiEvent(event: APIGatewayProxyEventV2, now: Date = new Date()): IngestRequest {
+export function fromHttpApiEvent(
+  event: APIGatewayProxyEventV2,
+  now: Date = new Date(),
+): IngestRequest {
   const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(event.headers ?? {}))
+    headers[name.toLowerCase()] = value;
   const epoch = event.requestContext?.timeEpoch;
   return {
     method: event.requestContext?.http?.method ?? 'GET',

@@ -22,9 +22,15 @@ function identity(kind: Kind, payload: Record<string, unknown>): unknown[] {
       if (typeof payload.event_id === 'string' && payload.event_id !== '') {
         return ['event_id', payload.event_id];
       }
-      return ['env_id', 'tenant', 'flow_id', 'connector_type', 'connector', 'event', 'timestamp'].map(
-        (k) => field(payload, k),
-      );
+      return [
+        'env_id',
+        'tenant',
+        'flow_id',
+        'connector_type',
+        'connector',
+        'event',
+        'timestamp',
+      ].map((k) => field(payload, k));
   }
 }
 

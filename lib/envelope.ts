@@ -57,7 +57,9 @@ export function parseEnvelope(messageBody: string): { envelope: Envelope; body: 
   }
   const result = envelopeSchema.safeParse(json);
   if (!result.success) {
-    throw new PoisonMessageError(`message is not an event envelope: ${result.error.issues[0]?.path.join('.')}`);
+    throw new PoisonMessageError(
+      `message is not an event envelope: ${result.error.issues[0]?.path.join('.')}`,
+    );
   }
   return { envelope: result.data, body: Buffer.from(result.data.bodyBase64, 'base64') };
 }

@@ -48,7 +48,11 @@ const ROUTES: Record<string, Route> = {
   '/webhooks/connections': { type: 'webhook', kind: 'connections' },
 };
 
-const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): IngestResponse => ({
+const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): IngestResponse => ({
   statusCode,
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
@@ -121,7 +125,8 @@ function preauthorize(request: IngestRequest, config: IngestConfig): void {
 function classify(routeKind: Kind | 'auto', payload: Record<string, unknown>): Kind {
   const detected = detectKind(payload);
   if (routeKind === 'auto') {
-    if (detected === undefined) throw new BadRequestError('cannot tell the webhook kind from the payload');
+    if (detected === undefined)
+      throw new BadRequestError('cannot tell the webhook kind from the payload');
     return detected;
   }
   if (detected !== undefined && detected !== routeKind) {
@@ -169,7 +174,10 @@ async function accept(
  * Answers one webhook request: route, size limit, signature, JSON, kind, schema, enqueue.
  * 202 means the event is on its queue; every refusal is `{"error": "<short reason>"}`.
  */
-export async function handleIngest(request: IngestRequest, deps: IngestDeps): Promise<IngestResponse> {
+export async function handleIngest(
+  request: IngestRequest,
+  deps: IngestDeps,
+): Promise<IngestResponse> {
   try {
     const found = route(request.method, request.path);
     if (found.type === 'health') return json(200, { status: 'ok' });

@@ -17,7 +17,13 @@ export function newJobId(): string {
 }
 
 function s3Root(tenant: string, flowId: string, jobId: string, at: Date): string {
-  const parts = [at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate(), at.getUTCHours(), at.getUTCMinutes()];
+  const parts = [
+    at.getUTCFullYear(),
+    at.getUTCMonth() + 1,
+    at.getUTCDate(),
+    at.getUTCHours(),
+    at.getUTCMinutes(),
+  ];
   const [year, ...rest] = parts.map(String);
   return `${tenant}/flows/${flowId}/jobs/${year}/${rest.map((p) => p.padStart(2, '0')).join('/')}/${jobId}`;
 }
@@ -47,7 +53,11 @@ export function samplePayload(kind: Kind, options: SampleOptions = {}): Record<s
         s3_root: s3Root(jobSample.tenant, jobSample.flow_id, jobId, now),
         start_time: hotglueTime(new Date(ms - 4_000)),
         last_updated: at,
-        status_timestamp: { SYNC_STARTED: ms - 3_000, ETL_STARTED: ms - 2_000, EXPORT_STARTED: ms - 1_000 },
+        status_timestamp: {
+          SYNC_STARTED: ms - 3_000,
+          ETL_STARTED: ms - 2_000,
+          EXPORT_STARTED: ms - 1_000,
+        },
       };
       break;
     }

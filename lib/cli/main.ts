@@ -53,7 +53,9 @@ async function localUrl(kind: Kind, io: Io): Promise<string> {
 }
 
 async function defaultSecret(kind: Kind, io: Io): Promise<string | undefined> {
-  const fromEnv = parseSecretList(io.env[secretVariable(kind)])[0] ?? parseSecretList(io.env[SHARED_SECRET_VARIABLE])[0];
+  const fromEnv =
+    parseSecretList(io.env[secretVariable(kind)])[0] ??
+    parseSecretList(io.env[SHARED_SECRET_VARIABLE])[0];
   if (fromEnv !== undefined) return fromEnv;
   try {
     return (await readFile(join(dataDir(io), 'webhook-secret'), 'utf8')).trim() || undefined;
@@ -98,7 +100,9 @@ async function send(args: string[], io: Io): Promise<number> {
   if (!values.unsigned) {
     const secret = values.secret ?? (await defaultSecret(kind, io));
     if (secret === undefined) {
-      io.err('no secret: pass --secret, set WEBHOOK_SECRET, start the local stack, or use --unsigned');
+      io.err(
+        'no secret: pass --secret, set WEBHOOK_SECRET, start the local stack, or use --unsigned',
+      );
       return 2;
     }
     headers['x-hub-signature'] = signBody(body, secret);
@@ -108,7 +112,8 @@ async function send(args: string[], io: Io): Promise<number> {
   try {
     response = await fetch(url, { method: 'POST', headers, body });
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
     io.err(`could not reach ${url}${cause} (is "npm start" running?)`);
     return 1;
   }

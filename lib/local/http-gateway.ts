@@ -6,18 +6,25 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 /** API Gateway HTTP API's own payload limit. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
-export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyResultV2>;
 
 export interface LocalGateway {
   readonly port: number;
   close(): Promise<void>;
 }
 
-const TEXT_TYPE = /^(text\/|application\/(json|[\w.+-]+\+json|xml|javascript|x-www-form-urlencoded))/i;
+const TEXT_TYPE =
+  /^(text\/|application\/(json|[\w.+-]+\+json|xml|javascript|x-www-form-urlencoded))/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Like API Gateway: text content types arrive as text, anything else (or invalid UTF-8) as base64. */
-function encodeBody(body: Buffer, contentType: string | undefined): { body?: string; isBase64Encoded: boolean } {
+function encodeBody(
+  body: Buffer,
+  contentType: string | undefined,
+): { body?: string; isBase64Encoded: boolean } {
   if (body.length === 0) return { isBase64Encoded: false };
   if (contentType !== undefined && TEXT_TYPE.test(contentType)) {
     try {
@@ -78,7 +85,11 @@ export function toHttpApiEvent(
   };
 }
 
-export function lambdaContext(functionName: string, requestId: string, timeoutSeconds: number): Context {
+export function lambdaContext(
+  functionName: string,
+  requestId: string,
+  timeoutSeconds: number,
+): Context {
   const deadline = Date.now() + timeoutSeconds * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,

@@ -25,9 +25,13 @@ const isAlive = (pid: number): boolean => {
 /** dynalite's store allows one process per folder: refuse a second stack on the same data. */
 async function refuseIfRunning(dataDir: string): Promise<void> {
   try {
-    const { pid } = JSON.parse(await readFile(join(dataDir, STACK_FILE), 'utf8')) as { pid: number };
+    const { pid } = JSON.parse(await readFile(join(dataDir, STACK_FILE), 'utf8')) as {
+      pid: number;
+    };
     if (pid !== process.pid && isAlive(pid)) {
-      throw new Error(`a local stack (pid ${pid}) is already running on ${dataDir}; stop it or set DATA_DIR`);
+      throw new Error(
+        `a local stack (pid ${pid}) is already running on ${dataDir}; stop it or set DATA_DIR`,
+      );
     }
   } catch (error) {
     if (error instanceof Error && error.message.startsWith('a local stack')) throw error;
@@ -37,7 +41,6 @@ async function refuseIfRunning(dataDir: string): Promise<void> {
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
-
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -62,22 +65,38 @@ async function main(): Promise<void> {
   say(
     `ready: webhooks=${info.webhookUrls.auto} dynamodb=${info.dynamodbEndpoint} sqs=${info.sqsEndpoint} data=${info.dataDir} (${seconds} s)`,
   );
-  say(`  per-kind URLs: ${info.webhookUrls.jobs}  ${info.webhookUrls.discover}  ${info.webhookUrls.connections}`);
-  say(`  queues: ${Object.values(info.queues).map((q) => q.name).join(', ')}`);
-  if (Object.keys(info.tables).length > 0) say(`  tables: ${Object.values(info.tables).join(', ')}`);
+  say(
+    `  per-kind URLs: ${info.webhookUrls.jobs}  ${info.webhookUrls.discover}  ${info.webhookUrls.connections}`,
+  );
+  say(
+    `  queues: ${Object.values(info.queues)
+      .map((q) => q.name)
+      .join(', ')}`,
+  );
+  if (Object.keys(info.tables).length > 0)
+    say(`  tables: ${Object.values(info.tables).join(', ')}`);
   if (info.secretFile !== undefined) {
-    say(`  webhook secret: ${stack.secret} (generated; kept in ${relative(cwd, info.secretFile)}; set WEBHOOK_SECRET to choose one)`);
+    say(
+      `  webhook secret: ${stack.secret} (generated; kept in ${relative(cwd, info.secretFile)}; set WEBHOOK_SECRET to choose one)`,
+    );
   } else if (stack.secret === undefined && process.env.WEBHOOK_SECRET === undefined) {
     say('  webhook secret: per-kind secrets or unsigned delivery, as configured');
   }
   say('  try: npx hotglue-webhooks send jobs     stop: Ctrl-C');
 
-  process.on('message', (message: { type?: string; service?: 'sqs' | 'dynamodb'; down?: boolean }) => {
-    if (message?.type === 'fault' && message.service !== undefined) {
-      stack.setFault(message.service, message.down === true);
-      process.send?.({ type: 'fault-set', service: message.service, down: message.down === true });
-    }
-  });
+  process.on(
+    'message',
+    (message: { type?: string; service?: 'sqs' | 'dynamodb'; down?: boolean }) => {
+      if (message?.type === 'fault' && message.service !== undefined) {
+        stack.setFault(message.service, message.down === true);
+        process.send?.({
+          type: 'fault-set',
+          service: message.service,
+          down: message.down === true,
+        });
+      }
+    },
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -110,6 +129,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`local stack failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `local stack failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

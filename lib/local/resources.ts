@@ -14,22 +14,32 @@ export interface LocalRef {
 }
 
 /** Creates every queue, dead-letter queues first so that redrive policies can name them. */
-export async function createQueues(sqs: SQSClient, queues: QueueSpec[]): Promise<Map<string, LocalRef>> {
+export async function createQueues(
+  sqs: SQSClient,
+  queues: QueueSpec[],
+): Promise<Map<string, LocalRef>> {
   const refs = new Map<string, LocalRef>();
-  const ordered = [...queues].sort((a, b) => Number(a.deadLetter !== undefined) - Number(b.deadLetter !== undefined));
+  const ordered = [...queues].sort(
+    (a, b) => Number(a.deadLetter !== undefined) - Number(b.deadLetter !== undefined),
+  );
   for (const queue of ordered) {
     const attributes = { ...queue.attributes };
     if (queue.deadLetter) {
       const dlq = refs.get(queue.deadLetter.logicalId);
-      if (dlq === undefined) throw new Error(`dead-letter queue ${queue.deadLetter.logicalId} is not defined`);
+      if (dlq === undefined)
+        throw new Error(`dead-letter queue ${queue.deadLetter.logicalId} is not defined`);
       attributes.RedrivePolicy = JSON.stringify({
         deadLetterTargetArn: dlq.arn,
         maxReceiveCount: queue.deadLetter.maxReceiveCount,
       });
     }
-    const created = await sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }));
+    const created = await sqs.send(
+      new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }),
+    );
     const url = created.QueueUrl ?? '';
-    const got = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    const got = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
     refs.set(queue.logicalId, { ref: url, arn: got.Attributes?.QueueArn ?? '' });
   }
   return refs;
@@ -59,7 +69,10 @@ export function createTableInput(properties: Props): CreateTableCommandInput {
 }
 
 /** Creates each table unless it already exists (a second start on the same data folder). */
-export async function createTables(dynamo: DynamoDBClient, tables: TableSpec[]): Promise<Map<string, LocalRef>> {
+export async function createTables(
+  dynamo: DynamoDBClient,
+  tables: TableSpec[],
+): Promise<Map<string, LocalRef>> {
   const refs = new Map<string, LocalRef>();
   for (const table of tables) {
     const input = createTableInput(table.properties);

@@ -52,7 +52,11 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
 
 /** Runs `serverless print` (about 4 s), cached under `cacheDir` by the content of serverless.yml. */
-export async function printServiceConfig(cwd: string, stage: string, cacheDir: string): Promise<Json> {
+export async function printServiceConfig(
+  cwd: string,
+  stage: string,
+  cacheDir: string,
+): Promise<Json> {
   const source = await readFile(join(cwd, 'serverless.yml'), 'utf8');
   const digest = createHash('sha256').update(`${stage}\n${source}`).digest('hex').slice(0, 16);
   const cacheFile = join(cacheDir, `serverless-print-${digest}.json`);
@@ -75,7 +79,8 @@ export async function printServiceConfig(cwd: string, stage: string, cacheDir: s
 
 function logicalIdOfArn(value: unknown): string {
   const getAtt = obj(value)['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string') return getAtt[0];
+  if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && typeof getAtt[0] === 'string')
+    return getAtt[0];
   if (typeof getAtt === 'string' && getAtt.endsWith('.Arn')) return getAtt.slice(0, -4);
   throw new Error(`expected !GetAtt <Resource>.Arn, got ${JSON.stringify(value)}`);
 }
@@ -132,7 +137,8 @@ export function extractDefinition(printed: Json): ServiceDefinition {
       for (const name of QUEUE_ATTRIBUTES) {
         if (properties[name] !== undefined) attributes[name] = String(properties[name]);
       }
-      const redrive = properties.RedrivePolicy === undefined ? undefined : obj(properties.RedrivePolicy);
+      const redrive =
+        properties.RedrivePolicy === undefined ? undefined : obj(properties.RedrivePolicy);
       queues.push({
         logicalId,
         name: String(properties.QueueName),

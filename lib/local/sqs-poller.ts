@@ -60,7 +60,10 @@ export function toSqsRecord(message: Message, queueArn: string, region: string):
 function withTimeout<T>(promise: Promise<T>, seconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`handler timed out after ${seconds} s`)), seconds * 1000);
+    timer = setTimeout(
+      () => reject(new Error(`handler timed out after ${seconds} s`)),
+      seconds * 1000,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -76,7 +79,8 @@ export function failedMessageIds(
 ): Set<string> {
   const all = new Set(records.map((r) => r.messageId));
   if (!outcome.ok) return all;
-  if (!reportBatchItemFailures || outcome.result === undefined || outcome.result === null) return new Set();
+  if (!reportBatchItemFailures || outcome.result === undefined || outcome.result === null)
+    return new Set();
   const failures = outcome.result.batchItemFailures;
   if (!Array.isArray(failures)) return all;
   const ids = failures.map((f) => f?.itemIdentifier);
@@ -112,7 +116,13 @@ export function startPoller(options: PollerOptions): Poller {
     let outcome: { ok: true; result: SQSBatchResponse | void } | { ok: false };
     try {
       const context = lambdaContext(options.functionName, requestId, options.timeoutSeconds);
-      outcome = { ok: true, result: await withTimeout(options.handler({ Records: records }, context), options.timeoutSeconds) };
+      outcome = {
+        ok: true,
+        result: await withTimeout(
+          options.handler({ Records: records }, context),
+          options.timeoutSeconds,
+        ),
+      };
     } catch (error) {
       options.log('invocation failed', { function: options.functionName, error: String(error) });
       outcome = { ok: false };

@@ -41,6 +41,8 @@ export interface LocalStackInfo {
   region: string;
   stage: string;
   dataDir: string;
+  /** HTTP API route keys served, as serverless.yml defines them. */
+  routes: string[];
   queues: Record<string, { name: string; url: string; arn: string }>;
   tables: Record<string, string>;
   /** Where the generated secret is kept, when the stack generated one. */
@@ -68,7 +70,9 @@ async function resolveLocalSecret(
   dataDir: string,
   env: Record<string, string | undefined>,
 ): Promise<{ env: Record<string, string>; secret?: string; file?: string }> {
-  const configured = [SHARED_SECRET_VARIABLE, ...KINDS.map(secretVariable)].filter((v) => (env[v] ?? '') !== '');
+  const configured = [SHARED_SECRET_VARIABLE, ...KINDS.map(secretVariable)].filter(
+    (v) => (env[v] ?? '') !== '',
+  );
   if (configured.length > 0) return { env: {}, secret: env[SHARED_SECRET_VARIABLE] };
   if (parseBoolean(env, 'WEBHOOK_ALLOW_UNSIGNED', [])) return { env: {} };
   const file = join(dataDir, SECRET_FILE);
@@ -105,14 +109,18 @@ function functionEnvironment(
     }
     merged[name] = resolved;
   };
-  for (const [name, value] of Object.entries(definition.providerEnvironment)) add(name, value, 'provider');
+  for (const [name, value] of Object.entries(definition.providerEnvironment))
+    add(name, value, 'provider');
   for (const fn of definition.functions) {
     for (const [name, value] of Object.entries(fn.environment)) add(name, value, fn.key);
   }
   return merged;
 }
 
-async function queueDepths(sqs: SQSClient, queues: LocalStackInfo['queues']): Promise<Record<string, number>> {
+async function queueDepths(
+  sqs: SQSClient,
+  queues: LocalStackInfo['queues'],
+): Promise<Record<string, number>> {
   const depths: Record<string, number> = {};
   for (const queue of Object.values(queues)) {
     try {
@@ -141,14 +149,19 @@ async function queueDepths(sqs: SQSClient, queues: LocalStackInfo['queues']): Pr
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const definition = extractDefinition(await printServiceConfig(options.cwd, options.stage, dataDir));
+  const definition = extractDefinition(
+    await printServiceConfig(options.cwd, options.stage, dataDir),
+  );
   const region = options.env.AWS_REGION ?? definition.region;
   const started: { close(): Promise<void> }[] = [];
   const stopAll = async (): Promise<void> => {
     for (const s of started.reverse()) await s.close().catch(() => undefined);
   };
   try {
-    const dynamo: RunningEmulator = await startDynalite(join(dataDir, 'dynamodb'), options.dynamodbPort);
+    const dynamo: RunningEmulator = await startDynalite(
+      join(dataDir, 'dynamodb'),
+      options.dynamodbPort,
+    );
     started.push(dynamo);
     const fauxqs: RunningEmulator = await startFauxqs(options.sqsPort);
     started.push(fauxqs);
@@ -158,7 +171,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(dynamoProxy);
 
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const adminSqs = new SQSClient({ region, endpoint: fauxqs.endpoint, credentials, useQueueUrlAsEndpoint: false });
+    const adminSqs = new SQSClient({
+      region,
+      endpoint: fauxqs.endpoint,
+      credentials,
+      useQueueUrlAsEndpoint: false,
+    });
     const adminDynamo = new DynamoDBClient({ region, endpoint: dynamo.endpoint, credentials });
     const queueRefs = await createQueues(adminSqs, definition.queues);
     const tableRefs = await createTables(adminDynamo, definition.tables);
@@ -193,7 +211,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
       if (fn.sqs) {
         const queue = queueRefs.get(fn.sqs.queueLogicalId);
-        if (queue === undefined) throw new Error(`${fn.key} polls an undefined queue ${fn.sqs.queueLogicalId}`);
+        if (queue === undefined)
+          throw new Error(`${fn.key} polls an undefined queue ${fn.sqs.queueLogicalId}`);
         const sqs = new SQSClient({
           region,
           endpoint: `http://127.0.0.1:${sqsProxy.port}`,
@@ -217,7 +236,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         );
       }
     }
-    if (gateways.length !== 1) throw new Error(`expected one HTTP function, found ${gateways.length}`);
+    if (gateways.length !== 1)
+      throw new Error(`expected one HTTP function, found ${gateways.length}`);
     const gateway = gateways[0] as LocalGateway;
     const baseUrl = `http://${options.host}:${gateway.port}`;
     const info: LocalStackInfo = {
@@ -234,6 +254,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region,
       stage: definition.stage,
       dataDir,
+      routes: definition.functions.flatMap((f) => f.httpRoutes),
       queues: Object.fromEntries(
         definition.queues.map((q) => {
           const ref = queueRefs.get(q.logicalId) as LocalRef;

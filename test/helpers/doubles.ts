@@ -11,7 +11,8 @@ export interface RecordedLog extends Log {
 
 export function recordingLog(): RecordedLog {
   const lines: RecordedLog['lines'] = [];
-  const at = (level: string) => (message: string, fields: LogFields) => lines.push({ level, message, fields });
+  const at = (level: string) => (message: string, fields: LogFields) =>
+    lines.push({ level, message, fields });
   return {
     lines,
     info: at('info'),
@@ -42,7 +43,11 @@ export function recordingQueue(): RecordingQueue {
 
 export function ingestConfig(overrides: Partial<IngestConfig> = {}): IngestConfig {
   return {
-    secrets: { jobs: ['jobs-secret'], discover: ['discover-secret'], connections: ['connections-secret'] },
+    secrets: {
+      jobs: ['jobs-secret'],
+      discover: ['discover-secret'],
+      connections: ['connections-secret'],
+    },
     allowUnsigned: false,
     allowReserializedSignature: false,
     queueUrls: {

@@ -7,7 +7,10 @@ import { samplePayload } from '../../lib/samples';
 export const hmacHex = (secret: string, body: string | Buffer): string =>
   createHmac('sha1', secret).update(body).digest('hex');
 
-export function payloadOf(kind: Kind, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function payloadOf(
+  kind: Kind,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return samplePayload(kind, { overrides });
 }
 
@@ -33,7 +36,13 @@ export function httpApiEvent(options: {
       apiId: 'api',
       domainName: 'example.com',
       domainPrefix: 'api',
-      http: { method, path: options.path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
+      http: {
+        method,
+        path: options.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '192.0.2.1',
+        userAgent: 'test',
+      },
       requestId: options.requestId ?? 'req-1',
       routeKey: `${method} ${options.path}`,
       stage: '$default',

@@ -5,7 +5,10 @@ import { resolve } from 'node:path';
 export const ROOT = resolve(__dirname, '..', '..');
 
 /** Spawns `node --import tsx <script>` from the project root. */
-export function spawnTs(script: string, options: { env?: Record<string, string>; ipc?: boolean } = {}): ChildProcess {
+export function spawnTs(
+  script: string,
+  options: { env?: Record<string, string>; ipc?: boolean } = {},
+): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
@@ -19,8 +22,10 @@ export class LineWatcher {
   private waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
 
   constructor(child: ChildProcess) {
-    if (child.stdout) createInterface({ input: child.stdout }).on('line', (line) => this.push(line));
-    if (child.stderr) createInterface({ input: child.stderr }).on('line', (line) => this.push(line));
+    if (child.stdout)
+      createInterface({ input: child.stdout }).on('line', (line) => this.push(line));
+    if (child.stderr)
+      createInterface({ input: child.stderr }).on('line', (line) => this.push(line));
   }
 
   private push(line: string): void {
@@ -32,12 +37,21 @@ export class LineWatcher {
     });
   }
 
-  waitFor(test: (line: string) => boolean, timeoutMs = 20_000, what = 'a matching line'): Promise<string> {
+  waitFor(
+    test: (line: string) => boolean,
+    timeoutMs = 20_000,
+    what = 'a matching line',
+  ): Promise<string> {
     const seen = this.lines.find(test);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for ${what}; output so far:\n${this.lines.slice(-40).join('\n')}`)),
+        () =>
+          reject(
+            new Error(
+              `timed out waiting for ${what}; output so far:\n${this.lines.slice(-40).join('\n')}`,
+            ),
+          ),
         timeoutMs,
       );
       this.waiters.push({
@@ -55,7 +69,9 @@ export class LineWatcher {
     return this.lines.flatMap((line) => {
       try {
         const value: unknown = JSON.parse(line);
-        return typeof value === 'object' && value !== null ? [value as Record<string, unknown>] : [];
+        return typeof value === 'object' && value !== null
+          ? [value as Record<string, unknown>]
+          : [];
       } catch {
         return [];
       }
@@ -78,7 +94,10 @@ export function waitForExit(child: ChildProcess, timeoutMs = 15_000): Promise<nu
 }
 
 /** Starts fauxqs in a child process; returns its endpoint and a stop function. */
-export async function startFauxqsProcess(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+export async function startFauxqsProcess(): Promise<{
+  endpoint: string;
+  stop: () => Promise<void>;
+}> {
   const child = spawnTs('test/helpers/fauxqs-server.ts');
   const watcher = new LineWatcher(child);
   const line = await watcher.waitFor((l) => l.startsWith('{"port"'), 20_000, 'fauxqs to start');

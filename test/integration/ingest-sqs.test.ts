@@ -27,6 +27,7 @@ function loadHandler(env: Record<string, string>): Handler {
   Object.assign(process.env, env);
   let handler: Handler | undefined;
   jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module per cold start
     handler = (require('../../functions/ingest') as { handler: Handler }).handler;
   });
   return handler as Handler;
@@ -47,7 +48,11 @@ function envFor(endpoint: string): Record<string, string> {
 
 async function receiveOne(kind: Kind) {
   const got = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrls[kind], WaitTimeSeconds: 2, MaxNumberOfMessages: 10 }),
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrls[kind],
+      WaitTimeSeconds: 2,
+      MaxNumberOfMessages: 10,
+    }),
   );
   expect(got.Messages).toHaveLength(1);
   return got.Messages?.[0];
@@ -55,10 +60,18 @@ async function receiveOne(kind: Kind) {
 
 beforeAll(async () => {
   fauxqs = await startFauxqsProcess();
-  sqs = new SQSClient({ region: 'us-east-1', endpoint: fauxqs.endpoint, credentials, useQueueUrlAsEndpoint: false });
+  sqs = new SQSClient({
+    region: 'us-east-1',
+    endpoint: fauxqs.endpoint,
+    credentials,
+    useQueueUrlAsEndpoint: false,
+  });
   for (const kind of KINDS) {
     const created = await sqs.send(
-      new CreateQueueCommand({ QueueName: `it-${kind}`, Attributes: { MaximumMessageSize: '1048576' } }),
+      new CreateQueueCommand({
+        QueueName: `it-${kind}`,
+        Attributes: { MaximumMessageSize: '1048576' },
+      }),
     );
     queueUrls[kind] = created.QueueUrl ?? '';
   }
@@ -70,32 +83,50 @@ afterAll(async () => {
 });
 
 describe('functions/ingest against fauxqs over HTTP', () => {
-  it.each(KINDS)('puts the exact %s body on its queue with kind, time, request id and dedupe key', async (kind) => {
-    const handler = loadHandler(envFor(fauxqs.endpoint));
-    const body = `${JSON.stringify(payloadOf(kind), null, 1)}\n`;
-    const result = await handler(
-      httpApiEvent({ path: `/webhooks/${kind}`, body, headers: { 'x-hub-signature': hmacHex(SECRET, body) }, requestId: `it-${kind}` }),
-    );
-    expect(result.statusCode).toBe(202);
-    const answer = JSON.parse(result.body ?? '{}') as { id: string; kind: string };
-    expect(answer.kind).toBe(kind);
-    const message = await receiveOne(kind);
-    expect(message?.MessageId).toBe(answer.id);
-    const { envelope, body: queued } = parseEnvelope(message?.Body ?? '');
-    expect(queued.toString('utf8')).toBe(body);
-    expect(envelope.kind).toBe(kind);
-    expect(envelope.requestId).toBe(`it-${kind}`);
-    expect(envelope.receivedAt).toBe('2026-11-29T05:00:00.000Z');
-    expect(envelope.dedupeKey).toMatch(/^[0-9a-f]{64}$/);
-  });
+  it.each(KINDS)(
+    'puts the exact %s body on its queue with kind, time, request id and dedupe key',
+    async (kind) => {
+      const handler = loadHandler(envFor(fauxqs.endpoint));
+      const body = `${JSON.stringify(payloadOf(kind), null, 1)}\n`;
+      const result = await handler(
+        httpApiEvent({
+          path: `/webhooks/${kind}`,
+          body,
+          headers: { 'x-hub-signature': hmacHex(SECRET, body) },
+          requestId: `it-${kind}`,
+        }),
+      );
+      expect(result.statusCode).toBe(202);
+      const answer = JSON.parse(result.body ?? '{}') as { id: string; kind: string };
+      expect(answer.kind).toBe(kind);
+      const message = await receiveOne(kind);
+      expect(message?.MessageId).toBe(answer.id);
+      const { envelope, body: queued } = parseEnvelope(message?.Body ?? '');
+      expect(queued.toString('utf8')).toBe(body);
+      expect(envelope.kind).toBe(kind);
+      expect(envelope.requestId).toBe(`it-${kind}`);
+      expect(envelope.receivedAt).toBe('2026-11-29T05:00:00.000Z');
+      expect(envelope.dedupeKey).toMatch(/^[0-9a-f]{64}$/);
+    },
+  );
 
   it('queues a base64-encoded body of exactly the size limit, byte for byte', async () => {
     const handler = loadHandler(envFor(fauxqs.endpoint));
     const base = JSON.stringify(payloadOf('jobs', { pad: '' }));
-    const body = Buffer.from(base.replace('"pad":""', `"pad":"${'x'.repeat((MAX_BODY_BYTES - base.length) % 2)}${'é'.repeat(Math.floor((MAX_BODY_BYTES - base.length) / 2))}"`));
+    const body = Buffer.from(
+      base.replace(
+        '"pad":""',
+        `"pad":"${'x'.repeat((MAX_BODY_BYTES - base.length) % 2)}${'é'.repeat(Math.floor((MAX_BODY_BYTES - base.length) / 2))}"`,
+      ),
+    );
     expect(body.length).toBe(MAX_BODY_BYTES);
     const result = await handler(
-      httpApiEvent({ path: '/webhooks', body, base64: true, headers: { 'x-hub-signature': hmacHex(SECRET, body) } }),
+      httpApiEvent({
+        path: '/webhooks',
+        body,
+        base64: true,
+        headers: { 'x-hub-signature': hmacHex(SECRET, body) },
+      }),
     );
     expect(result.statusCode).toBe(202);
     const message = await receiveOne('jobs');
@@ -107,9 +138,30 @@ describe('functions/ingest against fauxqs over HTTP', () => {
     const job = JSON.stringify(payloadOf('jobs'));
     const cases: [APIGatewayProxyEventV2, number][] = [
       [httpApiEvent({ path: '/webhooks/jobs', body: job }), 401],
-      [httpApiEvent({ path: '/webhooks/jobs', body: job, headers: { 'x-hub-signature': hmacHex('nope', job) } }), 401],
-      [httpApiEvent({ path: '/webhooks/jobs', body: '[]', headers: { 'x-hub-signature': hmacHex(SECRET, '[]') } }), 400],
-      [httpApiEvent({ path: '/webhooks/discover', body: job, headers: { 'x-hub-signature': hmacHex(SECRET, job) } }), 400],
+      [
+        httpApiEvent({
+          path: '/webhooks/jobs',
+          body: job,
+          headers: { 'x-hub-signature': hmacHex('nope', job) },
+        }),
+        401,
+      ],
+      [
+        httpApiEvent({
+          path: '/webhooks/jobs',
+          body: '[]',
+          headers: { 'x-hub-signature': hmacHex(SECRET, '[]') },
+        }),
+        400,
+      ],
+      [
+        httpApiEvent({
+          path: '/webhooks/discover',
+          body: job,
+          headers: { 'x-hub-signature': hmacHex(SECRET, job) },
+        }),
+        400,
+      ],
       [httpApiEvent({ path: '/elsewhere', body: job }), 404],
       [httpApiEvent({ method: 'PUT', path: '/webhooks', body: job }), 405],
       [httpApiEvent({ path: '/webhooks/jobs', body: Buffer.alloc(MAX_BODY_BYTES + 1, 0x20) }), 413],
@@ -119,7 +171,9 @@ describe('functions/ingest against fauxqs over HTTP', () => {
       expect(result.statusCode).toBe(status);
       expect(Object.keys(JSON.parse(result.body ?? '{}') as object)).toEqual(['error']);
     }
-    const left = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrls.jobs, WaitTimeSeconds: 1 }));
+    const left = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrls.jobs, WaitTimeSeconds: 1 }),
+    );
     expect(left.Messages ?? []).toHaveLength(0);
   });
 
@@ -127,7 +181,11 @@ describe('functions/ingest against fauxqs over HTTP', () => {
     const handler = loadHandler(envFor('http://127.0.0.1:9'));
     const job = JSON.stringify(payloadOf('jobs'));
     const result = await handler(
-      httpApiEvent({ path: '/webhooks/jobs', body: job, headers: { 'x-hub-signature': hmacHex(SECRET, job) } }),
+      httpApiEvent({
+        path: '/webhooks/jobs',
+        body: job,
+        headers: { 'x-hub-signature': hmacHex(SECRET, job) },
+      }),
     );
     expect(result.statusCode).toBe(503);
     expect(JSON.parse(result.body ?? '{}')).toEqual({ error: 'queue unavailable, retry later' });

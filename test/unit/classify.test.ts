@@ -20,7 +20,9 @@ describe('detectKind', () => {
 
   it('tells connection events by event, event_id or connector_type', () => {
     expect(detectKind({ tenant: 't', connector: 'c', event: 'UNLINK' })).toBe('connections');
-    expect(detectKind({ tenant: 't', connector: 'c', status: 'X', connector_type: 'tap' })).toBe('connections');
+    expect(detectKind({ tenant: 't', connector: 'c', status: 'X', connector_type: 'tap' })).toBe(
+      'connections',
+    );
   });
 
   it('returns undefined for shapes it cannot tell', () => {
@@ -32,14 +34,18 @@ describe('detectKind', () => {
 
 describe('validationProblem', () => {
   it('accepts unknown statuses and unknown fields', () => {
-    expect(validationProblem('jobs', payloadOf('jobs', { status: 'BRAND_NEW', extra: { a: 1 } }))).toBeUndefined();
-    expect(validationProblem('connections', payloadOf('connections', { event: 'UNLINK' }))).toBeUndefined();
+    expect(
+      validationProblem('jobs', payloadOf('jobs', { status: 'BRAND_NEW', extra: { a: 1 } })),
+    ).toBeUndefined();
+    expect(
+      validationProblem('connections', payloadOf('connections', { event: 'UNLINK' })),
+    ).toBeUndefined();
   });
 
   it('names the first missing or empty identifying field', () => {
-    expect(validationProblem('discover', { tenant: 't', flow_id: '', connector: 'c', status: 's' })).toBe(
-      'invalid discover event: flow_id must be a non-empty string',
-    );
+    expect(
+      validationProblem('discover', { tenant: 't', flow_id: '', connector: 'c', status: 's' }),
+    ).toBe('invalid discover event: flow_id must be a non-empty string');
     expect(validationProblem('jobs', { tenant: 't', flow_id: 'f', status: 's' })).toBe(
       'invalid jobs event: s3_root is required',
     );
@@ -66,7 +72,11 @@ describe('dedupeKey', () => {
 
   it('keys connection events by event_id', () => {
     const a = payloadOf('connections');
-    expect(dedupeKey('connections', a)).toBe(dedupeKey('connections', { ...a, timestamp: 'other' }));
-    expect(dedupeKey('connections', a)).not.toBe(dedupeKey('connections', payloadOf('connections')));
+    expect(dedupeKey('connections', a)).toBe(
+      dedupeKey('connections', { ...a, timestamp: 'other' }),
+    );
+    expect(dedupeKey('connections', a)).not.toBe(
+      dedupeKey('connections', payloadOf('connections')),
+    );
   });
 });

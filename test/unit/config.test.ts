@@ -9,8 +9,16 @@ const queues = {
 
 describe('loadIngestConfig', () => {
   it('uses each kind’s own secrets, falling back to the shared ones', () => {
-    const config = loadIngestConfig({ ...queues, WEBHOOK_SECRET: 'shared, older', WEBHOOK_SECRET_JOBS: 'j1,j2' });
-    expect(config.secrets).toEqual({ jobs: ['j1', 'j2'], discover: ['shared', 'older'], connections: ['shared', 'older'] });
+    const config = loadIngestConfig({
+      ...queues,
+      WEBHOOK_SECRET: 'shared, older',
+      WEBHOOK_SECRET_JOBS: 'j1,j2',
+    });
+    expect(config.secrets).toEqual({
+      jobs: ['j1', 'j2'],
+      discover: ['shared', 'older'],
+      connections: ['shared', 'older'],
+    });
     expect(config.allowUnsigned).toBe(false);
     expect(config.allowReserializedSignature).toBe(false);
   });
@@ -22,7 +30,11 @@ describe('loadIngestConfig', () => {
   });
 
   it('reads the opt-ins', () => {
-    const config = loadIngestConfig({ ...queues, WEBHOOK_ALLOW_UNSIGNED: 'true', WEBHOOK_SIGNATURE_JSON_FALLBACK: '1' });
+    const config = loadIngestConfig({
+      ...queues,
+      WEBHOOK_ALLOW_UNSIGNED: 'true',
+      WEBHOOK_SIGNATURE_JSON_FALLBACK: '1',
+    });
     expect(config.allowUnsigned).toBe(true);
     expect(config.allowReserializedSignature).toBe(true);
   });
@@ -30,7 +42,11 @@ describe('loadIngestConfig', () => {
   it('fails fast, naming every problem and no value', () => {
     let error: unknown;
     try {
-      loadIngestConfig({ JOBS_QUEUE_URL: 'nope', WEBHOOK_ALLOW_UNSIGNED: 'maybe', WEBHOOK_SECRET: 'hush' });
+      loadIngestConfig({
+        JOBS_QUEUE_URL: 'nope',
+        WEBHOOK_ALLOW_UNSIGNED: 'maybe',
+        WEBHOOK_SECRET: 'hush',
+      });
     } catch (e) {
       error = e;
     }

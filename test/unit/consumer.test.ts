@@ -15,9 +15,13 @@ const message = (kind: 'jobs' | 'discover', payload: unknown) =>
 describe('processBatch', () => {
   it('reports only the records that failed and hands the others their payloads', async () => {
     const good = sqsRecord(message('jobs', payloadOf('jobs')), { messageId: 'good' });
-    const flaky = sqsRecord(message('jobs', payloadOf('jobs', { tenant: 'flaky' })), { messageId: 'flaky' });
+    const flaky = sqsRecord(message('jobs', payloadOf('jobs', { tenant: 'flaky' })), {
+      messageId: 'flaky',
+    });
     const poison = sqsRecord('garbage', { messageId: 'poison' });
-    const wrongQueue = sqsRecord(message('discover', payloadOf('discover')), { messageId: 'wrong-queue' });
+    const wrongQueue = sqsRecord(message('discover', payloadOf('discover')), {
+      messageId: 'wrong-queue',
+    });
     const invalid = sqsRecord(message('jobs', { tenant: 't' }), { messageId: 'invalid' });
     const seen: string[] = [];
     const log = recordingLog();
@@ -31,13 +35,26 @@ describe('processBatch', () => {
       log,
     );
     expect(seen).toEqual(['good']);
-    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['flaky', 'poison', 'wrong-queue', 'invalid']);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      'flaky',
+      'poison',
+      'wrong-queue',
+      'invalid',
+    ]);
     expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(4);
   });
 
   it('returns no failures for a clean batch', async () => {
-    const records = [sqsRecord(message('jobs', payloadOf('jobs'))), sqsRecord(message('jobs', payloadOf('jobs')))];
-    const result = await processBatch('jobs', { Records: records }, async () => undefined, recordingLog());
+    const records = [
+      sqsRecord(message('jobs', payloadOf('jobs'))),
+      sqsRecord(message('jobs', payloadOf('jobs'))),
+    ];
+    const result = await processBatch(
+      'jobs',
+      { Records: records },
+      async () => undefined,
+      recordingLog(),
+    );
     expect(result.batchItemFailures).toEqual([]);
   });
 });

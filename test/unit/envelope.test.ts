@@ -1,13 +1,29 @@
-import { buildEnvelope, MAX_BODY_BYTES, MAX_MESSAGE_BYTES, parseEnvelope } from '../../lib/envelope';
+import {
+  buildEnvelope,
+  MAX_BODY_BYTES,
+  MAX_MESSAGE_BYTES,
+  parseEnvelope,
+} from '../../lib/envelope';
 import { PoisonMessageError } from '../../lib/errors';
 
 describe('envelope', () => {
   it('round-trips any bytes exactly', () => {
     const body = Buffer.from([0, 1, 2, 0xff, 0x7b, 0x22]);
-    const message = buildEnvelope({ kind: 'jobs', body, receivedAt: new Date(0), requestId: 'r', dedupeKey: 'a'.repeat(64) });
+    const message = buildEnvelope({
+      kind: 'jobs',
+      body,
+      receivedAt: new Date(0),
+      requestId: 'r',
+      dedupeKey: 'a'.repeat(64),
+    });
     const parsed = parseEnvelope(message);
     expect(parsed.body.equals(body)).toBe(true);
-    expect(parsed.envelope).toMatchObject({ v: 1, kind: 'jobs', receivedAt: '1970-01-01T00:00:00.000Z', requestId: 'r' });
+    expect(parsed.envelope).toMatchObject({
+      v: 1,
+      kind: 'jobs',
+      receivedAt: '1970-01-01T00:00:00.000Z',
+      requestId: 'r',
+    });
   });
 
   it('fits the largest accepted body, with the longest metadata, in one SQS message', () => {
@@ -26,6 +42,8 @@ describe('envelope', () => {
   it('refuses what is not an envelope as poison', () => {
     expect(() => parseEnvelope('not json')).toThrow(PoisonMessageError);
     expect(() => parseEnvelope('{"v":2}')).toThrow(PoisonMessageError);
-    expect(() => parseEnvelope(JSON.stringify({ v: 1, kind: 'other' }))).toThrow(PoisonMessageError);
+    expect(() => parseEnvelope(JSON.stringify({ v: 1, kind: 'other' }))).toThrow(
+      PoisonMessageError,
+    );
   });
 });

@@ -11,7 +11,12 @@ const SECRETS: Record<Kind, string> = {
   connections: 'connections-secret',
 };
 
-function request(path: string, body: string | Buffer, headers: Record<string, string> = {}, method = 'POST'): IngestRequest {
+function request(
+  path: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  method = 'POST',
+): IngestRequest {
   return {
     method,
     path,
@@ -36,23 +41,32 @@ function setup(configOverrides = {}) {
 const bodyOf = (response: { body: string }): Record<string, unknown> => JSON.parse(response.body);
 
 describe('handleIngest: accepted events', () => {
-  it.each(KINDS)('queues a signed %s event on its own route and answers 202 with the message id', async (kind) => {
-    const { queue, call } = setup();
-    const body = JSON.stringify(payloadOf(kind));
-    const response = await call(signed(`/webhooks/${kind}`, body, SECRETS[kind]));
-    expect(response.statusCode).toBe(202);
-    expect(bodyOf(response)).toEqual({ id: 'msg-1', kind });
-    expect(queue.sent).toHaveLength(1);
-    expect(queue.sent[0]?.kind).toBe(kind);
-    const { envelope, body: queued } = parseEnvelope(queue.sent[0]?.messageBody ?? '');
-    expect(queued.toString('utf8')).toBe(body);
-    expect(envelope).toMatchObject({ kind, requestId: 'req-42', receivedAt: '2026-11-29T05:00:00.000Z' });
-    expect(envelope.dedupeKey).toMatch(/^[0-9a-f]{64}$/);
-  });
+  it.each(KINDS)(
+    'queues a signed %s event on its own route and answers 202 with the message id',
+    async (kind) => {
+      const { queue, call } = setup();
+      const body = JSON.stringify(payloadOf(kind));
+      const response = await call(signed(`/webhooks/${kind}`, body, SECRETS[kind]));
+      expect(response.statusCode).toBe(202);
+      expect(bodyOf(response)).toEqual({ id: 'msg-1', kind });
+      expect(queue.sent).toHaveLength(1);
+      expect(queue.sent[0]?.kind).toBe(kind);
+      const { envelope, body: queued } = parseEnvelope(queue.sent[0]?.messageBody ?? '');
+      expect(queued.toString('utf8')).toBe(body);
+      expect(envelope).toMatchObject({
+        kind,
+        requestId: 'req-42',
+        receivedAt: '2026-11-29T05:00:00.000Z',
+      });
+      expect(envelope.dedupeKey).toMatch(/^[0-9a-f]{64}$/);
+    },
+  );
 
   it.each(KINDS)('detects a %s event on POST /webhooks', async (kind) => {
     const { queue, call } = setup();
-    const response = await call(signed('/webhooks', JSON.stringify(payloadOf(kind)), SECRETS[kind]));
+    const response = await call(
+      signed('/webhooks', JSON.stringify(payloadOf(kind)), SECRETS[kind]),
+    );
     expect(response.statusCode).toBe(202);
     expect(bodyOf(response).kind).toBe(kind);
     expect(queue.sent[0]?.kind).toBe(kind);
@@ -63,14 +77,17 @@ describe('handleIngest: accepted events', () => {
     for (const status of ['DISCOVER_STARTED', 'DISCOVER_FAILED']) {
       const body = JSON.stringify(payloadOf('jobs', { status }));
       expect((await call(signed('/webhooks', body, SECRETS.jobs))).statusCode).toBe(202);
-      expect((await call(signed('/webhooks/discover', body, SECRETS.discover))).statusCode).toBe(400);
+      expect((await call(signed('/webhooks/discover', body, SECRETS.discover))).statusCode).toBe(
+        400,
+      );
     }
     expect(queue.sent.map((m) => m.kind)).toEqual(['jobs', 'jobs']);
   });
 
   it('keeps the exact bytes: whitespace, key order, unknown fields and unknown statuses', async () => {
     const { queue, call } = setup();
-    const body = '{ "status":"SOME_FUTURE_STATUS", "s3_root":"a/b", "tenant":"t", "flow_id":"f",\n "new_field": [1, 2.50] }';
+    const body =
+      '{ "status":"SOME_FUTURE_STATUS", "s3_root":"a/b", "tenant":"t", "flow_id":"f",\n "new_field": [1, 2.50] }';
     expect((await call(signed('/webhooks/jobs', body, SECRETS.jobs))).statusCode).toBe(202);
     expect(parseEnvelope(queue.sent[0]?.messageBody ?? '').body.toString()).toBe(body);
   });
@@ -84,7 +101,9 @@ describe('handleIngest: accepted events', () => {
   });
 
   it('accepts a rotated secret list', async () => {
-    const { call } = setup({ secrets: { jobs: ['old', 'new'], discover: ['d'], connections: ['c'] } });
+    const { call } = setup({
+      secrets: { jobs: ['old', 'new'], discover: ['d'], connections: ['c'] },
+    });
     const body = JSON.stringify(payloadOf('jobs'));
     expect((await call(signed('/webhooks/jobs', body, 'new'))).statusCode).toBe(202);
     expect((await call(signed('/webhooks/jobs', body, 'old'))).statusCode).toBe(202);
@@ -135,7 +154,10 @@ describe('handleIngest: refusals', () => {
   });
 
   it('still requires a signature for a kind with a secret when unsigned delivery is enabled', async () => {
-    const { call } = setup({ secrets: { jobs: ['j'], discover: [], connections: [] }, allowUnsigned: true });
+    const { call } = setup({
+      secrets: { jobs: ['j'], discover: [], connections: [] },
+      allowUnsigned: true,
+    });
     expect((await call(request('/webhooks/jobs', jobBody))).statusCode).toBe(401);
     expect((await call(request('/webhooks', jobBody))).statusCode).toBe(401);
     const discover = JSON.stringify(payloadOf('discover'));
@@ -148,7 +170,9 @@ describe('handleIngest: refusals', () => {
     expect((await setup().call(request('/webhooks/jobs', spaced, header))).statusCode).toBe(401);
     const on = setup({ allowReserializedSignature: true });
     expect((await on.call(request('/webhooks/jobs', spaced, header))).statusCode).toBe(202);
-    expect(on.log.lines.find((l) => l.message === 'event accepted')?.fields.signature).toBe('reserialized');
+    expect(on.log.lines.find((l) => l.message === 'event accepted')?.fields.signature).toBe(
+      'reserialized',
+    );
   });
 
   it.each([
@@ -167,7 +191,11 @@ describe('handleIngest: refusals', () => {
 
   it('answers 400 for invalid UTF-8', async () => {
     const { call } = setup();
-    const body = Buffer.concat([Buffer.from('{"tenant":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"tenant":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
     const response = await call(signed('/webhooks/jobs', body, SECRETS.jobs));
     expect(response.statusCode).toBe(400);
     expect(bodyOf(response)).toEqual({ error: 'body is not valid UTF-8' });
@@ -191,16 +219,31 @@ describe('handleIngest: refusals', () => {
 
   it.each([
     ['jobs', { s3_root: 'r', tenant: 't', flow_id: 'f' }, 'invalid jobs event: status is required'],
-    ['jobs', { s3_root: 'r', tenant: 't', flow_id: 'f', status: 5 }, 'invalid jobs event: status must be a non-empty string'],
-    ['discover', { tenant: 't', flow_id: 'f', status: 'DISCOVER_SUCCESS' }, 'invalid discover event: connector is required'],
-    ['connections', { tenant: 't', flow_id: 'f', event: 'LINK' }, 'invalid connections event: connector is required'],
-  ] as const)('answers 400 naming a missing identifying field (%s)', async (kind, payload, reason) => {
-    const { call } = setup();
-    const body = JSON.stringify(payload);
-    const response = await call(signed(`/webhooks/${kind}`, body, SECRETS[kind]));
-    expect(response.statusCode).toBe(400);
-    expect(bodyOf(response)).toEqual({ error: reason });
-  });
+    [
+      'jobs',
+      { s3_root: 'r', tenant: 't', flow_id: 'f', status: 5 },
+      'invalid jobs event: status must be a non-empty string',
+    ],
+    [
+      'discover',
+      { tenant: 't', flow_id: 'f', status: 'DISCOVER_SUCCESS' },
+      'invalid discover event: connector is required',
+    ],
+    [
+      'connections',
+      { tenant: 't', flow_id: 'f', event: 'LINK' },
+      'invalid connections event: connector is required',
+    ],
+  ] as const)(
+    'answers 400 naming a missing identifying field (%s)',
+    async (kind, payload, reason) => {
+      const { call } = setup();
+      const body = JSON.stringify(payload);
+      const response = await call(signed(`/webhooks/${kind}`, body, SECRETS[kind]));
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toEqual({ error: reason });
+    },
+  );
 
   it('answers 404 for an unknown path and 405 for a wrong method', async () => {
     const { call } = setup();
@@ -252,7 +295,11 @@ describe('handleIngest: refusals', () => {
     const body = JSON.stringify(payloadOf('jobs', { tenant: marker }));
     const good = signed('/webhooks/jobs', body, SECRETS.jobs);
     const bad = signed('/webhooks/jobs', body, 'wrong');
-    const responses = [await call(good), await call(bad), await call(signed('/webhooks/discover', body, SECRETS.discover))];
+    const responses = [
+      await call(good),
+      await call(bad),
+      await call(signed('/webhooks/discover', body, SECRETS.discover)),
+    ];
     const everything = log.text() + responses.map((r) => r.body).join('');
     for (const secret of Object.values(SECRETS)) expect(everything).not.toContain(secret);
     expect(everything).not.toContain(good.headers['x-hub-signature']);

@@ -18,7 +18,9 @@ describe('failedMessageIds (Lambda’s reading of a batch answer)', () => {
   });
 
   it('treats an empty answer as success', () => {
-    expect(failedMessageIds(records, { ok: true, result: { batchItemFailures: [] } }, true).size).toBe(0);
+    expect(
+      failedMessageIds(records, { ok: true, result: { batchItemFailures: [] } }, true).size,
+    ).toBe(0);
     expect(failedMessageIds(records, { ok: true, result: undefined }, true).size).toBe(0);
   });
 });
@@ -28,18 +30,40 @@ describe('extractDefinition', () => {
     service: 'svc',
     provider: { stage: 'local', region: 'eu-west-1', environment: { A: '1' } },
     functions: {
-      ingest: { handler: 'functions/ingest.handler', events: [{ httpApi: 'POST /x' }, { httpApi: '*' }, { httpApi: { method: 'get', path: '/h' } }] },
+      ingest: {
+        handler: 'functions/ingest.handler',
+        events: [
+          { httpApi: 'POST /x' },
+          { httpApi: '*' },
+          { httpApi: { method: 'get', path: '/h' } },
+        ],
+      },
       consume: {
         handler: 'functions/c.handler',
         timeout: 30,
-        events: [{ sqs: { arn: { 'Fn::GetAtt': ['Q', 'Arn'] }, batchSize: 5, functionResponseType: 'ReportBatchItemFailures' } }],
+        events: [
+          {
+            sqs: {
+              arn: { 'Fn::GetAtt': ['Q', 'Arn'] },
+              batchSize: 5,
+              functionResponseType: 'ReportBatchItemFailures',
+            },
+          },
+        ],
       },
     },
     resources: {
       Resources: {
         Q: {
           Type: 'AWS::SQS::Queue',
-          Properties: { QueueName: 'q', VisibilityTimeout: 180, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['D', 'Arn'] }, maxReceiveCount: 5 } },
+          Properties: {
+            QueueName: 'q',
+            VisibilityTimeout: 180,
+            RedrivePolicy: {
+              deadLetterTargetArn: { 'Fn::GetAtt': ['D', 'Arn'] },
+              maxReceiveCount: 5,
+            },
+          },
         },
         D: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'd' } },
         T: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 't' } },
@@ -50,9 +74,19 @@ describe('extractDefinition', () => {
   it('reads routes, event sources, queues with their redrive, and tables', () => {
     const d = extractDefinition(printed);
     expect(d.functions[0]?.httpRoutes).toEqual(['POST /x', '$default', 'GET /h']);
-    expect(d.functions[1]?.sqs).toEqual({ queueLogicalId: 'Q', batchSize: 5, maximumBatchingWindow: 0, reportBatchItemFailures: true });
+    expect(d.functions[1]?.sqs).toEqual({
+      queueLogicalId: 'Q',
+      batchSize: 5,
+      maximumBatchingWindow: 0,
+      reportBatchItemFailures: true,
+    });
     expect(d.functions[1]?.timeoutSeconds).toBe(30);
-    expect(d.queues[0]).toEqual({ logicalId: 'Q', name: 'q', attributes: { VisibilityTimeout: '180' }, deadLetter: { logicalId: 'D', maxReceiveCount: 5 } });
+    expect(d.queues[0]).toEqual({
+      logicalId: 'Q',
+      name: 'q',
+      attributes: { VisibilityTimeout: '180' },
+      deadLetter: { logicalId: 'D', maxReceiveCount: 5 },
+    });
     expect(d.tables.map((t) => t.logicalId)).toEqual(['T']);
   });
 
@@ -68,7 +102,12 @@ describe('extractDefinition', () => {
 describe('fromHttpApiEvent', () => {
   it('keeps the exact bytes of a base64 body and lower-cases header names', () => {
     const bytes = Buffer.from([0xde, 0xad, 0xbe, 0xef]);
-    const event = httpApiEvent({ path: '/webhooks', body: bytes, base64: true, headers: { 'X-Hub-Signature': 'abc' } });
+    const event = httpApiEvent({
+      path: '/webhooks',
+      body: bytes,
+      base64: true,
+      headers: { 'X-Hub-Signature': 'abc' },
+    });
     const request = fromHttpApiEvent(event);
     expect(request.body.equals(bytes)).toBe(true);
     expect(request.headers['x-hub-signature']).toBe('abc');

@@ -26,13 +26,23 @@ describe('verifySignature', () => {
   });
 
   it('refuses wrong lengths, non-hex and other algorithms without comparing', () => {
-    for (const header of [good.slice(0, 39), `${good}0`, `${good.slice(0, 38)}zz`, `sha256=${good}`, `md5=${good}`, 'sha1=']) {
+    for (const header of [
+      good.slice(0, 39),
+      `${good}0`,
+      `${good.slice(0, 38)}zz`,
+      `sha256=${good}`,
+      `md5=${good}`,
+      'sha1=',
+    ]) {
       expect(verifySignature(body, header, [secret])).toEqual({ ok: false, reason: 'malformed' });
     }
   });
 
   it('refuses a signature made with another secret or over other bytes', () => {
-    expect(verifySignature(body, hmacHex('other', body), [secret])).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifySignature(body, hmacHex('other', body), [secret])).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
     expect(verifySignature(Buffer.concat([body, Buffer.from(' ')]), good, [secret])).toEqual({
       ok: false,
       reason: 'mismatch',
@@ -65,7 +75,9 @@ describe('verifySignature', () => {
     expect(decoded.equals(bytes)).toBe(true);
     expect(verifySignature(decoded, hmacHex(secret, bytes), [secret]).ok).toBe(true);
     // Verifying the base64 text itself would be wrong.
-    expect(verifySignature(decoded, hmacHex(secret, bytes.toString('base64')), [secret]).ok).toBe(false);
+    expect(verifySignature(decoded, hmacHex(secret, bytes.toString('base64')), [secret]).ok).toBe(
+      false,
+    );
     expect(decodeBody(undefined, false).length).toBe(0);
   });
 
@@ -86,12 +98,17 @@ describe('verifySignature', () => {
     });
 
     it('still prefers the raw bytes and refuses non-JSON bodies', () => {
-      expect(verifySignature(spaced, hmacHex(secret, spaced), [secret], { allowReserializedBody: true })).toEqual({
+      expect(
+        verifySignature(spaced, hmacHex(secret, spaced), [secret], { allowReserializedBody: true }),
+      ).toEqual({
         ok: true,
         over: 'raw',
       });
       const notJson = Buffer.from('not json');
-      expect(verifySignature(notJson, hmacHex(secret, 'x'), [secret], { allowReserializedBody: true }).ok).toBe(false);
+      expect(
+        verifySignature(notJson, hmacHex(secret, 'x'), [secret], { allowReserializedBody: true })
+          .ok,
+      ).toBe(false);
     });
   });
 });

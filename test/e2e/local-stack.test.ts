@@ -1,0 +1,293 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_BODY_BYTES } from '../../lib/envelope';
+import { KINDS } from '../../lib/kinds';
+import { hmacHex, payloadOf } from '../helpers/events';
+import { cli, startStack, type StackProcess } from '../helpers/local-stack';
+import { packageTemplate, resourcesOfType } from '../helpers/template';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+let dataDir: string;
+let stack: StackProcess;
+let secret: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'hgw-e2e-'));
+  stack = await startStack(dataDir);
+  secret = (await readFile(join(dataDir, 'webhook-secret'), 'utf8')).trim();
+}, 60_000);
+
+afterAll(async () => {
+  if (stack?.child.exitCode === null) await stack.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+  fetch(`${stack.info.baseUrl}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+const consumed = (messageId: string) =>
+  stack.output.waitFor(
+    (line) => line.includes('"event consumed"') && line.includes(messageId),
+    20_000,
+    `consumption of ${messageId}`,
+  );
+
+describe('the local stack', () => {
+  it('prints a ready line with the URLs, endpoints and data folder, and generates a secret', () => {
+    const ready = stack.output.lines.find((l) => l.startsWith('ready:')) ?? '';
+    expect(ready).toContain(stack.info.webhookUrls.auto);
+    expect(ready).toContain(`dynamodb=${stack.info.dynamodbEndpoint}`);
+    expect(ready).toContain(`sqs=${stack.info.sqsEndpoint}`);
+    expect(ready).toContain(`data=${dataDir}`);
+    expect(secret).toMatch(/^[0-9a-f]{48}$/);
+    expect(stack.output.lines.join('\n')).toContain(secret);
+  });
+
+  it.each(KINDS)('takes `hotglue-webhooks send %s` and consumes the event', async (kind) => {
+    const result = await cli(['send', kind], { DATA_DIR: dataDir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const match = /^202 (.*)$/m.exec(result.stdout);
+    expect(match).not.toBeNull();
+    const answer = JSON.parse(match?.[1] ?? '{}') as { id: string; kind: string };
+    expect(answer.kind).toBe(kind);
+    const line = JSON.parse(await consumed(answer.id)) as Record<string, unknown>;
+    expect(line.kind).toBe(kind);
+  });
+
+  it('sends distinct events on repeated sends, and exits non-zero on a refusal', async () => {
+    const first = await cli(['send', 'connections', '--url', stack.info.webhookUrls.auto], {
+      DATA_DIR: dataDir,
+    });
+    const second = await cli(['send', 'connections', '--url', stack.info.webhookUrls.auto], {
+      DATA_DIR: dataDir,
+    });
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    const [a, b] = [first, second].map((r) => JSON.parse(r.stdout.slice(4)) as { id: string });
+    await consumed(a?.id ?? '');
+    await consumed(b?.id ?? '');
+    const accepted = stack.output
+      .json()
+      .filter(
+        (l) => l.message === 'event accepted' && (l.messageId === a?.id || l.messageId === b?.id),
+      );
+    expect(new Set(accepted.map((l) => l.dedupeKey)).size).toBe(2);
+    const refused = await cli(['send', 'jobs', '--secret', 'not-the-secret'], {
+      DATA_DIR: dataDir,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('401');
+    const unsigned = await cli(['send', 'jobs', '--unsigned'], { DATA_DIR: dataDir });
+    expect(unsigned.code).toBe(1);
+  });
+
+  it('answers each response of the contract over HTTP', async () => {
+    const job = JSON.stringify(payloadOf('jobs'));
+    const sign = (body: string | Buffer) => ({ 'x-hub-signature': hmacHex(secret, body) });
+    const expectAnswer = async (response: Response, status: number, error?: string) => {
+      expect(response.status).toBe(status);
+      const body = (await response.json()) as Record<string, unknown>;
+      if (error !== undefined) expect(body).toEqual({ error });
+      return body;
+    };
+    await expectAnswer(await fetch(`${stack.info.baseUrl}/health`), 200);
+    const accepted = await expectAnswer(await post('/webhooks/jobs', job, sign(job)), 202);
+    expect(accepted.kind).toBe('jobs');
+    await expectAnswer(await post('/webhooks/jobs', job), 401, 'missing signature');
+    await expectAnswer(
+      await post('/webhooks/jobs', job, { 'X-Hub-Signature': hmacHex('x', job) }),
+      401,
+      'invalid signature',
+    );
+    await expectAnswer(
+      await post('/webhooks/jobs', '{oops', sign('{oops')),
+      400,
+      'body is not valid JSON',
+    );
+    await expectAnswer(
+      await post('/webhooks/jobs', '[1]', sign('[1]')),
+      400,
+      'body is not a JSON object',
+    );
+    await expectAnswer(
+      await post('/webhooks/discover', job, sign(job)),
+      400,
+      'payload is a jobs event, not a discover event',
+    );
+    await expectAnswer(await post('/nowhere', job), 404, 'not found');
+    await expectAnswer(
+      await fetch(`${stack.info.baseUrl}/webhooks/jobs`),
+      405,
+      'method not allowed',
+    );
+    const big = Buffer.alloc(MAX_BODY_BYTES + 1, 0x20);
+    await expectAnswer(
+      await post('/webhooks/jobs', big, sign(big)),
+      413,
+      `body larger than ${MAX_BODY_BYTES} bytes`,
+    );
+
+    await stack.setFault('sqs', true);
+    try {
+      const down = await post('/webhooks/jobs', job, sign(job));
+      await expectAnswer(down, 503, 'queue unavailable, retry later');
+      expect(down.headers.get('retry-after')).toBe('5');
+    } finally {
+      await stack.setFault('sqs', false);
+    }
+    // After SQS is back, a retry of the same event is accepted.
+    await expectAnswer(await post('/webhooks/jobs', job, sign(job)), 202);
+  });
+
+  it('retries a record that keeps failing and dead-letters it after the redrive count', async () => {
+    const sqs = new SQSClient({
+      region: stack.info.region,
+      endpoint: stack.info.sqsEndpoint,
+      credentials,
+      useQueueUrlAsEndpoint: false,
+    });
+    const queues = Object.values(stack.info.queues);
+    const jobs = queues.find((q) => q.name.endsWith('-jobs'));
+    const dlq = queues.find((q) => q.name.endsWith('-jobs-dlq'));
+    const redrive = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: jobs?.url, AttributeNames: ['RedrivePolicy'] }),
+    );
+    const maxReceiveCount = Number(
+      (JSON.parse(redrive.Attributes?.RedrivePolicy ?? '{}') as { maxReceiveCount: number })
+        .maxReceiveCount,
+    );
+    expect(maxReceiveCount).toBeGreaterThanOrEqual(3);
+    const sent = await sqs.send(
+      new SendMessageCommand({ QueueUrl: jobs?.url, MessageBody: '{"not":"an envelope"}' }),
+    );
+    const id = sent.MessageId ?? '';
+    let dead: { MessageId?: string; Attributes?: Record<string, string> } | undefined;
+    for (let i = 0; i < 30 && dead === undefined; i += 1) {
+      const got = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlq?.url,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      dead = got.Messages?.find((m) => m.MessageId === id);
+    }
+    expect(dead).toBeDefined();
+    const failures = stack.output
+      .json()
+      .filter((l) => l.message === 'record failed' && l.messageId === id);
+    expect(failures).toHaveLength(maxReceiveCount);
+    sqs.destroy();
+  }, 60_000);
+
+  it('creates exactly the queues, tables and routes that serverless.yml packages (no drift)', async () => {
+    const template = await packageTemplate(stack.info.stage, join(dataDir, 'package'));
+    const sqs = new SQSClient({
+      region: stack.info.region,
+      endpoint: stack.info.sqsEndpoint,
+      credentials,
+      useQueueUrlAsEndpoint: false,
+    });
+    const dynamo = new DynamoDBClient({
+      region: stack.info.region,
+      endpoint: stack.info.dynamodbEndpoint,
+      credentials,
+    });
+    try {
+      const templateQueues = resourcesOfType(template, 'AWS::SQS::Queue');
+      const nameOf = (logicalId: string) =>
+        String(template.Resources[logicalId]?.Properties?.QueueName);
+      const listed = await sqs.send(new ListQueuesCommand({}));
+      const localNames = (listed.QueueUrls ?? []).map((u) => u.split('/').pop());
+      expect(localNames.sort()).toEqual(templateQueues.map(([id]) => nameOf(id)).sort());
+      for (const [id, queue] of templateQueues) {
+        const props = queue.Properties ?? {};
+        const local = stack.info.queues[id];
+        expect(local?.name).toBe(props.QueueName);
+        const got = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: local?.url, AttributeNames: ['All'] }),
+        );
+        for (const name of [
+          'VisibilityTimeout',
+          'MaximumMessageSize',
+          'MessageRetentionPeriod',
+          'DelaySeconds',
+        ] as const) {
+          if (props[name] !== undefined) expect(got.Attributes?.[name]).toBe(String(props[name]));
+        }
+        const redrive = props.RedrivePolicy as
+          | { deadLetterTargetArn: { 'Fn::GetAtt': [string, string] }; maxReceiveCount: number }
+          | undefined;
+        if (redrive === undefined) {
+          expect(got.Attributes?.RedrivePolicy).toBeUndefined();
+        } else {
+          const localRedrive = JSON.parse(got.Attributes?.RedrivePolicy ?? '{}') as {
+            deadLetterTargetArn: string;
+            maxReceiveCount: number;
+          };
+          expect(Number(localRedrive.maxReceiveCount)).toBe(Number(redrive.maxReceiveCount));
+          expect(localRedrive.deadLetterTargetArn.split(':').pop()).toBe(
+            nameOf(redrive.deadLetterTargetArn['Fn::GetAtt'][0]),
+          );
+        }
+      }
+      const templateTables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+      const tables = await dynamo.send(new ListTablesCommand({}));
+      expect((tables.TableNames ?? []).sort()).toEqual(
+        templateTables.map(([, t]) => String(t.Properties?.TableName)).sort(),
+      );
+      for (const [, table] of templateTables) {
+        const props = table.Properties ?? {};
+        const got = (
+          await dynamo.send(new DescribeTableCommand({ TableName: String(props.TableName) }))
+        ).Table;
+        expect(got?.KeySchema).toEqual(props.KeySchema);
+        const defs = (a: unknown) =>
+          [...((a as { AttributeName: string }[]) ?? [])].sort((x, y) =>
+            x.AttributeName.localeCompare(y.AttributeName),
+          );
+        expect(defs(got?.AttributeDefinitions)).toEqual(defs(props.AttributeDefinitions));
+        const indexes = (list: unknown) =>
+          (
+            (list as
+              { IndexName: string; KeySchema: unknown; Projection: unknown }[] | undefined) ?? []
+          )
+            .map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }))
+            .sort((x, y) => x.IndexName.localeCompare(y.IndexName));
+        expect(indexes(got?.GlobalSecondaryIndexes)).toEqual(indexes(props.GlobalSecondaryIndexes));
+      }
+      const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, r]) =>
+        String(r.Properties?.RouteKey),
+      );
+      expect([...stack.info.routes].sort()).toEqual(routes.sort());
+    } finally {
+      sqs.destroy();
+      dynamo.destroy();
+    }
+  }, 60_000);
+
+  it('stops cleanly on Ctrl-C and starts again on the same data', async () => {
+    expect(await stack.stop()).toBe(0);
+    expect(stack.output.lines).toContain('stopped');
+    stack = await startStack(dataDir);
+    expect((await readFile(join(dataDir, 'webhook-secret'), 'utf8')).trim()).toBe(secret);
+    const result = await cli(['send', 'discover'], { DATA_DIR: dataDir });
+    expect(result.code).toBe(0);
+    await consumed((JSON.parse(result.stdout.slice(4)) as { id: string }).id);
+  });
+});
