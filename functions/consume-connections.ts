@@ -1,17 +1,8 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { processBatch } from '../lib/consumer';
+import { createDocumentClient } from '../lib/aws';
+import { loadConsumerConfig } from '../lib/config';
+import { consumer } from '../lib/consume';
 import { logger } from '../lib/logger';
 
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
-  processBatch(
-    'connections',
-    event,
-    async ({ envelope, messageId }) => {
-      logger.info('event consumed', {
-        messageId,
-        kind: envelope.kind,
-        dedupeKey: envelope.dedupeKey,
-      });
-    },
-    logger,
-  );
+const { table } = loadConsumerConfig('connections');
+
+export const handler = consumer('connections', { db: createDocumentClient(), table, log: logger });

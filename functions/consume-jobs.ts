@@ -1,17 +1,8 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { processBatch } from '../lib/consumer';
+import { createDocumentClient } from '../lib/aws';
+import { loadConsumerConfig } from '../lib/config';
+import { consumer } from '../lib/consume';
 import { logger } from '../lib/logger';
 
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
-  processBatch(
-    'jobs',
-    event,
-    async ({ envelope, messageId }) => {
-      logger.info('event consumed', {
-        messageId,
-        kind: envelope.kind,
-        dedupeKey: envelope.dedupeKey,
-      });
-    },
-    logger,
-  );
+const { table } = loadConsumerConfig('jobs');
+
+export const handler = consumer('jobs', { db: createDocumentClient(), table, log: logger });

@@ -67,3 +67,13 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return config;
 }
+
+export const tableVariable = (kind: Kind): string => `${kind.toUpperCase()}_TABLE`;
+
+/** The consumer's configuration: its table. Throws a ConfigError at cold start when missing. */
+export function loadConsumerConfig(kind: Kind, env: Env = process.env): { table: string } {
+  const table = env[tableVariable(kind)] ?? '';
+  if (table === '')
+    throw new ConfigError(`invalid configuration: ${tableVariable(kind)} must name a table`);
+  return { table };
+}

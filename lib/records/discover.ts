@@ -1,0 +1,94 @@
+import { microsToIso, toEpochMicros } from '../time';
+import { distinct, maxBy, sortBy, type SortKey } from './compare';
+import { isPresent, text, type StoredEvent } from './event';
+
+const POSITION: Record<string, number> = {
+  DISCOVER_STARTED: 1,
+  DISCOVER_SUCCESS: 2,
+  DISCOVER_FAILED: 2,
+};
+
+export interface DiscoverRecord {
+  env_id: string;
+  tenant: string;
+  flow_id: string;
+  connector: string;
+  status: string;
+  /** The latest event's `timestamp`, as hotglue sent it. */
+  timestamp?: unknown;
+  updated_at?: string;
+  last_started_at?: string;
+  last_success_at?: string;
+  last_failed_at?: string;
+  event_count: number;
+  fields: Record<string, unknown>;
+}
+
+export interface DiscoverHistoryEntry {
+  status: string;
+  timestamp?: unknown;
+  received_at: string;
+  hash: string;
+}
+
+interface Facts {
+  event: StoredEvent;
+  status: string;
+  time: number;
+}
+
+const facts = (event: StoredEvent): Facts => ({
+  event,
+  status: String(event.payload.status),
+  time: toEpochMicros(event.payload.timestamp) ?? -1,
+});
+
+/** Latest by `timestamp`; equal times are settled by lifecycle position, then content. */
+const latestKey = (f: Facts): SortKey => [f.time, POSITION[f.status] ?? 0, f.status, f.event.hash];
+
+function lastTime(all: Facts[], status: string): string | undefined {
+  const times = all.filter((f) => f.status === status && f.time >= 0).map((f) => f.time);
+  return times.length > 0 ? microsToIso(Math.max(...times)) : undefined;
+}
+
+/** The discover state of one (env_id, tenant, flow_id, connector) from the set of its events. */
+export function mergeDiscover(events: readonly StoredEvent[]): DiscoverRecord {
+  const all = distinct(events).map(facts);
+  const ordered = sortBy(all, latestKey);
+  const latest = maxBy(all, latestKey);
+  if (latest === undefined) throw new Error('a discover state needs at least one event');
+  const fields: Record<string, unknown> = {};
+  for (const { event } of ordered) {
+    for (const [name, value] of Object.entries(event.payload))
+      if (isPresent(value)) fields[name] = value;
+  }
+  fields.status = latest.status;
+  const times = all.map((f) => f.time).filter((t) => t >= 0);
+  const record: DiscoverRecord = {
+    env_id: text(fields.env_id) ?? '',
+    tenant: String(fields.tenant),
+    flow_id: String(fields.flow_id),
+    connector: String(fields.connector),
+    status: latest.status,
+    event_count: all.length,
+    fields,
+  };
+  if (isPresent(latest.event.payload.timestamp)) record.timestamp = latest.event.payload.timestamp;
+  if (times.length > 0) record.updated_at = microsToIso(Math.max(...times));
+  const started = lastTime(all, 'DISCOVER_STARTED');
+  const success = lastTime(all, 'DISCOVER_SUCCESS');
+  const failed = lastTime(all, 'DISCOVER_FAILED');
+  if (started !== undefined) record.last_started_at = started;
+  if (success !== undefined) record.last_success_at = success;
+  if (failed !== undefined) record.last_failed_at = failed;
+  return record;
+}
+
+export function discoverHistory(events: readonly StoredEvent[]): DiscoverHistoryEntry[] {
+  return sortBy(distinct(events).map(facts), latestKey).map(({ event, status }) => ({
+    status,
+    ...(isPresent(event.payload.timestamp) && { timestamp: event.payload.timestamp }),
+    received_at: event.receivedAt,
+    hash: event.hash,
+  }));
+}

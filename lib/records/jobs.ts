@@ -1,0 +1,198 @@
+import { microsToIso, toEpochMicros } from '../time';
+import { compareKeys, distinct, maxBy, sortBy, type SortKey } from './compare';
+import { isPresent, text, type StoredEvent } from './event';
+
+/** hotglue's job lifecycle, in order (hotglue-facts.md). Failures sit after the phase they end. */
+const LIFECYCLE: Record<string, number> = {
+  JOB_CREATED: 10,
+  DISCOVER_STARTED: 20,
+  DISCOVER_FAILED: 25,
+  SYNC_STARTED: 30,
+  SYNC_FAILED: 35,
+  SYNC_SUCCESS: 36,
+  ETL_STARTED: 40,
+  ETL_FAILED: 45,
+  ETL_SUCCESS: 46,
+  EXPORT_STARTED: 50,
+  EXPORT_FAILED: 55,
+  JOB_COMPLETED: 60,
+};
+
+export type StatusClass = 'completed' | 'failed' | 'running' | 'other';
+export const STATUS_CLASSES: readonly StatusClass[] = ['running', 'failed', 'completed', 'other'];
+
+export const isKnownStatus = (status: string): boolean => LIFECYCLE[status] !== undefined;
+export const isTerminal = (status: string): boolean =>
+  status === 'JOB_COMPLETED' || (isKnownStatus(status) && status.endsWith('_FAILED'));
+
+export function statusClass(status: string): StatusClass {
+  if (status === 'JOB_COMPLETED') return 'completed';
+  if (!isKnownStatus(status)) return 'other';
+  return status.endsWith('_FAILED') ? 'failed' : 'running';
+}
+
+interface Facts {
+  event: StoredEvent;
+  status: string;
+  /** Epoch microseconds: `last_updated`, else `status_timestamp[status]`; -1 when neither. */
+  time: number;
+  position: number;
+}
+
+function facts(event: StoredEvent): Facts {
+  const status = String(event.payload.status);
+  const stamps = event.payload.status_timestamp;
+  const phase =
+    typeof stamps === 'object' && stamps !== null
+      ? (stamps as Record<string, unknown>)[status]
+      : undefined;
+  const time = toEpochMicros(event.payload.last_updated) ?? toEpochMicros(phase) ?? -1;
+  return { event, status, time, position: LIFECYCLE[status] ?? -1 };
+}
+
+/** "Latest" for payload fields and history: by time, then lifecycle position, then content. */
+const latestKey = (f: Facts): SortKey => [f.time, f.position, f.status, f.event.hash];
+/** Precedence among known statuses: terminal above all, then lifecycle position, then time. */
+const knownKey = (f: Facts): SortKey =>
+  isTerminal(f.status)
+    ? [1, 0, f.time, f.status, f.event.hash]
+    : [0, f.position, f.time, f.status, f.event.hash];
+
+/**
+ * The current status of a job from the set of its events:
+ * - among known statuses, a terminal one (JOB_COMPLETED, any *_FAILED) beats every in-progress one;
+ *   otherwise the later lifecycle phase wins; between equals, the later time;
+ * - an unknown status moves the current status only by time: it becomes current when it is
+ *   strictly later than the best known event and that event is not terminal.
+ */
+function currentStatus(all: Facts[]): Facts {
+  const bestKnown = maxBy(
+    all.filter((f) => isKnownStatus(f.status)),
+    knownKey,
+  );
+  const latestUnknown = maxBy(
+    all.filter((f) => !isKnownStatus(f.status)),
+    (f) => [f.time, f.status, f.event.hash],
+  );
+  if (bestKnown === undefined) return latestUnknown as Facts;
+  if (
+    latestUnknown !== undefined &&
+    !isTerminal(bestKnown.status) &&
+    latestUnknown.time > bestKnown.time
+  ) {
+    return latestUnknown;
+  }
+  return bestKnown;
+}
+
+export interface JobHistoryEntry {
+  status: string;
+  /** The event's time (ISO with microseconds), when it has one. */
+  time?: string;
+  last_updated?: unknown;
+  error?: unknown;
+  message?: unknown;
+  record_count?: number;
+  record_counts?: Record<string, unknown>;
+  received_at: string;
+  hash: string;
+}
+
+export interface JobRecord {
+  s3_root: string;
+  job_id?: string;
+  tenant: string;
+  flow_id: string;
+  env_id?: string;
+  status: string;
+  status_class: StatusClass;
+  /** `start_time`, else the earliest event time (ISO); undefined when no event has a time. */
+  started_at?: string;
+  /** The latest event time (ISO). */
+  updated_at?: string;
+  event_count: number;
+  /** The latest known value of every payload field, under hotglue's names. */
+  fields: Record<string, unknown>;
+}
+
+function recordCounts(
+  payload: Record<string, unknown>,
+): Pick<JobHistoryEntry, 'record_count' | 'record_counts'> {
+  const metrics = payload.metrics;
+  const counts =
+    typeof metrics === 'object' && metrics !== null
+      ? (metrics as Record<string, unknown>).recordCount
+      : undefined;
+  if (typeof counts !== 'object' || counts === null) return {};
+  const values = Object.values(counts as Record<string, unknown>).filter(
+    (v): v is number => typeof v === 'number',
+  );
+  return {
+    record_counts: counts as Record<string, unknown>,
+    record_count: values.reduce((a, b) => a + b, 0),
+  };
+}
+
+/** The job's history, one entry per distinct event, in time then lifecycle order. */
+export function jobHistory(events: readonly StoredEvent[]): JobHistoryEntry[] {
+  return sortBy(distinct(events).map(facts), latestKey).map(({ event, status, time }) => {
+    const p = event.payload;
+    return {
+      status,
+      ...(time >= 0 && { time: microsToIso(time) }),
+      ...(isPresent(p.last_updated) && { last_updated: p.last_updated }),
+      ...(isPresent(p.error) && { error: p.error }),
+      ...(isPresent(p.message) && { message: p.message }),
+      ...recordCounts(p),
+      received_at: event.receivedAt,
+      hash: event.hash,
+    };
+  });
+}
+
+/**
+ * Merges the set of a job's events into its current record. A pure function of the *set*:
+ * any order, any repetition, the same record.
+ *
+ * Field rule: each payload field takes its value from the latest event (by time, then lifecycle
+ * position) that carries it non-null; a later null or missing field never erases an earlier
+ * value. `status_timestamp` is merged key by key the same way. `status` follows the status rule.
+ */
+export function mergeJob(events: readonly StoredEvent[]): JobRecord {
+  const all = distinct(events).map(facts);
+  if (all.length === 0) throw new Error('a job needs at least one event');
+  const ordered = sortBy(all, latestKey);
+  const fields: Record<string, unknown> = {};
+  const stamps: Record<string, unknown> = {};
+  for (const { event } of ordered) {
+    for (const [name, value] of Object.entries(event.payload)) {
+      if (!isPresent(value)) continue;
+      if (name === 'status_timestamp' && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [phase, at] of Object.entries(value as Record<string, unknown>))
+          if (isPresent(at)) stamps[phase] = at;
+      } else {
+        fields[name] = value;
+      }
+    }
+  }
+  if (Object.keys(stamps).length > 0) fields.status_timestamp = stamps;
+  const current = currentStatus(all);
+  fields.status = current.status;
+  const times = all.map((f) => f.time).filter((t) => t >= 0);
+  const start =
+    toEpochMicros(fields.start_time) ?? (times.length > 0 ? Math.min(...times) : undefined);
+  const newest = ordered[ordered.length - 1] as (typeof ordered)[number];
+  return {
+    s3_root: String(newest.event.payload.s3_root),
+    ...(text(fields.job_id) !== undefined && { job_id: text(fields.job_id) }),
+    tenant: String(fields.tenant),
+    flow_id: String(fields.flow_id),
+    ...(text(fields.env_id) !== undefined && { env_id: text(fields.env_id) }),
+    status: current.status,
+    status_class: statusClass(current.status),
+    ...(start !== undefined && { started_at: microsToIso(start) }),
+    ...(times.length > 0 && { updated_at: microsToIso(Math.max(...times)) }),
+    event_count: all.length,
+    fields,
+  };
+}

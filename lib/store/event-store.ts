@@ -1,0 +1,150 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { canonicalJson } from '../canonical';
+import type { StoredEvent } from '../records/event';
+import type { Entity } from './entities';
+import { CURRENT, EVENT_PREFIX } from './keys';
+
+export type Item = Record<string, unknown>;
+
+export interface StoreResult {
+  /** The history already held this exact event. */
+  duplicate: boolean;
+  /** The CURRENT item was written (false when the merge left it unchanged). */
+  changed: boolean;
+  /** CURRENT writes that lost a race and were retried. */
+  conflicts: number;
+  /** Write capacity units consumed (table and indexes), as DynamoDB reported them. */
+  writeUnits: number;
+}
+
+/** A CURRENT item could not be written after many races: the record is retried by SQS. */
+export class WriteConflictError extends Error {
+  constructor(partition: string) {
+    super(`gave up updating ${partition} after repeated conflicts`);
+    this.name = 'WriteConflictError';
+  }
+}
+
+const MAX_ATTEMPTS = 10;
+const units = (c: ConsumedCapacity | undefined): number => c?.CapacityUnits ?? 0;
+
+/** Reads a whole partition with a strongly consistent Query, page by page. */
+export async function readPartition(
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...((page.Items ?? []) as Item[]));
+    start = page.LastEvaluatedKey as Item | undefined;
+  } while (start !== undefined);
+  return items;
+}
+
+export function decodeHistoryItem(item: Item): StoredEvent {
+  const gz = item.payload_gz as Uint8Array;
+  return {
+    hash: String(item.hash),
+    dedupeKey: String(item.dedupe_key ?? ''),
+    receivedAt: String(item.received_at ?? ''),
+    payload: JSON.parse(gunzipSync(gz).toString('utf8')) as Record<string, unknown>,
+  };
+}
+
+export function splitPartition(items: Item[]): { current?: Item; history: StoredEvent[] } {
+  const current = items.find((i) => i.sk === CURRENT);
+  const history = items.filter((i) => String(i.sk).startsWith(EVENT_PREFIX)).map(decodeHistoryItem);
+  return { ...(current !== undefined && { current }), history };
+}
+
+/** The record held by a CURRENT item. */
+export function recordOf<R>(item: Item): R {
+  return JSON.parse(String(item.record)) as R;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Stores one event: first its history item (idempotent), then the CURRENT item recomputed from
+ * the whole history and written only if nobody changed it meanwhile (a version check). Every
+ * write is conditional and no transaction is used: a consumer that dies between the two writes
+ * leaves a history item whose retry recomputes the same CURRENT item, so the table converges.
+ */
+export async function storeEvent<R>(
+  db: DynamoDBDocumentClient,
+  table: string,
+  entity: Entity<R>,
+  event: StoredEvent,
+): Promise<StoreResult> {
+  const pk = entity.partition(event.payload);
+  const result: StoreResult = { duplicate: false, changed: false, conflicts: 0, writeUnits: 0 };
+  try {
+    const put = await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          pk,
+          sk: `${EVENT_PREFIX}${entity.historyId(event)}`,
+          hash: event.hash,
+          dedupe_key: event.dedupeKey,
+          received_at: event.receivedAt,
+          ...entity.historySummary(event),
+          payload_gz: gzipSync(Buffer.from(JSON.stringify(event.payload))),
+        },
+        // A new event, or (for ids that two contents share) the larger hash, so any order converges.
+        ConditionExpression: 'attribute_not_exists(pk) OR #hash < :hash',
+        ExpressionAttributeNames: { '#hash': 'hash' },
+        ExpressionAttributeValues: { ':hash': event.hash },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    result.writeUnits += units(put.ConsumedCapacity);
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    result.duplicate = true;
+  }
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    const { current, history } = splitPartition(await readPartition(db, table, pk));
+    const record = entity.merge(history);
+    const next = { ...entity.indexAttributes(record), record: canonicalJson(record) };
+    if (current !== undefined && current.record === next.record) return result;
+    const version = Number(current?.version ?? 0);
+    try {
+      const put = await db.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk, sk: CURRENT, ...next, version: version + 1 },
+          ...(current === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#version = :version',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':version': version },
+              }),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      result.writeUnits += units(put.ConsumedCapacity);
+      result.changed = true;
+      return result;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      result.conflicts += 1;
+      await sleep(Math.random() * 20 * (attempt + 1));
+    }
+  }
+  throw new WriteConflictError(pk);
+}

@@ -1,0 +1,39 @@
+const ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Parses hotglue's times to epoch microseconds, keeping the microseconds of Python's isoformat
+ * (`2024-10-07T07:50:28.076586+00:00`) that Date.parse drops. Numbers are epoch milliseconds (as
+ * in `status_timestamp`). Returns undefined for anything else.
+ */
+export function toEpochMicros(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1000);
+  if (typeof value !== 'string') return undefined;
+  const match = ISO.exec(value.trim());
+  if (match === null) return undefined;
+  const seconds = Date.parse(`${match[1]}${match[3] ?? 'Z'}`);
+  if (Number.isNaN(seconds)) return undefined;
+  const fraction = (match[2] ?? '').padEnd(6, '0').slice(0, 6);
+  return seconds * 1000 + Number(fraction);
+}
+
+/** Epoch microseconds as an ISO string with microseconds (sortable as text). */
+export function microsToIso(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const rest = String(micros - ms * 1000).padStart(3, '0');
+  return new Date(ms).toISOString().replace(/Z$/, `${rest}Z`);
+}
+
+/** Parses `--since`: an ISO time, or a duration back from now such as 24h, 30m, 7d. */
+export function parseSince(value: string, now: Date = new Date()): Date {
+  const duration = /^(\d+)\s*([smhdw])$/i.exec(value.trim());
+  if (duration !== null) {
+    const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[
+      (duration[2] ?? 's').toLowerCase() as 's'
+    ];
+    return new Date(now.getTime() - Number(duration[1]) * unit * 1000);
+  }
+  const micros = toEpochMicros(value);
+  if (micros === undefined)
+    throw new Error(`--since must be an ISO time or a duration like 24h, got "${value}"`);
+  return new Date(Math.floor(micros / 1000));
+}
