@@ -1,5 +1,5 @@
 import { microsToIso, toEpochMicros } from '../time';
-import { compareKeys, distinct, maxBy, sortBy, type SortKey } from './compare';
+import { distinct, maxBy, sortBy, type SortKey } from './compare';
 import { isPresent, text, type StoredEvent } from './event';
 
 /** hotglue's job lifecycle, in order (hotglue-facts.md). Failures sit after the phase they end. */
