@@ -6,17 +6,20 @@ import { isKind, KINDS, type Kind } from '../kinds';
 import { samplePayload } from '../samples';
 import { signBody } from '../signature';
 
-export interface Io {
-  out(line: string): void;
-  err(line: string): void;
-  env: Record<string, string | undefined>;
-  cwd: string;
-}
+import { connectionsCommand, discoverCommand, jobsCommand, type Io } from './query-commands';
+
+export type { Io };
 
 const MAIN_HELP = `Usage: hotglue-webhooks <command> [options]
 
 Commands:
   send <jobs|discover|connections>   sign and POST a webhook event
+  jobs get <s3_root|job_id>          one job with its history
+  jobs list                          jobs newest first (filters: tenant, flow, env, status, since)
+  discover list                      discover state per connector
+  connections list                   connection records with their history
+
+Queries go to the local stack running from this folder, or to a deployed stage with --stage.
 
 Run "hotglue-webhooks <command> --help" for a command's options.`;
 
@@ -30,6 +33,9 @@ Options:
   --file PATH     send this file's exact bytes instead of the sample
   --status S      set "status" on the sample (jobs, discover)
   --event E       set "event" on the sample (connections)
+  --set K=V       set any top-level field on the sample (repeatable; V is parsed as JSON
+                  when it is valid JSON, else taken as a string), e.g. to send several
+                  events of one job: --set s3_root=... --set job_id=...
   --url URL       where to POST (default: the running local stack's URL for the kind)
   --secret S      signing secret (default: WEBHOOK_SECRET_<KIND>, WEBHOOK_SECRET, or the
                   local stack's generated secret in <DATA_DIR>/webhook-secret)
@@ -75,6 +81,7 @@ async function send(args: string[], io: Io): Promise<number> {
       url: { type: 'string' },
       secret: { type: 'string' },
       unsigned: { type: 'boolean', default: false },
+      set: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,6 +101,21 @@ async function send(args: string[], io: Io): Promise<number> {
     const overrides: Record<string, unknown> = {};
     if (values.status !== undefined) overrides.status = values.status;
     if (values.event !== undefined) overrides.event = values.event;
+    for (const assignment of values.set ?? []) {
+      const eq = assignment.indexOf('=');
+      if (eq < 1) {
+        io.err(`--set needs KEY=VALUE, got "${assignment}"`);
+        return 2;
+      }
+      const raw = assignment.slice(eq + 1);
+      let value: unknown = raw;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        // not JSON: a plain string
+      }
+      overrides[assignment.slice(0, eq)] = value;
+    }
     body = Buffer.from(JSON.stringify(samplePayload(kind, { overrides })));
   }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -129,6 +151,12 @@ export async function main(argv: string[], io: Io): Promise<number> {
     switch (command) {
       case 'send':
         return await send(rest, io);
+      case 'jobs':
+        return await jobsCommand(rest, io);
+      case 'discover':
+        return await discoverCommand(rest, io);
+      case 'connections':
+        return await connectionsCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':

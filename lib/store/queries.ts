@@ -79,6 +79,7 @@ async function* queryIndex(
   hashValue: string,
   range?: { name: string; from: string },
   newestFirst = false,
+  pageSize = PAGE,
 ): AsyncGenerator<Item> {
   let start: Item | undefined;
   do {
@@ -90,7 +91,7 @@ async function* queryIndex(
         ExpressionAttributeNames: { '#h': hashName, ...(range && { '#r': range.name }) },
         ExpressionAttributeValues: { ':h': hashValue, ...(range && { ':r': range.from }) },
         ScanIndexForward: !newestFirst,
-        Limit: PAGE,
+        Limit: pageSize,
         ExclusiveStartKey: start,
       }),
     );
@@ -164,6 +165,8 @@ export interface JobFilter {
   /** An exact status, or a class: failed, running, completed, other. */
   status?: string;
   since?: Date;
+  /** Items per index page (DynamoDB Limit); results are the same whatever it is. */
+  pageSize?: number;
 }
 
 const isClass = (s: string): s is StatusClass => (STATUS_CLASSES as readonly string[]).includes(s);

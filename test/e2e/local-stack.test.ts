@@ -41,7 +41,7 @@ const post = (path: string, body: string | Buffer, headers: Record<string, strin
 
 const consumed = (messageId: string) =>
   stack.output.waitFor(
-    (line) => line.includes('"event consumed"') && line.includes(messageId),
+    (line) => line.includes('"event stored"') && line.includes(messageId),
     20_000,
     `consumption of ${messageId}`,
   );
@@ -280,6 +280,104 @@ describe('the local stack', () => {
       dynamo.destroy();
     }
   }, 60_000);
+
+  it('reads sent events back through the CLI’s --json', async () => {
+    const env = { DATA_DIR: dataDir };
+    const s3Root = `e2e/flows/F1/jobs/${Date.now()}/J1`;
+    const job = ['--set', `s3_root=${s3Root}`, '--set', 'job_id=J1', '--set', 'tenant=e2e-tenant'];
+    const ids: string[] = [];
+    for (const status of ['JOB_CREATED', 'SYNC_STARTED', 'SYNC_FAILED']) {
+      const sent = await cli(
+        [
+          'send',
+          'jobs',
+          '--status',
+          status,
+          ...job,
+          '--set',
+          `error=${status === 'SYNC_FAILED' ? 'boom' : 'null'}`,
+        ],
+        env,
+      );
+      expect(sent.code).toBe(0);
+      ids.push((JSON.parse(sent.stdout.slice(4)) as { id: string }).id);
+    }
+    const discover = await cli(
+      ['send', 'discover', '--set', 'tenant=e2e-tenant', '--status', 'DISCOVER_FAILED'],
+      env,
+    );
+    const connection = await cli(
+      ['send', 'connections', '--set', 'tenant=e2e-tenant', '--event', 'UNLINK'],
+      env,
+    );
+    ids.push(
+      ...[discover, connection].map((r) => (JSON.parse(r.stdout.slice(4)) as { id: string }).id),
+    );
+    for (const id of ids) await consumed(id);
+
+    const got = await cli(['jobs', 'get', s3Root, '--json'], env);
+    expect(got.code).toBe(0);
+    const view = JSON.parse(got.stdout) as Record<string, unknown> & {
+      history: { status: string }[];
+    };
+    expect(view).toMatchObject({
+      s3_root: s3Root,
+      job_id: 'J1',
+      tenant: 'e2e-tenant',
+      flow_id: 'JClkCC05S',
+      env_id: 'dev.hotglue.com',
+      status: 'SYNC_FAILED',
+      error: 'boom',
+      tap: 'salesforce',
+    });
+    expect(view.history.map((h) => h.status).sort()).toEqual([
+      'JOB_CREATED',
+      'SYNC_FAILED',
+      'SYNC_STARTED',
+    ]);
+    const byJobId = JSON.parse((await cli(['jobs', 'get', 'J1', '--json'], env)).stdout) as {
+      s3_root: string;
+    };
+    expect(byJobId.s3_root).toBe(s3Root);
+
+    const list = JSON.parse(
+      (await cli(['jobs', 'list', '--tenant', 'e2e-tenant', '--status', 'failed', '--json'], env))
+        .stdout,
+    ) as { s3_root: string }[];
+    expect(list.map((j) => j.s3_root)).toEqual([s3Root]);
+    const discovered = JSON.parse(
+      (await cli(['discover', 'list', '--tenant', 'e2e-tenant', '--json'], env)).stdout,
+    ) as Record<string, unknown>[];
+    expect(discovered).toEqual([
+      expect.objectContaining({
+        tenant: 'e2e-tenant',
+        flow_id: 'JClkCC05S',
+        env_id: 'dev.hotglue.com',
+        connector: 'salesforce',
+        status: 'DISCOVER_FAILED',
+      }),
+    ]);
+    const connections = JSON.parse(
+      (await cli(['connections', 'list', '--tenant', 'e2e-tenant', '--json'], env)).stdout,
+    ) as Record<string, unknown>[];
+    expect(connections).toEqual([
+      expect.objectContaining({
+        tenant: 'e2e-tenant',
+        flow_id: 'JClkCC05S',
+        env_id: 'dev.hotglue.com',
+        connector: 'tap',
+        connector_type: 'connector',
+        event: 'UNLINK',
+        history: [expect.objectContaining({ event: 'UNLINK' })],
+      }),
+    ]);
+    const table = await cli(['jobs', 'list', '--tenant', 'e2e-tenant'], env);
+    expect(table.stdout.split('\n')[0]).toMatch(/^STARTED\s+UPDATED\s+STATUS/);
+    expect(table.stdout).toContain(s3Root);
+    const missing = await cli(['jobs', 'get', 'no/such/job'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no job no/such/job');
+  });
 
   it('stops cleanly on Ctrl-C and starts again on the same data', async () => {
     expect(await stack.stop()).toBe(0);

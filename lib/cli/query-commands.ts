@@ -1,0 +1,312 @@
+import { parseArgs } from 'node:util';
+import {
+  AmbiguousJobIdError,
+  getJob,
+  listConnections,
+  listDiscover,
+  listJobs,
+  take,
+} from '../store/queries';
+import { parseSince } from '../time';
+import { fields, table } from './format';
+import { resolveTarget } from './target';
+
+export interface Io {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+const COMMON = `  --json          print JSON (an object for get, an array for list)
+  --stage NAME    query a deployed stage instead of the local stack (region and credentials
+                  from the usual AWS environment: AWS_REGION, AWS_PROFILE, ...)
+  -h, --help      show this help`;
+
+export const JOBS_HELP = `Usage: hotglue-webhooks jobs get <s3_root|job_id> [--json] [--stage NAME]
+       hotglue-webhooks jobs list [--tenant T] [--flow F] [--env E] [--status S]
+                                  [--since ISO|24h] [--limit N] [--json] [--stage NAME]
+
+get    one job with its history (s3_root is the job's key; a job_id must name one job)
+list   jobs newest first (by start time)
+
+Options:
+  --tenant T      only this tenant
+  --flow F        only this flow_id
+  --env E         only this env_id
+  --status S      failed, running, completed, other, or an exact status (SYNC_FAILED, ...)
+  --since X       jobs started since an ISO time, or within a duration: 30m, 24h, 7d
+  --limit N       at most N jobs (default 50)
+${COMMON}`;
+
+export const DISCOVER_HELP = `Usage: hotglue-webhooks discover list [--tenant T] [--flow F] [--status S]
+                                      [--limit N] [--json] [--stage NAME]
+
+The latest discover state of each (env_id, tenant, flow_id, connector).
+
+Options:
+  --tenant T      only this tenant
+  --flow F        only this flow_id
+  --status S      started, success, failed, or an exact status
+  --limit N       at most N states (default 100)
+${COMMON}`;
+
+export const CONNECTIONS_HELP = `Usage: hotglue-webhooks connections list [--tenant T] [--flow F] [--linked]
+                                         [--limit N] [--json] [--stage NAME]
+
+The latest event of each (env_id, tenant, flow_id, connector_type, connector), with its history.
+
+Options:
+  --tenant T      only this tenant
+  --flow F        only this flow_id
+  --linked        only connections whose latest event is LINK
+  --limit N       at most N connections (default 100)
+${COMMON}`;
+
+const common = {
+  json: { type: 'boolean', default: false },
+  stage: { type: 'string' },
+  limit: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function limitOf(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--limit must be a positive integer, got "${value}"`);
+  return n;
+}
+
+const json = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2));
+
+export async function jobsCommand(args: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      ...common,
+      tenant: { type: 'string' },
+      flow: { type: 'string' },
+      env: { type: 'string' },
+      status: { type: 'string' },
+      since: { type: 'string' },
+    },
+  });
+  if (values.help || sub === '--help' || sub === '-h') {
+    io.out(JOBS_HELP);
+    return 0;
+  }
+  if (sub === 'get') {
+    const id = positionals[0];
+    if (id === undefined || positionals.length !== 1) {
+      io.err(`jobs get needs one s3_root or job_id\n\n${JOBS_HELP}`);
+      return 2;
+    }
+    const { db, tables } = await resolveTarget(values.stage, io);
+    try {
+      const job = await getJob(db, tables.jobs, id);
+      if (job === undefined) {
+        io.err(`no job ${id}`);
+        return 1;
+      }
+      if (values.json) {
+        json(io, job);
+      } else {
+        io.out(
+          fields(job, [
+            's3_root',
+            'job_id',
+            'tenant',
+            'flow_id',
+            'env_id',
+            'status',
+            'started_at',
+            'updated_at',
+            'tap',
+            'target',
+            'error',
+            'message',
+          ]),
+        );
+        io.out('');
+        io.out(
+          table(
+            ['TIME', 'STATUS', 'RECORDS', 'ERROR'],
+            job.history.map((h) => [h.time, h.status, h.record_count, h.error ?? h.message]),
+          ),
+        );
+      }
+      return 0;
+    } catch (error) {
+      if (error instanceof AmbiguousJobIdError) {
+        io.err(error.message);
+        return 1;
+      }
+      throw error;
+    } finally {
+      db.destroy();
+    }
+  }
+  if (sub === 'list') {
+    if (positionals.length > 0) {
+      io.err(`jobs list takes no arguments, only options\n\n${JOBS_HELP}`);
+      return 2;
+    }
+    const limit = limitOf(values.limit, 50);
+    const since = values.since === undefined ? undefined : parseSince(values.since);
+    const { db, tables } = await resolveTarget(values.stage, io);
+    try {
+      const jobs = await take(
+        listJobs(db, tables.jobs, {
+          ...(values.tenant !== undefined && { tenant: values.tenant }),
+          ...(values.flow !== undefined && { flow: values.flow }),
+          ...(values.env !== undefined && { env: values.env }),
+          ...(values.status !== undefined && { status: values.status }),
+          ...(since !== undefined && { since }),
+        }),
+        limit,
+      );
+      if (values.json) json(io, jobs);
+      else
+        io.out(
+          table(
+            ['STARTED', 'UPDATED', 'STATUS', 'TENANT', 'FLOW', 'JOB_ID', 'S3_ROOT'],
+            jobs.map((j) => [
+              j.started_at,
+              j.updated_at,
+              j.status,
+              j.tenant,
+              j.flow_id,
+              j.job_id,
+              j.s3_root,
+            ]),
+          ),
+        );
+      return 0;
+    } finally {
+      db.destroy();
+    }
+  }
+  io.err(`jobs needs get or list\n\n${JOBS_HELP}`);
+  return 2;
+}
+
+export async function discoverCommand(args: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      ...common,
+      tenant: { type: 'string' },
+      flow: { type: 'string' },
+      status: { type: 'string' },
+    },
+  });
+  if (values.help || sub === '--help' || sub === '-h') {
+    io.out(DISCOVER_HELP);
+    return 0;
+  }
+  if (sub !== 'list' || positionals.length > 0) {
+    io.err(`discover needs list\n\n${DISCOVER_HELP}`);
+    return 2;
+  }
+  const limit = limitOf(values.limit, 100);
+  const { db, tables } = await resolveTarget(values.stage, io);
+  try {
+    const states = await take(
+      listDiscover(db, tables.discover, {
+        ...(values.tenant !== undefined && { tenant: values.tenant }),
+        ...(values.flow !== undefined && { flow: values.flow }),
+        ...(values.status !== undefined && { status: values.status }),
+      }),
+      limit,
+    );
+    if (values.json) json(io, states);
+    else
+      io.out(
+        table(
+          [
+            'TENANT',
+            'FLOW',
+            'CONNECTOR',
+            'ENV',
+            'STATUS',
+            'LAST_STARTED',
+            'LAST_SUCCESS',
+            'LAST_FAILED',
+          ],
+          states.map((s) => [
+            s.tenant,
+            s.flow_id,
+            s.connector,
+            s.env_id,
+            s.status,
+            s.last_started_at,
+            s.last_success_at,
+            s.last_failed_at,
+          ]),
+        ),
+      );
+    return 0;
+  } finally {
+    db.destroy();
+  }
+}
+
+export async function connectionsCommand(args: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      ...common,
+      tenant: { type: 'string' },
+      flow: { type: 'string' },
+      linked: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || sub === '--help' || sub === '-h') {
+    io.out(CONNECTIONS_HELP);
+    return 0;
+  }
+  if (sub !== 'list' || positionals.length > 0) {
+    io.err(`connections needs list\n\n${CONNECTIONS_HELP}`);
+    return 2;
+  }
+  const limit = limitOf(values.limit, 100);
+  const { db, tables } = await resolveTarget(values.stage, io);
+  try {
+    const connections = await take(
+      listConnections(db, tables.connections, {
+        ...(values.tenant !== undefined && { tenant: values.tenant }),
+        ...(values.flow !== undefined && { flow: values.flow }),
+        ...(values.linked && { linked: true }),
+      }),
+      limit,
+    );
+    if (values.json) json(io, connections);
+    else
+      io.out(
+        table(
+          ['TENANT', 'FLOW', 'TYPE', 'CONNECTOR', 'ENV', 'EVENT', 'LINKED', 'UPDATED', 'EVENTS'],
+          connections.map((c) => [
+            c.tenant,
+            c.flow_id,
+            c.connector_type,
+            c.connector,
+            c.env_id,
+            c.event,
+            c.linked,
+            c.updated_at,
+            c.event_count,
+          ]),
+        ),
+      );
+    return 0;
+  } finally {
+    db.destroy();
+  }
+}

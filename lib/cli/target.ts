@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Kind } from '../kinds';
+import type { LocalStackInfo } from '../local/stack';
+import { tableName } from '../names';
+
+export interface Target {
+  db: DynamoDBDocumentClient;
+  tables: Record<Kind, string>;
+}
+
+const LOGICAL_IDS: Record<Kind, string> = {
+  jobs: 'JobsTable',
+  discover: 'DiscoverTable',
+  connections: 'ConnectionsTable',
+};
+
+/**
+ * Where queries go: a deployed stage (`--stage`, tables named as serverless.yml names them,
+ * region and credentials from the usual AWS environment), or else the local stack running from
+ * this folder (read from `<DATA_DIR>/local-stack.json`, so no flag or endpoint is needed).
+ */
+export async function resolveTarget(
+  stage: string | undefined,
+  io: { env: Record<string, string | undefined>; cwd: string },
+): Promise<Target> {
+  const document = (client: DynamoDBClient) =>
+    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  if (stage !== undefined) {
+    return {
+      db: document(new DynamoDBClient({})),
+      tables: {
+        jobs: tableName(stage, 'jobs'),
+        discover: tableName(stage, 'discover'),
+        connections: tableName(stage, 'connections'),
+      },
+    };
+  }
+  const file = join(resolve(io.cwd, io.env.DATA_DIR ?? '.data'), 'local-stack.json');
+  let info: LocalStackInfo;
+  try {
+    info = JSON.parse(await readFile(file, 'utf8')) as LocalStackInfo;
+  } catch {
+    throw new Error(
+      `no local stack is running here (no ${file}): start one with "npm start", or pass --stage NAME`,
+    );
+  }
+  const tables = Object.fromEntries(
+    (Object.entries(LOGICAL_IDS) as [Kind, string][]).map(([kind, id]) => [
+      kind,
+      info.tables[id] ?? '',
+    ]),
+  ) as Record<Kind, string>;
+  const client = new DynamoDBClient({
+    region: info.region,
+    endpoint: info.dynamodbEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+  return { db: document(client), tables };
+}
