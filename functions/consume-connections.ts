@@ -2,7 +2,13 @@ import { createDocumentClient } from '../lib/aws';
 import { loadConsumerConfig } from '../lib/config';
 import { consumer } from '../lib/consume';
 import { logger } from '../lib/logger';
+import { counters } from '../lib/metrics';
 
 const { table } = loadConsumerConfig('connections');
 
-export const handler = consumer('connections', { db: createDocumentClient(), table, log: logger });
+export const handler = consumer('connections', {
+  db: createDocumentClient(),
+  table,
+  log: logger,
+  counters,
+});

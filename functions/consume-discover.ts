@@ -2,7 +2,13 @@ import { createDocumentClient } from '../lib/aws';
 import { loadConsumerConfig } from '../lib/config';
 import { consumer } from '../lib/consume';
 import { logger } from '../lib/logger';
+import { counters } from '../lib/metrics';
 
 const { table } = loadConsumerConfig('discover');
 
-export const handler = consumer('discover', { db: createDocumentClient(), table, log: logger });
+export const handler = consumer('discover', {
+  db: createDocumentClient(),
+  table,
+  log: logger,
+  counters,
+});

@@ -10,8 +10,12 @@ export const SHARED_SECRET_VARIABLE = 'WEBHOOK_SECRET';
 export const queueUrlVariable = (kind: Kind): string => `${kind.toUpperCase()}_QUEUE_URL`;
 
 export interface IngestConfig {
-  /** Valid secrets per kind: the kind's own when set, else the shared ones; possibly none. */
-  secrets: Record<Kind, string[]>;
+  /**
+   * Where the secrets come from: SSM parameters under a path (deployed), or the environment
+   * (local stack, tests): per kind the kind's own when set, else the shared ones; possibly none.
+   */
+  secrets:
+    { source: 'ssm'; path: string } | { source: 'environment'; values: Record<Kind, string[]> };
   /** Accept unsigned events for a kind that has no secret. Off unless configured. */
   allowUnsigned: boolean;
   /** Also accept signatures over JSON.stringify(JSON.parse(body)). Off unless configured. */
@@ -58,8 +62,14 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
       return [kind, url];
     }),
   ) as Record<Kind, string>;
+  const ssmPath = (env.WEBHOOK_SECRETS_SSM_PATH ?? '').trim().replace(/\/+$/, '');
+  if (ssmPath !== '' && !ssmPath.startsWith('/'))
+    problems.push('WEBHOOK_SECRETS_SSM_PATH must start with /');
   const config: IngestConfig = {
-    secrets: resolveSecrets(env),
+    secrets:
+      ssmPath !== ''
+        ? { source: 'ssm', path: ssmPath }
+        : { source: 'environment', values: resolveSecrets(env) },
     allowUnsigned: parseBoolean(env, 'WEBHOOK_ALLOW_UNSIGNED', problems),
     allowReserializedSignature: parseBoolean(env, 'WEBHOOK_SIGNATURE_JSON_FALLBACK', problems),
     queueUrls,

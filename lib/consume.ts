@@ -4,6 +4,7 @@ import { contentHash } from './canonical';
 import { processBatch, type ConsumedEvent } from './consumer';
 import type { Kind } from './kinds';
 import type { Log } from './logger';
+import type { Counters } from './metrics';
 import type { StoredEvent } from './records/event';
 import { ENTITIES, type Entity } from './store/entities';
 import { storeEvent } from './store/event-store';
@@ -23,11 +24,11 @@ export function toStoredEvent(event: ConsumedEvent): StoredEvent {
  */
 export function consumer(
   kind: Kind,
-  deps: { db: DynamoDBDocumentClient; table: string; log: Log },
+  deps: { db: DynamoDBDocumentClient; table: string; log: Log; counters: Counters },
 ) {
   const entity = ENTITIES[kind];
-  return (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processBatch(
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const response = await processBatch(
       kind,
       event,
       async (consumed) => {
@@ -49,4 +50,10 @@ export function consumer(
       },
       deps.log,
     );
+    const failed = response.batchItemFailures.length;
+    if (failed > 0) deps.counters.count('failed', { kind }, failed);
+    if (event.Records.length > failed)
+      deps.counters.count('processed', { kind }, event.Records.length - failed);
+    return response;
+  };
 }

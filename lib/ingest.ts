@@ -12,7 +12,9 @@ import {
 } from './errors';
 import type { Kind } from './kinds';
 import type { Log } from './logger';
+import type { Counters } from './metrics';
 import type { EventQueue } from './queue';
+import type { Secrets, SecretSource } from './secrets';
 import { validationProblem } from './schemas';
 import { verifySignature } from './signature';
 
@@ -33,10 +35,14 @@ export interface IngestResponse {
 }
 
 export interface IngestDeps {
-  config: IngestConfig;
+  config: Pick<IngestConfig, 'allowUnsigned' | 'allowReserializedSignature'>;
+  secrets: SecretSource;
   queue: EventQueue;
   log: Log;
+  counters: Counters;
 }
+
+type Options = IngestDeps['config'];
 
 type Route = { type: 'health' } | { type: 'webhook'; kind: Kind | 'auto' };
 
@@ -60,8 +66,18 @@ const json = (
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+const normalize = (rawPath: string): string =>
+  rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
+
+/** A bounded metric dimension: the route's kind, or `other` for unknown paths. */
+function routeName(rawPath: string): string {
+  const found = ROUTES[normalize(rawPath)];
+  if (found === undefined) return 'other';
+  return found.type === 'health' ? 'health' : found.kind;
+}
+
 function route(method: string, rawPath: string): Route {
-  const path = rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
+  const path = normalize(rawPath);
   const found = ROUTES[path];
   if (found === undefined) throw new NotFoundError();
   const allowed = found.type === 'health' ? ['GET', 'HEAD'] : ['POST'];
@@ -93,8 +109,8 @@ const SIGNATURE_REASONS = {
 } as const;
 
 /** Checks the signature of an event of `kind`; returns how it was accepted. */
-function authorize(kind: Kind, request: IngestRequest, config: IngestConfig): string {
-  const secrets = config.secrets[kind];
+function authorize(kind: Kind, request: IngestRequest, all: Secrets, config: Options): string {
+  const secrets = all[kind];
   if (secrets.length === 0) {
     if (config.allowUnsigned) return 'unsigned';
     throw new SignatureError('no secret configured and unsigned events are refused');
@@ -111,11 +127,11 @@ function authorize(kind: Kind, request: IngestRequest, config: IngestConfig): st
  * no unauthenticated body is parsed when every kind needs a signature, the signature must first
  * match one of all the configured secrets; the detected kind's own secrets are checked after.
  */
-function preauthorize(request: IngestRequest, config: IngestConfig): void {
-  const kinds = Object.keys(config.secrets) as Kind[];
-  const everyKindSigned = kinds.every((k) => config.secrets[k].length > 0);
+function preauthorize(request: IngestRequest, secrets: Secrets, config: Options): void {
+  const kinds = Object.keys(secrets) as Kind[];
+  const everyKindSigned = kinds.every((k) => secrets[k].length > 0);
   if (!everyKindSigned) return;
-  const all = [...new Set(kinds.flatMap((k) => config.secrets[k]))];
+  const all = [...new Set(kinds.flatMap((k) => secrets[k]))];
   const result = verifySignature(request.body, request.headers['x-hub-signature'], all, {
     allowReserializedBody: config.allowReserializedSignature,
   });
@@ -140,16 +156,18 @@ async function accept(
   request: IngestRequest,
   deps: IngestDeps,
 ): Promise<IngestResponse> {
-  const { config, queue, log } = deps;
+  const { config, queue, log, counters } = deps;
   if (request.body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const secrets = await deps.secrets.secrets();
   let signature: string | undefined;
-  if (routeKind === 'auto') preauthorize(request, config);
-  else signature = authorize(routeKind, request, config);
+  if (routeKind === 'auto') preauthorize(request, secrets, config);
+  else signature = authorize(routeKind, request, secrets, config);
   const payload = parseObject(request.body);
   const kind = classify(routeKind, payload);
-  signature ??= authorize(kind, request, config);
+  signature ??= authorize(kind, request, secrets, config);
   const problem = validationProblem(kind, payload);
   if (problem !== undefined) throw new BadRequestError(problem);
+  counters.count('accepted', { kind });
   const key = dedupeKey(kind, payload);
   const messageBody = buildEnvelope({
     kind,
@@ -159,6 +177,7 @@ async function accept(
     dedupeKey: key,
   });
   const { messageId } = await queue.send(kind, messageBody);
+  counters.count('enqueued', { kind });
   log.info('event accepted', {
     requestId: request.requestId,
     kind,
@@ -191,6 +210,7 @@ export async function handleIngest(
         method: request.method,
         path: request.path.slice(0, 200),
       };
+      deps.counters.count('rejected', { route: routeName(request.path), reason: error.code });
       if (error.statusCode >= 500) {
         const cause = error.cause instanceof Error ? error.cause.name : undefined;
         deps.log.error('event not queued', { ...fields, cause });
@@ -205,6 +225,7 @@ export async function handleIngest(
             : {};
       return json(error.statusCode, { error: error.reason }, headers);
     }
+    deps.counters.count('rejected', { route: routeName(request.path), reason: 'internal' });
     deps.log.error('unexpected error', {
       requestId: request.requestId,
       error: error instanceof Error ? error.name : typeof error,

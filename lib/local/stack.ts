@@ -86,6 +86,23 @@ async function resolveLocalSecret(
   return { env: { [SHARED_SECRET_VARIABLE]: secret }, secret, file };
 }
 
+/**
+ * What differs from a deployment on purpose: secrets come from WEBHOOK_SECRET and friends instead
+ * of SSM, the signature opt-ins from this shell rather than the stage params, and EMF metrics
+ * (which would print a JSON blob per event) are off unless asked for.
+ */
+function localOverrides(env: Record<string, string | undefined>): Record<string, string> {
+  const overrides: Record<string, string> = {
+    WEBHOOK_SECRETS_SSM_PATH: '',
+    POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+  };
+  for (const name of ['WEBHOOK_ALLOW_UNSIGNED', 'WEBHOOK_SIGNATURE_JSON_FALLBACK']) {
+    const value = env[name];
+    if (value !== undefined) overrides[name] = value;
+  }
+  return overrides;
+}
+
 /** Loads `functions/x.handler` from the project, as Lambda would load the bundle. */
 function loadHandler<T>(cwd: string, handler: string): T {
   const dot = handler.lastIndexOf('.');
@@ -190,6 +207,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsProxy.port}`,
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoProxy.port}`,
       ...functionEnvironment(definition, refs),
+      ...localOverrides(options.env),
       ...secret.env,
     });
 

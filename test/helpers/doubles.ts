@@ -1,4 +1,6 @@
-import type { IngestConfig } from '../../lib/config';
+import type { IngestDeps } from '../../lib/ingest';
+import type { Counters } from '../../lib/metrics';
+import { staticSecretSource, type Secrets } from '../../lib/secrets';
 import { QueueUnavailableError } from '../../lib/errors';
 import type { Kind } from '../../lib/kinds';
 import type { Log, LogFields } from '../../lib/logger';
@@ -41,20 +43,52 @@ export function recordingQueue(): RecordingQueue {
   return queue;
 }
 
-export function ingestConfig(overrides: Partial<IngestConfig> = {}): IngestConfig {
+export interface RecordingCounters extends Counters {
+  counted: { name: string; dimensions: Record<string, string> }[];
+}
+
+export function recordingCounters(): RecordingCounters {
+  const counted: RecordingCounters['counted'] = [];
+  return { counted, count: (name, dimensions) => counted.push({ name, dimensions }) };
+}
+
+export const SECRETS: Secrets = {
+  jobs: ['jobs-secret'],
+  discover: ['discover-secret'],
+  connections: ['connections-secret'],
+};
+
+export interface IngestDoubles {
+  deps: IngestDeps;
+  queue: RecordingQueue;
+  log: RecordedLog;
+  counters: RecordingCounters;
+}
+
+/** Ingest dependencies with doubles: fixed secrets, a recording queue, log and counters. */
+export function ingestDoubles(
+  options: {
+    secrets?: Secrets;
+    allowUnsigned?: boolean;
+    allowReserializedSignature?: boolean;
+  } = {},
+): IngestDoubles {
+  const queue = recordingQueue();
+  const log = recordingLog();
+  const counters = recordingCounters();
   return {
-    secrets: {
-      jobs: ['jobs-secret'],
-      discover: ['discover-secret'],
-      connections: ['connections-secret'],
+    queue,
+    log,
+    counters,
+    deps: {
+      config: {
+        allowUnsigned: options.allowUnsigned ?? false,
+        allowReserializedSignature: options.allowReserializedSignature ?? false,
+      },
+      secrets: staticSecretSource(options.secrets ?? SECRETS),
+      queue,
+      log,
+      counters,
     },
-    allowUnsigned: false,
-    allowReserializedSignature: false,
-    queueUrls: {
-      jobs: 'http://queue/jobs',
-      discover: 'http://queue/discover',
-      connections: 'http://queue/connections',
-    },
-    ...overrides,
   };
 }

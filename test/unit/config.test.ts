@@ -15,9 +15,12 @@ describe('loadIngestConfig', () => {
       WEBHOOK_SECRET_JOBS: 'j1,j2',
     });
     expect(config.secrets).toEqual({
-      jobs: ['j1', 'j2'],
-      discover: ['shared', 'older'],
-      connections: ['shared', 'older'],
+      source: 'environment',
+      values: {
+        jobs: ['j1', 'j2'],
+        discover: ['shared', 'older'],
+        connections: ['shared', 'older'],
+      },
     });
     expect(config.allowUnsigned).toBe(false);
     expect(config.allowReserializedSignature).toBe(false);
@@ -25,8 +28,23 @@ describe('loadIngestConfig', () => {
 
   it('has no secrets and refuses unsigned events by default', () => {
     const config = loadIngestConfig(queues);
-    expect(config.secrets).toEqual({ jobs: [], discover: [], connections: [] });
+    expect(config.secrets).toEqual({
+      source: 'environment',
+      values: { jobs: [], discover: [], connections: [] },
+    });
     expect(config.allowUnsigned).toBe(false);
+  });
+
+  it('reads secrets from SSM when a parameter path is configured, ignoring secret variables', () => {
+    const config = loadIngestConfig({
+      ...queues,
+      WEBHOOK_SECRETS_SSM_PATH: '/svc/prod/webhook-secret/',
+      WEBHOOK_SECRET: 'x',
+    });
+    expect(config.secrets).toEqual({ source: 'ssm', path: '/svc/prod/webhook-secret' });
+    expect(() => loadIngestConfig({ ...queues, WEBHOOK_SECRETS_SSM_PATH: 'relative' })).toThrow(
+      ConfigError,
+    );
   });
 
   it('reads the opt-ins', () => {

@@ -3,7 +3,8 @@ import { handleIngest, type IngestRequest } from '../../lib/ingest';
 import type { Kind } from '../../lib/kinds';
 import { KINDS } from '../../lib/kinds';
 import { hmacHex, payloadOf } from '../helpers/events';
-import { ingestConfig, recordingLog, recordingQueue } from '../helpers/doubles';
+import { SecretsUnavailableError } from '../../lib/errors';
+import { ingestDoubles, recordingLog } from '../helpers/doubles';
 
 const SECRETS: Record<Kind, string> = {
   jobs: 'jobs-secret',
@@ -31,11 +32,9 @@ function signed(path: string, body: string | Buffer, secret: string): IngestRequ
   return request(path, body, { 'x-hub-signature': hmacHex(secret, body) });
 }
 
-function setup(configOverrides = {}) {
-  const queue = recordingQueue();
-  const log = recordingLog();
-  const deps = { config: ingestConfig(configOverrides), queue, log };
-  return { queue, log, call: (req: IngestRequest) => handleIngest(req, deps) };
+function setup(options: Parameters<typeof ingestDoubles>[0] = {}) {
+  const doubles = ingestDoubles(options);
+  return { ...doubles, call: (req: IngestRequest) => handleIngest(req, doubles.deps) };
 }
 
 const bodyOf = (response: { body: string }): Record<string, unknown> => JSON.parse(response.body);
@@ -279,14 +278,46 @@ describe('handleIngest: refusals', () => {
   it('answers 500 without details when something unexpected fails', async () => {
     const log = recordingLog();
     const queue = { send: () => Promise.reject(new TypeError('secret detail at /internal/path')) };
+    const { deps } = ingestDoubles();
     const response = await handleIngest(signed('/webhooks/jobs', jobBody, SECRETS.jobs), {
-      config: ingestConfig(),
+      ...deps,
       queue,
       log,
     });
     expect(response.statusCode).toBe(500);
     expect(bodyOf(response)).toEqual({ error: 'internal error' });
     expect(log.text()).not.toContain('secret detail');
+  });
+
+  it('answers 503 when the secrets cannot be read, and queues nothing', async () => {
+    const { deps, queue } = ingestDoubles();
+    const secrets = {
+      secrets: () => Promise.reject(new SecretsUnavailableError(new Error('ssm down'))),
+    };
+    const response = await handleIngest(signed('/webhooks/jobs', jobBody, SECRETS.jobs), {
+      ...deps,
+      secrets,
+    });
+    expect(response.statusCode).toBe(503);
+    expect(bodyOf(response)).toEqual({ error: 'signature secrets unavailable, retry later' });
+    expect(queue.sent).toHaveLength(0);
+  });
+
+  it('counts accepted, enqueued and rejected events by kind and reason', async () => {
+    const { counters, queue, call } = setup();
+    await call(signed('/webhooks', jobBody, SECRETS.jobs));
+    await call(signed('/webhooks/discover', jobBody, SECRETS.discover));
+    await call(request('/webhooks/connections', '{}'));
+    queue.failing = true;
+    await call(signed('/webhooks/jobs', jobBody, SECRETS.jobs));
+    expect(counters.counted).toEqual([
+      { name: 'accepted', dimensions: { kind: 'jobs' } },
+      { name: 'enqueued', dimensions: { kind: 'jobs' } },
+      { name: 'rejected', dimensions: { route: 'discover', reason: 'bad_request' } },
+      { name: 'rejected', dimensions: { route: 'connections', reason: 'bad_signature' } },
+      { name: 'accepted', dimensions: { kind: 'jobs' } },
+      { name: 'rejected', dimensions: { route: 'jobs', reason: 'queue_unavailable' } },
+    ]);
   });
 
   it('never puts a secret, a signature or the body in a response or a log line', async () => {
