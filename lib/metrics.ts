@@ -17,7 +17,7 @@ const metrics = new Metrics({
 export const counters: Counters = {
   count(name, dimensions, value = 1) {
     const single = metrics.singleMetric();
-    for (const [key, value] of Object.entries(dimensions)) single.addDimension(key, value);
+    for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
     single.addMetric(name, MetricUnit.Count, value);
   },
 };

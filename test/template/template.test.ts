@@ -1,0 +1,514 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation JSON is untyped; the assertions check its shape */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { buildEnvelope, parseEnvelope } from '../../lib/envelope';
+import { getJob } from '../../lib/store/queries';
+import { createProjectTables, documentClient, startDynalite } from '../helpers/dynamo';
+import { hmacHex, httpApiEvent, payloadOf, sqsRecord } from '../helpers/events';
+import { ROOT, startFauxqsProcess } from '../helpers/processes';
+import { unzip } from '../helpers/unzip';
+
+type Resource = {
+  Type: string;
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  Condition?: string;
+};
+type Template = {
+  Resources: Record<string, Resource>;
+  Outputs: Record<string, { Value: unknown }>;
+  Conditions?: Record<string, unknown>;
+  Parameters?: Record<string, any>;
+};
+
+/** A secret present in the environment at package time; it must appear nowhere in the output. */
+const CANARY = 'canary-secret-9f41c2d7';
+const FUNCTIONS = ['Ingest', 'ConsumeJobs', 'ConsumeDiscover', 'ConsumeConnections'] as const;
+const KINDS = [
+  ['Jobs', 'jobs'],
+  ['Discover', 'discover'],
+  ['Connections', 'connections'],
+] as const;
+
+/** Runs `serverless package` with no AWS credentials at all, and a webhook secret in the environment. */
+async function packageStage(
+  stage: string,
+  dir?: string,
+): Promise<{ template: Template; text: string }> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('AWS_') && value !== undefined) env[name] = value;
+  }
+  Object.assign(env, {
+    WEBHOOK_SECRET: CANARY,
+    WEBHOOK_SECRET_JOBS: CANARY,
+    SLS_TELEMETRY_DISABLED: '1',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    AWS_CONFIG_FILE: '/nonexistent',
+  });
+  const args = [
+    join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'),
+    'package',
+    '--stage',
+    stage,
+  ];
+  if (dir !== undefined) args.push('--package', dir);
+  await promisify(execFile)(process.execPath, args, {
+    cwd: ROOT,
+    env,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const text = await readFile(
+    join(dir ?? join(ROOT, '.serverless'), 'cloudformation-template-update-stack.json'),
+    'utf8',
+  );
+  return { template: JSON.parse(text) as Template, text };
+}
+
+let template: Template;
+let text: string;
+let prod: Template;
+let prodDir: string;
+
+beforeAll(async () => {
+  // Packaging elsewhere clears .serverless, so the prod package goes first.
+  prodDir = await mkdtemp(join(tmpdir(), 'hgw-prod-'));
+  ({ template: prod } = await packageStage('prod', prodDir));
+  ({ template, text } = await packageStage('ci'));
+}, 120_000);
+
+afterAll(() => rm(prodDir, { recursive: true, force: true }));
+
+const resource = (id: string): Resource => {
+  const found = template.Resources[id];
+  if (found === undefined) throw new Error(`no resource ${id}`);
+  return found;
+};
+const ofType = (t: Template, type: string) =>
+  Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+describe('packaged template (stage ci, no AWS credentials)', () => {
+  it('passes @aws/cloudformation-validate with zero errors, for ci and for prod', () => {
+    const engine = new RegoEngine();
+    try {
+      for (const dir of [join(ROOT, '.serverless'), prodDir]) {
+        const report = engine.validateStandard(
+          new TemplateFile(join(dir, 'cloudformation-template-update-stack.json')),
+        );
+        const errors = report.diagnostics.filter(
+          (d) => d.severity === 'ERROR' || d.severity === 'FATAL',
+        );
+        expect(errors.map((d) => `${d.ruleId} ${d.message}`)).toEqual([]);
+        expect(report.diagnostics.length).toBeGreaterThan(0); // the validator did run its rules
+      }
+    } finally {
+      engine.free();
+    }
+  }, 60_000);
+
+  it('catches a broken reference (the validator is not a rubber stamp)', () => {
+    const engine = new RegoEngine();
+    try {
+      const broken = structuredClone(template);
+      (broken.Resources.IngestLambdaFunction as Resource).Properties.Role = getAtt('NoSuchRole');
+      const file = join(prodDir, 'broken.json');
+      writeFileSync(file, JSON.stringify(broken));
+      const report = engine.validateStandard(new TemplateFile(file));
+      const errors = report.diagnostics.filter(
+        (d) => d.severity === 'ERROR' || d.severity === 'FATAL',
+      );
+      expect(errors.map((d) => d.message).join('\n')).toContain('NoSuchRole');
+    } finally {
+      engine.free();
+    }
+  }, 60_000);
+
+  it('runs every function on nodejs22.x, arm64, with log retention', () => {
+    for (const fn of FUNCTIONS) {
+      const props = resource(`${fn}LambdaFunction`).Properties;
+      expect(props.Runtime).toBe('nodejs22.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.FunctionName).toMatch(/^hotglue-webhooks-ci-/);
+      expect(resource(`${fn}LogGroup`).Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('routes every webhook path to ingest, with throttling on the stage', () => {
+    const routes = ofType(template, 'AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties.RouteKey)
+      .sort();
+    expect(routes).toEqual([
+      '$default',
+      'GET /health',
+      'POST /webhooks',
+      'POST /webhooks/connections',
+      'POST /webhooks/discover',
+      'POST /webhooks/jobs',
+    ]);
+    const settings = resource('HttpApiStage').Properties.DefaultRouteSettings;
+    expect(settings.ThrottlingRateLimit).toBeGreaterThan(0);
+    expect(settings.ThrottlingBurstLimit).toBeGreaterThanOrEqual(settings.ThrottlingRateLimit);
+  });
+
+  it.each(KINDS)(
+    'gives the %s consumer its own queue, batch settings and partial batch failures',
+    (Kind) => {
+      const [, mapping] =
+        ofType(template, 'AWS::Lambda::EventSourceMapping').find(([, m]) =>
+          JSON.stringify(m.Properties.FunctionName).includes(`Consume${Kind}LambdaFunction`),
+        ) ?? [];
+      expect(mapping?.Properties.EventSourceArn).toEqual(getAtt(`${Kind}Queue`));
+      expect(mapping?.Properties.BatchSize).toBe(10);
+      expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBe(1);
+      expect(mapping?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    },
+  );
+
+  it.each(KINDS)(
+    'encrypts the %s queue and its DLQ, redrives after 3+ receives, and keeps 6x the consumer timeout',
+    (Kind) => {
+      const queue = resource(`${Kind}Queue`).Properties;
+      const dlq = resource(`${Kind}DeadLetterQueue`).Properties;
+      expect(queue.SqsManagedSseEnabled).toBe(true);
+      expect(dlq.SqsManagedSseEnabled).toBe(true);
+      expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual(getAtt(`${Kind}DeadLetterQueue`));
+      expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(3);
+      const timeout = resource(`Consume${Kind}LambdaFunction`).Properties.Timeout as number;
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+      expect(queue.QueueName).toBe(`hotglue-webhooks-ci-${Kind.toLowerCase()}`);
+    },
+  );
+
+  it.each(KINDS)(
+    'keeps the %s table: PITR, encryption, Retain policies, on-demand billing',
+    (Kind) => {
+      const table = resource(`${Kind}Table`);
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.UpdateReplacePolicy).toBe('Retain');
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
+      });
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(table.Properties.TableName).toBe(`hotglue-webhooks-ci-${Kind.toLowerCase()}-table`);
+    },
+  );
+
+  it('protects tables from deletion on prod but not on dev-like stages', () => {
+    for (const [Kind] of KINDS) {
+      expect(resource(`${Kind}Table`).Properties.DeletionProtectionEnabled).toBe(false);
+      expect(prod.Resources[`${Kind}Table`]?.Properties.DeletionProtectionEnabled).toBe(true);
+      expect(prod.Resources[`${Kind}Table`]?.Properties.TableName).toBe(
+        `hotglue-webhooks-prod-${Kind.toLowerCase()}-table`,
+      );
+    }
+  });
+
+  describe('least privilege', () => {
+    const statements = (roleId: string) =>
+      (
+        resource(roleId).Properties.Policies as {
+          PolicyDocument: { Statement: Record<string, unknown>[] };
+        }[]
+      ).flatMap((p) => p.PolicyDocument.Statement);
+    const arrayOf = (v: unknown) => (Array.isArray(v) ? v : [v]);
+    const normalized = (roleId: string) =>
+      statements(roleId).map((s) => ({
+        Effect: s.Effect,
+        Action: arrayOf(s.Action).sort(),
+        Resource: arrayOf(s.Resource),
+      }));
+    const ssmArn = (name: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/hotglue-webhooks/ci/webhook-secret/${name}`,
+    });
+
+    it('gives each function its own role', () => {
+      for (const fn of FUNCTIONS)
+        expect(resource(`${fn}LambdaFunction`).Properties.Role).toEqual(getAtt(`${fn}Role`));
+      expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    });
+
+    it('lets ingest write its logs, send to the three queues and read its four secret parameters, nothing else', () => {
+      expect(normalized('IngestRole')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [getAtt('IngestLogGroup')],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage'],
+          Resource: [getAtt('JobsQueue'), getAtt('DiscoverQueue'), getAtt('ConnectionsQueue')],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['ssm:GetParameters'],
+          Resource: ['shared', 'jobs', 'discover', 'connections'].map(ssmArn),
+        },
+      ]);
+    });
+
+    it.each(KINDS)('lets the %s consumer use only its own queue and its own table', (Kind) => {
+      expect(normalized(`Consume${Kind}Role`)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [getAtt(`Consume${Kind}LogGroup`)],
+        },
+        {
+          Effect: 'Allow',
+          Action: [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:ReceiveMessage',
+          ],
+          Resource: [getAtt(`${Kind}Queue`)],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+          Resource: [getAtt(`${Kind}Table`)],
+        },
+      ]);
+    });
+
+    it('has no wildcard action or resource in any IAM policy', () => {
+      for (const [, role] of ofType(template, 'AWS::IAM::Role')) {
+        const json = JSON.stringify(role.Properties.Policies);
+        expect(json).not.toMatch(/"Action":"\*"|"Action":\["\*"|"[a-z0-9]+:\*"/);
+        expect(json).not.toMatch(/"Resource":"\*"|"\*"\]/);
+      }
+    });
+  });
+
+  describe('secrets', () => {
+    it('never contains a webhook secret, even one set at package time', () => {
+      expect(text).not.toContain(CANARY);
+    });
+
+    it('gives ingest only the SSM parameter path, and no function a secret variable', () => {
+      for (const fn of FUNCTIONS) {
+        const variables = Object.keys(
+          resource(`${fn}LambdaFunction`).Properties.Environment?.Variables ?? {},
+        );
+        expect(
+          variables.filter(
+            (v) => v.startsWith('WEBHOOK_SECRET') && v !== 'WEBHOOK_SECRETS_SSM_PATH',
+          ),
+        ).toEqual([]);
+      }
+      expect(
+        resource('IngestLambdaFunction').Properties.Environment.Variables.WEBHOOK_SECRETS_SSM_PATH,
+      ).toBe('/hotglue-webhooks/ci/webhook-secret');
+    });
+  });
+
+  describe('observability', () => {
+    it.each(KINDS)('alarms on any message in the %s dead-letter queue', (Kind) => {
+      const alarm = resource(`${Kind}DeadLetterAlarm`).Properties;
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(alarm.Dimensions).toEqual([
+        { Name: 'QueueName', Value: getAtt(`${Kind}DeadLetterQueue`, 'QueueName') },
+      ]);
+      expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    });
+
+    it.each(FUNCTIONS)('alarms on %s errors', (fn) => {
+      const alarm = resource(`${fn}ErrorsAlarm`).Properties;
+      expect(alarm).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(alarm.Dimensions).toEqual([
+        { Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } },
+      ]);
+      expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    });
+
+    it('subscribes the alarm e-mail only when one is given', () => {
+      const subscription = resource('AlarmEmailSubscription');
+      expect(subscription.Condition).toBe('HasAlarmEmail');
+      expect(subscription.Properties).toMatchObject({
+        Protocol: 'email',
+        Endpoint: { Ref: 'AlarmEmail' },
+        TopicArn: { Ref: 'AlarmTopic' },
+      });
+      expect(template.Parameters?.AlarmEmail?.Default).toBe('');
+    });
+
+    it('names the metrics namespace for Powertools', () => {
+      expect(
+        resource('IngestLambdaFunction').Properties.Environment.Variables
+          .POWERTOOLS_METRICS_NAMESPACE,
+      ).toBe('HotglueWebhooks');
+    });
+  });
+
+  it('outputs the auto-detecting and the per-kind webhook URLs', () => {
+    const url = (path: string) => ({ 'Fn::Join': ['', [getAtt('HttpApi', 'ApiEndpoint'), path]] });
+    expect(template.Outputs.WebhookUrl?.Value).toEqual(url('/webhooks'));
+    expect(template.Outputs.JobsWebhookUrl?.Value).toEqual(url('/webhooks/jobs'));
+    expect(template.Outputs.DiscoverWebhookUrl?.Value).toEqual(url('/webhooks/discover'));
+    expect(template.Outputs.ConnectionsWebhookUrl?.Value).toEqual(url('/webhooks/connections'));
+  });
+});
+
+/** Unzips a packaged function and invokes its handler once in a bare Node process. */
+async function invokeBundle(
+  zip: string,
+  file: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<any> {
+  const dir = await mkdtemp(join(tmpdir(), 'hgw-bundle-'));
+  try {
+    for (const [name, content] of unzip(await readFile(join(ROOT, '.serverless', zip)))) {
+      await mkdir(dirname(join(dir, name)), { recursive: true });
+      await writeFile(join(dir, name), content);
+    }
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'test', 'helpers', 'invoke-bundle.cjs'), join(dir, file)],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          ...env,
+        },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.end(JSON.stringify(event));
+    await new Promise((resolve) => child.on('close', resolve));
+    const line = out.split('\n').find((l) => l.startsWith('RESULT:'));
+    if (line === undefined) throw new Error(`bundle ${zip} failed:\n${out}`);
+    return JSON.parse(line.slice('RESULT:'.length));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('packaged function bundles, run in a bare Node process against the local emulators', () => {
+  it('ingest.zip verifies and queues an event on fauxqs', async () => {
+    const fauxqs = await startFauxqsProcess();
+    const sqs = new SQSClient({
+      region: 'us-east-1',
+      endpoint: fauxqs.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      useQueueUrlAsEndpoint: false,
+    });
+    try {
+      const urls: Record<string, string> = {};
+      for (const kind of ['jobs', 'discover', 'connections']) {
+        urls[kind] =
+          (await sqs.send(new CreateQueueCommand({ QueueName: `bundle-${kind}` }))).QueueUrl ?? '';
+      }
+      const env = {
+        AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+        JOBS_QUEUE_URL: urls.jobs ?? '',
+        DISCOVER_QUEUE_URL: urls.discover ?? '',
+        CONNECTIONS_QUEUE_URL: urls.connections ?? '',
+        WEBHOOK_SECRET: 'bundle-secret',
+      };
+      const body = JSON.stringify(payloadOf('discover'));
+      const accepted = await invokeBundle(
+        'ingest.zip',
+        'functions/ingest.js',
+        httpApiEvent({
+          path: '/webhooks',
+          body,
+          headers: { 'x-hub-signature': hmacHex('bundle-secret', body) },
+        }),
+        env,
+      );
+      expect(accepted.statusCode).toBe(202);
+      const got = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: urls.discover, WaitTimeSeconds: 1 }),
+      );
+      expect(parseEnvelope(got.Messages?.[0]?.Body ?? '').body.toString()).toBe(body);
+      const refused = await invokeBundle(
+        'ingest.zip',
+        'functions/ingest.js',
+        httpApiEvent({ path: '/webhooks', body }),
+        env,
+      );
+      expect(refused.statusCode).toBe(401);
+    } finally {
+      sqs.destroy();
+      await fauxqs.stop();
+    }
+  }, 60_000);
+
+  it.each([
+    ['consumeJobs.zip', 'functions/consume-jobs.js', 'jobs', 'JOBS_TABLE'],
+    ['consumeDiscover.zip', 'functions/consume-discover.js', 'discover', 'DISCOVER_TABLE'],
+    [
+      'consumeConnections.zip',
+      'functions/consume-connections.js',
+      'connections',
+      'CONNECTIONS_TABLE',
+    ],
+  ] as const)(
+    '%s stores a record on dynalite and fails a poison record alone',
+    async (zip, file, kind, variable) => {
+      const dynamo = await startDynalite();
+      try {
+        const tables = await createProjectTables(dynamo.endpoint);
+        const payload = payloadOf(kind);
+        const good = sqsRecord(
+          buildEnvelope({
+            kind,
+            body: Buffer.from(JSON.stringify(payload)),
+            receivedAt: new Date(),
+            requestId: 'r',
+            dedupeKey: '0'.repeat(64),
+          }),
+          { messageId: 'good' },
+        );
+        const poison = sqsRecord('not an envelope', { messageId: 'poison' });
+        const result = await invokeBundle(
+          zip,
+          file,
+          { Records: [good, poison] },
+          { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, [variable]: tables[kind] },
+        );
+        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+        if (kind === 'jobs') {
+          const db = documentClient(dynamo.endpoint);
+          expect((await getJob(db, tables.jobs, String(payload.s3_root)))?.status).toBe(
+            payload.status,
+          );
+          db.destroy();
+        }
+      } finally {
+        await dynamo.stop();
+      }
+    },
+    60_000,
+  );
+});
