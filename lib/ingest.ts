@@ -66,6 +66,28 @@ const json = (
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Deeper JSON than this is refused: hotglue's payloads are 3–4 levels deep, and re-serialising a
+ * very deep value (for hashing or storage) would overflow the stack in a consumer. */
+export const MAX_JSON_DEPTH = 100;
+
+/** The deepest nesting of arrays and objects in JSON text, counted outside strings, in one pass. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, (depth += 1));
+    else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return max;
+}
+
 const normalize = (rawPath: string): string =>
   rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
 
@@ -92,6 +114,8 @@ function parseObject(body: Buffer): Record<string, unknown> {
   } catch {
     throw new BadRequestError('body is not valid UTF-8');
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH)
+    throw new BadRequestError(`body nested deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(text);

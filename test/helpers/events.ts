@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, SQSRecord } from 'aws-lambda';
 import type { Kind } from '../../lib/kinds';
@@ -25,6 +26,8 @@ export function httpApiEvent(options: {
 }): APIGatewayProxyEventV2 {
   const method = options.method ?? 'POST';
   const raw = options.body === undefined ? undefined : Buffer.from(options.body);
+  // Bytes that are not UTF-8 can only reach a handler base64-encoded.
+  const base64 = options.base64 === true || (raw !== undefined && !isUtf8(raw));
   return {
     version: '2.0',
     routeKey: `${method} ${options.path}`,
@@ -49,11 +52,8 @@ export function httpApiEvent(options: {
       time: '29/Nov/2026:05:00:00 +0000',
       timeEpoch: Date.parse('2026-11-29T05:00:00Z'),
     },
-    ...(raw !== undefined && {
-      body: options.base64 ? raw.toString('base64') : raw.toString('utf8'),
-      isBase64Encoded: options.base64 ?? false,
-    }),
-    isBase64Encoded: options.base64 ?? false,
+    ...(raw !== undefined && { body: base64 ? raw.toString('base64') : raw.toString('utf8') }),
+    isBase64Encoded: base64,
   } as APIGatewayProxyEventV2;
 }
 
