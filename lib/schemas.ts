@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Kind } from './kinds';
 
-const id = z.string().min(1);
+/** Identity fields become DynamoDB keys (at most 2,048 bytes): 1,024 characters leaves room. */
+export const MAX_ID_CHARS = 1024;
+const id = z.string().min(1).max(MAX_ID_CHARS);
 
 /**
  * Each schema requires only the fields that identify an event. Every other field, known or
@@ -52,6 +54,9 @@ export function validationProblem(kind: Kind, payload: unknown): string | undefi
   const key = issue?.path[0];
   const field = issue?.path.map(String).join('.') || 'payload';
   const value = typeof key === 'string' ? (payload as Record<string, unknown>)[key] : undefined;
-  const what = value === undefined || value === null ? 'is required' : 'must be a non-empty string';
+  const what =
+    value === undefined || value === null
+      ? 'is required'
+      : `must be a non-empty string of at most ${MAX_ID_CHARS} characters`;
   return `invalid ${kind} event: ${field} ${what}`;
 }

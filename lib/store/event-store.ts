@@ -54,8 +54,31 @@ export async function readPartition(
   return items;
 }
 
-export function decodeHistoryItem(item: Item): StoredEvent {
-  const gz = item.payload_gz as Uint8Array;
+/**
+ * A compressed payload larger than this is stored in parts (`PART#<hash>#<n>` items), so that
+ * every event the ingest accepts (up to 785,664 bytes) fits under DynamoDB's 400 KB item limit.
+ */
+export const PART_BYTES = 300_000;
+/** The CURRENT item's record is kept under this size (see boundRecord). */
+export const RECORD_BUDGET_BYTES = 300_000;
+const PART_PREFIX = 'PART#';
+
+const partKey = (hash: string, index: number) =>
+  `${PART_PREFIX}${hash}#${String(index).padStart(3, '0')}`;
+
+export function decodeHistoryItem(item: Item, parts: Map<string, Item> = new Map()): StoredEvent {
+  let gz = item.payload_gz as Uint8Array | undefined;
+  const count = Number(item.payload_parts ?? 0);
+  if (gz === undefined && count > 0) {
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const part = parts.get(partKey(String(item.hash), i));
+      if (part === undefined) throw new Error(`missing part ${i} of event ${String(item.hash)}`);
+      chunks.push(part.chunk as Uint8Array);
+    }
+    gz = Buffer.concat(chunks);
+  }
+  if (gz === undefined) throw new Error(`event ${String(item.hash)} has no payload`);
   return {
     hash: String(item.hash),
     dedupeKey: String(item.dedupe_key ?? ''),
@@ -66,8 +89,34 @@ export function decodeHistoryItem(item: Item): StoredEvent {
 
 export function splitPartition(items: Item[]): { current?: Item; history: StoredEvent[] } {
   const current = items.find((i) => i.sk === CURRENT);
-  const history = items.filter((i) => String(i.sk).startsWith(EVENT_PREFIX)).map(decodeHistoryItem);
+  const parts = new Map(
+    items.filter((i) => String(i.sk).startsWith(PART_PREFIX)).map((i) => [String(i.sk), i]),
+  );
+  const history = items
+    .filter((i) => String(i.sk).startsWith(EVENT_PREFIX))
+    .map((i) => decodeHistoryItem(i, parts));
   return { ...(current !== undefined && { current }), history };
+}
+
+/**
+ * Keeps a record under RECORD_BUDGET_BYTES: while its JSON is too large, the largest payload
+ * field is replaced by `{"omitted": true, "bytes": n}` (its full value stays in the event's
+ * stored payload). A function of the record alone, so it stays order-independent.
+ */
+export function boundRecord<R>(record: R): R {
+  const fields = (record as { fields?: Record<string, unknown> }).fields;
+  if (fields === undefined || Buffer.byteLength(canonicalJson(record)) <= RECORD_BUDGET_BYTES)
+    return record;
+  const bounded = { ...fields };
+  const sizes = Object.entries(bounded)
+    .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const [name, bytes] of sizes) {
+    bounded[name] = { omitted: true, bytes };
+    if (Buffer.byteLength(canonicalJson({ ...record, fields: bounded })) <= RECORD_BUDGET_BYTES)
+      break;
+  }
+  return { ...record, fields: bounded };
 }
 
 /** The record held by a CURRENT item. */
@@ -91,6 +140,27 @@ export async function storeEvent<R>(
 ): Promise<StoreResult> {
   const pk = entity.partition(event.payload);
   const result: StoreResult = { duplicate: false, changed: false, conflicts: 0, writeUnits: 0 };
+  const gz = gzipSync(Buffer.from(JSON.stringify(event.payload)));
+  let payload: Item = { payload_gz: gz };
+  if (gz.length > PART_BYTES) {
+    // Parts first: they are keyed by content, so rewriting them on a retry changes nothing.
+    const count = Math.ceil(gz.length / PART_BYTES);
+    for (let i = 0; i < count; i += 1) {
+      const put = await db.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            pk,
+            sk: partKey(event.hash, i),
+            chunk: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES),
+          },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      result.writeUnits += units(put.ConsumedCapacity);
+    }
+    payload = { payload_parts: count };
+  }
   try {
     const put = await db.send(
       new PutCommand({
@@ -102,7 +172,7 @@ export async function storeEvent<R>(
           dedupe_key: event.dedupeKey,
           received_at: event.receivedAt,
           ...entity.historySummary(event),
-          payload_gz: gzipSync(Buffer.from(JSON.stringify(event.payload))),
+          ...payload,
         },
         // A new event, or (for ids that two contents share) the larger hash, so any order converges.
         ConditionExpression: 'attribute_not_exists(pk) OR #hash < :hash',
@@ -118,7 +188,7 @@ export async function storeEvent<R>(
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     const { current, history } = splitPartition(await readPartition(db, table, pk));
-    const record = entity.merge(history);
+    const record = boundRecord(entity.merge(history));
     const next = { ...entity.indexAttributes(record), record: canonicalJson(record) };
     if (current !== undefined && current.record === next.record) return result;
     const version = Number(current?.version ?? 0);

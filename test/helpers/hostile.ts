@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { MAX_BODY_BYTES } from '../../lib/envelope';
 import { MAX_JSON_DEPTH } from '../../lib/ingest';
 import { KINDS, type Kind } from '../../lib/kinds';
+import { MAX_ID_CHARS } from '../../lib/schemas';
 import { payloadOf } from './events';
 
 /**
@@ -37,6 +38,7 @@ export const BODIES = [
   'invalid-utf8',
   'deep',
   'missing-field',
+  'long-id',
   'wrong-kind',
   'just-under-limit',
   'just-over-limit',
@@ -134,6 +136,10 @@ function bodyBytes(c: HostileCase): Buffer {
       const { [c.missing]: _dropped, ...rest } = payload;
       return Buffer.from(JSON.stringify(rest));
     }
+    case 'long-id':
+      return Buffer.from(
+        JSON.stringify({ ...payload, [c.missing]: 'i'.repeat(MAX_ID_CHARS + 1 + (c.seed % 100)) }),
+      );
     case 'just-under-limit':
       return padTo(payload, MAX_BODY_BYTES - (c.seed % 3));
     case 'just-over-limit':
@@ -157,6 +163,7 @@ function carriedKind(c: HostileCase): Kind | undefined {
       'duplicate-keys',
       'unicode',
       'missing-field',
+      'long-id',
       'just-under-limit',
       'just-over-limit',
     ].includes(c.body)
@@ -246,7 +253,12 @@ export function expectedResponse(c: HostileCase): Expected {
   if (c.route !== 'auto' && carried !== c.route)
     return { status: 400, error: `payload is a ${carried} event, not a ${c.route} event` };
   if (c.route === 'auto' && wrongSecret) return { status: 401, error: 'invalid signature' };
-  if (c.body === 'missing-field')
+  if (c.body === 'missing-field') {
     return { status: 400, error: `invalid ${carried} event: ${c.missing} is required` };
+  }
+  if (c.body === 'long-id') {
+    const what = `must be a non-empty string of at most ${MAX_ID_CHARS} characters`;
+    return { status: 400, error: `invalid ${carried} event: ${c.missing} ${what}` };
+  }
   return { status: 202, kind: carried };
 }

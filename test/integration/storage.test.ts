@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { contentHash } from '../../lib/canonical';
@@ -221,6 +222,35 @@ describe.each(backends)('storage on %s', (_name, start) => {
     // a CURRENT item at least per event; `npm run bench` reports the figures.
     if (backend.name === 'DynamoDB Local') expect(units.every((u) => u >= 2)).toBe(true);
   });
+
+  it('stores an event as large as ingest accepts without blocking its job', async () => {
+    const [created, started, completed] = jobLifecycle(
+      ['JOB_CREATED', 'SYNC_STARTED', 'JOB_COMPLETED'],
+      { s3Root: 'big/1' },
+    );
+    // Incompressible, so that even gzipped it needs several parts.
+    const noise = randomBytes(540_000).toString('base64');
+    const big = stored({ ...started, attachment: { blob: noise } });
+    for (const p of [stored(created ?? {}), big, stored(completed ?? {})])
+      await storeEvent(db, tables.jobs, jobEntity, p);
+    const view = await getJob(db, tables.jobs, 'big/1');
+    expect(view?.status).toBe('JOB_COMPLETED');
+    expect(view?.history.map((h) => h.status)).toEqual([
+      'JOB_CREATED',
+      'SYNC_STARTED',
+      'JOB_COMPLETED',
+    ]);
+    expect(view?.attachment).toEqual({
+      omitted: true,
+      bytes: JSON.stringify({ blob: noise }).length,
+    });
+    expect(view?.tap).toBe('salesforce');
+    // Storing it again changes nothing.
+    expect(await storeEvent(db, tables.jobs, jobEntity, big)).toMatchObject({
+      duplicate: true,
+      changed: false,
+    });
+  }, 60_000);
 
   it('finds jobs by job_id, and refuses an ambiguous job_id', async () => {
     const [a] = jobLifecycle(['JOB_CREATED'], { s3Root: 'ids/a' });

@@ -45,10 +45,19 @@ describe('validationProblem', () => {
   it('names the first missing or empty identifying field', () => {
     expect(
       validationProblem('discover', { tenant: 't', flow_id: '', connector: 'c', status: 's' }),
-    ).toBe('invalid discover event: flow_id must be a non-empty string');
+    ).toBe('invalid discover event: flow_id must be a non-empty string of at most 1024 characters');
     expect(validationProblem('jobs', { tenant: 't', flow_id: 'f', status: 's' })).toBe(
       'invalid jobs event: s3_root is required',
     );
+  });
+
+  it('refuses identifying fields too long to be DynamoDB keys', () => {
+    expect(validationProblem('jobs', payloadOf('jobs', { tenant: 't'.repeat(1025) }))).toBe(
+      'invalid jobs event: tenant must be a non-empty string of at most 1024 characters',
+    );
+    expect(
+      validationProblem('jobs', payloadOf('jobs', { tenant: 't'.repeat(1024) })),
+    ).toBeUndefined();
   });
 });
 

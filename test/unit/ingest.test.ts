@@ -221,7 +221,7 @@ describe('handleIngest: refusals', () => {
     [
       'jobs',
       { s3_root: 'r', tenant: 't', flow_id: 'f', status: 5 },
-      'invalid jobs event: status must be a non-empty string',
+      'invalid jobs event: status must be a non-empty string of at most 1024 characters',
     ],
     [
       'discover',
