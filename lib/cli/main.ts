@@ -6,6 +6,7 @@ import { isKind, KINDS, type Kind } from '../kinds';
 import { samplePayload } from '../samples';
 import { signBody } from '../signature';
 
+import { dlqCommand } from './dlq-command';
 import { connectionsCommand, discoverCommand, jobsCommand, type Io } from './query-commands';
 
 export type { Io };
@@ -18,6 +19,7 @@ Commands:
   jobs list                          jobs newest first (filters: tenant, flow, env, status, since)
   discover list                      discover state per connector
   connections list                   connection records with their history
+  dlq list | dlq redrive             inspect dead letters, or move them back to be processed
 
 Queries go to the local stack running from this folder, or to a deployed stage with --stage.
 
@@ -157,6 +159,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return await discoverCommand(rest, io);
       case 'connections':
         return await connectionsCommand(rest, io);
+      case 'dlq':
+        return await dlqCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':

@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR ?? join(cwd, '.data'));
   await refuseIfRunning(dataDir);
   const retryDelay = Number(process.env.LOCAL_RETRY_DELAY_SECONDS ?? '5');
+  const visibility = process.env.LOCAL_VISIBILITY_TIMEOUT_SECONDS;
   const stack: LocalStack = await startLocalStack({
     cwd,
     dataDir,
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
     sqsPort: intFromEnv('SQS_PORT', 9324),
     stage: process.env.LOCAL_STAGE ?? 'local',
     retryDelaySeconds: Number.isFinite(retryDelay) && retryDelay >= 0 ? retryDelay : 5,
+    ...(visibility !== undefined &&
+      visibility !== '' && {
+        visibilityTimeoutSeconds: intFromEnv('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 0),
+      }),
     env: process.env,
     log: (message, fields) => say(JSON.stringify({ level: 'WARN', message, ...fields })),
   });

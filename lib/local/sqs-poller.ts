@@ -21,6 +21,8 @@ export interface PollerOptions {
   reportBatchItemFailures: boolean;
   /** Seconds before a failed message is visible again (real SQS: the queue's visibility timeout). */
   retryDelaySeconds: number;
+  /** Visibility timeout asked for on receive; undefined keeps the queue's own. */
+  visibilityTimeoutSeconds?: number;
   handler: SqsHandler;
   log: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -106,6 +108,9 @@ export function startPoller(options: PollerOptions): Poller {
         WaitTimeSeconds: 1,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
+        ...(options.visibilityTimeoutSeconds !== undefined && {
+          VisibilityTimeout: options.visibilityTimeoutSeconds,
+        }),
       }),
       { abortSignal: abort.signal },
     );

@@ -27,6 +27,8 @@ export interface LocalStackOptions {
   sqsPort: number;
   stage: string;
   retryDelaySeconds: number;
+  /** Visibility timeout the pollers ask for; undefined keeps each queue's own (as Lambda does). */
+  visibilityTimeoutSeconds?: number;
   env: Record<string, string | undefined>;
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -248,6 +250,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             batchSize: fn.sqs.batchSize,
             reportBatchItemFailures: fn.sqs.reportBatchItemFailures,
             retryDelaySeconds: options.retryDelaySeconds,
+            ...(options.visibilityTimeoutSeconds !== undefined && {
+              visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+            }),
             handler: loadHandler<SqsHandler>(options.cwd, fn.handler),
             log: options.log,
           }),

@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { listDeadLetters, redriveDeadLetters } from '../dlq';
+import { isKind, KINDS, type Kind } from '../kinds';
+import { table } from './format';
+import type { Io } from './query-commands';
+import { resolveQueueTarget } from './target';
+
+export const DLQ_HELP = `Usage: hotglue-webhooks dlq list [--kind K] [--limit N] [--json] [--stage NAME]
+       hotglue-webhooks dlq redrive [--kind K] [--limit N] [--stage NAME]
+
+list     show what is in the dead-letter queues (nothing is removed)
+redrive  move dead letters back to their queue, to be processed again once the cause is fixed
+
+Options:
+  --kind K        jobs, discover or connections (default: all three)
+  --limit N       at most N messages per queue (default 100 for list, all for redrive)
+  --json          print JSON (list: an array; each entry includes the event's payload)
+  --stage NAME    a deployed stage instead of the local stack (needs sqs:ReceiveMessage,
+                  sqs:DeleteMessage and sqs:GetQueueUrl on the DLQs, sqs:SendMessage on the queues)
+  -h, --help      show this help`;
+
+export async function dlqCommand(args: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      kind: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      stage: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help || sub === '--help' || sub === '-h') {
+    io.out(DLQ_HELP);
+    return 0;
+  }
+  if ((sub !== 'list' && sub !== 'redrive') || positionals.length > 0) {
+    io.err(`dlq needs list or redrive\n\n${DLQ_HELP}`);
+    return 2;
+  }
+  if (values.kind !== undefined && !isKind(values.kind)) {
+    io.err(`--kind must be one of ${KINDS.join(', ')}`);
+    return 2;
+  }
+  const kinds: Kind[] = values.kind !== undefined ? [values.kind as Kind] : [...KINDS];
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    io.err(`--limit must be a positive integer, got "${values.limit}"`);
+    return 2;
+  }
+  const target = await resolveQueueTarget(values.stage, io);
+  try {
+    if (sub === 'list') {
+      const letters = [];
+      for (const kind of kinds) {
+        const { deadLetter } = await target.queues(kind);
+        letters.push(...(await listDeadLetters(target.sqs, kind, deadLetter, limit ?? 100)));
+      }
+      if (values.json) io.out(JSON.stringify(letters, null, 2));
+      else if (letters.length === 0) io.out('no dead letters');
+      else
+        io.out(
+          table(
+            ['QUEUE', 'MESSAGE_ID', 'RECEIVED_AT', 'REQUEST_ID', 'BYTES', 'PROBLEM'],
+            letters.map((l) => [
+              l.queue,
+              l.messageId,
+              l.receivedAt,
+              l.requestId,
+              l.bytes,
+              l.unreadable,
+            ]),
+          ),
+        );
+      return 0;
+    }
+    let total = 0;
+    for (const kind of kinds) {
+      const { source, deadLetter } = await target.queues(kind);
+      const moved = await redriveDeadLetters(
+        target.sqs,
+        deadLetter,
+        source,
+        limit ?? Number.MAX_SAFE_INTEGER,
+      );
+      io.out(`${kind}: moved ${moved} message${moved === 1 ? '' : 's'} back to the queue`);
+      total += moved;
+    }
+    if (values.json) io.out(JSON.stringify({ moved: total }));
+    return 0;
+  } finally {
+    target.sqs.destroy();
+  }
+}

@@ -1,0 +1,149 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { hmacHex, payloadOf } from '../helpers/events';
+import { jobLifecycle, SUCCESS } from '../helpers/lifecycle';
+import { cli, startStack, type StackProcess } from '../helpers/local-stack';
+
+let dataDir: string;
+let stack: StackProcess;
+let secret: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'hgw-faults-'));
+  stack = await startStack(dataDir, { LOCAL_VISIBILITY_TIMEOUT_SECONDS: '5' });
+  secret = (await readFile(join(dataDir, 'webhook-secret'), 'utf8')).trim();
+}, 60_000);
+
+afterAll(async () => {
+  if (stack?.child.exitCode === null) await stack.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const env = () => ({ DATA_DIR: dataDir });
+const post = (kind: string, payload: Record<string, unknown>) => {
+  const body = JSON.stringify(payload);
+  return fetch(`${stack.info.baseUrl}/webhooks/${kind}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
+  });
+};
+const acceptedCount = () =>
+  stack.output.json().filter((l) => l.message === 'event accepted').length;
+const getJob = async (s3Root: string) => {
+  const result = await cli(['jobs', 'get', s3Root, '--json'], env());
+  return result.code === 0
+    ? (JSON.parse(result.stdout) as { status: string; history: unknown[] })
+    : undefined;
+};
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+const deadLetters = async (kind: string) =>
+  JSON.parse((await cli(['dlq', 'list', '--kind', kind, '--json'], env())).stdout) as {
+    messageId: string;
+    kind?: string;
+    dedupeKey?: string;
+    unreadable?: string;
+  }[];
+
+describe('faults in the local stack', () => {
+  it('answers 503 while SQS is unreachable, claims nothing, and accepts the retries once it is back', async () => {
+    const events = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'fault/sqs/1' });
+    const before = acceptedCount();
+    await stack.setFault('sqs', true);
+    try {
+      for (const e of events) expect((await post('jobs', e)).status).toBe(503);
+    } finally {
+      await stack.setFault('sqs', false);
+    }
+    expect(acceptedCount()).toBe(before);
+    for (const e of events) expect((await post('jobs', e)).status).toBe(202);
+    // A receive cut mid-flight may have claimed a message, as on AWS; it comes back after the
+    // visibility timeout (5 s in this stack), so the wait allows for that.
+    const job = await eventually(async () => {
+      const j = await getJob('fault/sqs/1');
+      return j?.history.length === 2 ? j : undefined;
+    }, 'the retried events to be stored');
+    expect(job.status).toBe('SYNC_STARTED');
+  });
+
+  it('retries records while DynamoDB is unreachable and stores every one once it returns', async () => {
+    const jobs = ['fault/ddb/1', 'fault/ddb/2', 'fault/ddb/3'];
+    await stack.setFault('dynamodb', true);
+    try {
+      for (const s3Root of jobs)
+        for (const e of jobLifecycle(SUCCESS.slice(0, 3), { s3Root }))
+          expect((await post('jobs', e)).status).toBe(202);
+      expect(
+        (await post('connections', payloadOf('connections', { tenant: 'fault-tenant' }))).status,
+      ).toBe(202);
+      // Let the consumers fail a first time, well within the redrive count.
+      await stack.output.waitFor((l) => l.includes('"record failed"'), 10_000, 'a failed record');
+    } finally {
+      await stack.setFault('dynamodb', false);
+    }
+    for (const s3Root of jobs) {
+      const job = await eventually(async () => {
+        const j = await getJob(s3Root);
+        return j?.history.length === 3 ? j : undefined;
+      }, `${s3Root} to be stored`);
+      expect(job.status).toBe('SYNC_SUCCESS');
+    }
+    const connections = JSON.parse(
+      (await cli(['connections', 'list', '--tenant', 'fault-tenant', '--json'], env())).stdout,
+    ) as unknown[];
+    expect(connections).toHaveLength(1);
+    expect(await deadLetters('jobs')).toEqual([]);
+  }, 60_000);
+
+  it('dead-letters records after the redrive count, lists them, and redrives them once the cause is fixed', async () => {
+    const sqs = new SQSClient({
+      region: stack.info.region,
+      endpoint: stack.info.sqsEndpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      useQueueUrlAsEndpoint: false,
+    });
+    const jobsQueue = Object.values(stack.info.queues).find((q) => q.name.endsWith('-jobs'));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: jobsQueue?.url, MessageBody: 'garbage, not an envelope' }),
+    );
+    sqs.destroy();
+    // A DynamoDB outage longer than the redrive window sends a valid event to the DLQ too.
+    const [event] = jobLifecycle(['JOB_CREATED'], { s3Root: 'fault/dlq/1' });
+    await stack.setFault('dynamodb', true);
+    let letters: Awaited<ReturnType<typeof deadLetters>>;
+    try {
+      expect((await post('jobs', event ?? {})).status).toBe(202);
+      letters = await eventually(async () => {
+        const found = await deadLetters('jobs');
+        return found.length >= 2 ? found : undefined;
+      }, 'two dead letters');
+    } finally {
+      await stack.setFault('dynamodb', false);
+    }
+    expect(letters.find((l) => l.unreadable !== undefined)?.unreadable).toMatch(/not JSON/);
+    expect(letters.find((l) => l.kind === 'jobs')).toBeDefined();
+    const table = await cli(['dlq', 'list', '--kind', 'jobs'], env());
+    expect(table.stdout).toMatch(/^QUEUE\s+MESSAGE_ID/);
+    expect(await getJob('fault/dlq/1')).toBeUndefined();
+
+    const redrive = await cli(['dlq', 'redrive', '--kind', 'jobs'], env());
+    expect(redrive.code).toBe(0);
+    expect(redrive.stdout).toContain('jobs: moved 2 messages back to the queue');
+    const job = await eventually(() => getJob('fault/dlq/1'), 'the redriven event to be stored');
+    expect(job.status).toBe('JOB_CREATED');
+  }, 90_000);
+});
