@@ -49,6 +49,7 @@ export function consumer(
         });
       },
       deps.log,
+      (consumed) => entity.partition(consumed.payload),
     );
     const failed = response.batchItemFailures.length;
     if (failed > 0) deps.counters.count('failed', { kind }, failed);

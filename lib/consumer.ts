@@ -42,30 +42,53 @@ export function decodeRecord(kind: Kind, record: SQSRecord): ConsumedEvent {
 export type EventHandler = (event: ConsumedEvent) => Promise<void>;
 
 /**
- * Runs `handle` on each record in order and reports the ones that failed, so that SQS retries
- * only those (and dead-letters them after the redrive count) while the rest are deleted.
- * Nothing is swallowed: a record is reported done only when `handle` resolved.
+ * Runs `handle` on each record and reports the ones that failed, so that SQS retries only those
+ * (and dead-letters them after the redrive count) while the rest are deleted. Records of one
+ * entity (`groupOf`, e.g. one job) are handled in order; different entities at once. Nothing is
+ * swallowed: a record is reported done only when `handle` resolved.
  */
 export async function processBatch(
   kind: Kind,
   event: SQSEvent,
   handle: EventHandler,
   log: Log,
+  groupOf: (event: ConsumedEvent) => string = () => '',
 ): Promise<SQSBatchResponse> {
-  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  const failed = new Set<string>();
+  const fail = (record: SQSRecord, error: unknown) => {
+    log.error('record failed', {
+      messageId: record.messageId,
+      kind,
+      receiveCount: record.attributes?.ApproximateReceiveCount,
+      error: error instanceof Error ? error.name : typeof error,
+      reason: error instanceof PoisonMessageError ? error.message : undefined,
+    });
+    failed.add(record.messageId);
+  };
+  const groups = new Map<string, { record: SQSRecord; event: ConsumedEvent }[]>();
   for (const record of event.Records) {
     try {
-      await handle(decodeRecord(kind, record));
+      const consumed = decodeRecord(kind, record);
+      const key = groupOf(consumed);
+      groups.set(key, [...(groups.get(key) ?? []), { record, event: consumed }]);
     } catch (error) {
-      log.error('record failed', {
-        messageId: record.messageId,
-        kind,
-        receiveCount: record.attributes?.ApproximateReceiveCount,
-        error: error instanceof Error ? error.name : typeof error,
-        reason: error instanceof PoisonMessageError ? error.message : undefined,
-      });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
+      fail(record, error);
     }
   }
+  await Promise.all(
+    [...groups.values()].map(async (items) => {
+      for (const { record, event: consumed } of items) {
+        try {
+          await handle(consumed);
+        } catch (error) {
+          fail(record, error);
+        }
+      }
+    }),
+  );
+  // Reported in the batch's order, which is the order SQS gave.
+  const batchItemFailures = event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({
+    itemIdentifier: r.messageId,
+  }));
   return { batchItemFailures };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PoisonMessageError } from './errors';
 import { KINDS, type Kind } from './kinds';
 
@@ -18,8 +18,8 @@ export const envelopeSchema = z.object({
   v: z.literal(1),
   kind: z.enum(KINDS),
   receivedAt: z.iso.datetime(),
-  requestId: z.string().max(MAX_REQUEST_ID_CHARS),
-  dedupeKey: z.string().regex(/^[0-9a-f]{64}$/),
+  requestId: z.string().check(z.maxLength(MAX_REQUEST_ID_CHARS)),
+  dedupeKey: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   bodyBase64: z.base64(),
 });
 

@@ -1,9 +1,10 @@
-import { z } from 'zod';
+// zod/mini: the same schemas at a twentieth of the bundle size (cold start matters here).
+import * as z from 'zod/mini';
 import type { Kind } from './kinds';
 
 /** Identity fields become DynamoDB keys (at most 2,048 bytes): 1,024 characters leaves room. */
 export const MAX_ID_CHARS = 1024;
-const id = z.string().min(1).max(MAX_ID_CHARS);
+const id = z.string().check(z.minLength(1), z.maxLength(MAX_ID_CHARS));
 
 /**
  * Each schema requires only the fields that identify an event. Every other field, known or
@@ -39,7 +40,7 @@ export const schemas = {
   jobs: jobEventSchema,
   discover: discoverEventSchema,
   connections: connectionEventSchema,
-} as const satisfies Record<Kind, z.ZodType>;
+} as const satisfies Record<Kind, z.ZodMiniType>;
 
 export type EventOf<K extends Kind> = z.infer<(typeof schemas)[K]>;
 

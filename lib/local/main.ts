@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     sqsPort: intFromEnv('SQS_PORT', 9324),
     stage: process.env.LOCAL_STAGE ?? 'local',
     retryDelaySeconds: Number.isFinite(retryDelay) && retryDelay >= 0 ? retryDelay : 5,
+    pollersPerQueue: Math.max(1, intFromEnv('LOCAL_POLLERS_PER_QUEUE', 2)),
     ...(visibility !== undefined &&
       visibility !== '' && {
         visibilityTimeoutSeconds: intFromEnv('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 0),

@@ -27,6 +27,8 @@ export interface LocalStackOptions {
   sqsPort: number;
   stage: string;
   retryDelaySeconds: number;
+  /** Pollers per queue (Lambda runs several batches of one queue at once). */
+  pollersPerQueue?: number;
   /** Visibility timeout the pollers ask for; undefined keeps each queue's own (as Lambda does). */
   visibilityTimeoutSeconds?: number;
   env: Record<string, string | undefined>;
@@ -239,24 +241,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           credentials,
           useQueueUrlAsEndpoint: false,
         });
-        pollers.push(
-          startPoller({
-            sqs,
-            queueUrl: queue.ref,
-            queueArn: queue.arn,
-            region,
-            functionName: name,
-            timeoutSeconds: fn.timeoutSeconds,
-            batchSize: fn.sqs.batchSize,
-            reportBatchItemFailures: fn.sqs.reportBatchItemFailures,
-            retryDelaySeconds: options.retryDelaySeconds,
-            ...(options.visibilityTimeoutSeconds !== undefined && {
-              visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+        const handler = loadHandler<SqsHandler>(options.cwd, fn.handler);
+        for (let n = 0; n < (options.pollersPerQueue ?? 2); n += 1) {
+          pollers.push(
+            startPoller({
+              sqs,
+              queueUrl: queue.ref,
+              queueArn: queue.arn,
+              region,
+              functionName: name,
+              timeoutSeconds: fn.timeoutSeconds,
+              batchSize: fn.sqs.batchSize,
+              reportBatchItemFailures: fn.sqs.reportBatchItemFailures,
+              retryDelaySeconds: options.retryDelaySeconds,
+              ...(options.visibilityTimeoutSeconds !== undefined && {
+                visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+              }),
+              handler,
+              log: options.log,
             }),
-            handler: loadHandler<SqsHandler>(options.cwd, fn.handler),
-            log: options.log,
-          }),
-        );
+          );
+        }
       }
     }
     if (gateways.length !== 1)

@@ -15,7 +15,7 @@ import {
 } from '../records/jobs';
 import { microsToIso } from '../time';
 import { readPartition, recordOf, splitPartition, type Item } from './event-store';
-import { CURRENT, INDEX, jobPartition } from './keys';
+import { INDEX, jobPartition } from './keys';
 
 const PAGE = 100;
 
@@ -60,12 +60,10 @@ export async function getJob(
 ): Promise<JobView | undefined> {
   const direct = await jobByS3Root(db, table, id);
   if (direct !== undefined) return direct;
-  const keys: Item[] = [];
-  for await (const key of queryIndex(db, table, INDEX.byJobId, 'job_id', id))
-    keys.push({ pk: key.pk, sk: CURRENT });
-  if (keys.length === 0) return undefined;
-  const items = await batchGet(db, table, keys);
-  const s3Roots = items.map((item) => String(item.s3_root));
+  const s3Roots: string[] = [];
+  for await (const key of queryIndex(db, table, INDEX.byJobId, 'job_id', id)) {
+    s3Roots.push(String(key.pk).slice(jobPartition('').length));
+  }
   if (s3Roots.length > 1) throw new AmbiguousJobIdError(id, s3Roots.sort());
   return s3Roots[0] === undefined ? undefined : jobByS3Root(db, table, s3Roots[0]);
 }
@@ -204,14 +202,14 @@ export async function* listJobs(
   }
   for await (const item of hydrate(db, table, keys)) {
     if (filter.flow !== undefined && item.flow_id !== filter.flow) continue;
-    if (filter.env !== undefined && item.env_id !== filter.env) continue;
+    const { fields, ...record } = recordOf<JobRecord>(item);
+    if (filter.env !== undefined && record.env_id !== filter.env) continue;
     if (status !== undefined) {
       const matches = isClass(status.toLowerCase())
         ? item.status_class === status.toLowerCase()
         : item.status === status;
       if (!matches) continue;
     }
-    const { fields, ...record } = recordOf<JobRecord>(item);
     yield {
       ...record,
       ...(fields.error !== undefined && { error: fields.error }),

@@ -44,6 +44,41 @@ describe('processBatch', () => {
     expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(4);
   });
 
+  it('handles one entity’s records in order and different entities at once', async () => {
+    const job = (tenant: string, status: string) =>
+      sqsRecord(message('jobs', payloadOf('jobs', { tenant, status })), {
+        messageId: `${tenant}-${status}`,
+      });
+    const records = [
+      job('a', 'JOB_CREATED'),
+      job('b', 'JOB_CREATED'),
+      job('a', 'SYNC_STARTED'),
+      job('b', 'SYNC_STARTED'),
+    ];
+    const log: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    const result = await processBatch(
+      'jobs',
+      { Records: records },
+      async (event) => {
+        running += 1;
+        maxRunning = Math.max(maxRunning, running);
+        log.push(`start ${event.messageId}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        log.push(`end ${event.messageId}`);
+        running -= 1;
+        if (event.messageId === 'b-SYNC_STARTED') throw new Error('b failed');
+      },
+      recordingLog(),
+      (event) => String(event.payload.tenant),
+    );
+    expect(maxRunning).toBe(2);
+    expect(log.indexOf('end a-JOB_CREATED')).toBeLessThan(log.indexOf('start a-SYNC_STARTED'));
+    expect(log.indexOf('end b-JOB_CREATED')).toBeLessThan(log.indexOf('start b-SYNC_STARTED'));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'b-SYNC_STARTED' }]);
+  });
+
   it('returns no failures for a clean batch', async () => {
     const records = [
       sqsRecord(message('jobs', payloadOf('jobs'))),
