@@ -70,22 +70,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * very deep value (for hashing or storage) would overflow the stack in a consumer. */
 export const MAX_JSON_DEPTH = 100;
 
-/** The deepest nesting of arrays and objects in JSON text, counted outside strings, in one pass. */
-export function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i += 1; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) max = Math.max(max, (depth += 1));
-    else if (c === 0x7d || c === 0x5d) depth -= 1;
+/** True when a parsed JSON value nests arrays or objects deeper than `limit` (iterative, stops early). */
+export function deeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
   }
-  return max;
+  return false;
 }
 
 const normalize = (rawPath: string): string =>
@@ -114,8 +110,6 @@ function parseObject(body: Buffer): Record<string, unknown> {
   } catch {
     throw new BadRequestError('body is not valid UTF-8');
   }
-  if (jsonDepth(text) > MAX_JSON_DEPTH)
-    throw new BadRequestError(`body nested deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -123,6 +117,9 @@ function parseObject(body: Buffer): Record<string, unknown> {
     throw new BadRequestError('body is not valid JSON');
   }
   if (!isJsonObject(value)) throw new BadRequestError('body is not a JSON object');
+  if (deeperThan(value, MAX_JSON_DEPTH)) {
+    throw new BadRequestError(`body nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   return value;
 }
 

@@ -11,21 +11,21 @@ const id = z.string().check(z.minLength(1), z.maxLength(MAX_ID_CHARS));
  * not, passes through untouched, and `status`/`event` are open strings: hotglue may add
  * statuses and fields at any time, and an event we cannot classify must not be lost.
  */
-export const jobEventSchema = z.looseObject({
+export const jobEventSchema = z.object({
   s3_root: id,
   tenant: id,
   flow_id: id,
   status: id,
 });
 
-export const discoverEventSchema = z.looseObject({
+export const discoverEventSchema = z.object({
   tenant: id,
   flow_id: id,
   connector: id,
   status: id,
 });
 
-export const connectionEventSchema = z.looseObject({
+export const connectionEventSchema = z.object({
   tenant: id,
   flow_id: id,
   connector: id,

@@ -309,7 +309,7 @@ async function benchColdInit() {
       const baseScript = `const t0 = performance.now(); require(${JSON.stringify(baselineFile)}); console.log('MS:' + (performance.now() - t0));`;
       const cold: number[] = [];
       const base: number[] = [];
-      for (let i = 0; i < 7; i += 1) {
+      for (let i = 0; i < 15; i += 1) {
         cold.push(await freshProcessMs(coldScript, target, env));
         base.push(await freshProcessMs(baseScript, target, env));
       }
@@ -335,6 +335,10 @@ async function benchWriteUnits() {
     const tables = await createProjectTables(backend.endpoint, 'bench');
     const db = documentClient(backend.endpoint);
     const plan = planLoad(1_500, 0, 3);
+    const outcome = { completed: { units: 0, events: 0 }, failed: { units: 0, events: 0 } };
+    const failedJobs = new Set(
+      [...plan.jobs].filter(([, j]) => j.finalStatus !== 'JOB_COMPLETED').map(([root]) => root),
+    );
     const totals: Record<Kind, { units: number; events: number }> = {
       jobs: { units: 0, events: 0 },
       discover: { units: 0, events: 0 },
@@ -357,6 +361,11 @@ async function benchWriteUnits() {
       });
       totals[event.kind].units += result.writeUnits;
       totals[event.kind].events += 1;
+      if (event.kind === 'jobs') {
+        const bucket = failedJobs.has(String(payload.s3_root)) ? outcome.failed : outcome.completed;
+        bucket.units += result.writeUnits;
+        bucket.events += 1;
+      }
     }
     db.destroy();
     return Object.fromEntries(
@@ -371,20 +380,35 @@ async function benchWriteUnits() {
 }
 
 /** (e) Modelled AWS cost per million job webhooks. */
+export const MODEL = {
+  memoryGb: 0.25,
+  /** One SQS SendMessage round trip in the ingest function. */
+  sqsSendMs: 15,
+  /** One strongly consistent Query and two conditional writes in a consumer. */
+  consumerMsPerEvent: 20,
+  /** Events per consumer batch (SQS receive and delete, and consumer invocations, are per batch). */
+  eventsPerBatch: 5,
+  /** Share of invocations that start a new instance and pay its cold init. */
+  coldShare: 0.01,
+  /** Strongly consistent read units per event (the Query of the entity's partition). */
+  readUnitsPerEvent: 3,
+  /** CloudWatch Logs GB per million events (three log lines of about 200 bytes). */
+  logGbPerMillion: 0.6,
+};
+
 function costModel(ingestUs: number, wruPerJobEvent: number, coldInitMs: number) {
-  const gb = 0.25;
-  const ingestMs = ingestUs / 1000 + 15; // plus one SQS SendMessage round trip
-  const consumerMs = 20; // one strongly consistent Query and two conditional writes
-  const coldShare = 0.01; // one invocation in a hundred starts a new instance
-  const lambdaSeconds = ((ingestMs + consumerMs + coldShare * coldInitMs * 2) / 1000) * 1e6;
+  const m = MODEL;
+  const ingestSeconds = ((ingestUs / 1000 + m.sqsSendMs + m.coldShare * coldInitMs) / 1000) * 1e6;
+  const consumerSeconds =
+    ((m.consumerMsPerEvent + (m.coldShare * coldInitMs) / m.eventsPerBatch) / 1000) * 1e6;
   const items = {
     apiGateway: PRICES.apiGatewayHttpPerMillion,
-    lambdaRequests: 2 * PRICES.lambdaRequestsPerMillion,
-    lambdaDuration: lambdaSeconds * gb * PRICES.lambdaArmPerGbSecond,
-    sqs: 3 * PRICES.sqsPerMillionRequests,
+    lambdaRequests: (1 + 1 / m.eventsPerBatch) * PRICES.lambdaRequestsPerMillion,
+    lambdaDuration: (ingestSeconds + consumerSeconds) * m.memoryGb * PRICES.lambdaArmPerGbSecond,
+    sqs: (1 + 2 / m.eventsPerBatch) * PRICES.sqsPerMillionRequests,
     dynamoWrites: wruPerJobEvent * PRICES.dynamoWritePerMillionWru,
-    dynamoReads: 3 * PRICES.dynamoReadPerMillionRru,
-    logs: 0.6 * PRICES.logsIngestPerGb,
+    dynamoReads: m.readUnitsPerEvent * PRICES.dynamoReadPerMillionRru,
+    logs: m.logGbPerMillion * PRICES.logsIngestPerGb,
   };
   const total = Object.values(items).reduce((a, b) => a + b, 0);
   return { items, total };
@@ -453,7 +477,7 @@ async function main(): Promise<void> {
   }
   if (want('e') && ingest && wru > 0) {
     const cost = costModel(ingest.handlerUsPerEvent, wru, worstOverhead);
-    figures.e = { ...cost, prices: PRICES };
+    figures.e = { ...cost, prices: PRICES, assumptions: MODEL };
     rows.push([
       '(e) modelled cost per million webhooks',
       `prices of ${PRICES.date}`,
