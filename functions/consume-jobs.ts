@@ -1,18 +1,3 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { loadConsumerConfig } from '../lib/config';
-import { consumer } from '../lib/consume';
-import { createDocumentClient } from '../lib/dynamodb-client';
-import { logger } from '../lib/logger';
-import { emfCounters } from '../lib/metrics';
+import { consumerHandler } from '../lib/consume-handler';
 
-const { table } = loadConsumerConfig('jobs');
-const counters = emfCounters();
-const consume = consumer('jobs', { db: createDocumentClient(), table, log: logger, counters });
-
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  try {
-    return await consume(event);
-  } finally {
-    counters.flush();
-  }
-};
+export const handler = consumerHandler('jobs');

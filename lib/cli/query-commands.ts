@@ -9,7 +9,7 @@ import {
 } from '../store/queries';
 import { parseSince } from '../time';
 import { fields, table } from './format';
-import { resolveTarget } from './target';
+import { resolveTarget, type Target } from './target';
 
 export interface Io {
   out(line: string): void;
@@ -79,6 +79,45 @@ function limitOf(value: string | undefined, fallback: number): number {
 }
 
 const json = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2));
+
+/** Runs `fn` against the resolved target and always releases its client. */
+async function withTarget<T>(
+  stage: string | undefined,
+  io: Io,
+  fn: (target: Target) => Promise<T>,
+): Promise<T> {
+  const target = await resolveTarget(stage, io);
+  try {
+    return await fn(target);
+  } finally {
+    target.db.destroy();
+  }
+}
+
+type Column<T> = [header: string, value: (item: T) => unknown];
+
+/** An array as JSON, or as a table with the given columns. */
+function printList<T>(io: Io, asJson: boolean, items: T[], columns: Column<T>[]): void {
+  if (asJson) json(io, items);
+  else
+    io.out(
+      table(
+        columns.map(([header]) => header),
+        items.map((item) => columns.map(([, value]) => value(item))),
+      ),
+    );
+}
+
+/** Drops options that were not given, so that filters carry only what was asked. */
+function given<T extends Record<string, unknown>>(
+  options: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, v]) => v !== undefined && v !== false),
+  ) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
 
 export async function jobsCommand(args: string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
@@ -156,38 +195,26 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
     }
     const limit = limitOf(values.limit, 50);
     const since = values.since === undefined ? undefined : parseSince(values.since);
-    const { db, tables } = await resolveTarget(values.stage, io);
-    try {
-      const jobs = await take(
-        listJobs(db, tables.jobs, {
-          ...(values.tenant !== undefined && { tenant: values.tenant }),
-          ...(values.flow !== undefined && { flow: values.flow }),
-          ...(values.env !== undefined && { env: values.env }),
-          ...(values.status !== undefined && { status: values.status }),
-          ...(since !== undefined && { since }),
-        }),
-        limit,
-      );
-      if (values.json) json(io, jobs);
-      else
-        io.out(
-          table(
-            ['STARTED', 'UPDATED', 'STATUS', 'TENANT', 'FLOW', 'JOB_ID', 'S3_ROOT'],
-            jobs.map((j) => [
-              j.started_at,
-              j.updated_at,
-              j.status,
-              j.tenant,
-              j.flow_id,
-              j.job_id,
-              j.s3_root,
-            ]),
-          ),
-        );
-      return 0;
-    } finally {
-      db.destroy();
-    }
+    const filter = given({
+      tenant: values.tenant,
+      flow: values.flow,
+      env: values.env,
+      status: values.status,
+      since,
+    });
+    const jobs = await withTarget(values.stage, io, ({ db, tables }) =>
+      take(listJobs(db, tables.jobs, filter), limit),
+    );
+    printList(io, values.json, jobs, [
+      ['STARTED', (j) => j.started_at],
+      ['UPDATED', (j) => j.updated_at],
+      ['STATUS', (j) => j.status],
+      ['TENANT', (j) => j.tenant],
+      ['FLOW', (j) => j.flow_id],
+      ['JOB_ID', (j) => j.job_id],
+      ['S3_ROOT', (j) => j.s3_root],
+    ]);
+    return 0;
   }
   io.err(`jobs needs get or list\n\n${JOBS_HELP}`);
   return 2;
@@ -214,46 +241,21 @@ export async function discoverCommand(args: string[], io: Io): Promise<number> {
     return 2;
   }
   const limit = limitOf(values.limit, 100);
-  const { db, tables } = await resolveTarget(values.stage, io);
-  try {
-    const states = await take(
-      listDiscover(db, tables.discover, {
-        ...(values.tenant !== undefined && { tenant: values.tenant }),
-        ...(values.flow !== undefined && { flow: values.flow }),
-        ...(values.status !== undefined && { status: values.status }),
-      }),
-      limit,
-    );
-    if (values.json) json(io, states);
-    else
-      io.out(
-        table(
-          [
-            'TENANT',
-            'FLOW',
-            'CONNECTOR',
-            'ENV',
-            'STATUS',
-            'LAST_STARTED',
-            'LAST_SUCCESS',
-            'LAST_FAILED',
-          ],
-          states.map((s) => [
-            s.tenant,
-            s.flow_id,
-            s.connector,
-            s.env_id,
-            s.status,
-            s.last_started_at,
-            s.last_success_at,
-            s.last_failed_at,
-          ]),
-        ),
-      );
-    return 0;
-  } finally {
-    db.destroy();
-  }
+  const filter = given({ tenant: values.tenant, flow: values.flow, status: values.status });
+  const states = await withTarget(values.stage, io, ({ db, tables }) =>
+    take(listDiscover(db, tables.discover, filter), limit),
+  );
+  printList(io, values.json, states, [
+    ['TENANT', (s) => s.tenant],
+    ['FLOW', (s) => s.flow_id],
+    ['CONNECTOR', (s) => s.connector],
+    ['ENV', (s) => s.env_id],
+    ['STATUS', (s) => s.status],
+    ['LAST_STARTED', (s) => s.last_started_at],
+    ['LAST_SUCCESS', (s) => s.last_success_at],
+    ['LAST_FAILED', (s) => s.last_failed_at],
+  ]);
+  return 0;
 }
 
 export async function connectionsCommand(args: string[], io: Io): Promise<number> {
@@ -277,36 +279,20 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
     return 2;
   }
   const limit = limitOf(values.limit, 100);
-  const { db, tables } = await resolveTarget(values.stage, io);
-  try {
-    const connections = await take(
-      listConnections(db, tables.connections, {
-        ...(values.tenant !== undefined && { tenant: values.tenant }),
-        ...(values.flow !== undefined && { flow: values.flow }),
-        ...(values.linked && { linked: true }),
-      }),
-      limit,
-    );
-    if (values.json) json(io, connections);
-    else
-      io.out(
-        table(
-          ['TENANT', 'FLOW', 'TYPE', 'CONNECTOR', 'ENV', 'EVENT', 'LINKED', 'UPDATED', 'EVENTS'],
-          connections.map((c) => [
-            c.tenant,
-            c.flow_id,
-            c.connector_type,
-            c.connector,
-            c.env_id,
-            c.event,
-            c.linked,
-            c.updated_at,
-            c.event_count,
-          ]),
-        ),
-      );
-    return 0;
-  } finally {
-    db.destroy();
-  }
+  const filter = given({ tenant: values.tenant, flow: values.flow, linked: values.linked });
+  const connections = await withTarget(values.stage, io, ({ db, tables }) =>
+    take(listConnections(db, tables.connections, filter), limit),
+  );
+  printList(io, values.json, connections, [
+    ['TENANT', (c) => c.tenant],
+    ['FLOW', (c) => c.flow_id],
+    ['TYPE', (c) => c.connector_type],
+    ['CONNECTOR', (c) => c.connector],
+    ['ENV', (c) => c.env_id],
+    ['EVENT', (c) => c.event],
+    ['LINKED', (c) => c.linked],
+    ['UPDATED', (c) => c.updated_at],
+    ['EVENTS', (c) => c.event_count],
+  ]);
+  return 0;
 }

@@ -11,7 +11,8 @@ import { readPartition, splitPartition } from '../store/event-store';
 import { getJob } from '../store/queries';
 
 const FAILURE_POINTS = ['DISCOVER_FAILED', 'SYNC_FAILED', 'ETL_FAILED', 'EXPORT_FAILED'];
-const SUCCESS = [
+/** hotglue's successful job lifecycle (hotglue-facts.md), without discovery. */
+export const SUCCESSFUL_LIFECYCLE = [
   'JOB_CREATED',
   'SYNC_STARTED',
   'SYNC_SUCCESS',
@@ -20,19 +21,13 @@ const SUCCESS = [
   'EXPORT_STARTED',
   'JOB_COMPLETED',
 ];
-const PRE_FAILURE: Record<string, string[]> = {
-  DISCOVER_FAILED: ['JOB_CREATED', 'DISCOVER_STARTED'],
-  SYNC_FAILED: ['JOB_CREATED', 'SYNC_STARTED'],
-  ETL_FAILED: ['JOB_CREATED', 'SYNC_STARTED', 'SYNC_SUCCESS', 'ETL_STARTED'],
-  EXPORT_FAILED: [
-    'JOB_CREATED',
-    'SYNC_STARTED',
-    'SYNC_SUCCESS',
-    'ETL_STARTED',
-    'ETL_SUCCESS',
-    'EXPORT_STARTED',
-  ],
-};
+const SUCCESS = SUCCESSFUL_LIFECYCLE;
+/** The events of a job that fails at `failure`: its lifecycle up to that phase's start, then the failure. */
+function failedLifecycle(failure: string): string[] {
+  if (failure === 'DISCOVER_FAILED') return ['JOB_CREATED', 'DISCOVER_STARTED', failure];
+  const started = failure.replace('_FAILED', '_STARTED');
+  return [...SUCCESS.slice(0, SUCCESS.indexOf(started) + 1), failure];
+}
 
 /** A seeded generator, so that a run can be repeated. */
 export function seeded(seed: number): () => number {
@@ -85,7 +80,7 @@ export function planLoad(events: number, duplicateRate: number, seed: number): P
     if (roll < 0.8) {
       const failed = random() < 0.3;
       const end = failed ? pick(FAILURE_POINTS) : 'JOB_COMPLETED';
-      const statuses = failed ? [...(PRE_FAILURE[end] ?? []), end] : SUCCESS;
+      const statuses = failed ? failedLifecycle(end) : SUCCESS;
       const base = samplePayload('jobs', {
         now: at(0),
         overrides: { tenant: `load-${run}-t${n % 7}`, flow_id: `flow-${n % 5}` },

@@ -2,15 +2,10 @@ import { contentHash } from '../../lib/canonical';
 import type { StoredEvent } from '../../lib/records/event';
 import { hotglueTime, samplePayload } from '../../lib/samples';
 
-export const SUCCESS = [
-  'JOB_CREATED',
-  'SYNC_STARTED',
-  'SYNC_SUCCESS',
-  'ETL_STARTED',
-  'ETL_SUCCESS',
-  'EXPORT_STARTED',
-  'JOB_COMPLETED',
-];
+import { SUCCESSFUL_LIFECYCLE, seeded } from '../../lib/tools/load';
+
+export { seeded };
+export const SUCCESS = SUCCESSFUL_LIFECYCLE;
 export const FAILURE = ['JOB_CREATED', 'DISCOVER_STARTED', 'SYNC_STARTED', 'SYNC_FAILED'];
 
 /**
@@ -65,15 +60,6 @@ export function* permutations<T>(items: readonly T[]): Generator<T[]> {
     const rest = [...items.slice(0, i), ...items.slice(i + 1)];
     for (const tail of permutations(rest)) yield [items[i] as T, ...tail];
   }
-}
-
-/** A small seeded generator, so that "random" orders are the same on every run. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 export function shuffle<T>(items: readonly T[], random: () => number): T[] {
