@@ -66,21 +66,26 @@ const PART_PREFIX = 'PART#';
 const partKey = (hash: string, index: number) =>
   `${PART_PREFIX}${hash}#${String(index).padStart(3, '0')}`;
 
+/** A history item's content hash: its own attribute, or (when its id is the hash) its sort key. */
+const hashOf = (item: Item): string =>
+  String(item.hash ?? String(item.sk).slice(EVENT_PREFIX.length));
+
 export function decodeHistoryItem(item: Item, parts: Map<string, Item> = new Map()): StoredEvent {
+  const hash = hashOf(item);
   let gz = item.payload_gz as Uint8Array | undefined;
   const count = Number(item.payload_parts ?? 0);
   if (gz === undefined && count > 0) {
     const chunks: Uint8Array[] = [];
     for (let i = 0; i < count; i += 1) {
-      const part = parts.get(partKey(String(item.hash), i));
-      if (part === undefined) throw new Error(`missing part ${i} of event ${String(item.hash)}`);
+      const part = parts.get(partKey(hash, i));
+      if (part === undefined) throw new Error(`missing part ${i} of event ${hash}`);
       chunks.push(part.chunk as Uint8Array);
     }
     gz = Buffer.concat(chunks);
   }
-  if (gz === undefined) throw new Error(`event ${String(item.hash)} has no payload`);
+  if (gz === undefined) throw new Error(`event ${hash} has no payload`);
   return {
-    hash: String(item.hash),
+    hash,
     dedupeKey: String(item.dedupe_key ?? ''),
     receivedAt: String(item.received_at ?? ''),
     payload: JSON.parse(gunzipSync(gz).toString('utf8')) as Record<string, unknown>,
@@ -143,6 +148,7 @@ export async function storeEvent<R>(
   event: StoredEvent,
 ): Promise<StoreResult> {
   const pk = entity.partition(event.payload);
+  const historyId = entity.historyId(event);
   const result: StoreResult = { duplicate: false, changed: false, conflicts: 0, writeUnits: 0 };
   const gz = gzipSync(Buffer.from(JSON.stringify(event.payload)));
   let payload: Item = { payload_gz: gz };
@@ -171,8 +177,10 @@ export async function storeEvent<R>(
         TableName: table,
         Item: {
           pk,
-          sk: `${EVENT_PREFIX}${entity.historyId(event)}`,
-          hash: event.hash,
+          sk: `${EVENT_PREFIX}${historyId}`,
+          // The hash is the sort key already for most kinds: stored again only when it is not,
+          // since every byte counts towards the write units.
+          ...(historyId !== event.hash && { hash: event.hash }),
           dedupe_key: event.dedupeKey,
           received_at: event.receivedAt,
           ...entity.historySummary(event),

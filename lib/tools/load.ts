@@ -46,6 +46,8 @@ export interface PlannedEvent {
 export interface Plan {
   /** What is sent, shuffled, duplicates included. */
   sends: PlannedEvent[];
+  /** The distinct events in the order hotglue would send them (each job's lifecycle in order). */
+  inOrder: PlannedEvent[];
   /** Per job: the distinct payload hashes and the status it must end in. */
   jobs: Map<string, { hashes: Set<string>; finalStatus: string }>;
   /** Per discover or connection partition: the distinct event identities expected. */
@@ -66,6 +68,7 @@ export function planLoad(events: number, duplicateRate: number, seed: number): P
   const distinct: PlannedEvent[] = [];
   const plan: Plan = {
     sends: [],
+    inOrder: [],
     jobs: new Map(),
     discover: new Map(),
     connections: new Map(),
@@ -129,6 +132,7 @@ export function planLoad(events: number, duplicateRate: number, seed: number): P
     }
   }
   plan.distinct = distinct.length;
+  plan.inOrder = [...distinct];
   const sends = [...distinct];
   for (const event of distinct) if (random() < duplicateRate) sends.push(event);
   for (let i = sends.length - 1; i > 0; i -= 1) {
