@@ -43,5 +43,3 @@ export function emfCounters(): BufferedCounters {
     },
   };
 }
-
-export const noCounters: Counters = { count: () => undefined };

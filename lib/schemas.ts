@@ -32,17 +32,11 @@ export const connectionEventSchema = z.object({
   event: id,
 });
 
-export type JobEvent = z.infer<typeof jobEventSchema>;
-export type DiscoverEvent = z.infer<typeof discoverEventSchema>;
-export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
-
 export const schemas = {
   jobs: jobEventSchema,
   discover: discoverEventSchema,
   connections: connectionEventSchema,
 } as const satisfies Record<Kind, z.ZodMiniType>;
-
-export type EventOf<K extends Kind> = z.infer<(typeof schemas)[K]>;
 
 /**
  * Validates a payload as an event of `kind`. Returns a short reason naming the first bad

@@ -24,13 +24,6 @@ export interface DiscoverRecord {
   fields: Record<string, unknown>;
 }
 
-export interface DiscoverHistoryEntry {
-  status: string;
-  timestamp?: unknown;
-  received_at: string;
-  hash: string;
-}
-
 interface Facts {
   event: StoredEvent;
   status: string;
@@ -82,13 +75,4 @@ export function mergeDiscover(events: readonly StoredEvent[]): DiscoverRecord {
   if (success !== undefined) record.last_success_at = success;
   if (failed !== undefined) record.last_failed_at = failed;
   return record;
-}
-
-export function discoverHistory(events: readonly StoredEvent[]): DiscoverHistoryEntry[] {
-  return sortBy(distinct(events).map(facts), latestKey).map(({ event, status }) => ({
-    status,
-    ...(isPresent(event.payload.timestamp) && { timestamp: event.payload.timestamp }),
-    received_at: event.receivedAt,
-    hash: event.hash,
-  }));
 }

@@ -1,10 +1,6 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConnectionRecord } from '../records/connections';
-import {
-  discoverHistory,
-  type DiscoverHistoryEntry,
-  type DiscoverRecord,
-} from '../records/discover';
+import type { DiscoverRecord } from '../records/discover';
 import {
   jobHistory,
   statusClass,
@@ -254,15 +250,6 @@ export async function* listDiscover(
     const { fields: _fields, ...view } = recordOf<DiscoverRecord>(item);
     yield view;
   }
-}
-
-/** The history of one discover state (for `discover get`-style tools and tests). */
-export async function discoverHistoryOf(
-  db: DynamoDBDocumentClient,
-  table: string,
-  pk: string,
-): Promise<DiscoverHistoryEntry[]> {
-  return discoverHistory(splitPartition(await readPartition(db, table, pk)).history);
 }
 
 export interface ConnectionFilter {
