@@ -5,7 +5,6 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { inflateRawSync } from 'node:zlib';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
@@ -21,6 +20,7 @@ import { storeEvent } from '../store/event-store';
 import { createProjectTables, documentClient, startDynamoDbLocal } from './dynamo-servers';
 import { percentile, planLoad, sendAll, waitForDrain } from './load';
 import { startStackChild } from './stack-process';
+import { unzip } from './unzip';
 
 const ROOT = resolve(__dirname, '..', '..');
 const median = (values: number[]) => percentile(values, 50);
@@ -169,25 +169,6 @@ async function benchEndToEnd(events: number, concurrency: number) {
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-function unzip(archive: Buffer): Map<string, Buffer> {
-  let eocd = archive.length - 22;
-  while (eocd >= 0 && archive.readUInt32LE(eocd) !== 0x06054b50) eocd -= 1;
-  const files = new Map<string, Buffer>();
-  let at = archive.readUInt32LE(eocd + 16);
-  for (let i = 0; i < archive.readUInt16LE(eocd + 10); i += 1) {
-    const method = archive.readUInt16LE(at + 10);
-    const size = archive.readUInt32LE(at + 20);
-    const nameLength = archive.readUInt16LE(at + 28);
-    const local = archive.readUInt32LE(at + 42);
-    const name = archive.subarray(at + 46, at + 46 + nameLength).toString();
-    const start = local + 30 + archive.readUInt16LE(local + 26) + archive.readUInt16LE(local + 28);
-    const data = archive.subarray(start, start + size);
-    files.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
-    at += 46 + nameLength + archive.readUInt16LE(at + 30) + archive.readUInt16LE(at + 32);
-  }
-  return files;
 }
 
 /** Runs `script` in a fresh Node process and returns the number it prints. */

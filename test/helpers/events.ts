@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEventV2, SQSRecord } from 'aws-lambda';
+import { buildEnvelope } from '../../lib/envelope';
 import type { Kind } from '../../lib/kinds';
 import { samplePayload } from '../../lib/samples';
 
@@ -75,4 +76,15 @@ export function sqsRecord(body: string, overrides: Partial<SQSRecord> = {}): SQS
     awsRegion: 'us-east-1',
     ...overrides,
   };
+}
+
+/** The queue message ingest would make of `payload`. */
+export function envelopeOf(kind: Kind, payload: unknown): string {
+  return buildEnvelope({
+    kind,
+    body: Buffer.from(JSON.stringify(payload)),
+    receivedAt: new Date(),
+    requestId: 'r',
+    dedupeKey: '0'.repeat(64),
+  });
 }

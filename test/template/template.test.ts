@@ -10,12 +10,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { buildEnvelope, parseEnvelope } from '../../lib/envelope';
+import { parseEnvelope } from '../../lib/envelope';
 import { getJob } from '../../lib/store/queries';
 import { createProjectTables, documentClient, startDynalite } from '../helpers/dynamo';
-import { hmacHex, httpApiEvent, payloadOf, sqsRecord } from '../helpers/events';
+import { envelopeOf, hmacHex, httpApiEvent, payloadOf, sqsRecord } from '../helpers/events';
 import { ROOT, startFauxqsProcess } from '../helpers/processes';
-import { unzip } from '../helpers/unzip';
+import { unzip } from '../../lib/tools/unzip';
 
 type Resource = {
   Type: string;
@@ -480,16 +480,7 @@ describe('packaged function bundles, run in a bare Node process against the loca
       try {
         const tables = await createProjectTables(dynamo.endpoint);
         const payload = payloadOf(kind);
-        const good = sqsRecord(
-          buildEnvelope({
-            kind,
-            body: Buffer.from(JSON.stringify(payload)),
-            receivedAt: new Date(),
-            requestId: 'r',
-            dedupeKey: '0'.repeat(64),
-          }),
-          { messageId: 'good' },
-        );
+        const good = sqsRecord(envelopeOf(kind, payload), { messageId: 'good' });
         const poison = sqsRecord('not an envelope', { messageId: 'poison' });
         const result = await invokeBundle(
           zip,

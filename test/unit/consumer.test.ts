@@ -1,16 +1,8 @@
 import { processBatch } from '../../lib/consumer';
-import { buildEnvelope } from '../../lib/envelope';
 import { recordingLog } from '../helpers/doubles';
-import { payloadOf, sqsRecord } from '../helpers/events';
+import { envelopeOf, payloadOf, sqsRecord } from '../helpers/events';
 
-const message = (kind: 'jobs' | 'discover', payload: unknown) =>
-  buildEnvelope({
-    kind,
-    body: Buffer.from(JSON.stringify(payload)),
-    receivedAt: new Date(),
-    requestId: 'r',
-    dedupeKey: '0'.repeat(64),
-  });
+const message = envelopeOf;
 
 describe('processBatch', () => {
   it('reports only the records that failed and hands the others their payloads', async () => {

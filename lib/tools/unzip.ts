@@ -1,3 +1,4 @@
+/** Used by the benchmark and the template tests to open the packaged Lambda zips. */
 import { inflateRawSync } from 'node:zlib';
 
 /** Reads every file of a (non-ZIP64) zip archive: enough for the packaged Lambda bundles. */
