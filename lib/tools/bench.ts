@@ -1,10 +1,9 @@
 import '../quiet-warnings';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
@@ -21,6 +20,7 @@ import { createProjectTables, documentClient, startDynamoDbLocal } from './dynam
 import { percentile, planLoad, sendAll, waitForDrain } from './load';
 import { startStackChild } from './stack-process';
 import { unzip } from './unzip';
+import { packageService } from '../../test/support/package-service';
 
 const ROOT = resolve(__dirname, '..', '..');
 const median = (values: number[]) => percentile(values, 50);
@@ -233,22 +233,7 @@ const CLIENT_SOURCE: Record<string, string> = {
 async function benchColdInit() {
   const dir = await mkdtemp(join(tmpdir(), 'hotglue-bundles-'));
   try {
-    await promisify(execFile)(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'),
-        'package',
-        '--stage',
-        'bench',
-        '--package',
-        join(dir, 'pkg'),
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+    await packageService('bench', join(dir, 'pkg'));
     const env = {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'x',

@@ -1,10 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation JSON is untyped; the assertions check its shape */
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -16,6 +14,7 @@ import { createProjectTables, documentClient, startDynalite } from '../helpers/d
 import { envelopeOf, hmacHex, httpApiEvent, payloadOf, sqsRecord } from '../helpers/events';
 import { ROOT, startFauxqsProcess } from '../helpers/processes';
 import { unzip } from '../../lib/tools/unzip';
+import { packageService } from '../support/package-service';
 
 type Resource = {
   Type: string;
@@ -40,10 +39,10 @@ const KINDS = [
   ['Connections', 'connections'],
 ] as const;
 
-/** Runs `serverless package` with no AWS credentials at all, and a webhook secret in the environment. */
+/** Packages `stage` with no AWS credentials at all, and a webhook secret in the environment. */
 async function packageStage(
   stage: string,
-  dir?: string,
+  dir: string,
 ): Promise<{ template: Template; text: string }> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
@@ -52,26 +51,11 @@ async function packageStage(
   Object.assign(env, {
     WEBHOOK_SECRET: CANARY,
     WEBHOOK_SECRET_JOBS: CANARY,
-    SLS_TELEMETRY_DISABLED: '1',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
     AWS_CONFIG_FILE: '/nonexistent',
   });
-  const args = [
-    join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'),
-    'package',
-    '--stage',
-    stage,
-  ];
-  if (dir !== undefined) args.push('--package', dir);
-  await promisify(execFile)(process.execPath, args, {
-    cwd: ROOT,
-    env,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const text = await readFile(
-    join(dir ?? join(ROOT, '.serverless'), 'cloudformation-template-update-stack.json'),
-    'utf8',
-  );
+  await packageService(stage, dir, env);
+  const text = await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
   return { template: JSON.parse(text) as Template, text };
 }
 
@@ -79,15 +63,20 @@ let template: Template;
 let text: string;
 let prod: Template;
 let prodDir: string;
+/** The ci stage's package: the template and the function zips, in a folder of this suite's own. */
+let ciDir: string;
 
 beforeAll(async () => {
-  // Packaging elsewhere clears .serverless, so the prod package goes first.
   prodDir = await mkdtemp(join(tmpdir(), 'hgw-prod-'));
+  ciDir = await mkdtemp(join(tmpdir(), 'hgw-ci-'));
   ({ template: prod } = await packageStage('prod', prodDir));
-  ({ template, text } = await packageStage('ci'));
+  ({ template, text } = await packageStage('ci', ciDir));
 }, 120_000);
 
-afterAll(() => rm(prodDir, { recursive: true, force: true }));
+afterAll(async () => {
+  await rm(prodDir, { recursive: true, force: true });
+  await rm(ciDir, { recursive: true, force: true });
+});
 
 const resource = (id: string): Resource => {
   const found = template.Resources[id];
@@ -102,7 +91,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
   it('passes @aws/cloudformation-validate with zero errors, for ci and for prod', () => {
     const engine = new RegoEngine();
     try {
-      for (const dir of [join(ROOT, '.serverless'), prodDir]) {
+      for (const dir of [ciDir, prodDir]) {
         const report = engine.validateStandard(
           new TemplateFile(join(dir, 'cloudformation-template-update-stack.json')),
         );
@@ -382,7 +371,7 @@ async function invokeBundle(
 ): Promise<any> {
   const dir = await mkdtemp(join(tmpdir(), 'hgw-bundle-'));
   try {
-    for (const [name, content] of unzip(await readFile(join(ROOT, '.serverless', zip)))) {
+    for (const [name, content] of unzip(await readFile(join(ciDir, zip)))) {
       await mkdir(dirname(join(dir, name)), { recursive: true });
       await writeFile(join(dir, name), content);
     }

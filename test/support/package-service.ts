@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+export const ROOT = resolve(__dirname, '..', '..');
+
+/** What `serverless package` reads from the project; everything else stays behind. */
+const SOURCES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib'];
+
+/**
+ * Runs `serverless package --stage <stage>` into `outDir` from a private copy of the project.
+ * The framework clears `.serverless` and serverless-esbuild works in `.esbuild`, both inside the
+ * service folder: two packagings from one folder (two jest suites, a suite and a benchmark) would
+ * delete each other's files. A copy per packaging shares neither. No AWS credentials are needed.
+ */
+export async function packageService(
+  stage: string,
+  outDir: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'hgw-service-'));
+  try {
+    for (const source of SOURCES) {
+      await cp(join(ROOT, source), join(work, source), { recursive: true });
+    }
+    await symlink(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
+    await promisify(execFile)(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js'),
+        'package',
+        '--stage',
+        stage,
+        '--package',
+        resolve(outDir),
+      ],
+      { cwd: work, env: { ...env, SLS_TELEMETRY_DISABLED: '1' }, maxBuffer: 16 * 1024 * 1024 },
+    );
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
