@@ -8,7 +8,7 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   // End-to-end suites start child processes; give them room on a 2-core machine.
-  setupFiles: ['<rootDir>/lib/quiet-warnings.ts'],
+  setupFiles: ['<rootDir>/lib/config/quiet-warnings.ts'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

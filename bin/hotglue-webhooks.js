@@ -2,7 +2,7 @@
 'use strict';
 // The CLI is TypeScript; tsx compiles it on the fly, so `npx hotglue-webhooks` needs no build step.
 require('tsx/cjs/api').register();
-require('../lib/quiet-warnings.ts');
+require('../lib/config/quiet-warnings.ts');
 const { main } = require('../lib/cli/main.ts');
 
 main(process.argv.slice(2), {

@@ -1,3 +1,3 @@
-import { consumerHandler } from '../lib/consume-handler';
+import { consumerHandler } from '../lib/lambda/consumer-handler';
 
 export const handler = consumerHandler('discover');

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { listDeadLetters, redriveDeadLetters } from '../dlq';
-import { isKind, KINDS, type Kind } from '../kinds';
+import { listDeadLetters, redriveDeadLetters } from '../aws/dead-letters';
+import { isKind, KINDS, type Kind } from '../webhook/kinds';
 import { table } from './format';
 import type { Io } from './query-commands';
 import { resolveQueueTarget } from './target';
@@ -50,7 +50,7 @@ export async function dlqCommand(args: string[], io: Io): Promise<number> {
     io.err(`--limit must be a positive integer, got "${values.limit}"`);
     return 2;
   }
-  const target = await resolveQueueTarget(values.stage, io);
+  const target = await resolveQueueTarget(values.stage, io.config);
   try {
     if (sub === 'list') {
       const letters = [];

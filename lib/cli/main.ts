@@ -1,15 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseSecretList, SHARED_SECRET_VARIABLE, secretVariable } from '../config';
-import { isKind, KINDS, type Kind } from '../kinds';
-import { samplePayload } from '../samples';
-import { signBody } from '../signature';
+import { loadCliConfig } from '../config/cli';
+import { readLocalStackInfo, SECRET_FILE } from '../local/local-stack-facts';
+import { isKind, KINDS, type Kind } from '../webhook/kinds';
+import { samplePayload } from '../webhook/samples';
+import { signBody } from '../webhook/signature';
 
 import { dlqCommand } from './dlq-command';
 import { connectionsCommand, discoverCommand, jobsCommand, type Io } from './query-commands';
 
-export type { Io };
+/** The process the CLI runs in: where it writes, its environment and folder. */
+export interface Terminal {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
 
 const MAIN_HELP = `Usage: hotglue-webhooks <command> [options]
 
@@ -44,35 +51,26 @@ Options:
   --unsigned      send without X-Hub-Signature
   -h, --help      show this help`;
 
-function dataDir(io: Io): string {
-  return resolve(io.cwd, io.env.DATA_DIR ?? '.data');
-}
-
 async function localUrl(kind: Kind, io: Io): Promise<string> {
   try {
-    const info = JSON.parse(await readFile(join(dataDir(io), 'local-stack.json'), 'utf8')) as {
-      webhookUrls: Record<Kind, string>;
-    };
-    if (info.webhookUrls[kind]) return info.webhookUrls[kind];
+    return (await readLocalStackInfo(io.config.dataDir)).webhookUrls[kind];
   } catch {
     // no local stack file: fall back to the default port
+    return `http://127.0.0.1:${io.config.port}/webhooks/${kind}`;
   }
-  return `http://127.0.0.1:${io.env.PORT ?? '3000'}/webhooks/${kind}`;
 }
 
 async function defaultSecret(kind: Kind, io: Io): Promise<string | undefined> {
-  const fromEnv =
-    parseSecretList(io.env[secretVariable(kind)])[0] ??
-    parseSecretList(io.env[SHARED_SECRET_VARIABLE])[0];
+  const fromEnv = io.config.secrets[kind][0];
   if (fromEnv !== undefined) return fromEnv;
   try {
-    return (await readFile(join(dataDir(io), 'webhook-secret'), 'utf8')).trim() || undefined;
+    return (await readFile(join(io.config.dataDir, SECRET_FILE), 'utf8')).trim() || undefined;
   } catch {
     return undefined;
   }
 }
 
-async function send(args: string[], io: Io): Promise<number> {
+async function send(args: string[], io: Io & { cwd: string }): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -147,9 +145,15 @@ async function send(args: string[], io: Io): Promise<number> {
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], terminal: Terminal): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const io: Io & { cwd: string } = {
+      out: terminal.out,
+      err: terminal.err,
+      config: loadCliConfig(terminal.env, terminal.cwd),
+      cwd: terminal.cwd,
+    };
     switch (command) {
       case 'send':
         return await send(rest, io);
@@ -172,7 +176,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         return 2;
     }
   } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
+    terminal.err(error instanceof Error ? error.message : String(error));
     return 2;
   }
 }

@@ -1,21 +1,16 @@
 import { parseArgs } from 'node:util';
-import {
-  AmbiguousJobIdError,
-  getJob,
-  listConnections,
-  listDiscover,
-  listJobs,
-  take,
-} from '../store/queries';
-import { parseSince } from '../time';
+import type { CliConfig } from '../config/cli';
+import { AmbiguousJobIdError, type RecordQueries } from '../ports/event-store';
+import { take } from '../records/views';
+import { parseSince } from '../webhook/time';
 import { fields, table } from './format';
-import { resolveTarget, type Target } from './target';
+import { resolveTarget } from './target';
 
+/** Where the CLI writes, and its configuration. */
 export interface Io {
   out(line: string): void;
   err(line: string): void;
-  env: Record<string, string | undefined>;
-  cwd: string;
+  config: CliConfig;
 }
 
 const COMMON = `  --json          print JSON (an object for get, an array for list)
@@ -80,17 +75,17 @@ function limitOf(value: string | undefined, fallback: number): number {
 
 const json = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2));
 
-/** Runs `fn` against the resolved target and always releases its client. */
-async function withTarget<T>(
+/** Runs `fn` against the resolved target's records and always releases its client. */
+async function withRecords<T>(
   stage: string | undefined,
   io: Io,
-  fn: (target: Target) => Promise<T>,
+  fn: (records: RecordQueries) => Promise<T>,
 ): Promise<T> {
-  const target = await resolveTarget(stage, io);
+  const target = await resolveTarget(stage, io.config);
   try {
-    return await fn(target);
+    return await fn(target.records);
   } finally {
-    target.db.destroy();
+    target.close();
   }
 }
 
@@ -143,9 +138,9 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       io.err(`jobs get needs one s3_root or job_id\n\n${JOBS_HELP}`);
       return 2;
     }
-    const { db, tables } = await resolveTarget(values.stage, io);
+    const target = await resolveTarget(values.stage, io.config);
     try {
-      const job = await getJob(db, tables.jobs, id);
+      const job = await target.records.getJob(id);
       if (job === undefined) {
         io.err(`no job ${id}`);
         return 1;
@@ -185,7 +180,7 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       }
       throw error;
     } finally {
-      db.destroy();
+      target.close();
     }
   }
   if (sub === 'list') {
@@ -202,8 +197,8 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       status: values.status,
       since,
     });
-    const jobs = await withTarget(values.stage, io, ({ db, tables }) =>
-      take(listJobs(db, tables.jobs, filter), limit),
+    const jobs = await withRecords(values.stage, io, (records) =>
+      take(records.listJobs(filter), limit),
     );
     printList(io, values.json, jobs, [
       ['STARTED', (j) => j.started_at],
@@ -242,8 +237,8 @@ export async function discoverCommand(args: string[], io: Io): Promise<number> {
   }
   const limit = limitOf(values.limit, 100);
   const filter = given({ tenant: values.tenant, flow: values.flow, status: values.status });
-  const states = await withTarget(values.stage, io, ({ db, tables }) =>
-    take(listDiscover(db, tables.discover, filter), limit),
+  const states = await withRecords(values.stage, io, (records) =>
+    take(records.listDiscover(filter), limit),
   );
   printList(io, values.json, states, [
     ['TENANT', (s) => s.tenant],
@@ -280,8 +275,8 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
   }
   const limit = limitOf(values.limit, 100);
   const filter = given({ tenant: values.tenant, flow: values.flow, linked: values.linked });
-  const connections = await withTarget(values.stage, io, ({ db, tables }) =>
-    take(listConnections(db, tables.connections, filter), limit),
+  const connections = await withRecords(values.stage, io, (records) =>
+    take(records.listConnections(filter), limit),
   );
   printList(io, values.json, connections, [
     ['TENANT', (c) => c.tenant],

@@ -1,16 +1,24 @@
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Kind } from '../kinds';
-import type { LocalStackInfo } from '../local/stack';
-import { queueUrlByName } from '../dlq';
-import { queueName, tableName } from '../names';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { queueUrlByName } from '../aws/dead-letters';
+import { toDocumentClient } from '../aws/dynamodb-client';
+import { dynamoDbStore } from '../aws/dynamodb/dynamodb-store';
+import { queueName, tableName } from '../aws/resource-names';
+import type { CliConfig } from '../config/cli';
+import {
+  localDocumentClient,
+  localQueueUrls,
+  localSqsClient,
+  localTables,
+  readLocalStackInfo,
+} from '../local/local-stack-facts';
+import type { RecordQueries } from '../ports/event-store';
+import { KINDS, type Kind } from '../webhook/kinds';
 
+/** Where queries go, and how to let go of its client. */
 export interface Target {
-  db: DynamoDBDocumentClient;
-  tables: Record<Kind, string>;
+  records: RecordQueries;
+  close(): void;
 }
 
 export interface QueueTarget {
@@ -19,75 +27,26 @@ export interface QueueTarget {
   queues(kind: Kind): Promise<{ source: string; deadLetter: string }>;
 }
 
-const LOGICAL_IDS: Record<Kind, string> = {
-  jobs: 'JobsTable',
-  discover: 'DiscoverTable',
-  connections: 'ConnectionsTable',
-};
-
 /**
  * Where queries go: a deployed stage (`--stage`, tables named as serverless.yml names them,
  * region and credentials from the usual AWS environment), or else the local stack running from
  * this folder (read from `<DATA_DIR>/local-stack.json`, so no flag or endpoint is needed).
  */
-export async function resolveTarget(
-  stage: string | undefined,
-  io: { env: Record<string, string | undefined>; cwd: string },
-): Promise<Target> {
-  const document = (client: DynamoDBClient) =>
-    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+export async function resolveTarget(stage: string | undefined, config: CliConfig): Promise<Target> {
   if (stage !== undefined) {
-    return {
-      db: document(new DynamoDBClient({})),
-      tables: {
-        jobs: tableName(stage, 'jobs'),
-        discover: tableName(stage, 'discover'),
-        connections: tableName(stage, 'connections'),
-      },
-    };
+    const db = toDocumentClient(new DynamoDBClient({}));
+    const tables = Object.fromEntries(KINDS.map((kind) => [kind, tableName(stage, kind)]));
+    return { records: dynamoDbStore(db, tables), close: () => db.destroy() };
   }
-  const file = join(resolve(io.cwd, io.env.DATA_DIR ?? '.data'), 'local-stack.json');
-  let info: LocalStackInfo;
-  try {
-    info = JSON.parse(await readFile(file, 'utf8')) as LocalStackInfo;
-  } catch {
-    throw new Error(
-      `no local stack is running here (no ${file}): start one with "npm start", or pass --stage NAME`,
-    );
-  }
-  const tables = Object.fromEntries(
-    (Object.entries(LOGICAL_IDS) as [Kind, string][]).map(([kind, id]) => [
-      kind,
-      info.tables[id] ?? '',
-    ]),
-  ) as Record<Kind, string>;
-  const client = new DynamoDBClient({
-    region: info.region,
-    endpoint: info.dynamodbEndpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 2,
-  });
-  return { db: document(client), tables };
-}
-
-async function localStack(io: {
-  env: Record<string, string | undefined>;
-  cwd: string;
-}): Promise<LocalStackInfo> {
-  const file = join(resolve(io.cwd, io.env.DATA_DIR ?? '.data'), 'local-stack.json');
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as LocalStackInfo;
-  } catch {
-    throw new Error(
-      `no local stack is running here (no ${file}): start one with "npm start", or pass --stage NAME`,
-    );
-  }
+  const info = await readLocalStackInfo(config.dataDir);
+  const db = localDocumentClient(info.dynamodbEndpoint, info.region);
+  return { records: dynamoDbStore(db, localTables(info)), close: () => db.destroy() };
 }
 
 /** The queues of a deployed stage (`--stage`, looked up by name), or of the local stack. */
 export async function resolveQueueTarget(
   stage: string | undefined,
-  io: { env: Record<string, string | undefined>; cwd: string },
+  config: CliConfig,
 ): Promise<QueueTarget> {
   if (stage !== undefined) {
     const sqs = new SQSClient({});
@@ -99,22 +58,9 @@ export async function resolveQueueTarget(
       }),
     };
   }
-  const info = await localStack(io);
-  const sqs = new SQSClient({
-    region: info.region,
-    endpoint: info.sqsEndpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    useQueueUrlAsEndpoint: false,
-  });
-  const byName = new Map(Object.values(info.queues).map((q) => [q.name, q.url]));
+  const info = await readLocalStackInfo(config.dataDir);
   return {
-    sqs,
-    queues: async (kind) => {
-      const source = byName.get(queueName(info.stage, kind));
-      const deadLetter = byName.get(queueName(info.stage, kind, true));
-      if (source === undefined || deadLetter === undefined)
-        throw new Error(`the local stack has no ${kind} queues`);
-      return { source, deadLetter };
-    },
+    sqs: localSqsClient(info.sqsEndpoint, info.region),
+    queues: async (kind) => localQueueUrls(info, kind),
   };
 }

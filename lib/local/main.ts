@@ -1,17 +1,9 @@
-import '../quiet-warnings';
+import '../config/quiet-warnings';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { startLocalStack, STACK_FILE, type LocalStack } from './stack';
-
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new Error(`${name} must be a port number (0 picks a free port), got "${raw}"`);
-  }
-  return value;
-}
+import { loadLocalStackConfig } from '../config/local-stack';
+import { STACK_FILE } from './local-stack-facts';
+import { startLocalStack, type LocalStack } from './stack';
 
 const isAlive = (pid: number): boolean => {
   try {
@@ -45,24 +37,11 @@ const say = (line: string): void => {
 async function main(): Promise<void> {
   const started = Date.now();
   const cwd = resolve(__dirname, '..', '..');
-  const dataDir = resolve(process.env.DATA_DIR ?? join(cwd, '.data'));
-  await refuseIfRunning(dataDir);
-  const retryDelay = Number(process.env.LOCAL_RETRY_DELAY_SECONDS ?? '5');
-  const visibility = process.env.LOCAL_VISIBILITY_TIMEOUT_SECONDS;
+  const config = loadLocalStackConfig(cwd);
+  await refuseIfRunning(config.dataDir);
   const stack: LocalStack = await startLocalStack({
+    ...config,
     cwd,
-    dataDir,
-    host: process.env.HOST ?? '127.0.0.1',
-    port: intFromEnv('PORT', 3000),
-    dynamodbPort: intFromEnv('DYNAMODB_PORT', 8000),
-    sqsPort: intFromEnv('SQS_PORT', 9324),
-    stage: process.env.LOCAL_STAGE ?? 'local',
-    retryDelaySeconds: Number.isFinite(retryDelay) && retryDelay >= 0 ? retryDelay : 5,
-    pollersPerQueue: Math.max(1, intFromEnv('LOCAL_POLLERS_PER_QUEUE', 2)),
-    ...(visibility !== undefined &&
-      visibility !== '' && {
-        visibilityTimeoutSeconds: intFromEnv('LOCAL_VISIBILITY_TIMEOUT_SECONDS', 0),
-      }),
     env: process.env,
     log: (message, fields) => say(JSON.stringify({ level: 'WARN', message, ...fields })),
   });
@@ -85,7 +64,7 @@ async function main(): Promise<void> {
     say(
       `  webhook secret: ${stack.secret} (generated; kept in ${relative(cwd, info.secretFile)}; set WEBHOOK_SECRET to choose one)`,
     );
-  } else if (stack.secret === undefined && process.env.WEBHOOK_SECRET === undefined) {
+  } else if (stack.secret === undefined && config.sharedSecret === undefined) {
     say('  webhook secret: per-kind secrets or unsigned delivery, as configured');
   }
   say('  try: npx hotglue-webhooks send jobs     stop: Ctrl-C');

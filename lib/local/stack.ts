@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { KINDS } from '../kinds';
-import { SHARED_SECRET_VARIABLE, secretVariable, parseBoolean } from '../config';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { queueDepth } from '../aws/queue-depth';
+import { SHARED_SECRET_VARIABLE } from '../config/ingest';
+import type { LocalStackConfig } from '../config/local-stack';
+import {
+  LOCAL_CREDENTIALS,
+  localDynamoDbClient,
+  localSqsClient,
+  SECRET_FILE,
+  STACK_FILE,
+  type LocalStackInfo,
+} from './local-stack-facts';
 import { startDynalite, startFauxqs, type RunningEmulator } from './emulators';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { startLocalGateway, type HttpHandler, type LocalGateway } from './http-gateway';
@@ -17,40 +25,12 @@ import {
 } from './service-definition';
 import { startPoller, type Poller, type SqsHandler } from './sqs-poller';
 
-export interface LocalStackOptions {
+export interface LocalStackOptions extends Omit<LocalStackConfig, 'sharedSecret'> {
   /** Project folder holding serverless.yml and functions/. */
   cwd: string;
-  dataDir: string;
-  host: string;
-  port: number;
-  dynamodbPort: number;
-  sqsPort: number;
-  stage: string;
-  retryDelaySeconds: number;
-  /** Pollers per queue (Lambda runs several batches of one queue at once). */
-  pollersPerQueue?: number;
-  /** Visibility timeout the pollers ask for; undefined keeps each queue's own (as Lambda does). */
-  visibilityTimeoutSeconds?: number;
+  /** The environment the handlers inherit (their own variables are set on top). */
   env: Record<string, string | undefined>;
   log: (message: string, fields?: Record<string, unknown>) => void;
-}
-
-/** What a running stack tells its users; also written to `<dataDir>/local-stack.json`. */
-export interface LocalStackInfo {
-  pid: number;
-  baseUrl: string;
-  webhookUrls: Record<'auto' | (typeof KINDS)[number], string>;
-  dynamodbEndpoint: string;
-  sqsEndpoint: string;
-  region: string;
-  stage: string;
-  dataDir: string;
-  /** HTTP API route keys served, as serverless.yml defines them. */
-  routes: string[];
-  queues: Record<string, { name: string; url: string; arn: string }>;
-  tables: Record<string, string>;
-  /** Where the generated secret is kept, when the stack generated one. */
-  secretFile?: string;
 }
 
 export interface LocalStack {
@@ -61,25 +41,20 @@ export interface LocalStack {
   stop(): Promise<{ leftInQueues: Record<string, number> }>;
 }
 
-export const STACK_FILE = 'local-stack.json';
-const SECRET_FILE = 'webhook-secret';
-const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
-
 /**
  * The webhook secret for the local stack: WEBHOOK_SECRET (or per-kind secrets) when set;
  * otherwise, unless unsigned events are allowed, one generated on first start and kept in the
  * data folder so that later starts and the CLI use the same one.
  */
 async function resolveLocalSecret(
-  dataDir: string,
-  env: Record<string, string | undefined>,
+  options: LocalStackOptions,
 ): Promise<{ env: Record<string, string>; secret?: string; file?: string }> {
-  const configured = [SHARED_SECRET_VARIABLE, ...KINDS.map(secretVariable)].filter(
-    (v) => (env[v] ?? '') !== '',
-  );
-  if (configured.length > 0) return { env: {}, secret: env[SHARED_SECRET_VARIABLE] };
-  if (parseBoolean(env, 'WEBHOOK_ALLOW_UNSIGNED', [])) return { env: {} };
-  const file = join(dataDir, SECRET_FILE);
+  if (options.secretsConfigured) {
+    const shared = options.env[SHARED_SECRET_VARIABLE];
+    return { env: {}, ...(shared !== undefined && shared !== '' && { secret: shared }) };
+  }
+  if (options.allowUnsigned) return { env: {} };
+  const file = join(options.dataDir, SECRET_FILE);
   let secret: string;
   try {
     secret = (await readFile(file, 'utf8')).trim();
@@ -145,15 +120,7 @@ async function queueDepths(
   const depths: Record<string, number> = {};
   for (const queue of Object.values(queues)) {
     try {
-      const got = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queue.url,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      const count =
-        Number(got.Attributes?.ApproximateNumberOfMessages ?? 0) +
-        Number(got.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      const count = await queueDepth(sqs, queue.url);
       if (count > 0) depths[queue.name] = count;
     } catch {
       // SQS already gone: nothing to report
@@ -173,7 +140,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const definition = extractDefinition(
     await printServiceConfig(options.cwd, options.stage, dataDir),
   );
-  const region = options.env.AWS_REGION ?? definition.region;
+  const region = options.region ?? definition.region;
   const started: { close(): Promise<void> }[] = [];
   const stopAll = async (): Promise<void> => {
     for (const s of started.reverse()) await s.close().catch(() => undefined);
@@ -191,22 +158,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamoProxy: FaultProxy = await startFaultProxy(dynamo.port);
     started.push(dynamoProxy);
 
-    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const adminSqs = new SQSClient({
-      region,
-      endpoint: fauxqs.endpoint,
-      credentials,
-      useQueueUrlAsEndpoint: false,
-    });
-    const adminDynamo = new DynamoDBClient({ region, endpoint: dynamo.endpoint, credentials });
+    const adminSqs = localSqsClient(fauxqs.endpoint, region);
+    const adminDynamo = localDynamoDbClient(dynamo.endpoint, region);
     const queueRefs = await createQueues(adminSqs, definition.queues);
     const tableRefs = await createTables(adminDynamo, definition.tables);
     const refs = new Map([...queueRefs, ...tableRefs]);
 
-    const secret = await resolveLocalSecret(dataDir, options.env);
+    const secret = await resolveLocalSecret({ ...options, dataDir });
     // Handlers read their configuration from process.env at load, as on Lambda.
     Object.assign(process.env, {
-      ...LOCAL_CREDENTIALS,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_REGION: region,
       AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsProxy.port}`,
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoProxy.port}`,
@@ -235,12 +197,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         const queue = queueRefs.get(fn.sqs.queueLogicalId);
         if (queue === undefined)
           throw new Error(`${fn.key} polls an undefined queue ${fn.sqs.queueLogicalId}`);
-        const sqs = new SQSClient({
-          region,
-          endpoint: `http://127.0.0.1:${sqsProxy.port}`,
-          credentials,
-          useQueueUrlAsEndpoint: false,
-        });
+        const sqs = localSqsClient(`http://127.0.0.1:${sqsProxy.port}`, region);
         const handler = loadHandler<SqsHandler>(options.cwd, fn.handler);
         for (let n = 0; n < (options.pollersPerQueue ?? 2); n += 1) {
           pollers.push(

@@ -1,4 +1,4 @@
-import { compareText } from '../canonical';
+import { compareText } from '../webhook/content-hash';
 
 export type SortKey = (number | string)[];
 

@@ -1,6 +1,6 @@
-import { microsToIso, toEpochMicros } from '../time';
+import { microsToIso, toEpochMicros } from '../webhook/time';
 import { maxBy, sortBy, type SortKey } from './compare';
-import { isPresent, text, type StoredEvent } from './event';
+import { isPresent, text, type StoredEvent } from './stored-event';
 
 /** Event names that end a link. hotglue documents only LINK; every name is kept as it comes. */
 const UNLINK = /unlink|remove|delete/i;

@@ -1,6 +1,6 @@
-import { microsToIso, toEpochMicros } from '../time';
+import { microsToIso, toEpochMicros } from '../webhook/time';
 import { distinct, maxBy, sortBy, type SortKey } from './compare';
-import { isPresent, text, type StoredEvent } from './event';
+import { isPresent, text, type StoredEvent } from './stored-event';
 
 const POSITION: Record<string, number> = {
   DISCOVER_STARTED: 1,

@@ -1,6 +1,6 @@
-import { microsToIso, toEpochMicros } from '../time';
+import { microsToIso, toEpochMicros } from '../webhook/time';
 import { distinct, maxBy, sortBy, type SortKey } from './compare';
-import { isPresent, text, type StoredEvent } from './event';
+import { isPresent, text, type StoredEvent } from './stored-event';
 
 /** hotglue's job lifecycle, in order (hotglue-facts.md). Failures sit after the phase they end. */
 const LIFECYCLE: Record<string, number> = {

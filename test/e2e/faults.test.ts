@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { hmacHex, payloadOf } from '../helpers/events';
-import { jobLifecycle, SUCCESS } from '../helpers/lifecycle';
-import { cli, startStack, type StackProcess } from '../helpers/local-stack';
+import { hmacHex, payloadOf } from '../support/events';
+import { jobLifecycle, SUCCESS } from '../support/lifecycle';
+import { cli, startStack, type StackProcess } from '../support/local-stack';
 
 let dataDir: string;
 let stack: StackProcess;
@@ -55,7 +55,7 @@ const deadLetters = async (kind: string) =>
   JSON.parse((await cli(['dlq', 'list', '--kind', kind, '--json'], env())).stdout) as {
     messageId: string;
     kind?: string;
-    dedupeKey?: string;
+    eventKey?: string;
     unreadable?: string;
   }[];
 

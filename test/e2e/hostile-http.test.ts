@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import type { Kind } from '../../lib/kinds';
-import { buildRequest, expectedResponse, hostileCase } from '../helpers/hostile';
-import { startStack, type StackProcess } from '../helpers/local-stack';
+import type { Kind } from '../../lib/webhook/kinds';
+import { buildRequest, expectedResponse, hostileCase } from '../support/hostile';
+import { startStack, type StackProcess } from '../support/local-stack';
 
 const SECRETS: Record<Kind, string> = {
   jobs: 'http-jobs',

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '../helpers/processes';
+import { ROOT } from '../support/processes';
 
 interface Report {
   events: number;
@@ -23,7 +23,7 @@ describe('npm run load (small)', () => {
       [
         '--import',
         'tsx',
-        join(ROOT, 'lib', 'tools', 'load-main.ts'),
+        join(ROOT, 'scripts', 'load.ts'),
         '--events',
         '500',
         '--concurrency',

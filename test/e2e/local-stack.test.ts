@@ -9,11 +9,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_BODY_BYTES } from '../../lib/envelope';
-import { KINDS } from '../../lib/kinds';
-import { hmacHex, payloadOf } from '../helpers/events';
-import { cli, startStack, type StackProcess } from '../helpers/local-stack';
-import { packageTemplate, resourcesOfType } from '../helpers/template';
+import { MAX_BODY_BYTES } from '../../lib/webhook/envelope';
+import { KINDS } from '../../lib/webhook/kinds';
+import { hmacHex, payloadOf } from '../support/events';
+import { cli, startStack, type StackProcess } from '../support/local-stack';
+import { packageTemplate, resourcesOfType } from '../support/template';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -86,7 +86,7 @@ describe('the local stack', () => {
       .filter(
         (l) => l.message === 'event accepted' && (l.messageId === a?.id || l.messageId === b?.id),
       );
-    expect(new Set(accepted.map((l) => l.dedupeKey)).size).toBe(2);
+    expect(new Set(accepted.map((l) => l.eventKey)).size).toBe(2);
     const refused = await cli(['send', 'jobs', '--secret', 'not-the-secret'], {
       DATA_DIR: dataDir,
     });

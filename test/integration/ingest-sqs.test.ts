@@ -1,9 +1,9 @@
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MAX_BODY_BYTES, parseEnvelope } from '../../lib/envelope';
-import { KINDS, type Kind } from '../../lib/kinds';
-import { hmacHex, httpApiEvent, payloadOf } from '../helpers/events';
-import { startFauxqsProcess } from '../helpers/processes';
+import { MAX_BODY_BYTES, parseEnvelope } from '../../lib/webhook/envelope';
+import { KINDS, type Kind } from '../../lib/webhook/kinds';
+import { hmacHex, httpApiEvent, payloadOf } from '../support/events';
+import { startFauxqsProcess } from '../support/processes';
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -84,7 +84,7 @@ afterAll(async () => {
 
 describe('functions/ingest against fauxqs over HTTP', () => {
   it.each(KINDS)(
-    'puts the exact %s body on its queue with kind, time, request id and dedupe key',
+    'puts the exact %s body on its queue with kind, time, request id and event key',
     async (kind) => {
       const handler = loadHandler(envFor(fauxqs.endpoint));
       const body = `${JSON.stringify(payloadOf(kind), null, 1)}\n`;
@@ -106,7 +106,7 @@ describe('functions/ingest against fauxqs over HTTP', () => {
       expect(envelope.kind).toBe(kind);
       expect(envelope.requestId).toBe(`it-${kind}`);
       expect(envelope.receivedAt).toBe('2026-11-29T05:00:00.000Z');
-      expect(envelope.dedupeKey).toMatch(/^[0-9a-f]{64}$/);
+      expect(envelope.eventKey).toMatch(/^[0-9a-f]{64}$/);
     },
   );
 

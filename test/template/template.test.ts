@@ -8,12 +8,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { parseEnvelope } from '../../lib/envelope';
-import { getJob } from '../../lib/store/queries';
-import { createProjectTables, documentClient, startDynalite } from '../helpers/dynamo';
-import { envelopeOf, hmacHex, httpApiEvent, payloadOf, sqsRecord } from '../helpers/events';
-import { ROOT, startFauxqsProcess } from '../helpers/processes';
-import { unzip } from '../../lib/tools/unzip';
+import { parseEnvelope } from '../../lib/webhook/envelope';
+import { getJob } from '../../lib/aws/dynamodb/queries';
+import { createProjectTables, documentClient, startDynalite } from '../support/dynamo-servers';
+import { envelopeOf, hmacHex, httpApiEvent, payloadOf, sqsRecord } from '../support/events';
+import { ROOT, startFauxqsProcess } from '../support/processes';
+import { unzip } from '../support/unzip';
 import { packageService } from '../support/package-service';
 
 type Resource = {
@@ -377,7 +377,7 @@ async function invokeBundle(
     }
     const child = spawn(
       process.execPath,
-      [join(ROOT, 'test', 'helpers', 'invoke-bundle.cjs'), join(dir, file)],
+      [join(ROOT, 'test', 'support', 'invoke-bundle.cjs'), join(dir, file)],
       {
         cwd: dir,
         env: {

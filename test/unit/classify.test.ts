@@ -1,7 +1,7 @@
-import { detectKind } from '../../lib/classify';
-import { dedupeKey } from '../../lib/dedupe';
-import { validationProblem } from '../../lib/schemas';
-import { payloadOf } from '../helpers/events';
+import { detectKind } from '../../lib/webhook/detect-kind';
+import { eventKey } from '../../lib/webhook/event-key';
+import { validationProblem } from '../../lib/webhook/schemas';
+import { payloadOf } from '../support/events';
 
 describe('detectKind', () => {
   it('recognises the documented samples', () => {
@@ -61,31 +61,27 @@ describe('validationProblem', () => {
   });
 });
 
-describe('dedupeKey', () => {
+describe('eventKey', () => {
   it('is the same for a redelivery and ignores fields that are not identity', () => {
     const job = payloadOf('jobs');
-    expect(dedupeKey('jobs', job)).toBe(dedupeKey('jobs', structuredClone(job)));
-    expect(dedupeKey('jobs', job)).toBe(dedupeKey('jobs', { ...job, metrics: { late: 1 } }));
+    expect(eventKey('jobs', job)).toBe(eventKey('jobs', structuredClone(job)));
+    expect(eventKey('jobs', job)).toBe(eventKey('jobs', { ...job, metrics: { late: 1 } }));
   });
 
   it('differs between statuses and times of one job, and between kinds', () => {
     const job = payloadOf('jobs', { status: 'SYNC_STARTED' });
     const keys = new Set([
-      dedupeKey('jobs', job),
-      dedupeKey('jobs', { ...job, status: 'SYNC_SUCCESS' }),
-      dedupeKey('jobs', { ...job, last_updated: '2030-01-01T00:00:00+00:00' }),
-      dedupeKey('discover', job),
+      eventKey('jobs', job),
+      eventKey('jobs', { ...job, status: 'SYNC_SUCCESS' }),
+      eventKey('jobs', { ...job, last_updated: '2030-01-01T00:00:00+00:00' }),
+      eventKey('discover', job),
     ]);
     expect(keys.size).toBe(4);
   });
 
   it('keys connection events by event_id', () => {
     const a = payloadOf('connections');
-    expect(dedupeKey('connections', a)).toBe(
-      dedupeKey('connections', { ...a, timestamp: 'other' }),
-    );
-    expect(dedupeKey('connections', a)).not.toBe(
-      dedupeKey('connections', payloadOf('connections')),
-    );
+    expect(eventKey('connections', a)).toBe(eventKey('connections', { ...a, timestamp: 'other' }));
+    expect(eventKey('connections', a)).not.toBe(eventKey('connections', payloadOf('connections')));
   });
 });

@@ -1,5 +1,5 @@
-import { loadIngestConfig, parseSecretList } from '../../lib/config';
-import { ConfigError } from '../../lib/errors';
+import { ConfigError } from '../../lib/config/env';
+import { loadIngestConfig, secretsFromEnv } from '../../lib/config/ingest';
 
 const queues = {
   JOBS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/jobs',
@@ -77,10 +77,10 @@ describe('loadIngestConfig', () => {
   });
 });
 
-describe('parseSecretList', () => {
+describe('secretsFromEnv', () => {
   it('splits on commas and drops blanks', () => {
-    expect(parseSecretList(' a ,,b ')).toEqual(['a', 'b']);
-    expect(parseSecretList(undefined)).toEqual([]);
-    expect(parseSecretList('')).toEqual([]);
+    expect(secretsFromEnv({ WEBHOOK_SECRET: ' a ,,b ' }).jobs).toEqual(['a', 'b']);
+    expect(secretsFromEnv({}).discover).toEqual([]);
+    expect(secretsFromEnv({ WEBHOOK_SECRET: '' }).connections).toEqual([]);
   });
 });

@@ -1,87 +1,129 @@
-import { processBatch } from '../../lib/consumer';
-import { recordingLog } from '../helpers/doubles';
-import { envelopeOf, payloadOf, sqsRecord } from '../helpers/events';
+import { batchConsumer } from '../../lib/consumer/consume-batch';
+import type { EventStore } from '../../lib/ports/event-store';
+import { jobKey } from '../../lib/records/entity-keys';
+import { recordingCounters, recordingLog } from '../support/doubles';
+import { envelopeOf, payloadOf, sqsRecord } from '../support/events';
+import { jobLifecycle } from '../support/lifecycle';
+import { memoryStore } from '../support/memory-store';
 
-const message = envelopeOf;
+const jobRecord = (payload: Record<string, unknown>, messageId: string) =>
+  sqsRecord(envelopeOf('jobs', payload), { messageId });
 
-describe('processBatch', () => {
-  it('reports only the records that failed and hands the others their payloads', async () => {
-    const good = sqsRecord(message('jobs', payloadOf('jobs')), { messageId: 'good' });
-    const flaky = sqsRecord(message('jobs', payloadOf('jobs', { tenant: 'flaky' })), {
-      messageId: 'flaky',
-    });
-    const poison = sqsRecord('garbage', { messageId: 'poison' });
-    const wrongQueue = sqsRecord(message('discover', payloadOf('discover')), {
-      messageId: 'wrong-queue',
-    });
-    const invalid = sqsRecord(message('jobs', { tenant: 't' }), { messageId: 'invalid' });
-    const seen: string[] = [];
-    const log = recordingLog();
-    const result = await processBatch(
-      'jobs',
-      { Records: [good, flaky, poison, wrongQueue, invalid] },
-      async (event) => {
+describe('batchConsumer, against the in-memory store', () => {
+  it('stores the good records and reports only the ones that failed, each with its reason', async () => {
+    const store = memoryStore();
+    const flakyStore: EventStore = {
+      store: async (kind, event) => {
         if (event.payload.tenant === 'flaky') throw new Error('DynamoDB down');
-        seen.push(event.messageId);
+        return store.store(kind, event);
       },
-      log,
-    );
-    expect(seen).toEqual(['good']);
+    };
+    const log = recordingLog();
+    const counters = recordingCounters();
+    const consume = batchConsumer('jobs', { store: flakyStore, log, counters });
+    const good = payloadOf('jobs', { error: 'hunter2 in a payload' });
+    const result = await consume({
+      Records: [
+        jobRecord(good, 'good'),
+        jobRecord(payloadOf('jobs', { tenant: 'flaky' }), 'flaky'),
+        sqsRecord('garbage', { messageId: 'poison' }),
+        sqsRecord(envelopeOf('discover', payloadOf('discover')), { messageId: 'wrong-queue' }),
+        jobRecord({ tenant: 't' }, 'invalid'),
+      ],
+    });
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
       'flaky',
       'poison',
       'wrong-queue',
       'invalid',
     ]);
-    expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(4);
+    expect((await store.getJob(String(good.s3_root)))?.status).toBe(good.status);
+    const failures = log.lines.filter((l) => l.message === 'record failed');
+    expect(failures.map((l) => [l.fields.messageId, l.fields.error])).toEqual([
+      ['poison', 'PoisonMessageError'],
+      ['wrong-queue', 'PoisonMessageError'],
+      ['invalid', 'PoisonMessageError'],
+      ['flaky', 'Error'],
+    ]);
+    expect(failures.find((l) => l.fields.messageId === 'wrong-queue')?.fields.reason).toBe(
+      'a discover event on the jobs queue',
+    );
+    // A store failure's message may carry anything: only its name is logged, and no payload.
+    expect(failures.find((l) => l.fields.messageId === 'flaky')?.fields.reason).toBeUndefined();
+    expect(log.text()).not.toContain('hunter2');
+    expect(counters.counted).toEqual([
+      { name: 'failed', dimensions: { kind: 'jobs' }, value: 4 },
+      { name: 'processed', dimensions: { kind: 'jobs' }, value: 1 },
+    ]);
   });
 
-  it('handles one entity’s records in order and different entities at once', async () => {
-    const job = (tenant: string, status: string) =>
-      sqsRecord(message('jobs', payloadOf('jobs', { tenant, status })), {
-        messageId: `${tenant}-${status}`,
-      });
-    const records = [
-      job('a', 'JOB_CREATED'),
-      job('b', 'JOB_CREATED'),
-      job('a', 'SYNC_STARTED'),
-      job('b', 'SYNC_STARTED'),
-    ];
-    const log: string[] = [];
+  it('logs what storing did: a redelivery in the same batch is a duplicate that changes nothing', async () => {
+    const store = memoryStore();
+    const log = recordingLog();
+    const consume = batchConsumer('jobs', { store, log, counters: recordingCounters() });
+    const [created, started] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'log/1' });
+    const result = await consume({
+      Records: [
+        jobRecord(created ?? {}, 'm1'),
+        jobRecord(started ?? {}, 'm2'),
+        jobRecord(created ?? {}, 'm3'),
+      ],
+    });
+    expect(result.batchItemFailures).toEqual([]);
+    const stored = log.lines.filter((l) => l.message === 'event stored');
+    expect(stored.map((l) => [l.fields.messageId, l.fields.duplicate, l.fields.changed])).toEqual([
+      ['m1', false, true],
+      ['m2', false, true],
+      ['m3', true, false],
+    ]);
+    expect(stored[0]?.fields.eventKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored[0]?.fields.kind).toBe('jobs');
+    const history = await store.history('jobs', jobKey('log/1'));
+    expect(history.map((e) => e.payload.status).sort()).toEqual(['JOB_CREATED', 'SYNC_STARTED']);
+  });
+
+  it('stores one entity’s records in batch order and different entities at once', async () => {
+    const store = memoryStore();
+    const events: string[] = [];
     let running = 0;
     let maxRunning = 0;
-    const result = await processBatch(
-      'jobs',
-      { Records: records },
-      async (event) => {
+    const slowStore: EventStore = {
+      store: async (kind, event) => {
+        const name = `${String(event.payload.s3_root)}:${String(event.payload.status)}`;
         running += 1;
         maxRunning = Math.max(maxRunning, running);
-        log.push(`start ${event.messageId}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        log.push(`end ${event.messageId}`);
+        events.push(`start ${name}`);
+        // Yield several times so that a second entity could interleave here.
+        for (let i = 0; i < 5; i += 1) await Promise.resolve();
+        events.push(`end ${name}`);
         running -= 1;
-        if (event.messageId === 'b-SYNC_STARTED') throw new Error('b failed');
+        return store.store(kind, event);
       },
-      recordingLog(),
-      (event) => String(event.payload.tenant),
-    );
+    };
+    const consume = batchConsumer('jobs', {
+      store: slowStore,
+      log: recordingLog(),
+      counters: recordingCounters(),
+    });
+    const [aCreated, aStarted] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'a' });
+    const [bCreated, bStarted] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'b' });
+    await consume({
+      Records: [
+        jobRecord(aStarted ?? {}, 'a2'),
+        jobRecord(bCreated ?? {}, 'b1'),
+        jobRecord(aCreated ?? {}, 'a1'),
+        jobRecord(bStarted ?? {}, 'b2'),
+      ],
+    });
     expect(maxRunning).toBe(2);
-    expect(log.indexOf('end a-JOB_CREATED')).toBeLessThan(log.indexOf('start a-SYNC_STARTED'));
-    expect(log.indexOf('end b-JOB_CREATED')).toBeLessThan(log.indexOf('start b-SYNC_STARTED'));
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'b-SYNC_STARTED' }]);
-  });
-
-  it('returns no failures for a clean batch', async () => {
-    const records = [
-      sqsRecord(message('jobs', payloadOf('jobs'))),
-      sqsRecord(message('jobs', payloadOf('jobs'))),
-    ];
-    const result = await processBatch(
-      'jobs',
-      { Records: records },
-      async () => undefined,
-      recordingLog(),
+    // Batch order within an entity, even when it is not lifecycle order.
+    expect(events.indexOf('end a:SYNC_STARTED')).toBeLessThan(
+      events.indexOf('start a:JOB_CREATED'),
     );
-    expect(result.batchItemFailures).toEqual([]);
+    expect(events.indexOf('end b:JOB_CREATED')).toBeLessThan(
+      events.indexOf('start b:SYNC_STARTED'),
+    );
+    // Either order of arrival gives the same record.
+    expect((await store.getJob('a'))?.status).toBe('SYNC_STARTED');
   });
 });

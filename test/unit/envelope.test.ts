@@ -3,8 +3,8 @@ import {
   MAX_BODY_BYTES,
   MAX_MESSAGE_BYTES,
   parseEnvelope,
-} from '../../lib/envelope';
-import { PoisonMessageError } from '../../lib/errors';
+} from '../../lib/webhook/envelope';
+import { PoisonMessageError } from '../../lib/webhook/envelope';
 
 describe('envelope', () => {
   it('round-trips any bytes exactly', () => {
@@ -14,7 +14,7 @@ describe('envelope', () => {
       body,
       receivedAt: new Date(0),
       requestId: 'r',
-      dedupeKey: 'a'.repeat(64),
+      eventKey: 'a'.repeat(64),
     });
     const parsed = parseEnvelope(message);
     expect(parsed.body.equals(body)).toBe(true);
@@ -32,7 +32,7 @@ describe('envelope', () => {
       body: Buffer.alloc(MAX_BODY_BYTES, 0xff),
       receivedAt: new Date('+275760-09-13T00:00:00.000Z'),
       requestId: '"'.repeat(500),
-      dedupeKey: 'f'.repeat(64),
+      eventKey: 'f'.repeat(64),
     });
     expect(Buffer.byteLength(message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
     // ...and the limit is tight: a body 3 bytes larger would not leave the envelope its room.

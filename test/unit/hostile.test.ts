@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import { fromHttpApiEvent } from '../../lib/api-gateway';
-import { parseEnvelope } from '../../lib/envelope';
-import { handleIngest } from '../../lib/ingest';
-import type { Kind } from '../../lib/kinds';
-import { ingestDoubles } from '../helpers/doubles';
-import { httpApiEvent } from '../helpers/events';
-import { buildRequest, expectedResponse, hostileCase } from '../helpers/hostile';
+import { fromHttpApiEvent } from '../../lib/aws/http-api';
+import { parseEnvelope } from '../../lib/webhook/envelope';
+import { handleIngest } from '../../lib/ingest/handle-ingest';
+import type { Kind } from '../../lib/webhook/kinds';
+import { ingestDoubles } from '../support/doubles';
+import { httpApiEvent } from '../support/events';
+import { buildRequest, expectedResponse, hostileCase } from '../support/hostile';
 
 const SECRETS: Record<Kind, string> = {
   jobs: 'gen-jobs',

@@ -1,10 +1,10 @@
-import { parseEnvelope, MAX_BODY_BYTES } from '../../lib/envelope';
-import { handleIngest, type IngestRequest } from '../../lib/ingest';
-import type { Kind } from '../../lib/kinds';
-import { KINDS } from '../../lib/kinds';
-import { hmacHex, payloadOf } from '../helpers/events';
-import { SecretsUnavailableError } from '../../lib/errors';
-import { ingestDoubles, recordingLog } from '../helpers/doubles';
+import { parseEnvelope, MAX_BODY_BYTES } from '../../lib/webhook/envelope';
+import { handleIngest, type IngestRequest } from '../../lib/ingest/handle-ingest';
+import type { Kind } from '../../lib/webhook/kinds';
+import { KINDS } from '../../lib/webhook/kinds';
+import { hmacHex, payloadOf } from '../support/events';
+import { SecretsUnavailableError } from '../../lib/ports/secret-source';
+import { ingestDoubles, recordingLog } from '../support/doubles';
 
 const SECRETS: Record<Kind, string> = {
   jobs: 'jobs-secret',
@@ -57,7 +57,7 @@ describe('handleIngest: accepted events', () => {
         requestId: 'req-42',
         receivedAt: '2026-11-29T05:00:00.000Z',
       });
-      expect(envelope.dedupeKey).toMatch(/^[0-9a-f]{64}$/);
+      expect(envelope.eventKey).toMatch(/^[0-9a-f]{64}$/);
     },
   );
 
@@ -311,12 +311,12 @@ describe('handleIngest: refusals', () => {
     queue.failing = true;
     await call(signed('/webhooks/jobs', jobBody, SECRETS.jobs));
     expect(counters.counted).toEqual([
-      { name: 'accepted', dimensions: { kind: 'jobs' } },
-      { name: 'enqueued', dimensions: { kind: 'jobs' } },
-      { name: 'rejected', dimensions: { route: 'discover', reason: 'bad_request' } },
-      { name: 'rejected', dimensions: { route: 'connections', reason: 'bad_signature' } },
-      { name: 'accepted', dimensions: { kind: 'jobs' } },
-      { name: 'rejected', dimensions: { route: 'jobs', reason: 'queue_unavailable' } },
+      { name: 'accepted', dimensions: { kind: 'jobs' }, value: 1 },
+      { name: 'enqueued', dimensions: { kind: 'jobs' }, value: 1 },
+      { name: 'rejected', dimensions: { route: 'discover', reason: 'bad_request' }, value: 1 },
+      { name: 'rejected', dimensions: { route: 'connections', reason: 'bad_signature' }, value: 1 },
+      { name: 'accepted', dimensions: { kind: 'jobs' }, value: 1 },
+      { name: 'rejected', dimensions: { route: 'jobs', reason: 'queue_unavailable' }, value: 1 },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { failedMessageIds } from '../../lib/local/sqs-poller';
 import { extractDefinition, resolveIntrinsic } from '../../lib/local/service-definition';
-import { fromHttpApiEvent } from '../../lib/api-gateway';
-import { httpApiEvent, sqsRecord } from '../helpers/events';
+import { fromHttpApiEvent } from '../../lib/aws/http-api';
+import { httpApiEvent, sqsRecord } from '../support/events';
 
 describe('failedMessageIds (Lambda’s reading of a batch answer)', () => {
   const records = [sqsRecord('a', { messageId: 'a' }), sqsRecord('b', { messageId: 'b' })];

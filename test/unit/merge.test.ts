@@ -1,8 +1,8 @@
-import { canonicalJson } from '../../lib/canonical';
+import { canonicalJson } from '../../lib/webhook/content-hash';
 import { mergeConnection } from '../../lib/records/connections';
 import { mergeDiscover } from '../../lib/records/discover';
 import { jobHistory, mergeJob } from '../../lib/records/jobs';
-import { payloadOf } from '../helpers/events';
+import { payloadOf } from '../support/events';
 import {
   FAILURE,
   jobLifecycle,
@@ -11,7 +11,7 @@ import {
   stored,
   SUCCESS,
   withDuplicates,
-} from '../helpers/lifecycle';
+} from '../support/lifecycle';
 
 describe('mergeJob over every permutation', () => {
   it('gives one record for all 5,040 orders of a successful lifecycle, with duplicates mixed in', () => {

@@ -1,4 +1,4 @@
-import { emfCounters } from '../../lib/metrics';
+import { emfCounters } from '../../lib/aws/metrics';
 
 describe('emfCounters', () => {
   it('publishes one EMF line per dimension set, with the summed counts, only on flush', () => {
@@ -13,7 +13,7 @@ describe('emfCounters', () => {
         .mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
     ];
     try {
-      const counters = emfCounters();
+      const counters = emfCounters('HotglueWebhooks');
       counters.count('accepted', { kind: 'jobs' });
       counters.count('enqueued', { kind: 'jobs' });
       counters.count('accepted', { kind: 'jobs' });

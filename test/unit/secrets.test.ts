@@ -1,6 +1,6 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { SecretsUnavailableError } from '../../lib/errors';
-import { ssmSecretSource } from '../../lib/secrets';
+import { SecretsUnavailableError } from '../../lib/ports/secret-source';
+import { ssmSecretSource } from '../../lib/aws/ssm-secret-source';
 
 type Parameters = { Name: string; Value: string }[];
 

@@ -1,5 +1,6 @@
-import { decodeBody, parseSignatureHeader, signBody, verifySignature } from '../../lib/signature';
-import { hmacHex } from '../helpers/events';
+import { fromHttpApiEvent } from '../../lib/aws/http-api';
+import { parseSignatureHeader, signBody, verifySignature } from '../../lib/webhook/signature';
+import { hmacHex, httpApiEvent } from '../support/events';
 
 describe('verifySignature', () => {
   const body = Buffer.from('{"tenant":"t1","status":"JOB_COMPLETED"}');
@@ -71,14 +72,16 @@ describe('verifySignature', () => {
 
   it('verifies a base64-encoded API Gateway body over its decoded bytes', () => {
     const bytes = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xff, 0x00, 0x7d]);
-    const decoded = decodeBody(bytes.toString('base64'), true);
+    const decoded = fromHttpApiEvent(
+      httpApiEvent({ path: '/webhooks', body: bytes, base64: true }),
+    ).body;
     expect(decoded.equals(bytes)).toBe(true);
     expect(verifySignature(decoded, hmacHex(secret, bytes), [secret]).ok).toBe(true);
     // Verifying the base64 text itself would be wrong.
     expect(verifySignature(decoded, hmacHex(secret, bytes.toString('base64')), [secret]).ok).toBe(
       false,
     );
-    expect(decodeBody(undefined, false).length).toBe(0);
+    expect(fromHttpApiEvent(httpApiEvent({ path: '/webhooks' })).body.length).toBe(0);
   });
 
   describe('re-serialised JSON fallback', () => {

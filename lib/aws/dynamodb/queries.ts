@@ -1,0 +1,213 @@
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AmbiguousJobIdError } from '../../ports/event-store';
+import type { ConnectionRecord } from '../../records/connections';
+import type { DiscoverRecord } from '../../records/discover';
+import { jobKey } from '../../records/entity-keys';
+import type { JobRecord } from '../../records/jobs';
+import {
+  connectionMatches,
+  discoverMatches,
+  jobMatches,
+  jobSummary,
+  jobView,
+  sinceKey,
+  statusClassesOf,
+  withoutFields,
+  type ConnectionFilter,
+  type ConnectionView,
+  type DiscoverFilter,
+  type DiscoverView,
+  type JobFilter,
+  type JobSummary,
+  type JobView,
+} from '../../records/views';
+import { readPartition } from './event-store';
+import { ALL_INDEX_ENTITY, INDEX, recordOf, splitPartition, type Item } from './table-layout';
+
+const PAGE = 100;
+
+async function jobByS3Root(
+  db: DynamoDBDocumentClient,
+  table: string,
+  s3Root: string,
+): Promise<JobView | undefined> {
+  const { current, history } = splitPartition(await readPartition(db, table, jobKey(s3Root)));
+  return current === undefined ? undefined : jobView(recordOf<JobRecord>(current), history);
+}
+
+/** A job by its `s3_root` (its true key) or by its `job_id` (through the by-job-id index). */
+export async function getJob(
+  db: DynamoDBDocumentClient,
+  table: string,
+  id: string,
+): Promise<JobView | undefined> {
+  const direct = await jobByS3Root(db, table, id);
+  if (direct !== undefined) return direct;
+  const s3Roots: string[] = [];
+  for await (const key of queryIndex(db, table, { index: INDEX.byJobId, hash: ['job_id', id] })) {
+    s3Roots.push(String(key.pk).slice(jobKey('').length));
+  }
+  if (s3Roots.length > 1) throw new AmbiguousJobIdError(id, s3Roots.sort());
+  return s3Roots[0] === undefined ? undefined : jobByS3Root(db, table, s3Roots[0]);
+}
+
+interface IndexQuery {
+  index: string;
+  hash: [name: string, value: string];
+  /** Keeps range keys >= this value. */
+  from?: [name: string, value: string];
+  newestFirst?: boolean;
+  pageSize?: number;
+}
+
+/** Pages through an index (newest first for time-sorted keys). Yields index keys only. */
+async function* queryIndex(
+  db: DynamoDBDocumentClient,
+  table: string,
+  query: IndexQuery,
+): AsyncGenerator<Item> {
+  const { from } = query;
+  let start: Item | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: query.index,
+        KeyConditionExpression: from ? '#h = :h AND #r >= :r' : '#h = :h',
+        ExpressionAttributeNames: { '#h': query.hash[0], ...(from && { '#r': from[0] }) },
+        ExpressionAttributeValues: { ':h': query.hash[1], ...(from && { ':r': from[1] }) },
+        ScanIndexForward: query.newestFirst !== true,
+        Limit: query.pageSize ?? PAGE,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of (page.Items ?? []) as Item[]) yield item;
+    start = page.LastEvaluatedKey as Item | undefined;
+  } while (start !== undefined);
+}
+
+/** BatchGetItem for the CURRENT items of index hits, in the order asked, retrying unprocessed keys. */
+async function batchGet(db: DynamoDBDocumentClient, table: string, keys: Item[]): Promise<Item[]> {
+  const found = new Map<string, Item>();
+  for (let i = 0; i < keys.length; i += 100) {
+    let request: Item[] | undefined = keys.slice(i, i + 100);
+    for (let round = 0; request !== undefined && request.length > 0; round += 1) {
+      const got = await db.send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: request } } }),
+      );
+      for (const item of (got.Responses?.[table] ?? []) as Item[]) found.set(String(item.pk), item);
+      request = got.UnprocessedKeys?.[table]?.Keys as Item[] | undefined;
+      if (request !== undefined && request.length > 0)
+        await new Promise((r) => setTimeout(r, 50 * 2 ** Math.min(round, 5)));
+    }
+  }
+  return keys.map((k) => found.get(String(k.pk))).filter((i): i is Item => i !== undefined);
+}
+
+/** Index hits → the records of their CURRENT items, a page at a time, keeping the index order. */
+async function* records<R>(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: AsyncIterable<Item>,
+): AsyncGenerator<R> {
+  let batch: Item[] = [];
+  for await (const key of keys) {
+    batch.push({ pk: key.pk, sk: key.sk });
+    if (batch.length === PAGE) {
+      for (const item of await batchGet(db, table, batch)) yield recordOf<R>(item);
+      batch = [];
+    }
+  }
+  if (batch.length > 0)
+    for (const item of await batchGet(db, table, batch)) yield recordOf<R>(item);
+}
+
+/** Merges index streams that are each sorted newest first by `started_key`. */
+async function* mergeNewestFirst(streams: AsyncGenerator<Item>[]): AsyncGenerator<Item> {
+  const heads = await Promise.all(streams.map((s) => s.next()));
+  for (;;) {
+    let best = -1;
+    heads.forEach((head, i) => {
+      if (head.done) return;
+      const current = heads[best];
+      if (
+        best < 0 ||
+        (current &&
+          !current.done &&
+          String(head.value.started_key) > String(current.value.started_key))
+      )
+        best = i;
+    });
+    if (best < 0) return;
+    const head = heads[best] as IteratorYieldResult<Item>;
+    yield head.value;
+    heads[best] = await (streams[best] as AsyncGenerator<Item>).next();
+  }
+}
+
+/**
+ * Jobs newest first (by start time), through an index: by tenant, else by flow, else by status
+ * class (all classes merged when no status is given). Never a Scan.
+ */
+export async function* listJobs(
+  db: DynamoDBDocumentClient,
+  table: string,
+  filter: JobFilter = {},
+): AsyncGenerator<JobSummary> {
+  const by = (index: string, hash: [string, string]): AsyncGenerator<Item> =>
+    queryIndex(db, table, {
+      index,
+      hash,
+      newestFirst: true,
+      ...(filter.since && { from: ['started_key', sinceKey(filter.since)] }),
+      ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
+    });
+  const keys =
+    filter.tenant !== undefined
+      ? by(INDEX.byTenant, ['tenant', filter.tenant])
+      : filter.flow !== undefined
+        ? by(INDEX.byFlow, ['flow_id', filter.flow])
+        : mergeNewestFirst(
+            statusClassesOf(filter.status).map((c) => by(INDEX.byStatus, ['status_class', c])),
+          );
+  for await (const record of records<JobRecord>(db, table, keys)) {
+    if (jobMatches(record, filter)) yield jobSummary(record);
+  }
+}
+
+function keysFor(
+  db: DynamoDBDocumentClient,
+  table: string,
+  entity: string,
+  filter: { tenant?: string; flow?: string },
+): AsyncGenerator<Item> {
+  if (filter.tenant !== undefined)
+    return queryIndex(db, table, { index: INDEX.byTenant, hash: ['tenant', filter.tenant] });
+  if (filter.flow !== undefined)
+    return queryIndex(db, table, { index: INDEX.byFlow, hash: ['flow_id', filter.flow] });
+  return queryIndex(db, table, { index: INDEX.all, hash: ['entity', entity] });
+}
+
+/** Discover state per (env_id, tenant, flow_id, connector), ordered by tenant, flow, connector. */
+export async function* listDiscover(
+  db: DynamoDBDocumentClient,
+  table: string,
+  filter: DiscoverFilter = {},
+): AsyncGenerator<DiscoverView> {
+  const keys = keysFor(db, table, ALL_INDEX_ENTITY.discover, filter);
+  for await (const record of records<DiscoverRecord>(db, table, keys)) {
+    if (discoverMatches(record, filter)) yield withoutFields(record);
+  }
+}
+
+/** Connections per (env_id, tenant, flow_id, connector_type, connector), with their history. */
+export async function* listConnections(
+  db: DynamoDBDocumentClient,
+  table: string,
+  filter: ConnectionFilter = {},
+): AsyncGenerator<ConnectionView> {
+  const keys = keysFor(db, table, ALL_INDEX_ENTITY.connections, filter);
+  for await (const record of records<ConnectionRecord>(db, table, keys)) {
+    if (connectionMatches(record, filter)) yield withoutFields(record);
+  }
+}

@@ -1,0 +1,135 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { connectionOrderKey, discoverOrderKey, jobOrderKey } from '../../records/entities';
+import type { StoredEvent } from '../../records/stored-event';
+import type { Kind } from '../../webhook/kinds';
+
+/**
+ * How records live in a table: a partition per entity (pk = the entity key) holding one CURRENT
+ * item, one `EVENT#<history id>` item per distinct event, and `PART#` items for large payloads.
+ */
+export type Item = Record<string, unknown>;
+
+/** Sort key of the one current record in each partition. */
+export const CURRENT = 'CURRENT';
+/** Sort key prefix of history items. */
+export const EVENT_PREFIX = 'EVENT#';
+const PART_PREFIX = 'PART#';
+
+/** Index names, as serverless.yml defines them. */
+export const INDEX = {
+  byTenant: 'by-tenant',
+  byFlow: 'by-flow',
+  byStatus: 'by-status',
+  byJobId: 'by-job-id',
+  all: 'all',
+} as const;
+
+/**
+ * A compressed payload larger than this is stored in parts (`PART#<hash>#<n>` items), so that
+ * every event the ingest accepts (up to 785,664 bytes) fits under DynamoDB's 400 KB item limit.
+ */
+export const PART_BYTES = 300_000;
+
+export const partKey = (hash: string, index: number): string =>
+  `${PART_PREFIX}${hash}#${String(index).padStart(3, '0')}`;
+
+type Rec = Record<string, unknown>;
+
+/**
+ * Top-level attributes of a CURRENT item besides its record: the index keys and a readable
+ * summary. Only what the indexes need, and the status for people reading the table: every byte
+ * counts towards the write units of each event.
+ */
+export const INDEX_ATTRIBUTES: Record<Kind, (record: Rec) => Item> = {
+  jobs: (r) => ({
+    ...(r.job_id !== undefined && { job_id: r.job_id }),
+    tenant: r.tenant,
+    flow_id: r.flow_id,
+    status: r.status,
+    status_class: r.status_class,
+    started_key: jobOrderKey(r as { s3_root: string; started_at?: string }),
+  }),
+  discover: (r) => ({
+    env_id: r.env_id,
+    tenant: r.tenant,
+    flow_id: r.flow_id,
+    connector: r.connector,
+    status: r.status,
+    ...(r.updated_at !== undefined && { updated_at: r.updated_at }),
+    entity: 'discover',
+    sort_key: discoverOrderKey(r as never),
+  }),
+  connections: (r) => ({
+    env_id: r.env_id,
+    tenant: r.tenant,
+    flow_id: r.flow_id,
+    connector_type: r.connector_type,
+    connector: r.connector,
+    event: r.event,
+    linked: r.linked,
+    ...(r.updated_at !== undefined && { updated_at: r.updated_at }),
+    entity: 'connection',
+    sort_key: connectionOrderKey(r as never),
+  }),
+};
+
+/** The `entity` value of the `all` index for kinds listed through it. */
+export const ALL_INDEX_ENTITY = { discover: 'discover', connections: 'connection' } as const;
+
+/** A few readable attributes of a history item besides its payload. */
+export const HISTORY_SUMMARY: Record<Kind, (event: StoredEvent) => Item> = {
+  jobs: (e) => ({ status: e.payload.status }),
+  discover: (e) => ({ status: e.payload.status }),
+  connections: (e) => ({ event: e.payload.event }),
+};
+
+/** A history item's content hash: its own attribute, or (when its id is the hash) its sort key. */
+const hashOf = (item: Item): string =>
+  String(item.hash ?? String(item.sk).slice(EVENT_PREFIX.length));
+
+export function decodeHistoryItem(item: Item, parts: Map<string, Item> = new Map()): StoredEvent {
+  const hash = hashOf(item);
+  let gz = item.payload_gz as Uint8Array | undefined;
+  const count = Number(item.payload_parts ?? 0);
+  if (gz === undefined && count > 0) {
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const part = parts.get(partKey(hash, i));
+      if (part === undefined) throw new Error(`missing part ${i} of event ${hash}`);
+      chunks.push(part.chunk as Uint8Array);
+    }
+    gz = Buffer.concat(chunks);
+  }
+  if (gz === undefined) throw new Error(`event ${hash} has no payload`);
+  return {
+    hash,
+    // Items written before 0.2.0 call it dedupe_key.
+    eventKey: String(item.event_key ?? item.dedupe_key ?? ''),
+    receivedAt: String(item.received_at ?? ''),
+    payload: JSON.parse(gunzipSync(gz).toString('utf8')) as Record<string, unknown>,
+  };
+}
+
+/** A partition's items split into its CURRENT item and its decoded history. */
+export function splitPartition(items: Item[]): { current?: Item; history: StoredEvent[] } {
+  const current = items.find((i) => i.sk === CURRENT);
+  const parts = new Map(
+    items.filter((i) => String(i.sk).startsWith(PART_PREFIX)).map((i) => [String(i.sk), i]),
+  );
+  const history = items
+    .filter((i) => String(i.sk).startsWith(EVENT_PREFIX))
+    .map((i) => decodeHistoryItem(i, parts));
+  return { ...(current !== undefined && { current }), history };
+}
+
+/** The record's canonical JSON as a CURRENT item holds it (gzip-compressed in `record_gz`). */
+export const recordText = (item: Item): string =>
+  gunzipSync(item.record_gz as Uint8Array).toString('utf8');
+
+export const recordOf = <R>(item: Item): R => JSON.parse(recordText(item)) as R;
+
+/** A CURRENT item's attributes: index keys and the compressed record (one write unit for a job). */
+export const currentAttributes = (kind: Kind, record: Rec, text: string): Item => ({
+  ...INDEX_ATTRIBUTES[kind](record),
+  record_gz: gzipSync(Buffer.from(text)),
+});

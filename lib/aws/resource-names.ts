@@ -1,0 +1,14 @@
+import type { Kind } from '../webhook/kinds';
+
+/** The service name in serverless.yml; every resource name starts with it and the stage. */
+export const SERVICE = 'hotglue-webhooks';
+
+/** Table names as serverless.yml derives them: `<service>-<stage>-<kind>-table`. */
+export function tableName(stage: string, kind: Kind): string {
+  return `${SERVICE}-${stage}-${kind}-table`;
+}
+
+/** Queue names as serverless.yml derives them: `<service>-<stage>-<kind>` and `…-dlq`. */
+export function queueName(stage: string, kind: Kind, deadLetter = false): string {
+  return `${SERVICE}-${stage}-${kind}${deadLetter ? '-dlq' : ''}`;
+}

@@ -1,0 +1,20 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { QueueUnavailableError, type EventQueue } from '../ports/event-queue';
+import type { Kind } from '../webhook/kinds';
+
+/** An EventQueue over SQS: one queue per kind. Any failure becomes a QueueUnavailableError. */
+export function sqsEventQueue(client: SQSClient, queueUrls: Record<Kind, string>): EventQueue {
+  return {
+    async send(kind, messageBody) {
+      try {
+        const result = await client.send(
+          new SendMessageCommand({ QueueUrl: queueUrls[kind], MessageBody: messageBody }),
+        );
+        if (result.MessageId === undefined) throw new Error('SQS returned no MessageId');
+        return { messageId: result.MessageId };
+      } catch (error) {
+        throw new QueueUnavailableError(error);
+      }
+    },
+  };
+}

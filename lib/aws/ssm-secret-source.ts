@@ -1,0 +1,78 @@
+import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { SecretsUnavailableError, type Secrets, type SecretSource } from '../ports/secret-source';
+import { KINDS, type Kind } from '../webhook/kinds';
+
+/** A parameter's value: one or more secrets separated by commas, each trimmed. */
+const secretList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+/** The SSM parameter names under `path`: one per kind plus the shared fallback. */
+export function secretParameterNames(path: string): { shared: string } & Record<Kind, string> {
+  return {
+    shared: `${path}/shared`,
+    jobs: `${path}/jobs`,
+    discover: `${path}/discover`,
+    connections: `${path}/connections`,
+  };
+}
+
+export interface SsmSecretOptions {
+  /** How long fetched secrets are used before they are fetched again (rotation delay). */
+  ttlMs?: number;
+  /** How long the last good secrets may still be used while SSM cannot be reached. */
+  staleMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Secrets from SSM Parameter Store SecureStrings under `path` (`<path>/shared`, `<path>/jobs`,
+ * …), each holding one or more comma-separated secrets. A kind's own parameter replaces the
+ * shared one; a parameter that does not exist means "none". Fetched values are cached for
+ * `ttlMs`, so a rotation takes effect within that time without a redeploy.
+ */
+export function ssmSecretSource(
+  client: SSMClient,
+  path: string,
+  options: SsmSecretOptions = {},
+): SecretSource {
+  const ttl = options.ttlMs ?? 60_000;
+  const stale = options.staleMs ?? 10 * 60_000;
+  const now = options.now ?? Date.now;
+  const names = secretParameterNames(path);
+  let cached: { secrets: Secrets; at: number } | undefined;
+  let inFlight: Promise<Secrets> | undefined;
+
+  async function fetch(): Promise<Secrets> {
+    const result = await client.send(
+      new GetParametersCommand({ Names: Object.values(names), WithDecryption: true }),
+    );
+    const byName = new Map((result.Parameters ?? []).map((p) => [p.Name, p.Value]));
+    const shared = secretList(byName.get(names.shared));
+    const secrets = Object.fromEntries(
+      KINDS.map((kind) => {
+        const own = secretList(byName.get(names[kind]));
+        return [kind, own.length > 0 ? own : shared];
+      }),
+    ) as Secrets;
+    cached = { secrets, at: now() };
+    return secrets;
+  }
+
+  return {
+    async secrets() {
+      if (cached !== undefined && now() - cached.at < ttl) return cached.secrets;
+      inFlight ??= fetch().finally(() => {
+        inFlight = undefined;
+      });
+      try {
+        return await inFlight;
+      } catch (error) {
+        if (cached !== undefined && now() - cached.at < stale) return cached.secrets;
+        throw new SecretsUnavailableError(error);
+      }
+    },
+  };
+}

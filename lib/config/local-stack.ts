@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+import { DEFAULT_DATA_DIR } from '../local/local-stack-facts';
+import { KINDS } from '../webhook/kinds';
+import { flag, integer, readEnv, withDefault, type Env } from './env';
+import { SHARED_SECRET_VARIABLE, secretVariable } from './ingest';
+
+/** `npm start`'s configuration (docs/configuration.md lists every variable). */
+export interface LocalStackConfig {
+  dataDir: string;
+  host: string;
+  /** Webhook port; 0 picks a free one. */
+  port: number;
+  dynamodbPort: number;
+  sqsPort: number;
+  stage: string;
+  /** The region the handlers see; serverless.yml's when unset. */
+  region?: string;
+  retryDelaySeconds: number;
+  visibilityTimeoutSeconds?: number;
+  pollersPerQueue: number;
+  /** True when any webhook secret variable is set: the stack then generates none. */
+  secretsConfigured: boolean;
+  /** WEBHOOK_SECRET, shown in the ready line when set. */
+  sharedSecret?: string;
+  allowUnsigned: boolean;
+}
+
+const port = (fallback: number) =>
+  integer(0, 65535, fallback, 'must be a port number (0 picks a free port)');
+
+/** Reads the local stack's configuration; throws a ConfigError naming every bad variable. */
+export function loadLocalStackConfig(projectDir: string, env: Env = process.env): LocalStackConfig {
+  const read = readEnv(env, {
+    DATA_DIR: withDefault(resolve(projectDir, DEFAULT_DATA_DIR)),
+    HOST: withDefault('127.0.0.1'),
+    PORT: port(3000),
+    DYNAMODB_PORT: port(8000),
+    SQS_PORT: port(9324),
+    LOCAL_STAGE: withDefault('local'),
+    AWS_REGION: withDefault(''),
+    LOCAL_RETRY_DELAY_SECONDS: integer(0, 43_200, 5),
+    LOCAL_VISIBILITY_TIMEOUT_SECONDS: integer(0, 43_200, undefined),
+    LOCAL_POLLERS_PER_QUEUE: integer(1, 64, 2),
+    WEBHOOK_ALLOW_UNSIGNED: flag,
+    WEBHOOK_SIGNATURE_JSON_FALLBACK: flag,
+  });
+  const shared = (env[SHARED_SECRET_VARIABLE] ?? '').trim();
+  return {
+    dataDir: resolve(read.DATA_DIR),
+    host: read.HOST,
+    port: read.PORT,
+    dynamodbPort: read.DYNAMODB_PORT,
+    sqsPort: read.SQS_PORT,
+    stage: read.LOCAL_STAGE,
+    ...(read.AWS_REGION !== '' && { region: read.AWS_REGION }),
+    retryDelaySeconds: read.LOCAL_RETRY_DELAY_SECONDS,
+    ...(read.LOCAL_VISIBILITY_TIMEOUT_SECONDS !== undefined && {
+      visibilityTimeoutSeconds: read.LOCAL_VISIBILITY_TIMEOUT_SECONDS,
+    }),
+    pollersPerQueue: read.LOCAL_POLLERS_PER_QUEUE,
+    secretsConfigured: [SHARED_SECRET_VARIABLE, ...KINDS.map(secretVariable)].some(
+      (v) => (env[v] ?? '') !== '',
+    ),
+    ...(shared !== '' && { sharedSecret: shared }),
+    allowUnsigned: read.WEBHOOK_ALLOW_UNSIGNED,
+  };
+}

@@ -1,0 +1,26 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createDocumentClient } from '../aws/dynamodb-client';
+import { dynamoDbStore } from '../aws/dynamodb/dynamodb-store';
+import { logger } from '../aws/logger';
+import { emfCounters } from '../aws/metrics';
+import { loadConsumerConfig } from '../config/consumer';
+import { batchConsumer } from '../consumer/consume-batch';
+import type { Kind } from '../webhook/kinds';
+
+/**
+ * The Lambda handler of one kind's consumer: configuration read and clients built once per
+ * container, metrics published once per invocation.
+ */
+export function consumerHandler(kind: Kind): (event: SQSEvent) => Promise<SQSBatchResponse> {
+  const config = loadConsumerConfig(kind);
+  const counters = emfCounters(config.metricsNamespace);
+  const store = dynamoDbStore(createDocumentClient(), { [kind]: config.table });
+  const consume = batchConsumer(kind, { store, log: logger, counters });
+  return async (event) => {
+    try {
+      return await consume(event);
+    } finally {
+      counters.flush();
+    }
+  };
+}

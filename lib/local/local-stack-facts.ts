@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { toDocumentClient } from '../aws/dynamodb-client';
+import { KINDS, type Kind } from '../webhook/kinds';
+
+/**
+ * Everything other programs need to know about a running local stack (the CLI, the tests, the
+ * load and bench scripts): where it writes its facts, how to sign in, and where each kind's
+ * table and queues are.
+ */
+
+/** The file in the data folder where a running stack writes its LocalStackInfo. */
+export const STACK_FILE = 'local-stack.json';
+/** The file in the data folder holding the generated webhook secret. */
+export const SECRET_FILE = 'webhook-secret';
+/** The data folder, relative to the project, unless DATA_DIR says otherwise. */
+export const DEFAULT_DATA_DIR = '.data';
+/** The emulators check that requests are signed, not by whom: these credentials are the stack's. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** serverless.yml's logical ids of each kind's table, queue and dead-letter queue. */
+export const LOGICAL_IDS: Record<Kind, { table: string; queue: string; deadLetterQueue: string }> =
+  {
+    jobs: { table: 'JobsTable', queue: 'JobsQueue', deadLetterQueue: 'JobsDeadLetterQueue' },
+    discover: {
+      table: 'DiscoverTable',
+      queue: 'DiscoverQueue',
+      deadLetterQueue: 'DiscoverDeadLetterQueue',
+    },
+    connections: {
+      table: 'ConnectionsTable',
+      queue: 'ConnectionsQueue',
+      deadLetterQueue: 'ConnectionsDeadLetterQueue',
+    },
+  };
+
+/** What a running stack tells its users; written to `<dataDir>/local-stack.json`. */
+export interface LocalStackInfo {
+  pid: number;
+  baseUrl: string;
+  webhookUrls: Record<'auto' | Kind, string>;
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  region: string;
+  stage: string;
+  dataDir: string;
+  /** HTTP API route keys served, as serverless.yml defines them. */
+  routes: string[];
+  /** By logical id. */
+  queues: Record<string, { name: string; url: string; arn: string }>;
+  /** Table names by logical id. */
+  tables: Record<string, string>;
+  /** Where the generated secret is kept, when the stack generated one. */
+  secretFile?: string;
+}
+
+/** Reads the facts of the stack running on `dataDir`; explains what to do when there is none. */
+export async function readLocalStackInfo(dataDir: string): Promise<LocalStackInfo> {
+  const file = join(dataDir, STACK_FILE);
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LocalStackInfo;
+  } catch {
+    throw new Error(
+      `no local stack is running here (no ${file}): start one with "npm start", or pass --stage NAME`,
+    );
+  }
+}
+
+/** Each kind's table name in a running stack. */
+export const localTables = (info: LocalStackInfo): Record<Kind, string> =>
+  Object.fromEntries(
+    KINDS.map((kind) => [kind, info.tables[LOGICAL_IDS[kind].table] ?? '']),
+  ) as Record<Kind, string>;
+
+/** Each kind's queue and dead-letter queue URLs in a running stack. */
+export function localQueueUrls(
+  info: LocalStackInfo,
+  kind: Kind,
+): { source: string; deadLetter: string } {
+  const source = info.queues[LOGICAL_IDS[kind].queue]?.url;
+  const deadLetter = info.queues[LOGICAL_IDS[kind].deadLetterQueue]?.url;
+  if (source === undefined || deadLetter === undefined)
+    throw new Error(`the local stack has no ${kind} queues`);
+  return { source, deadLetter };
+}
+
+/** An SQS client for a local emulator (its queue URLs name a host that does not resolve). */
+export const localSqsClient = (endpoint: string, region: string): SQSClient =>
+  new SQSClient({ region, endpoint, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: false });
+
+/** A DynamoDB client for a local emulator. */
+export const localDynamoDbClient = (endpoint: string, region: string): DynamoDBClient =>
+  new DynamoDBClient({ region, endpoint, credentials: LOCAL_CREDENTIALS });
+
+/** The document client the stores use, over a local emulator. */
+export const localDocumentClient = (endpoint: string, region: string): DynamoDBDocumentClient =>
+  toDocumentClient(localDynamoDbClient(endpoint, region));

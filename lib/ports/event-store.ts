@@ -1,0 +1,68 @@
+import type { StoredEvent } from '../records/stored-event';
+import type {
+  ConnectionFilter,
+  ConnectionView,
+  DiscoverFilter,
+  DiscoverView,
+  JobFilter,
+  JobSummary,
+  JobView,
+} from '../records/views';
+import type { Kind } from '../webhook/kinds';
+
+/** What storing one event did. */
+export interface StoreOutcome {
+  /** The entity's history already held this event (or a larger-hash event with its id). */
+  duplicate: boolean;
+  /** The entity's record was written (false when the merge left it unchanged). */
+  changed: boolean;
+  /** Record writes that lost a race with another writer and were retried. */
+  conflicts: number;
+  /** Write capacity units consumed, where the store measures them (0 elsewhere). */
+  writeUnits: number;
+}
+
+/**
+ * Stores webhook events. Each event joins the history of its entity (one job, one discover
+ * state, one connection: `ENTITIES[kind].key`), once per history id, and the entity's record is
+ * then `foldRecord(entity, history)`. Storing is idempotent and order-independent: any order and
+ * any repetition of the same events leave the same record.
+ */
+export interface EventStore {
+  store(kind: Kind, event: StoredEvent): Promise<StoreOutcome>;
+}
+
+/** Reads the records back, for the CLI and for checks. Never a full-table scan. */
+export interface RecordQueries {
+  /** A job by its `s3_root`, else by its `job_id`; throws AmbiguousJobIdError when two jobs share it. */
+  getJob(id: string): Promise<JobView | undefined>;
+  /** Jobs newest first by start time (jobs with no time last), filtered. */
+  listJobs(filter?: JobFilter): AsyncIterable<JobSummary>;
+  /** Discover states ordered by tenant, flow, connector, env. */
+  listDiscover(filter?: DiscoverFilter): AsyncIterable<DiscoverView>;
+  /** Connections ordered by tenant, flow, connector type, connector, env. */
+  listConnections(filter?: ConnectionFilter): AsyncIterable<ConnectionView>;
+  /** The stored history of one entity (`ENTITIES[kind].key`), in no particular order. */
+  history(kind: Kind, entityKey: string): Promise<StoredEvent[]>;
+}
+
+/** A record could not be written after many lost races: the event is left for SQS to retry. */
+export class WriteConflictError extends Error {
+  constructor(entityKey: string) {
+    super(`gave up updating ${entityKey} after repeated conflicts`);
+    this.name = 'WriteConflictError';
+  }
+}
+
+/** More than one job carries this job_id (hotglue does not guarantee it unique). */
+export class AmbiguousJobIdError extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly s3Roots: string[],
+  ) {
+    super(
+      `job_id ${jobId} names ${s3Roots.length} jobs; ask for one by s3_root: ${s3Roots.join(', ')}`,
+    );
+    this.name = 'AmbiguousJobIdError';
+  }
+}

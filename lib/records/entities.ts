@@ -1,0 +1,107 @@
+import type { Kind } from '../webhook/kinds';
+import { canonicalJson } from '../webhook/content-hash';
+import { mergeConnection, type ConnectionRecord } from './connections';
+import { mergeDiscover, type DiscoverRecord } from './discover';
+import { connectionKey, discoverKey, jobKey, joinKey } from './entity-keys';
+import { mergeJob, type JobRecord } from './jobs';
+import { text, type StoredEvent } from './stored-event';
+
+/**
+ * One kind of record: which entity an event belongs to, the event's id within that entity's
+ * history, and the merge that turns the history into the record. Every store keeps one history
+ * per entity and the record `foldRecord(entity, history)`.
+ */
+export interface Entity<R> {
+  kind: Kind;
+  /** The entity an event belongs to (one job, one discover state, one connection). */
+  key(payload: Record<string, unknown>): string;
+  /** Events with one id are one event; of two contents with one id, the larger hash is kept. */
+  historyId(event: StoredEvent): string;
+  merge(events: readonly StoredEvent[]): R;
+}
+
+const str = (value: unknown): string => text(value) ?? '';
+
+const discoverIdentity = (p: Record<string, unknown>) => ({
+  env_id: str(p.env_id),
+  tenant: str(p.tenant),
+  flow_id: str(p.flow_id),
+  connector: str(p.connector),
+});
+
+export const jobEntity: Entity<JobRecord> = {
+  kind: 'jobs',
+  key: (p) => jobKey(String(p.s3_root)),
+  historyId: (e) => e.hash,
+  merge: mergeJob,
+};
+
+export const discoverEntity: Entity<DiscoverRecord> = {
+  kind: 'discover',
+  key: (p) => discoverKey(discoverIdentity(p)),
+  historyId: (e) => e.hash,
+  merge: mergeDiscover,
+};
+
+export const connectionEntity: Entity<ConnectionRecord> = {
+  kind: 'connections',
+  key: (p) => connectionKey({ ...discoverIdentity(p), connector_type: str(p.connector_type) }),
+  historyId: (e) => text(e.payload.event_id) ?? e.hash,
+  merge: mergeConnection,
+};
+
+export const ENTITIES = {
+  jobs: jobEntity,
+  discover: discoverEntity,
+  connections: connectionEntity,
+} as const satisfies Record<Kind, Entity<unknown>>;
+
+export type AnyEntity = Entity<{ fields?: Record<string, unknown> }>;
+
+/** Job lists are newest first by this key: the start time, then the s3_root (no time sorts oldest). */
+export const jobOrderKey = (r: Pick<JobRecord, 'started_at' | 's3_root'>): string =>
+  `${r.started_at ?? ''}#${r.s3_root}`;
+
+/** Discover states are listed in the order of this key: tenant, flow, connector, env. */
+export const discoverOrderKey = (r: DiscoverRecord): string =>
+  joinKey([r.tenant, r.flow_id, r.connector, r.env_id]);
+
+/** Connections are listed in the order of this key: tenant, flow, connector type, connector, env. */
+export const connectionOrderKey = (r: ConnectionRecord): string =>
+  joinKey([r.tenant, r.flow_id, r.connector_type, r.connector, r.env_id]);
+
+/** A record is kept under this size (its canonical JSON), see boundRecord. */
+export const RECORD_BUDGET_BYTES = 300_000;
+
+/**
+ * Keeps a record under RECORD_BUDGET_BYTES: while its JSON is too large, the largest payload
+ * field is replaced by `{"omitted": true, "bytes": n}` (its full value stays in the event's
+ * stored payload). A function of the record alone, so it stays order-independent.
+ */
+export function boundRecord<R>(record: R): R {
+  const fields = (record as { fields?: Record<string, unknown> }).fields;
+  if (fields === undefined || Buffer.byteLength(canonicalJson(record)) <= RECORD_BUDGET_BYTES)
+    return record;
+  const bounded = { ...fields };
+  const sizes = Object.entries(bounded)
+    .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const [name, bytes] of sizes) {
+    bounded[name] = { omitted: true, bytes };
+    if (Buffer.byteLength(canonicalJson({ ...record, fields: bounded })) <= RECORD_BUDGET_BYTES)
+      break;
+  }
+  return { ...record, fields: bounded };
+}
+
+/** The record every store keeps for an entity's history: its merge, bounded in size. */
+export function foldRecord<R>(entity: Entity<R>, history: readonly StoredEvent[]): R {
+  return boundRecord(entity.merge(history));
+}
+
+/**
+ * Chooses what a history keeps for one id: the event already there, or the newcomer when the
+ * id is new or the newcomer's hash is larger. So any order of arrival keeps the same event.
+ */
+export const keepsNewcomer = (held: StoredEvent | undefined, newcomer: StoredEvent): boolean =>
+  held === undefined || held.hash < newcomer.hash;

@@ -1,0 +1,15 @@
+/** One distinct event as stored in a history: its payload and where it came from. */
+export interface StoredEvent {
+  /** SHA-256 of the payload's canonical JSON. */
+  hash: string;
+  /** The event's identity key from ingest (see webhook/event-key.ts): one per hotglue event. */
+  eventKey: string;
+  /** When ingest first received it (ISO). Metadata only: never part of a merge. */
+  receivedAt: string;
+  payload: Record<string, unknown>;
+}
+
+export const isPresent = (value: unknown): boolean => value !== undefined && value !== null;
+
+export const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;

@@ -1,0 +1,120 @@
+import { microsToIso } from '../webhook/time';
+import type { ConnectionRecord } from './connections';
+import type { DiscoverRecord } from './discover';
+import { jobOrderKey } from './entities';
+import {
+  jobHistory,
+  statusClass,
+  STATUS_CLASSES,
+  type JobHistoryEntry,
+  type JobRecord,
+  type StatusClass,
+} from './jobs';
+import type { StoredEvent } from './stored-event';
+
+/** `jobs get`: the current record's fields under hotglue's names, plus its history. */
+export type JobView = Record<string, unknown> &
+  Omit<JobRecord, 'fields'> & { history: JobHistoryEntry[] };
+
+/** A row of `jobs list`: the record without its payload fields, but with the failure details. */
+export type JobSummary = Omit<JobRecord, 'fields'> & { error?: unknown; message?: unknown };
+
+export type DiscoverView = Omit<DiscoverRecord, 'fields'>;
+export type ConnectionView = Omit<ConnectionRecord, 'fields'>;
+
+export interface JobFilter {
+  tenant?: string;
+  flow?: string;
+  env?: string;
+  /** An exact status, or a class: failed, running, completed, other (any case). */
+  status?: string;
+  /** Jobs started at or after this time. */
+  since?: Date;
+  /** Items per page where a store reads in pages; results are the same whatever it is. */
+  pageSize?: number;
+}
+
+export interface DiscoverFilter {
+  tenant?: string;
+  flow?: string;
+  /** An exact status, or started, success, failed (any case). */
+  status?: string;
+}
+
+export interface ConnectionFilter {
+  tenant?: string;
+  flow?: string;
+  /** Only connections whose latest event is LINK. */
+  linked?: boolean;
+}
+
+export function jobView(record: JobRecord, history: readonly StoredEvent[]): JobView {
+  const { fields, ...rest } = record;
+  return { ...fields, ...rest, history: jobHistory(history) };
+}
+
+export function jobSummary(record: JobRecord): JobSummary {
+  const { fields, ...rest } = record;
+  return {
+    ...rest,
+    ...(fields.error !== undefined && { error: fields.error }),
+    ...(fields.message !== undefined && { message: fields.message }),
+  };
+}
+
+export const withoutFields = <R extends { fields: unknown }>({
+  fields: _fields,
+  ...view
+}: R): Omit<R, 'fields'> => view;
+
+const isClass = (s: string): s is StatusClass => (STATUS_CLASSES as readonly string[]).includes(s);
+
+/** The status classes a job status filter can match: one class, or every class when none is given. */
+export function statusClassesOf(status: string | undefined): StatusClass[] {
+  if (status === undefined) return [...STATUS_CLASSES];
+  const lower = status.toLowerCase();
+  return [isClass(lower) ? lower : statusClass(status)];
+}
+
+/** The lowest job order key a `since` filter keeps (see jobOrderKey). */
+export const sinceKey = (since: Date): string => microsToIso(since.getTime() * 1000);
+
+/** Whether a job record passes every part of a filter. */
+export function jobMatches(record: JobRecord, filter: JobFilter): boolean {
+  const { tenant, flow, env, status, since } = filter;
+  if (tenant !== undefined && record.tenant !== tenant) return false;
+  if (flow !== undefined && record.flow_id !== flow) return false;
+  if (env !== undefined && record.env_id !== env) return false;
+  if (since !== undefined && jobOrderKey(record) < sinceKey(since)) return false;
+  if (status === undefined) return true;
+  const lower = status.toLowerCase();
+  return isClass(lower) ? record.status_class === lower : record.status === status;
+}
+
+const discoverStatus = (s: string): string => {
+  const short = s.toUpperCase();
+  return ['STARTED', 'SUCCESS', 'FAILED'].includes(short) ? `DISCOVER_${short}` : s;
+};
+
+export function discoverMatches(record: DiscoverRecord, filter: DiscoverFilter): boolean {
+  if (filter.tenant !== undefined && record.tenant !== filter.tenant) return false;
+  if (filter.flow !== undefined && record.flow_id !== filter.flow) return false;
+  return filter.status === undefined || record.status === discoverStatus(filter.status);
+}
+
+export function connectionMatches(record: ConnectionRecord, filter: ConnectionFilter): boolean {
+  if (filter.tenant !== undefined && record.tenant !== filter.tenant) return false;
+  if (filter.flow !== undefined && record.flow_id !== filter.flow) return false;
+  return filter.linked !== true || record.linked;
+}
+
+/** Takes up to `limit` items from an async sequence. */
+export async function take<T>(items: AsyncIterable<T>, limit: number): Promise<T[]> {
+  const out: T[] = [];
+  if (limit <= 0) return out;
+  for await (const item of items) {
+    out.push(item);
+    if (out.length >= limit) break;
+  }
+  return out;
+}

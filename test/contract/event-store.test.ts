@@ -1,0 +1,408 @@
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
+import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
+import {
+  AmbiguousJobIdError,
+  type EventStore,
+  type RecordQueries,
+} from '../../lib/ports/event-store';
+import { jobKey } from '../../lib/records/entity-keys';
+import { mergeJob } from '../../lib/records/jobs';
+import { take, type JobFilter } from '../../lib/records/views';
+import { canonicalJson, contentHash } from '../../lib/webhook/content-hash';
+import type { Kind } from '../../lib/webhook/kinds';
+import {
+  createProjectTables,
+  documentClient,
+  startDynalite,
+  startDynamoDbLocal,
+  type Backend,
+} from '../support/dynamo-servers';
+import { payloadOf } from '../support/events';
+import {
+  FAILURE,
+  jobLifecycle,
+  permutations,
+  seeded,
+  shuffle,
+  stored,
+  SUCCESS,
+  withDuplicates,
+} from '../support/lifecycle';
+import { memoryStore } from '../support/memory-store';
+
+/**
+ * The storage port's contract, run against the in-memory store (its executable specification),
+ * dynalite and AWS's DynamoDB Local: every implementation must store and answer exactly alike.
+ */
+type Store = EventStore & RecordQueries;
+
+interface Server {
+  backend: Backend;
+  tables: Record<Kind, string>;
+  db: DynamoDBDocumentClient;
+}
+
+const servers = new Map<string, Server>();
+
+async function startServer(name: string, start: () => Promise<Backend>): Promise<void> {
+  const backend = await start();
+  const tables = await createProjectTables(backend.endpoint);
+  servers.set(name, { backend, tables, db: documentClient(backend.endpoint) });
+}
+
+beforeAll(async () => {
+  await Promise.all([
+    startServer('dynalite', startDynalite),
+    startServer('DynamoDB Local', startDynamoDbLocal),
+  ]);
+}, 90_000);
+
+afterAll(async () => {
+  for (const server of servers.values()) {
+    server.db.destroy();
+    await server.backend.stop();
+  }
+});
+
+const server = (name: string): Server => {
+  const found = servers.get(name);
+  if (found === undefined) throw new Error(`${name} did not start`);
+  return found;
+};
+
+const STORES: [string, () => Store][] = [
+  ['the in-memory store', memoryStore],
+  ['DynamoDB on dynalite', () => dynamoDbStore(server('dynalite').db, server('dynalite').tables)],
+  [
+    'DynamoDB on DynamoDB Local',
+    () => dynamoDbStore(server('DynamoDB Local').db, server('DynamoDB Local').tables),
+  ],
+];
+
+describe.each(STORES)('the event store contract: %s', (_name, open) => {
+  let store: Store;
+  beforeAll(() => {
+    store = open();
+  });
+
+  /**
+   * The job as `jobs get` shows it, minus what differs between two runs by construction: the
+   * s3_root, and so the content hashes of its events.
+   */
+  async function shown(s3Root: string): Promise<string> {
+    const view = await store.getJob(s3Root);
+    if (view === undefined) return 'missing';
+    const history = view.history.map(({ hash: _hash, ...entry }) => entry);
+    return canonicalJson({ ...view, history }).replaceAll(s3Root, '<s3_root>');
+  }
+
+  /** Stores `payloads` in order under `s3Root`; returns the job as shown. */
+  async function deliver(payloads: Record<string, unknown>[], s3Root: string): Promise<string> {
+    for (const p of payloads) await store.store('jobs', stored({ ...p, s3_root: s3Root }));
+    return shown(s3Root);
+  }
+
+  it('stores the same job record for every order of a failed lifecycle, with duplicates', async () => {
+    const lifecycle = jobLifecycle(FAILURE);
+    const random = seeded(3);
+    const records = new Set<string>();
+    let n = 0;
+    for (const order of permutations(lifecycle)) {
+      records.add(await deliver(withDuplicates(order, random), `perm/failed/${(n += 1)}`));
+    }
+    expect(n).toBe(24);
+    expect(records.size).toBe(1);
+    const view = await store.getJob('perm/failed/1');
+    expect(view?.status).toBe('SYNC_FAILED');
+    expect(view?.error).toBe('SYNC_FAILED: connection reset');
+    expect(view?.history.map((h) => h.status)).toEqual(FAILURE);
+  }, 120_000);
+
+  it('stores the same job record for shuffled successful lifecycles, with duplicates', async () => {
+    const lifecycle = jobLifecycle(SUCCESS);
+    const random = seeded(5);
+    const records = new Set<string>();
+    for (let i = 0; i < 15; i += 1) {
+      records.add(
+        await deliver(withDuplicates(shuffle(lifecycle, random), random, 3), `perm/ok/${i}`),
+      );
+    }
+    expect(records.size).toBe(1);
+    // The stored record is the merge of the set of events, computed independently here.
+    const expected = mergeJob(lifecycle.map((p) => stored({ ...p, s3_root: 'perm/ok/0' })));
+    const view = await store.getJob('perm/ok/0');
+    expect(view).toMatchObject({
+      s3_root: 'perm/ok/0',
+      status: 'JOB_COMPLETED',
+      metrics: expected.fields.metrics,
+    });
+    expect(view?.history).toHaveLength(SUCCESS.length);
+    expect(view?.history.map((h) => h.status)).toEqual(SUCCESS);
+  }, 120_000);
+
+  it('converges when several writers store interleaved events of one job at once', async () => {
+    const lifecycle = jobLifecycle(SUCCESS);
+    const random = seeded(9);
+    const order = withDuplicates(shuffle(lifecycle, random), random, 4);
+    const first = order.filter((_, i) => i % 2 === 0);
+    const second = order.filter((_, i) => i % 2 === 1);
+    const run = async (events: Record<string, unknown>[]) => {
+      for (const p of events) await store.store('jobs', stored({ ...p, s3_root: 'race/1' }));
+    };
+    await Promise.all([
+      run(first),
+      run(second),
+      run([...second].reverse()),
+      run([...first].reverse()),
+    ]);
+    const sequential = await deliver(lifecycle, 'race/reference');
+    expect(await shown('race/1')).toBe(sequential);
+  }, 60_000);
+
+  it('stores an event as large as ingest accepts without blocking its job', async () => {
+    const [created, started, completed] = jobLifecycle(
+      ['JOB_CREATED', 'SYNC_STARTED', 'JOB_COMPLETED'],
+      { s3Root: 'big/1' },
+    );
+    // Incompressible, so that even gzipped it needs several parts.
+    const noise = randomBytes(540_000).toString('base64');
+    const big = stored({ ...started, attachment: { blob: noise } });
+    for (const p of [stored(created ?? {}), big, stored(completed ?? {})])
+      await store.store('jobs', p);
+    const view = await store.getJob('big/1');
+    expect(view?.status).toBe('JOB_COMPLETED');
+    expect(view?.history.map((h) => h.status)).toEqual([
+      'JOB_CREATED',
+      'SYNC_STARTED',
+      'JOB_COMPLETED',
+    ]);
+    expect(view?.attachment).toEqual({
+      omitted: true,
+      bytes: JSON.stringify({ blob: noise }).length,
+    });
+    expect(view?.tap).toBe('salesforce');
+    // Storing it again changes nothing.
+    expect(await store.store('jobs', big)).toMatchObject({
+      duplicate: true,
+      changed: false,
+    });
+  }, 60_000);
+
+  it('finds jobs by job_id, and refuses an ambiguous job_id', async () => {
+    const [a] = jobLifecycle(['JOB_CREATED'], { s3Root: 'ids/a' });
+    await store.store('jobs', stored({ ...a, job_id: 'UNIQ1' }));
+    expect((await store.getJob('UNIQ1'))?.s3_root).toBe('ids/a');
+    await store.store('jobs', stored({ ...a, s3_root: 'ids/b', job_id: 'DUP' }));
+    await store.store('jobs', stored({ ...a, s3_root: 'ids/c', job_id: 'DUP' }));
+    await expect(store.getJob('DUP')).rejects.toThrow(AmbiguousJobIdError);
+    expect(await store.getJob('nothing/here')).toBeUndefined();
+  });
+
+  it('lists jobs newest first by tenant, flow, status, env and time, through paged index queries', async () => {
+    const day = (d: number) => new Date(Date.UTC(2027, 0, d, 8));
+    const make = async (
+      n: number,
+      statuses: string[],
+      tenant: string,
+      flow: string,
+      env = 'dev.hotglue.com',
+    ) => {
+      for (const p of jobLifecycle(statuses, {
+        s3Root: `list/${tenant}/${n}`,
+        start: day(n),
+        tenant,
+        flow,
+      })) {
+        await store.store('jobs', stored({ ...p, env_id: env }));
+      }
+    };
+    await make(1, FAILURE, 'tenant-a', 'flow-1');
+    await make(2, SUCCESS.slice(0, 3), 'tenant-a', 'flow-2');
+    await make(3, ['JOB_CREATED', 'JOB_COMPLETED'], 'tenant-a', 'flow-1', 'prod.hotglue.com');
+    await make(4, ['JOB_CREATED', 'SYNC_STARTED', 'SYNC_FAILED'], 'tenant-b', 'flow-1');
+    const roots = async (filter: JobFilter) =>
+      (await take(store.listJobs(filter), 50)).map((j) => j.s3_root);
+    expect(await roots({ tenant: 'tenant-a' })).toEqual([
+      'list/tenant-a/3',
+      'list/tenant-a/2',
+      'list/tenant-a/1',
+    ]);
+    expect(await roots({ tenant: 'tenant-a', flow: 'flow-1' })).toEqual([
+      'list/tenant-a/3',
+      'list/tenant-a/1',
+    ]);
+    expect(await roots({ tenant: 'tenant-a', status: 'failed' })).toEqual(['list/tenant-a/1']);
+    expect(await roots({ tenant: 'tenant-a', status: 'running' })).toEqual(['list/tenant-a/2']);
+    expect(await roots({ tenant: 'tenant-a', env: 'prod.hotglue.com' })).toEqual([
+      'list/tenant-a/3',
+    ]);
+    expect(await roots({ tenant: 'tenant-a', since: day(2) })).toEqual([
+      'list/tenant-a/3',
+      'list/tenant-a/2',
+    ]);
+    expect(await roots({ flow: 'flow-1', pageSize: 1 })).toEqual([
+      'list/tenant-b/4',
+      'list/tenant-a/3',
+      'list/tenant-a/1',
+    ]);
+    expect(await roots({ status: 'SYNC_FAILED', since: day(1) })).toEqual([
+      'list/tenant-b/4',
+      'list/tenant-a/1',
+    ]);
+    const all = await roots({ since: day(1), pageSize: 2 });
+    expect(all.slice(0, 4)).toEqual([
+      'list/tenant-b/4',
+      'list/tenant-a/3',
+      'list/tenant-a/2',
+      'list/tenant-a/1',
+    ]);
+    const failed = await take(store.listJobs({ tenant: 'tenant-a', status: 'failed' }), 5);
+    expect(failed[0]).toMatchObject({
+      status: 'SYNC_FAILED',
+      status_class: 'failed',
+      error: 'SYNC_FAILED: connection reset',
+    });
+    expect(await take(store.listJobs({ tenant: 'tenant-a' }), 2)).toHaveLength(2);
+  });
+
+  it('stores discover state and connection records order-safely and lists them', async () => {
+    const discover = (status: string, timestamp: string, connector = 'salesforce') =>
+      stored(payloadOf('discover', { status, timestamp, connector, tenant: 'tenant-d' }));
+    const events = [
+      discover('DISCOVER_SUCCESS', '2026-11-01T10:05:00+00:00'),
+      discover('DISCOVER_STARTED', '2026-11-01T10:00:00+00:00'),
+      discover('DISCOVER_STARTED', '2026-11-01T09:00:00+00:00', 'hubspot'),
+    ];
+    for (const e of [...events, events[0] as (typeof events)[number]])
+      await store.store('discover', e);
+    const states = await take(store.listDiscover({ tenant: 'tenant-d' }), 10);
+    expect(states.map((s) => [s.connector, s.status])).toEqual([
+      ['hubspot', 'DISCOVER_STARTED'],
+      ['salesforce', 'DISCOVER_SUCCESS'],
+    ]);
+    expect(states[1]).toMatchObject({
+      tenant: 'tenant-d',
+      flow_id: 'JClkCC05S',
+      env_id: 'dev.hotglue.com',
+      last_started_at: '2026-11-01T10:00:00.000000Z',
+    });
+    expect(
+      (await take(store.listDiscover({ status: 'success' }), 10)).map((s) => s.connector),
+    ).toEqual(['salesforce']);
+
+    const conn = (event: string, timestamp: string, id: string) =>
+      stored(payloadOf('connections', { event, timestamp, event_id: id, tenant: 'tenant-c' }));
+    const link = conn('LINK', '2026-11-01T10:00:00+00:00', 'e1');
+    const unlink = conn('UNLINK', '2026-11-01T11:00:00+00:00', 'e2');
+    for (const e of [unlink, link, unlink]) await store.store('connections', e);
+    const [connection] = await take(store.listConnections({ tenant: 'tenant-c' }), 10);
+    expect(connection).toMatchObject({
+      tenant: 'tenant-c',
+      connector: 'tap',
+      connector_type: 'connector',
+      event: 'UNLINK',
+      linked: false,
+    });
+    expect(connection?.history.map((h) => h.event_id)).toEqual(['e1', 'e2']);
+    expect(await take(store.listConnections({ tenant: 'tenant-c', linked: true }), 10)).toEqual([]);
+    expect(contentHash(link.payload)).not.toBe(contentHash(unlink.payload));
+  });
+});
+
+describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name) => {
+  let db: DynamoDBDocumentClient;
+  let tables: Record<Kind, string>;
+  let store: Store;
+  beforeAll(() => {
+    ({ db, tables } = server(name));
+    store = dynamoDbStore(db, tables);
+  });
+
+  it('detects a lost race with the version check and retries with both events', async () => {
+    const [created, started] = jobLifecycle(SUCCESS);
+    await store.store('jobs', stored({ ...created, s3_root: 'race/2' }));
+    // Writer A reads the job, then stalls at its CURRENT write until B has finished.
+    let release: () => void = () => undefined;
+    const bDone = new Promise<void>((resolve) => (release = resolve));
+    let reached: () => void = () => undefined;
+    const aAtWrite = new Promise<void>((resolve) => (reached = resolve));
+    const slow = documentClient(server(name).backend.endpoint);
+    const send = slow.send.bind(slow) as (command: unknown) => Promise<unknown>;
+    let stalled = false;
+    (slow as unknown as { send: unknown }).send = async (command: unknown) => {
+      const input = (command as { input?: { Item?: { sk?: string } } }).input;
+      if (!stalled && command instanceof PutCommand && input?.Item?.sk === CURRENT) {
+        stalled = true;
+        reached();
+        await bDone;
+      }
+      return send(command);
+    };
+    const a = dynamoDbStore(slow, tables).store(
+      'jobs',
+      stored({ ...started, s3_root: 'race/2', message: 'from A' }),
+    );
+    await Promise.race([
+      aAtWrite,
+      a.then(() => Promise.reject(new Error('A finished without writing CURRENT'))),
+    ]);
+    const b = await store.store(
+      'jobs',
+      stored({ ...started, s3_root: 'race/2', status: 'SYNC_SUCCESS' }),
+    );
+    release();
+    const resultA = await a;
+    slow.destroy();
+    expect(b.conflicts).toBe(0);
+    expect(resultA.conflicts).toBe(1);
+    const view = await store.getJob('race/2');
+    expect(view?.status).toBe('SYNC_SUCCESS');
+    expect(view?.history.map((h) => h.status)).toEqual([
+      'JOB_CREATED',
+      'SYNC_STARTED',
+      'SYNC_SUCCESS',
+    ]);
+  });
+
+  it('converges after a consumer died between the history write and the current write', async () => {
+    const [created, started] = jobLifecycle(SUCCESS);
+    await store.store('jobs', stored({ ...created, s3_root: 'crash/1' }));
+    // The history item of the second event lands, then the consumer dies: no CURRENT update.
+    const event = stored({ ...started, s3_root: 'crash/1' });
+    await db.send(
+      new PutCommand({
+        TableName: tables.jobs,
+        Item: {
+          pk: jobKey('crash/1'),
+          sk: `EVENT#${event.hash}`,
+          hash: event.hash,
+          event_key: 'k',
+          received_at: event.receivedAt,
+          status: 'SYNC_STARTED',
+          payload_gz: gzipSync(Buffer.from(JSON.stringify(event.payload))),
+        },
+      }),
+    );
+    expect((await store.getJob('crash/1'))?.status).toBe('JOB_CREATED');
+    const retry = await store.store('jobs', event);
+    expect(retry.duplicate).toBe(true);
+    expect(retry.changed).toBe(true);
+    expect((await store.getJob('crash/1'))?.status).toBe('SYNC_STARTED');
+  });
+
+  it('reports the write units each job event consumes', async () => {
+    const units: number[] = [];
+    const lifecycle = jobLifecycle(SUCCESS);
+    for (const p of lifecycle) {
+      units.push((await store.store('jobs', stored({ ...p, s3_root: 'wcu/1' }))).writeUnits);
+    }
+    const again = await store.store('jobs', stored({ ...lifecycle[2], s3_root: 'wcu/1' }));
+    expect(again).toMatchObject({ duplicate: true, changed: false });
+    // DynamoDB Local reports capacity like DynamoDB (dynalite reports none): a history item and
+    // a CURRENT item at least per event; `npm run bench` reports the figures.
+    if (name === 'DynamoDB Local') expect(units.every((u) => u >= 2)).toBe(true);
+  });
+});

@@ -1,7 +1,0 @@
-export {
-  createProjectTables,
-  documentClient,
-  startDynalite,
-  startDynamoDbLocal,
-  type Backend,
-} from '../../lib/tools/dynamo-servers';

@@ -1,0 +1,111 @@
+import {
+  AmbiguousJobIdError,
+  type EventStore,
+  type RecordQueries,
+  type StoreOutcome,
+} from '../../lib/ports/event-store';
+import type { ConnectionRecord } from '../../lib/records/connections';
+import type { DiscoverRecord } from '../../lib/records/discover';
+import {
+  connectionOrderKey,
+  discoverOrderKey,
+  ENTITIES,
+  foldRecord,
+  jobOrderKey,
+  keepsNewcomer,
+  type Entity,
+} from '../../lib/records/entities';
+import { jobKey } from '../../lib/records/entity-keys';
+import type { JobRecord } from '../../lib/records/jobs';
+import type { StoredEvent } from '../../lib/records/stored-event';
+import {
+  connectionMatches,
+  discoverMatches,
+  jobMatches,
+  jobSummary,
+  jobView,
+  withoutFields,
+} from '../../lib/records/views';
+import { canonicalJson } from '../../lib/webhook/content-hash';
+import type { Kind } from '../../lib/webhook/kinds';
+
+interface Held {
+  /** History by history id. */
+  history: Map<string, StoredEvent>;
+  record: unknown;
+}
+
+/**
+ * The event store in memory: the executable specification of the storage port. It states the
+ * rules plainly, with none of DynamoDB's mechanics (items, versions, pages, indexes); the contract
+ * suite holds the DynamoDB store to exactly what this one does.
+ */
+export function memoryStore(): EventStore & RecordQueries {
+  const entities = new Map<string, Held>();
+  const id = (kind: Kind, key: string) => `${kind}\u0000${key}`;
+  const recordsOf = <R>(kind: Kind): R[] =>
+    [...entities.entries()]
+      .filter(([k]) => k.startsWith(`${kind}\u0000`))
+      .map(([, held]) => held.record as R);
+  const byKeyDescending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+  const byKeyAscending = (a: string, b: string) => -byKeyDescending(a, b);
+
+  return {
+    async store(kind, event): Promise<StoreOutcome> {
+      const entity = ENTITIES[kind] as Entity<unknown>;
+      const key = id(kind, entity.key(event.payload));
+      const held = entities.get(key) ?? { history: new Map(), record: undefined };
+      const historyId = entity.historyId(event);
+      const duplicate = !keepsNewcomer(held.history.get(historyId), event);
+      if (!duplicate) held.history.set(historyId, event);
+      const record = foldRecord(entity, [...held.history.values()]);
+      const changed =
+        held.record === undefined || canonicalJson(held.record) !== canonicalJson(record);
+      entities.set(key, { history: held.history, record });
+      return { duplicate, changed, conflicts: 0, writeUnits: 0 };
+    },
+
+    async getJob(jobId) {
+      const direct = entities.get(id('jobs', jobKey(jobId)));
+      const found = direct
+        ? [direct]
+        : [...entities.entries()]
+            .filter(
+              ([k, held]) =>
+                k.startsWith('jobs\u0000') && (held.record as JobRecord).job_id === jobId,
+            )
+            .map(([, held]) => held);
+      if (found.length > 1) {
+        const roots = found.map((held) => (held.record as JobRecord).s3_root).sort();
+        throw new AmbiguousJobIdError(jobId, roots);
+      }
+      const held = found[0];
+      return held && jobView(held.record as JobRecord, [...held.history.values()]);
+    },
+
+    async *listJobs(filter = {}) {
+      const jobs = recordsOf<JobRecord>('jobs')
+        .filter((r) => jobMatches(r, filter))
+        .sort((a, b) => byKeyDescending(jobOrderKey(a), jobOrderKey(b)));
+      for (const job of jobs) yield jobSummary(job);
+    },
+
+    async *listDiscover(filter = {}) {
+      const states = recordsOf<DiscoverRecord>('discover')
+        .filter((r) => discoverMatches(r, filter))
+        .sort((a, b) => byKeyAscending(discoverOrderKey(a), discoverOrderKey(b)));
+      for (const state of states) yield withoutFields(state);
+    },
+
+    async *listConnections(filter = {}) {
+      const connections = recordsOf<ConnectionRecord>('connections')
+        .filter((r) => connectionMatches(r, filter))
+        .sort((a, b) => byKeyAscending(connectionOrderKey(a), connectionOrderKey(b)));
+      for (const connection of connections) yield withoutFields(connection);
+    },
+
+    async history(kind, entityKey) {
+      return [...(entities.get(id(kind, entityKey))?.history.values() ?? [])];
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..', '..');
+
+/** Spawns `node --import tsx <script>` from the project root. */
+export function spawnTs(
+  script: string,
+  options: { env?: Record<string, string>; ipc?: boolean } = {},
+): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: options.ipc ? ['pipe', 'pipe', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** Collects a child's stdout lines and lets a test wait for one that matches. */
+export class LineWatcher {
+  readonly lines: string[] = [];
+  private waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+
+  constructor(child: ChildProcess) {
+    if (child.stdout)
+      createInterface({ input: child.stdout }).on('line', (line) => this.push(line));
+    if (child.stderr)
+      createInterface({ input: child.stderr }).on('line', (line) => this.push(line));
+  }
+
+  private push(line: string): void {
+    this.lines.push(line);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.test(line)) return true;
+      w.resolve(line);
+      return false;
+    });
+  }
+
+  waitFor(
+    test: (line: string) => boolean,
+    timeoutMs = 20_000,
+    what = 'a matching line',
+  ): Promise<string> {
+    const seen = this.lines.find(test);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `timed out waiting for ${what}; output so far:\n${this.lines.slice(-40).join('\n')}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.waiters.push({
+        test,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolvePromise(line);
+        },
+      });
+    });
+  }
+
+  /** JSON log lines (the handlers' structured logs). */
+  json(): Record<string, unknown>[] {
+    return this.lines.flatMap((line) => {
+      try {
+        const value: unknown = JSON.parse(line);
+        return typeof value === 'object' && value !== null
+          ? [value as Record<string, unknown>]
+          : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+}
+
+export function waitForExit(child: ChildProcess, timeoutMs = 15_000): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('process did not exit in time'));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolvePromise(code);
+    });
+  });
+}
+
+/** Starts fauxqs in a child process; returns its endpoint and a stop function. */
+export async function startFauxqsProcess(): Promise<{
+  endpoint: string;
+  stop: () => Promise<void>;
+}> {
+  const child = spawnTs('test/support/fauxqs-server.ts');
+  const watcher = new LineWatcher(child);
+  const line = await watcher.waitFor((l) => l.startsWith('{"port"'), 20_000, 'fauxqs to start');
+  const { port } = JSON.parse(line) as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.stdin?.end();
+      await waitForExit(child);
+    },
+  };
+}
