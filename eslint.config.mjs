@@ -18,6 +18,43 @@ export default tseslint.config(
     },
   },
   {
+    // What ships never reaches into tests or dev scripts.
+    files: ['lib/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/test/**', '**/scripts/**'], message: 'lib/ ships: no test or dev code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The cores and their ports are plain TypeScript: no AWS SDK, no adapters, no process wiring.
+    files: ['lib/webhook/**', 'lib/records/**', 'lib/ports/**', 'lib/ingest/**', 'lib/consumer/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@aws-sdk/*', '@aws-lambda-powertools/*'],
+              message: 'Cores never import the AWS SDK: take a port (lib/ports) instead.',
+            },
+            {
+              group: ['**/aws/**', '**/lambda/**', '**/config/**', '**/cli/**', '**/local/**'],
+              message:
+                'Dependencies point inwards: adapters and wiring use cores, not the reverse.',
+            },
+            { group: ['**/test/**', '**/scripts/**'], message: 'lib/ ships: no test or dev code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['bin/**/*.js', 'test/**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

@@ -22,7 +22,7 @@ function failedLifecycle(failure: string): string[] {
   return [...SUCCESS.slice(0, SUCCESS.indexOf(started) + 1), failure];
 }
 
-export interface PlannedEvent {
+interface PlannedEvent {
   kind: Kind;
   body: string;
 }

@@ -29,7 +29,7 @@ export interface DeadLetter {
 /** How long a listed message stays hidden while the listing runs. */
 const PEEK_SECONDS = 30;
 
-export function describeDeadLetter(queue: Kind, message: Message): DeadLetter {
+function describeDeadLetter(queue: Kind, message: Message): DeadLetter {
   const body = message.Body ?? '';
   const sent = Number(message.Attributes?.SentTimestamp);
   const base: DeadLetter = {

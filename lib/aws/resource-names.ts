@@ -1,7 +1,7 @@
 import type { Kind } from '../webhook/kinds';
 
 /** The service name in serverless.yml; every resource name starts with it and the stage. */
-export const SERVICE = 'hotglue-webhooks';
+const SERVICE = 'hotglue-webhooks';
 
 /** Table names as serverless.yml derives them: `<service>-<stage>-<kind>-table`. */
 export function tableName(stage: string, kind: Kind): string {

@@ -10,7 +10,7 @@ const secretList = (value: string | undefined): string[] =>
     .filter((s) => s !== '');
 
 /** The SSM parameter names under `path`: one per kind plus the shared fallback. */
-export function secretParameterNames(path: string): { shared: string } & Record<Kind, string> {
+function secretParameterNames(path: string): { shared: string } & Record<Kind, string> {
   return {
     shared: `${path}/shared`,
     jobs: `${path}/jobs`,

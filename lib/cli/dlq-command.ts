@@ -5,7 +5,7 @@ import { table } from './format';
 import type { Io } from './query-commands';
 import { resolveQueueTarget } from './target';
 
-export const DLQ_HELP = `Usage: hotglue-webhooks dlq list [--kind K] [--limit N] [--json] [--stage NAME]
+const DLQ_HELP = `Usage: hotglue-webhooks dlq list [--kind K] [--limit N] [--json] [--stage NAME]
        hotglue-webhooks dlq redrive [--kind K] [--limit N] [--stage NAME]
 
 list     show what is in the dead-letter queues (nothing is removed)

@@ -18,7 +18,7 @@ const COMMON = `  --json          print JSON (an object for get, an array for li
                   from the usual AWS environment: AWS_REGION, AWS_PROFILE, ...)
   -h, --help      show this help`;
 
-export const JOBS_HELP = `Usage: hotglue-webhooks jobs get <s3_root|job_id> [--json] [--stage NAME]
+const JOBS_HELP = `Usage: hotglue-webhooks jobs get <s3_root|job_id> [--json] [--stage NAME]
        hotglue-webhooks jobs list [--tenant T] [--flow F] [--env E] [--status S]
                                   [--since ISO|24h] [--limit N] [--json] [--stage NAME]
 
@@ -34,7 +34,7 @@ Options:
   --limit N       at most N jobs (default 50)
 ${COMMON}`;
 
-export const DISCOVER_HELP = `Usage: hotglue-webhooks discover list [--tenant T] [--flow F] [--status S]
+const DISCOVER_HELP = `Usage: hotglue-webhooks discover list [--tenant T] [--flow F] [--status S]
                                       [--limit N] [--json] [--stage NAME]
 
 The latest discover state of each (env_id, tenant, flow_id, connector).
@@ -46,7 +46,7 @@ Options:
   --limit N       at most N states (default 100)
 ${COMMON}`;
 
-export const CONNECTIONS_HELP = `Usage: hotglue-webhooks connections list [--tenant T] [--flow F] [--linked]
+const CONNECTIONS_HELP = `Usage: hotglue-webhooks connections list [--tenant T] [--flow F] [--linked]
                                          [--limit N] [--json] [--stage NAME]
 
 The latest event of each (env_id, tenant, flow_id, connector_type, connector), with its history.

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { DEFAULT_DATA_DIR } from '../local/local-stack-facts';
 import type { Kind } from '../webhook/kinds';
 import { integer, readEnv, withDefault, type Env } from './env';
 import { secretsFromEnv } from './ingest';
+import { DEFAULT_DATA_DIR } from './local-stack';
 
 /** The CLI's configuration (docs/configuration.md lists every variable). */
 export interface CliConfig {

@@ -1,7 +1,7 @@
 import type { Kind } from '../webhook/kinds';
 import { name, readEnv, withDefault, type Env } from './env';
 
-export const tableVariable = (kind: Kind): string => `${kind.toUpperCase()}_TABLE`;
+const tableVariable = (kind: Kind): string => `${kind.toUpperCase()}_TABLE`;
 
 /** A consumer function's configuration (docs/configuration.md lists every variable). */
 export interface ConsumerConfig {

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
-import { DEFAULT_DATA_DIR } from '../local/local-stack-facts';
 import { KINDS } from '../webhook/kinds';
 import { flag, integer, readEnv, withDefault, type Env } from './env';
 import { SHARED_SECRET_VARIABLE, secretVariable } from './ingest';
+
+/** The data folder, relative to the project, unless DATA_DIR says otherwise. */
+export const DEFAULT_DATA_DIR = '.data';
 
 /** `npm start`'s configuration (docs/configuration.md lists every variable). */
 export interface LocalStackConfig {

@@ -35,7 +35,7 @@ export interface IngestResponse {
 }
 
 /** How strict ingest is about signatures (see docs/configuration.md). */
-export interface IngestOptions {
+interface IngestOptions {
   /** Accept unsigned events for a kind that has no secret. */
   allowUnsigned: boolean;
   /** Also accept signatures over JSON.stringify(JSON.parse(body)). */
@@ -79,7 +79,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export const MAX_JSON_DEPTH = 100;
 
 /** True when a parsed JSON value nests arrays or objects deeper than `limit` (iterative, stops early). */
-export function deeperThan(value: unknown, limit: number): boolean {
+function deeperThan(value: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as [unknown, number];

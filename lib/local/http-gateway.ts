@@ -43,7 +43,7 @@ function matchRoute(routes: string[], method: string, path: string): string | un
   return routes.includes('$default') ? '$default' : undefined;
 }
 
-export function toHttpApiEvent(
+function toHttpApiEvent(
   req: IncomingMessage,
   body: Buffer,
   routeKey: string,

@@ -16,8 +16,6 @@ import { KINDS, type Kind } from '../webhook/kinds';
 export const STACK_FILE = 'local-stack.json';
 /** The file in the data folder holding the generated webhook secret. */
 export const SECRET_FILE = 'webhook-secret';
-/** The data folder, relative to the project, unless DATA_DIR says otherwise. */
-export const DEFAULT_DATA_DIR = '.data';
 /** The emulators check that requests are signed, not by whom: these credentials are the stack's. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 

@@ -48,7 +48,7 @@ export async function createQueues(
 type Props = Record<string, unknown>;
 
 /** The CreateTable input for a CloudFormation table: keys, indexes and billing, nothing else. */
-export function createTableInput(properties: Props): CreateTableCommandInput {
+function createTableInput(properties: Props): CreateTableCommandInput {
   const index = (i: unknown): Props => {
     const { IndexName, KeySchema, Projection } = i as Props;
     return { IndexName, KeySchema, Projection };

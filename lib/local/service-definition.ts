@@ -19,7 +19,7 @@ export interface ServiceDefinition {
   tables: TableSpec[];
 }
 
-export interface FunctionSpec {
+interface FunctionSpec {
   key: string;
   /** e.g. `functions/ingest.handler` */
   handler: string;

@@ -3,7 +3,7 @@ import { compareText } from '../webhook/content-hash';
 export type SortKey = (number | string)[];
 
 /** Compares two keys element by element (numbers numerically, strings by code unit). */
-export function compareKeys(a: SortKey, b: SortKey): number {
+function compareKeys(a: SortKey, b: SortKey): number {
   for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
     const x = a[i];
     const y = b[i];

@@ -5,7 +5,7 @@ import { isPresent, text, type StoredEvent } from './stored-event';
 /** Event names that end a link. hotglue documents only LINK; every name is kept as it comes. */
 const UNLINK = /unlink|remove|delete/i;
 
-export interface ConnectionHistoryEntry {
+interface ConnectionHistoryEntry {
   event_id: string;
   event: string;
   timestamp?: unknown;

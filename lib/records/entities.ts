@@ -29,7 +29,7 @@ const discoverIdentity = (p: Record<string, unknown>) => ({
   connector: str(p.connector),
 });
 
-export const jobEntity: Entity<JobRecord> = {
+const jobEntity: Entity<JobRecord> = {
   kind: 'jobs',
   key: (p) => jobKey(String(p.s3_root)),
   historyId: (e) => e.hash,
@@ -56,8 +56,6 @@ export const ENTITIES = {
   connections: connectionEntity,
 } as const satisfies Record<Kind, Entity<unknown>>;
 
-export type AnyEntity = Entity<{ fields?: Record<string, unknown> }>;
-
 /** Job lists are newest first by this key: the start time, then the s3_root (no time sorts oldest). */
 export const jobOrderKey = (r: Pick<JobRecord, 'started_at' | 's3_root'>): string =>
   `${r.started_at ?? ''}#${r.s3_root}`;
@@ -71,14 +69,14 @@ export const connectionOrderKey = (r: ConnectionRecord): string =>
   joinKey([r.tenant, r.flow_id, r.connector_type, r.connector, r.env_id]);
 
 /** A record is kept under this size (its canonical JSON), see boundRecord. */
-export const RECORD_BUDGET_BYTES = 300_000;
+const RECORD_BUDGET_BYTES = 300_000;
 
 /**
  * Keeps a record under RECORD_BUDGET_BYTES: while its JSON is too large, the largest payload
  * field is replaced by `{"omitted": true, "bytes": n}` (its full value stays in the event's
  * stored payload). A function of the record alone, so it stays order-independent.
  */
-export function boundRecord<R>(record: R): R {
+function boundRecord<R>(record: R): R {
   const fields = (record as { fields?: Record<string, unknown> }).fields;
   if (fields === undefined || Buffer.byteLength(canonicalJson(record)) <= RECORD_BUDGET_BYTES)
     return record;

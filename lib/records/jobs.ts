@@ -21,8 +21,8 @@ const LIFECYCLE: Record<string, number> = {
 export type StatusClass = 'completed' | 'failed' | 'running' | 'other';
 export const STATUS_CLASSES: readonly StatusClass[] = ['running', 'failed', 'completed', 'other'];
 
-export const isKnownStatus = (status: string): boolean => LIFECYCLE[status] !== undefined;
-export const isTerminal = (status: string): boolean =>
+const isKnownStatus = (status: string): boolean => LIFECYCLE[status] !== undefined;
+const isTerminal = (status: string): boolean =>
   status === 'JOB_COMPLETED' || (isKnownStatus(status) && status.endsWith('_FAILED'));
 
 export function statusClass(status: string): StatusClass {

@@ -5,7 +5,7 @@ import { KINDS, type Kind } from './kinds';
 /** SQS's largest message (body plus attributes), in bytes. */
 export const MAX_MESSAGE_BYTES = 1_048_576;
 /** Room kept for the envelope's fields besides the body (kind, times, ids, JSON syntax). */
-export const ENVELOPE_OVERHEAD_BYTES = 1_024;
+const ENVELOPE_OVERHEAD_BYTES = 1_024;
 /**
  * The largest webhook body accepted: its base64 form plus the envelope must fit in one SQS
  * message. (1,048,576 - 1,024) / 4 * 3 = 785,664 bytes.
@@ -22,7 +22,7 @@ export class PoisonMessageError extends Error {
   }
 }
 
-export const envelopeSchema = z.object({
+const envelopeSchema = z.object({
   v: z.literal(1),
   kind: z.enum(KINDS),
   receivedAt: z.iso.datetime(),

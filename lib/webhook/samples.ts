@@ -12,7 +12,7 @@ export function hotglueTime(date: Date): string {
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_';
 
 /** A job id in hotglue's style (five characters); random, so that repeated sends differ. */
-export function newJobId(): string {
+function newJobId(): string {
   return [...randomBytes(5)].map((b) => ID_ALPHABET[b % ID_ALPHABET.length]).join('');
 }
 

@@ -11,28 +11,28 @@ const id = z.string().check(z.minLength(1), z.maxLength(MAX_ID_CHARS));
  * not, passes through untouched, and `status`/`event` are open strings: hotglue may add
  * statuses and fields at any time, and an event we cannot classify must not be lost.
  */
-export const jobEventSchema = z.object({
+const jobEventSchema = z.object({
   s3_root: id,
   tenant: id,
   flow_id: id,
   status: id,
 });
 
-export const discoverEventSchema = z.object({
+const discoverEventSchema = z.object({
   tenant: id,
   flow_id: id,
   connector: id,
   status: id,
 });
 
-export const connectionEventSchema = z.object({
+const connectionEventSchema = z.object({
   tenant: id,
   flow_id: id,
   connector: id,
   event: id,
 });
 
-export const schemas = {
+const schemas = {
   jobs: jobEventSchema,
   discover: discoverEventSchema,
   connections: connectionEventSchema,

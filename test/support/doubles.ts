@@ -23,13 +23,13 @@ export function recordingLog(): RecordedLog {
   };
 }
 
-export interface RecordingQueue extends EventQueue {
+interface RecordingQueue extends EventQueue {
   sent: { kind: Kind; messageBody: string }[];
   failing: boolean;
 }
 
 /** A queue double: records what was sent, or fails like an unreachable SQS. */
-export function recordingQueue(): RecordingQueue {
+function recordingQueue(): RecordingQueue {
   const queue: RecordingQueue = {
     sent: [],
     failing: false,
@@ -54,7 +54,7 @@ export function recordingCounters(): RecordingCounters {
   };
 }
 
-export const SECRETS: Secrets = {
+const SECRETS: Secrets = {
   jobs: ['jobs-secret'],
   discover: ['discover-secret'],
   connections: ['connections-secret'],

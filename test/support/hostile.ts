@@ -11,7 +11,7 @@ import { payloadOf } from './events';
  * promises for each. The expected answer is derived from how the request was built, never from
  * the code under test.
  */
-export const SIGNATURES = [
+const SIGNATURES = [
   'valid',
   'upper',
   'prefixed',
@@ -25,7 +25,7 @@ export const SIGNATURES = [
   'other-secret',
   'other-kind-secret',
 ] as const;
-export const BODIES = [
+const BODIES = [
   'valid',
   'unknown-status',
   'duplicate-keys',
@@ -43,7 +43,7 @@ export const BODIES = [
   'just-under-limit',
   'just-over-limit',
 ] as const;
-export const HEADER_CASES = [
+const HEADER_CASES = [
   'x-hub-signature',
   'X-Hub-Signature',
   'X-HUB-SIGNATURE',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-export const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(__dirname, '..', '..');
 
 /** What `serverless package` reads from the project; everything else stays behind. */
 const SOURCES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib'];

@@ -40,7 +40,7 @@ type Rec = Record<string, unknown>;
  * summary. Only what the indexes need, and the status for people reading the table: every byte
  * counts towards the write units of each event.
  */
-export const INDEX_ATTRIBUTES: Record<Kind, (record: Rec) => Item> = {
+const INDEX_ATTRIBUTES: Record<Kind, (record: Rec) => Item> = {
   jobs: (r) => ({
     ...(r.job_id !== undefined && { job_id: r.job_id }),
     tenant: r.tenant,
@@ -87,7 +87,7 @@ export const HISTORY_SUMMARY: Record<Kind, (event: StoredEvent) => Item> = {
 const hashOf = (item: Item): string =>
   String(item.hash ?? String(item.sk).slice(EVENT_PREFIX.length));
 
-export function decodeHistoryItem(item: Item, parts: Map<string, Item> = new Map()): StoredEvent {
+function decodeHistoryItem(item: Item, parts: Map<string, Item> = new Map()): StoredEvent {
   const hash = hashOf(item);
   let gz = item.payload_gz as Uint8Array | undefined;
   const count = Number(item.payload_parts ?? 0);
