@@ -1,5 +1,12 @@
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { queueDepth } from '../../lib/aws/queue-depth';
+import { LOCAL_CREDENTIALS, localSqsClient } from '../../lib/local/local-stack-facts';
 import { MAX_BODY_BYTES, parseEnvelope } from '../../lib/webhook/envelope';
 import { KINDS, type Kind } from '../../lib/webhook/kinds';
 import { hmacHex, httpApiEvent, payloadOf } from '../support/events';
@@ -8,7 +15,6 @@ import { startFauxqsProcess } from '../support/processes';
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const SECRET = 'integration-secret';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let fauxqs: { endpoint: string; stop: () => Promise<void> };
 let sqs: SQSClient;
 const queueUrls = {} as Record<Kind, string>;
@@ -36,8 +42,8 @@ function loadHandler(env: Record<string, string>): Handler {
 function envFor(endpoint: string): Record<string, string> {
   return {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_SQS: endpoint,
     WEBHOOK_SECRET: SECRET,
     JOBS_QUEUE_URL: queueUrls.jobs,
@@ -46,7 +52,11 @@ function envFor(endpoint: string): Record<string, string> {
   };
 }
 
-async function receiveOne(kind: Kind) {
+/**
+ * Takes the one message on a kind's queue, and deletes it so that no later test can see it again
+ * (however long the test takes, whatever the visibility timeout).
+ */
+async function takeOne(kind: Kind) {
   const got = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrls[kind],
@@ -55,17 +65,17 @@ async function receiveOne(kind: Kind) {
     }),
   );
   expect(got.Messages).toHaveLength(1);
+  for (const m of got.Messages ?? [])
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrls[kind], ReceiptHandle: m.ReceiptHandle }),
+    );
+  expect(await queueDepth(sqs, queueUrls[kind])).toBe(0);
   return got.Messages?.[0];
 }
 
 beforeAll(async () => {
   fauxqs = await startFauxqsProcess();
-  sqs = new SQSClient({
-    region: 'us-east-1',
-    endpoint: fauxqs.endpoint,
-    credentials,
-    useQueueUrlAsEndpoint: false,
-  });
+  sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
   for (const kind of KINDS) {
     const created = await sqs.send(
       new CreateQueueCommand({
@@ -99,7 +109,7 @@ describe('functions/ingest against fauxqs over HTTP', () => {
       expect(result.statusCode).toBe(202);
       const answer = JSON.parse(result.body ?? '{}') as { id: string; kind: string };
       expect(answer.kind).toBe(kind);
-      const message = await receiveOne(kind);
+      const message = await takeOne(kind);
       expect(message?.MessageId).toBe(answer.id);
       const { envelope, body: queued } = parseEnvelope(message?.Body ?? '');
       expect(queued.toString('utf8')).toBe(body);
@@ -129,7 +139,7 @@ describe('functions/ingest against fauxqs over HTTP', () => {
       }),
     );
     expect(result.statusCode).toBe(202);
-    const message = await receiveOne('jobs');
+    const message = await takeOne('jobs');
     expect(parseEnvelope(message?.Body ?? '').body.equals(body)).toBe(true);
   });
 
@@ -171,10 +181,8 @@ describe('functions/ingest against fauxqs over HTTP', () => {
       expect(result.statusCode).toBe(status);
       expect(Object.keys(JSON.parse(result.body ?? '{}') as object)).toEqual(['error']);
     }
-    const left = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrls.jobs, WaitTimeSeconds: 1 }),
-    );
-    expect(left.Messages ?? []).toHaveLength(0);
+    // Waiting and in-flight messages alike: none, on any queue.
+    for (const kind of KINDS) expect(await queueDepth(sqs, queueUrls[kind])).toBe(0);
   });
 
   it('answers 503 when SQS cannot be reached', async () => {

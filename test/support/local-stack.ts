@@ -33,11 +33,11 @@ export async function startStack(
     },
   });
   const output = new LineWatcher(child);
-  await output.waitFor(
-    (l) => l.startsWith('ready:') || l.startsWith('local stack failed'),
-    30_000,
-    'the ready line',
-  );
+  await output.waitFor((l) => l.startsWith('ready:') || l.startsWith('local stack failed'), {
+    after: 0,
+    timeoutMs: 30_000,
+    what: 'the ready line',
+  });
   const failed = output.lines.find((l) => l.startsWith('local stack failed'));
   if (failed !== undefined) throw new Error(failed);
   const info = JSON.parse(

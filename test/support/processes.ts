@@ -37,12 +37,22 @@ export class LineWatcher {
     });
   }
 
+  /** The position of the next line: a wait can start from here, before the action that prints. */
+  mark(): number {
+    return this.lines.length;
+  }
+
+  /**
+   * Resolves with the first line from position `after` on that passes `test`: by default only
+   * lines printed after this call, so that an earlier, similar line cannot satisfy the wait.
+   * Rejects after `timeoutMs` with the output so far.
+   */
   waitFor(
     test: (line: string) => boolean,
-    timeoutMs = 20_000,
-    what = 'a matching line',
+    options: { after?: number; timeoutMs?: number; what?: string } = {},
   ): Promise<string> {
-    const seen = this.lines.find(test);
+    const { after = this.lines.length, timeoutMs = 20_000, what = 'a matching line' } = options;
+    const seen = this.lines.slice(after).find(test);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(
@@ -100,7 +110,10 @@ export async function startFauxqsProcess(): Promise<{
 }> {
   const child = spawnTs('test/support/fauxqs-server.ts');
   const watcher = new LineWatcher(child);
-  const line = await watcher.waitFor((l) => l.startsWith('{"port"'), 20_000, 'fauxqs to start');
+  const line = await watcher.waitFor((l) => l.startsWith('{"port"'), {
+    after: 0,
+    what: 'fauxqs to start',
+  });
   const { port } = JSON.parse(line) as { port: number };
   return {
     endpoint: `http://127.0.0.1:${port}`,
