@@ -61,7 +61,7 @@ export function parseEnvelope(messageBody: string): { envelope: Envelope; body: 
   } catch (cause) {
     throw new PoisonMessageError('message body is not JSON', { cause });
   }
-  // Messages queued before 0.2.0 call the event key dedupeKey: they stay readable after an upgrade.
+  // Messages queued by version 0.1.0 call the event key dedupeKey: they stay readable after an upgrade.
   if (isJsonObject(json) && json.eventKey === undefined && json.dedupeKey !== undefined) {
     const { dedupeKey, ...rest } = json;
     json = { ...rest, eventKey: dedupeKey };

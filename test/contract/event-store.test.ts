@@ -379,7 +379,8 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
           pk: jobKey('crash/1'),
           sk: `EVENT#${event.hash}`,
           hash: event.hash,
-          event_key: 'k',
+          // As 0.1.0 named it: items written before the upgrade stay readable.
+          dedupe_key: 'legacy-key',
           received_at: event.receivedAt,
           status: 'SYNC_STARTED',
           payload_gz: gzipSync(Buffer.from(JSON.stringify(event.payload))),
@@ -391,6 +392,8 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
     expect(retry.duplicate).toBe(true);
     expect(retry.changed).toBe(true);
     expect((await store.getJob('crash/1'))?.status).toBe('SYNC_STARTED');
+    const history = await store.history('jobs', jobKey('crash/1'));
+    expect(history.find((e) => e.hash === event.hash)?.eventKey).toBe('legacy-key');
   });
 
   it('reports the write units each job event consumes', async () => {

@@ -39,6 +39,22 @@ describe('envelope', () => {
     expect(Math.ceil((MAX_BODY_BYTES + 3) / 3) * 4 + 1024).toBeGreaterThan(MAX_MESSAGE_BYTES);
   });
 
+  it('reads a message queued by 0.1.0, whose event key was called dedupeKey', () => {
+    // Written out by hand, as 0.1.0 wrote it: an upgrade must not turn queued messages into poison.
+    const old = JSON.stringify({
+      v: 1,
+      kind: 'discover',
+      receivedAt: '2026-11-01T00:00:00.000Z',
+      requestId: 'r-old',
+      dedupeKey: 'b'.repeat(64),
+      bodyBase64: Buffer.from('{"a":1}').toString('base64'),
+    });
+    const { envelope, body } = parseEnvelope(old);
+    expect(envelope.eventKey).toBe('b'.repeat(64));
+    expect(body.toString()).toBe('{"a":1}');
+    expect(() => parseEnvelope(old.replace('dedupeKey', 'otherKey'))).toThrow(PoisonMessageError);
+  });
+
   it('refuses what is not an envelope as poison', () => {
     expect(() => parseEnvelope('not json')).toThrow(PoisonMessageError);
     expect(() => parseEnvelope('{"v":2}')).toThrow(PoisonMessageError);

@@ -103,7 +103,7 @@ function decodeHistoryItem(item: Item, parts: Map<string, Item> = new Map()): St
   if (gz === undefined) throw new Error(`event ${hash} has no payload`);
   return {
     hash,
-    // Items written before 0.2.0 call it dedupe_key.
+    // Items written by version 0.1.0 call it dedupe_key.
     eventKey: String(item.event_key ?? item.dedupe_key ?? ''),
     receivedAt: String(item.received_at ?? ''),
     payload: JSON.parse(gunzipSync(gz).toString('utf8')) as Record<string, unknown>,

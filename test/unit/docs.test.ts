@@ -1,0 +1,62 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { KINDS } from '../../lib/webhook/kinds';
+
+const ROOT = join(__dirname, '..', '..');
+const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+const PAGES = [
+  'README.md',
+  'CHANGELOG.md',
+  ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`),
+];
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
+const anchors = (markdown: string) =>
+  [...markdown.matchAll(/^#+ (.*)$/gm)].map((m) =>
+    (m[1] ?? '')
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9 _-]/g, '')
+      .replace(/ /g, '-'),
+  );
+
+describe('the documentation', () => {
+  it('keeps the README a front door: at most 20,000 bytes, linking into docs/', () => {
+    const readme = read('README.md');
+    expect(Buffer.byteLength(readme)).toBeLessThanOrEqual(20_000);
+    for (const page of PAGES.filter((p) => p.startsWith('docs/')))
+      expect(readme).toContain(`](${page})`);
+  });
+
+  it.each(PAGES)('%s: every relative link and anchor resolves', (page) => {
+    const text = read(page);
+    const broken: string[] = [];
+    for (const [, target = ''] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue;
+      const [path = '', anchor] = target.split('#');
+      const file = path === '' ? page : normalize(join(dirname(page), path));
+      if (!existsSync(join(ROOT, file))) broken.push(`${target} (no ${file})`);
+      else if (anchor !== undefined && !anchors(read(file)).includes(anchor))
+        broken.push(`${target} (no heading #${anchor} in ${file})`);
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('lists every environment variable the configuration modules read', () => {
+    const sources = readdirSync(join(ROOT, 'lib', 'config'))
+      .map((f) => read(`lib/config/${f}`))
+      .join('\n');
+    const named = [...sources.matchAll(/\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)\b/g)].map((m) => m[1]);
+    const perKind = KINDS.map((k) => k.toUpperCase()).flatMap((K) => [
+      `WEBHOOK_SECRET_${K}`,
+      `${K}_QUEUE_URL`,
+      `${K}_TABLE`,
+    ]);
+    const documented = read('docs/configuration.md');
+    const variables = [...new Set([...named, ...perKind])].filter(
+      (v) => !['DEFAULT_DATA_DIR', 'SHARED_SECRET_VARIABLE'].includes(v as string),
+    );
+    expect(variables.length).toBeGreaterThan(15);
+    expect(variables.filter((v) => !documented.includes(`\`${v}\``))).toEqual([]);
+  });
+});
