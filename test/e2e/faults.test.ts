@@ -1,10 +1,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { hmacHex, payloadOf } from '../support/events';
 import { jobLifecycle, SUCCESS } from '../support/lifecycle';
 import { cli, startStack, type StackProcess } from '../support/local-stack';
+import { localSqsClient } from '../../lib/local/local-stack-facts';
 
 let dataDir: string;
 let stack: StackProcess;
@@ -119,12 +120,7 @@ describe('faults in the local stack', () => {
   }, 60_000);
 
   it('dead-letters records after the redrive count, lists them, and redrives them once the cause is fixed', async () => {
-    const sqs = new SQSClient({
-      region: stack.info.region,
-      endpoint: stack.info.sqsEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      useQueueUrlAsEndpoint: false,
-    });
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
     const jobsQueue = Object.values(stack.info.queues).find((q) => q.name.endsWith('-jobs'));
     await sqs.send(
       new SendMessageCommand({ QueueUrl: jobsQueue?.url, MessageBody: 'garbage, not an envelope' }),

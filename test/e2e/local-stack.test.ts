@@ -1,11 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   GetQueueAttributesCommand,
   ListQueuesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
 } from '@aws-sdk/client-sqs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,7 @@ import { KINDS } from '../../lib/webhook/kinds';
 import { hmacHex, payloadOf } from '../support/events';
 import { cli, startStack, type StackProcess } from '../support/local-stack';
 import { packageTemplate, resourcesOfType } from '../support/template';
-
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+import { localDynamoDbClient, localSqsClient } from '../../lib/local/local-stack-facts';
 
 let dataDir: string;
 let stack: StackProcess;
@@ -155,12 +153,7 @@ describe('the local stack', () => {
   });
 
   it('retries a record that keeps failing and dead-letters it after the redrive count', async () => {
-    const sqs = new SQSClient({
-      region: stack.info.region,
-      endpoint: stack.info.sqsEndpoint,
-      credentials,
-      useQueueUrlAsEndpoint: false,
-    });
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
     const queues = Object.values(stack.info.queues);
     const jobs = queues.find((q) => q.name.endsWith('-jobs'));
     const dlq = queues.find((q) => q.name.endsWith('-jobs-dlq'));
@@ -197,17 +190,8 @@ describe('the local stack', () => {
 
   it('creates exactly the queues, tables and routes that serverless.yml packages (no drift)', async () => {
     const template = await packageTemplate(stack.info.stage, join(dataDir, 'package'));
-    const sqs = new SQSClient({
-      region: stack.info.region,
-      endpoint: stack.info.sqsEndpoint,
-      credentials,
-      useQueueUrlAsEndpoint: false,
-    });
-    const dynamo = new DynamoDBClient({
-      region: stack.info.region,
-      endpoint: stack.info.dynamodbEndpoint,
-      credentials,
-    });
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
+    const dynamo = localDynamoDbClient(stack.info.dynamodbEndpoint, stack.info.region);
     try {
       const templateQueues = resourcesOfType(template, 'AWS::SQS::Queue');
       const nameOf = (logicalId: string) =>

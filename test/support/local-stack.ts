@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LocalStackInfo } from '../../lib/local/local-stack-facts';
+import { readLocalStackInfo, type LocalStackInfo } from '../../lib/local/local-stack-facts';
 import { LineWatcher, ROOT, spawnTs, waitForExit } from './processes';
 
 export interface StackProcess {
@@ -40,9 +39,7 @@ export async function startStack(
   });
   const failed = output.lines.find((l) => l.startsWith('local stack failed'));
   if (failed !== undefined) throw new Error(failed);
-  const info = JSON.parse(
-    await readFile(join(dataDir, 'local-stack.json'), 'utf8'),
-  ) as LocalStackInfo;
+  const info = await readLocalStackInfo(dataDir);
   return {
     child,
     output,

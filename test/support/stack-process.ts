@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { LocalStackInfo } from '../../lib/local/local-stack-facts';
+import { readLocalStackInfo, type LocalStackInfo } from '../../lib/local/local-stack-facts';
 
 export interface StackChild {
   info: LocalStackInfo;
@@ -51,9 +50,7 @@ export async function startStackChild(
     );
   });
   await ready;
-  const info = JSON.parse(
-    await readFile(join(dataDir, 'local-stack.json'), 'utf8'),
-  ) as LocalStackInfo;
+  const info = await readLocalStackInfo(dataDir);
   return {
     info,
     child,

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { parseEnvelope } from '../../lib/webhook/envelope';
 import { getJob } from '../../lib/aws/dynamodb/queries';
 import { createProjectTables, documentClient, startDynalite } from '../support/dynamo-servers';
@@ -15,6 +15,7 @@ import { envelopeOf, hmacHex, httpApiEvent, payloadOf, sqsRecord } from '../supp
 import { ROOT, startFauxqsProcess } from '../support/processes';
 import { unzip } from '../support/unzip';
 import { packageService } from '../support/package-service';
+import { localSqsClient } from '../../lib/local/local-stack-facts';
 
 type Resource = {
   Type: string;
@@ -405,12 +406,7 @@ async function invokeBundle(
 describe('packaged function bundles, run in a bare Node process against the local emulators', () => {
   it('ingest.zip verifies and queues an event on fauxqs', async () => {
     const fauxqs = await startFauxqsProcess();
-    const sqs = new SQSClient({
-      region: 'us-east-1',
-      endpoint: fauxqs.endpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      useQueueUrlAsEndpoint: false,
-    });
+    const sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
     try {
       const urls: Record<string, string> = {};
       for (const kind of ['jobs', 'discover', 'connections']) {
