@@ -1,6 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+  type PutCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { WriteConflictError, type StoreOutcome } from '../../ports/event-store';
 import { foldRecord, type Entity } from '../../records/entities';
 import type { StoredEvent } from '../../records/stored-event';
@@ -46,6 +51,22 @@ export async function readPartition(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A put, counted in `outcome`; false when its condition failed (any other error is thrown). */
+async function countedPut(
+  db: DynamoDBDocumentClient,
+  input: PutCommandInput,
+  outcome: StoreOutcome,
+): Promise<boolean> {
+  try {
+    const put = await db.send(new PutCommand({ ...input, ReturnConsumedCapacity: 'TOTAL' }));
+    outcome.writeUnits += units(put.ConsumedCapacity);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
 /** Writes the history item (and its parts) of one event; marks a duplicate when the history already held it. */
 async function putHistory(
   db: DynamoDBDocumentClient,
@@ -62,48 +83,38 @@ async function putHistory(
     // Parts first: they are keyed by content, so rewriting them on a retry changes nothing.
     const count = Math.ceil(gz.length / PART_BYTES);
     for (let i = 0; i < count; i += 1) {
-      const put = await db.send(
-        new PutCommand({
-          TableName: table,
-          Item: {
-            pk,
-            sk: partKey(event.hash, i),
-            chunk: gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES),
-          },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
+      const chunk = gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES);
+      await countedPut(
+        db,
+        { TableName: table, Item: { pk, sk: partKey(event.hash, i), chunk } },
+        outcome,
       );
-      outcome.writeUnits += units(put.ConsumedCapacity);
     }
     payload = { payload_parts: count };
   }
-  try {
-    const put = await db.send(
-      new PutCommand({
-        TableName: table,
-        Item: {
-          pk,
-          sk: `${EVENT_PREFIX}${historyId}`,
-          // The hash is the sort key already for most kinds: stored again only when it is not,
-          // since every byte counts towards the write units.
-          ...(historyId !== event.hash && { hash: event.hash }),
-          event_key: event.eventKey,
-          received_at: event.receivedAt,
-          ...HISTORY_SUMMARY[entity.kind](event),
-          ...payload,
-        },
-        // A new event, or (for ids that two contents share) the larger hash, so any order converges.
-        ConditionExpression: 'attribute_not_exists(pk) OR #hash < :hash',
-        ExpressionAttributeNames: { '#hash': 'hash' },
-        ExpressionAttributeValues: { ':hash': event.hash },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    outcome.writeUnits += units(put.ConsumedCapacity);
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    outcome.duplicate = true;
-  }
+  const written = await countedPut(
+    db,
+    {
+      TableName: table,
+      Item: {
+        pk,
+        sk: `${EVENT_PREFIX}${historyId}`,
+        // The hash is the sort key already for most kinds: stored again only when it is not,
+        // since every byte counts towards the write units.
+        ...(historyId !== event.hash && { hash: event.hash }),
+        event_key: event.eventKey,
+        received_at: event.receivedAt,
+        ...HISTORY_SUMMARY[entity.kind](event),
+        ...payload,
+      },
+      // A new event, or (for ids that two contents share) the larger hash, so any order converges.
+      ConditionExpression: 'attribute_not_exists(pk) OR #hash < :hash',
+      ExpressionAttributeNames: { '#hash': 'hash' },
+      ExpressionAttributeValues: { ':hash': event.hash },
+    },
+    outcome,
+  );
+  if (!written) outcome.duplicate = true;
 }
 
 /**
@@ -127,34 +138,32 @@ export async function storeEvent(
     const text = canonicalJson(record);
     if (current !== undefined && recordText(current) === text) return outcome;
     const version = Number(current?.version ?? 0);
-    try {
-      const put = await db.send(
-        new PutCommand({
-          TableName: table,
-          Item: {
-            pk,
-            sk: CURRENT,
-            ...currentAttributes(entity.kind, record as Record<string, unknown>, text),
-            version: version + 1,
-          },
-          ...(current === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: '#version = :version',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':version': version },
-              }),
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      outcome.writeUnits += units(put.ConsumedCapacity);
+    const written = await countedPut(
+      db,
+      {
+        TableName: table,
+        Item: {
+          pk,
+          sk: CURRENT,
+          ...currentAttributes(entity.kind, record as Record<string, unknown>, text),
+          version: version + 1,
+        },
+        ...(current === undefined
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: '#version = :version',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':version': version },
+            }),
+      },
+      outcome,
+    );
+    if (written) {
       outcome.changed = true;
       return outcome;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      outcome.conflicts += 1;
-      await sleep(Math.random() * 20 * (attempt + 1));
     }
+    outcome.conflicts += 1;
+    await sleep(Math.random() * 20 * (attempt + 1));
   }
   throw new WriteConflictError(pk);
 }
