@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueUrlByName } from '../aws/dead-letters';
 import { toDocumentClient } from '../aws/dynamodb-client';
-import { dynamoDbStore } from '../aws/dynamodb/dynamodb-store';
+import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
 import { queueName, tableName } from '../aws/resource-names';
 import type { CliConfig } from '../config/cli';
 import {
@@ -36,11 +36,11 @@ export async function resolveTarget(stage: string | undefined, config: CliConfig
   if (stage !== undefined) {
     const db = toDocumentClient(new DynamoDBClient({}));
     const tables = Object.fromEntries(KINDS.map((kind) => [kind, tableName(stage, kind)]));
-    return { records: dynamoDbStore(db, tables), close: () => db.destroy() };
+    return { records: dynamoDbRecordQueries(db, tables), close: () => db.destroy() };
   }
   const info = await readLocalStackInfo(config.dataDir);
   const db = localDocumentClient(info.dynamodbEndpoint, info.region);
-  return { records: dynamoDbStore(db, localTables(info)), close: () => db.destroy() };
+  return { records: dynamoDbRecordQueries(db, localTables(info)), close: () => db.destroy() };
 }
 
 /** The queues of a deployed stage (`--stage`, looked up by name), or of the local stack. */

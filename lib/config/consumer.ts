@@ -13,7 +13,7 @@ export interface ConsumerConfig {
 /** Reads the consumer's configuration once, at cold start; throws a ConfigError when it cannot work. */
 export function loadConsumerConfig(kind: Kind, env: Env = process.env): ConsumerConfig {
   const read = readEnv(env, {
-    [tableVariable(kind)]: name,
+    [tableVariable(kind)]: name(),
     POWERTOOLS_METRICS_NAMESPACE: withDefault('HotglueWebhooks'),
   });
   return {

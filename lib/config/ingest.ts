@@ -37,8 +37,8 @@ export interface IngestConfig {
 /** The secrets of each kind from the environment: its own when set, else the shared ones. */
 export function secretsFromEnv(env: Env): Record<Kind, string[]> {
   const lists = readEnv(env, {
-    [SHARED_SECRET_VARIABLE]: secretList,
-    ...Object.fromEntries(KINDS.map((kind) => [secretVariable(kind), secretList])),
+    [SHARED_SECRET_VARIABLE]: secretList(),
+    ...Object.fromEntries(KINDS.map((kind) => [secretVariable(kind), secretList()])),
   }) as Record<string, string[]>;
   const shared = lists[SHARED_SECRET_VARIABLE] ?? [];
   const entries = KINDS.map((kind) => {
@@ -54,14 +54,14 @@ export function secretsFromEnv(env: Env): Record<Kind, string[]> {
  */
 export function loadIngestConfig(env: Env = process.env): IngestConfig {
   const read = readEnv(env, {
-    JOBS_QUEUE_URL: httpUrl,
-    DISCOVER_QUEUE_URL: httpUrl,
-    CONNECTIONS_QUEUE_URL: httpUrl,
-    WEBHOOK_SECRETS_SSM_PATH: ssmPath,
-    WEBHOOK_ALLOW_UNSIGNED: flag,
-    WEBHOOK_SIGNATURE_JSON_FALLBACK: flag,
-    AWS_ENDPOINT_URL_SQS: optionalHttpUrl,
-    AWS_ENDPOINT_URL: optionalHttpUrl,
+    JOBS_QUEUE_URL: httpUrl(),
+    DISCOVER_QUEUE_URL: httpUrl(),
+    CONNECTIONS_QUEUE_URL: httpUrl(),
+    WEBHOOK_SECRETS_SSM_PATH: ssmPath(),
+    WEBHOOK_ALLOW_UNSIGNED: flag(),
+    WEBHOOK_SIGNATURE_JSON_FALLBACK: flag(),
+    AWS_ENDPOINT_URL_SQS: optionalHttpUrl(),
+    AWS_ENDPOINT_URL: optionalHttpUrl(),
     POWERTOOLS_METRICS_NAMESPACE: withDefault('HotglueWebhooks'),
   });
   const queueUrls = Object.fromEntries(

@@ -43,8 +43,8 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     LOCAL_RETRY_DELAY_SECONDS: integer(0, 43_200, 5),
     LOCAL_VISIBILITY_TIMEOUT_SECONDS: integer(0, 43_200, undefined),
     LOCAL_POLLERS_PER_QUEUE: integer(1, 64, 2),
-    WEBHOOK_ALLOW_UNSIGNED: flag,
-    WEBHOOK_SIGNATURE_JSON_FALLBACK: flag,
+    WEBHOOK_ALLOW_UNSIGNED: flag(),
+    WEBHOOK_SIGNATURE_JSON_FALLBACK: flag(),
   });
   const shared = (env[SHARED_SECRET_VARIABLE] ?? '').trim();
   return {

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDocumentClient } from '../aws/dynamodb-client';
-import { dynamoDbStore } from '../aws/dynamodb/dynamodb-store';
+import { dynamoDbEventStore } from '../aws/dynamodb/dynamodb-store';
 import { logger } from '../aws/logger';
 import { emfCounters } from '../aws/metrics';
 import { loadConsumerConfig } from '../config/consumer';
@@ -14,7 +14,7 @@ import type { Kind } from '../webhook/kinds';
 export function consumerHandler(kind: Kind): (event: SQSEvent) => Promise<SQSBatchResponse> {
   const config = loadConsumerConfig(kind);
   const counters = emfCounters(config.metricsNamespace);
-  const store = dynamoDbStore(createDocumentClient(), { [kind]: config.table });
+  const store = dynamoDbEventStore(createDocumentClient(), { [kind]: config.table });
   const consume = batchConsumer(kind, { store, log: logger, counters });
   return async (event) => {
     try {

@@ -6,21 +6,32 @@ import { readPartition, storeEvent } from './event-store';
 import { getJob, listConnections, listDiscover, listJobs } from './queries';
 import { splitPartition } from './table-layout';
 
-/**
- * The event store and its queries over DynamoDB: one table per kind, laid out as
- * table-layout.ts describes. `tables` names the table of each kind this process uses.
- */
-export function dynamoDbStore(
-  db: DynamoDBDocumentClient,
-  tables: Partial<Record<Kind, string>>,
-): EventStore & RecordQueries {
-  const table = (kind: Kind): string => {
+/** The table of each kind a process uses; asking for another kind is a wiring error. */
+type Tables = Partial<Record<Kind, string>>;
+
+const tableOf =
+  (tables: Tables) =>
+  (kind: Kind): string => {
     const name = tables[kind];
     if (name === undefined) throw new Error(`no ${kind} table configured`);
     return name;
   };
+
+/**
+ * The event store over DynamoDB: one table per kind, laid out as table-layout.ts describes.
+ * (Separate from the queries, so that a consumer's bundle carries no query code.)
+ */
+export function dynamoDbEventStore(db: DynamoDBDocumentClient, tables: Tables): EventStore {
+  const table = tableOf(tables);
   return {
     store: (kind, event) => storeEvent(db, table(kind), ENTITIES[kind] as Entity<unknown>, event),
+  };
+}
+
+/** The record queries over DynamoDB: index Queries and BatchGetItem, never a Scan. */
+export function dynamoDbRecordQueries(db: DynamoDBDocumentClient, tables: Tables): RecordQueries {
+  const table = tableOf(tables);
+  return {
     getJob: (id) => getJob(db, table('jobs'), id),
     listJobs: (filter) => listJobs(db, table('jobs'), filter),
     listDiscover: (filter) => listDiscover(db, table('discover'), filter),
@@ -29,3 +40,12 @@ export function dynamoDbStore(
       splitPartition(await readPartition(db, table(kind), entityKey)).history,
   };
 }
+
+/** Both, for tools and tests that store and read back. */
+export const dynamoDbStore = (
+  db: DynamoDBDocumentClient,
+  tables: Tables,
+): EventStore & RecordQueries => ({
+  ...dynamoDbEventStore(db, tables),
+  ...dynamoDbRecordQueries(db, tables),
+});
