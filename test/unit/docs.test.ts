@@ -48,9 +48,7 @@ describe('the documentation', () => {
       .join('\n');
     // Variable names stand as object keys (`PORT: …`), in strings, or after `env.`.
     const named = [
-      ...sources.matchAll(
-        /(?<=['"`.]|^\s+)([A-Z][A-Z0-9_]{2,})\b(?=\s*:|['"`]|\s*\?\?=)/gm,
-      ),
+      ...sources.matchAll(/(?<=['"`.]|^\s+)([A-Z][A-Z0-9_]{2,})\b(?=\s*:|['"`]|\s*\?\?=)/gm),
     ].map((m) => m[1]);
     const perKind = KINDS.map((k) => k.toUpperCase()).flatMap((K) => [
       `WEBHOOK_SECRET_${K}`,
