@@ -249,6 +249,7 @@ export async function discoverCommand(args: string[], io: Io): Promise<number> {
     ['LAST_STARTED', (s) => s.last_started_at],
     ['LAST_SUCCESS', (s) => s.last_success_at],
     ['LAST_FAILED', (s) => s.last_failed_at],
+    ['ERROR', (s) => s.error ?? s.message],
   ]);
   return 0;
 }

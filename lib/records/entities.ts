@@ -18,7 +18,17 @@ export interface Entity<R> {
   /** Events with one id are one event; of two contents with one id, the larger hash is kept. */
   historyId(event: StoredEvent): string;
   merge(events: readonly StoredEvent[]): R;
+  /** The record's own attributes, beside its payload `fields` (which may share some names). */
+  attributes: readonly string[];
 }
+
+/** Lists every key of T but `fields`, once: a compile error when a record gains an attribute. */
+const attributesOf =
+  <T>() =>
+  <const A extends readonly (keyof Omit<T, 'fields'>)[]>(
+    ...names: A & ([keyof Omit<T, 'fields'>] extends [A[number]] ? unknown : never)
+  ): readonly string[] =>
+    names as readonly string[];
 
 const str = (value: unknown): string => text(value) ?? '';
 
@@ -34,6 +44,18 @@ const jobEntity: Entity<JobRecord> = {
   key: (p) => jobKey(String(p.s3_root)),
   historyId: (e) => e.hash,
   merge: mergeJob,
+  attributes: attributesOf<JobRecord>()(
+    's3_root',
+    'job_id',
+    'tenant',
+    'flow_id',
+    'env_id',
+    'status',
+    'status_class',
+    'started_at',
+    'updated_at',
+    'event_count',
+  ),
 };
 
 export const discoverEntity: Entity<DiscoverRecord> = {
@@ -41,6 +63,19 @@ export const discoverEntity: Entity<DiscoverRecord> = {
   key: (p) => discoverKey(discoverIdentity(p)),
   historyId: (e) => e.hash,
   merge: mergeDiscover,
+  attributes: attributesOf<DiscoverRecord>()(
+    'env_id',
+    'tenant',
+    'flow_id',
+    'connector',
+    'status',
+    'timestamp',
+    'updated_at',
+    'last_started_at',
+    'last_success_at',
+    'last_failed_at',
+    'event_count',
+  ),
 };
 
 export const connectionEntity: Entity<ConnectionRecord> = {
@@ -48,6 +83,23 @@ export const connectionEntity: Entity<ConnectionRecord> = {
   key: (p) => connectionKey({ ...discoverIdentity(p), connector_type: str(p.connector_type) }),
   historyId: (e) => text(e.payload.event_id) ?? e.hash,
   merge: mergeConnection,
+  attributes: attributesOf<ConnectionRecord>()(
+    'env_id',
+    'tenant',
+    'flow_id',
+    'connector_type',
+    'connector',
+    'event',
+    'timestamp',
+    'updated_at',
+    'linked',
+    'first_link',
+    'last_linked_at',
+    'last_unlinked_at',
+    'last_at_by_event',
+    'event_count',
+    'history',
+  ),
 };
 
 export const ENTITIES = {

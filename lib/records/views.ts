@@ -19,7 +19,8 @@ export type JobView = Record<string, unknown> &
 /** A row of `jobs list`: the record without its payload fields, but with the failure details. */
 export type JobSummary = Omit<JobRecord, 'fields'> & { error?: unknown; message?: unknown };
 
-export type DiscoverView = Omit<DiscoverRecord, 'fields'>;
+/** A row of `discover list`: the record without its payload fields, but with the failure details. */
+export type DiscoverView = Omit<DiscoverRecord, 'fields'> & { error?: unknown; message?: unknown };
 export type ConnectionView = Omit<ConnectionRecord, 'fields'>;
 
 export interface JobFilter {
@@ -53,14 +54,16 @@ export function jobView(record: JobRecord, history: readonly StoredEvent[]): Job
   return { ...fields, ...rest, history: jobHistory(history) };
 }
 
-export function jobSummary(record: JobRecord): JobSummary {
-  const { fields, ...rest } = record;
-  return {
-    ...rest,
-    ...(fields.error !== undefined && { error: fields.error }),
-    ...(fields.message !== undefined && { message: fields.message }),
-  };
-}
+/** The record without its payload fields, but with hotglue's `error` and `message` when present. */
+const withFailure = <R extends { fields: Record<string, unknown> }>({ fields, ...rest }: R) => ({
+  ...rest,
+  ...(fields.error !== undefined && { error: fields.error }),
+  ...(fields.message !== undefined && { message: fields.message }),
+});
+
+export const jobSummary = (record: JobRecord): JobSummary => withFailure(record);
+
+export const discoverSummary = (record: DiscoverRecord): DiscoverView => withFailure(record);
 
 export const withoutFields = <R extends { fields: unknown }>({
   fields: _fields,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
 import {
@@ -191,6 +191,63 @@ describe.each(STORES)('the event store contract: %s', (_name, open) => {
     });
   }, 60_000);
 
+  it('keeps any payload: values DynamoDB cannot hold as they are, and names the table uses', async () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 40; i += 1) deep = { level: deep };
+    const [created] = jobLifecycle(['JOB_CREATED'], { s3Root: 'odd/1' });
+    const odd = {
+      ...created,
+      job_id: 12345,
+      huge: 1e200,
+      tiny: 1e-200,
+      big_int: 2 ** 60,
+      empty_key: { '': 'x', ok: 1 },
+      deep,
+      pk: 'not the key',
+      version: 'v9',
+      started_key: 'nope',
+      unicode: 'Zoë ☃ 🚀',
+    };
+    expect((await store.store('jobs', stored(odd))).changed).toBe(true);
+    const view = await store.getJob('odd/1');
+    for (const name of ['huge', 'tiny', 'big_int', 'empty_key', 'deep', 'pk', 'version', 'unicode'])
+      expect([name, view?.[name]]).toEqual([name, odd[name as keyof typeof odd]]);
+    expect(view?.started_key).toBe('nope');
+    expect(view?.job_id).toBe(12345);
+    expect(view?.status).toBe('JOB_CREATED');
+    // Storing it again is a duplicate that changes nothing.
+    expect(await store.store('jobs', stored(odd))).toMatchObject({
+      duplicate: true,
+      changed: false,
+    });
+    const [listed] = await take(
+      store.listJobs({ tenant: String(created?.tenant), since: new Date(0) }),
+      50,
+    ).then((jobs) => jobs.filter((j) => j.s3_root === 'odd/1'));
+    expect(listed).toMatchObject({ s3_root: 'odd/1', status: 'JOB_CREATED' });
+    expect(listed?.job_id).toBeUndefined();
+  });
+
+  it('shows a failed discover state with its error and message', async () => {
+    await store.store(
+      'discover',
+      stored(
+        payloadOf('discover', {
+          tenant: 'tenant-e',
+          status: 'DISCOVER_FAILED',
+          error: 'Invalid credentials',
+          message: 'hotglue guesses: token expired',
+        }),
+      ),
+    );
+    const [state] = await take(store.listDiscover({ tenant: 'tenant-e' }), 5);
+    expect(state).toMatchObject({
+      status: 'DISCOVER_FAILED',
+      error: 'Invalid credentials',
+      message: 'hotglue guesses: token expired',
+    });
+  });
+
   it('finds jobs by job_id, and refuses an ambiguous job_id', async () => {
     const [a] = jobLifecycle(['JOB_CREATED'], { s3Root: 'ids/a' });
     await store.store('jobs', stored({ ...a, job_id: 'UNIQ1' }));
@@ -319,6 +376,33 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
   beforeAll(() => {
     ({ db, tables } = server(name));
     store = dynamoDbStore(db, tables);
+  });
+
+  it('keeps a job readable with plain DynamoDB reads: every field an attribute, nothing binary', async () => {
+    const random = seeded(11);
+    const lifecycle = jobLifecycle(FAILURE, { s3Root: 'readable/1' });
+    for (const p of withDuplicates(shuffle(lifecycle, random), random, 3))
+      await store.store('jobs', stored(p));
+    const { Item: item } = await db.send(
+      new GetCommand({ TableName: tables.jobs, Key: { pk: jobKey('readable/1'), sk: CURRENT } }),
+    );
+    const failure = lifecycle[lifecycle.length - 1] ?? {};
+    expect(item).toMatchObject({
+      s3_root: 'readable/1',
+      status: 'SYNC_FAILED',
+      status_class: 'failed',
+      error: failure.error,
+      message: failure.message,
+      env_id: failure.env_id,
+      tap: failure.tap,
+      started_at: '2026-11-01T10:00:00.000000Z',
+      updated_at: '2026-11-01T10:03:00.123000Z',
+      event_count: FAILURE.length,
+    });
+    const binary = (value: unknown): boolean =>
+      value instanceof Uint8Array ||
+      (typeof value === 'object' && value !== null && Object.values(value).some(binary));
+    expect(Object.keys(item ?? {}).filter((name) => binary(item?.[name]))).toEqual([]);
   });
 
   it('detects a lost race with the version check and retries with both events', async () => {

@@ -21,6 +21,7 @@ import type { StoredEvent } from '../../lib/records/stored-event';
 import {
   connectionMatches,
   discoverMatches,
+  discoverSummary,
   jobMatches,
   jobSummary,
   jobView,
@@ -94,7 +95,7 @@ export function memoryStore(): EventStore & RecordQueries {
       const states = recordsOf<DiscoverRecord>('discover')
         .filter((r) => discoverMatches(r, filter))
         .sort((a, b) => byKeyAscending(discoverOrderKey(a), discoverOrderKey(b)));
-      for (const state of states) yield withoutFields(state);
+      for (const state of states) yield discoverSummary(state);
     },
 
     async *listConnections(filter = {}) {

@@ -9,7 +9,6 @@ import {
 import { WriteConflictError, type StoreOutcome } from '../../ports/event-store';
 import { foldRecord, type Entity } from '../../records/entities';
 import type { StoredEvent } from '../../records/stored-event';
-import { canonicalJson } from '../../webhook/content-hash';
 import {
   CURRENT,
   currentAttributes,
@@ -17,7 +16,7 @@ import {
   HISTORY_SUMMARY,
   PART_BYTES,
   partKey,
-  recordText,
+  holds,
   splitPartition,
   type Item,
 } from './table-layout';
@@ -134,9 +133,9 @@ export async function storeEvent(
   await putHistory(db, table, entity, pk, event, outcome);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     const { current, history } = splitPartition(await readPartition(db, table, pk));
-    const record = foldRecord(entity, history);
-    const text = canonicalJson(record);
-    if (current !== undefined && recordText(current) === text) return outcome;
+    const record = foldRecord(entity, history) as Record<string, unknown>;
+    const attributes = currentAttributes(entity.kind, record);
+    if (current !== undefined && holds(current, attributes)) return outcome;
     const version = Number(current?.version ?? 0);
     const written = await countedPut(
       db,
@@ -145,7 +144,7 @@ export async function storeEvent(
         Item: {
           pk,
           sk: CURRENT,
-          ...currentAttributes(entity.kind, record as Record<string, unknown>, text),
+          ...attributes,
           version: version + 1,
         },
         ...(current === undefined

@@ -7,6 +7,7 @@ import type { JobRecord } from '../../records/jobs';
 import {
   connectionMatches,
   discoverMatches,
+  discoverSummary,
   jobMatches,
   jobSummary,
   jobView,
@@ -21,6 +22,7 @@ import {
   type JobSummary,
   type JobView,
 } from '../../records/views';
+import type { Kind } from '../../webhook/kinds';
 import { readPartition } from './event-store';
 import { ALL_INDEX_ENTITY, INDEX, recordOf, splitPartition, type Item } from './table-layout';
 
@@ -32,7 +34,7 @@ async function jobByS3Root(
   s3Root: string,
 ): Promise<JobView | undefined> {
   const { current, history } = splitPartition(await readPartition(db, table, jobKey(s3Root)));
-  return current === undefined ? undefined : jobView(recordOf<JobRecord>(current), history);
+  return current === undefined ? undefined : jobView(recordOf<JobRecord>('jobs', current), history);
 }
 
 /** A job by its `s3_root` (its true key) or by its `job_id` (through the by-job-id index). */
@@ -108,18 +110,19 @@ async function batchGet(db: DynamoDBDocumentClient, table: string, keys: Item[])
 async function* records<R>(
   db: DynamoDBDocumentClient,
   table: string,
+  kind: Kind,
   keys: AsyncIterable<Item>,
 ): AsyncGenerator<R> {
   let batch: Item[] = [];
   for await (const key of keys) {
     batch.push({ pk: key.pk, sk: key.sk });
     if (batch.length === PAGE) {
-      for (const item of await batchGet(db, table, batch)) yield recordOf<R>(item);
+      for (const item of await batchGet(db, table, batch)) yield recordOf<R>(kind, item);
       batch = [];
     }
   }
   if (batch.length > 0)
-    for (const item of await batchGet(db, table, batch)) yield recordOf<R>(item);
+    for (const item of await batchGet(db, table, batch)) yield recordOf<R>(kind, item);
 }
 
 /** Merges index streams that are each sorted newest first by `started_key`. */
@@ -170,7 +173,7 @@ export async function* listJobs(
         : mergeNewestFirst(
             statusClassesOf(filter.status).map((c) => by(INDEX.byStatus, ['status_class', c])),
           );
-  for await (const record of records<JobRecord>(db, table, keys)) {
+  for await (const record of records<JobRecord>(db, table, 'jobs', keys)) {
     if (jobMatches(record, filter)) yield jobSummary(record);
   }
 }
@@ -195,8 +198,8 @@ export async function* listDiscover(
   filter: DiscoverFilter = {},
 ): AsyncGenerator<DiscoverView> {
   const keys = keysFor(db, table, ALL_INDEX_ENTITY.discover, filter);
-  for await (const record of records<DiscoverRecord>(db, table, keys)) {
-    if (discoverMatches(record, filter)) yield withoutFields(record);
+  for await (const record of records<DiscoverRecord>(db, table, 'discover', keys)) {
+    if (discoverMatches(record, filter)) yield discoverSummary(record);
   }
 }
 
@@ -207,7 +210,7 @@ export async function* listConnections(
   filter: ConnectionFilter = {},
 ): AsyncGenerator<ConnectionView> {
   const keys = keysFor(db, table, ALL_INDEX_ENTITY.connections, filter);
-  for await (const record of records<ConnectionRecord>(db, table, keys)) {
+  for await (const record of records<ConnectionRecord>(db, table, 'connections', keys)) {
     if (connectionMatches(record, filter)) yield withoutFields(record);
   }
 }

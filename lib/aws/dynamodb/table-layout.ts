@@ -1,5 +1,12 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { connectionOrderKey, discoverOrderKey, jobOrderKey } from '../../records/entities';
+import { gunzipSync } from 'node:zlib';
+import {
+  connectionOrderKey,
+  discoverOrderKey,
+  ENTITIES,
+  jobOrderKey,
+} from '../../records/entities';
+import { canonicalJson } from '../../webhook/content-hash';
+import { recordAttributes, recordFromItem, type Item } from './record-item';
 import type { StoredEvent } from '../../records/stored-event';
 import type { Kind } from '../../webhook/kinds';
 
@@ -7,7 +14,7 @@ import type { Kind } from '../../webhook/kinds';
  * How records live in a table: a partition per entity (pk = the entity key) holding one CURRENT
  * item, one `EVENT#<history id>` item per distinct event, and `PART#` items for large payloads.
  */
-export type Item = Record<string, unknown>;
+export type { Item };
 
 /** Sort key of the one current record in each partition. */
 export const CURRENT = 'CURRENT';
@@ -36,41 +43,14 @@ export const partKey = (hash: string, index: number): string =>
 type Rec = Record<string, unknown>;
 
 /**
- * Top-level attributes of a CURRENT item besides its record: the index keys and a readable
- * summary. Only what the indexes need, and the status for people reading the table: every byte
- * counts towards the write units of each event.
+ * The attributes the indexes need beside the record's own (tenant, flow_id, status_class, job_id
+ * are record attributes): a job's start-time sort key, and for the others an entity marker and a
+ * listing order key.
  */
 const INDEX_ATTRIBUTES: Record<Kind, (record: Rec) => Item> = {
-  jobs: (r) => ({
-    ...(r.job_id !== undefined && { job_id: r.job_id }),
-    tenant: r.tenant,
-    flow_id: r.flow_id,
-    status: r.status,
-    status_class: r.status_class,
-    started_key: jobOrderKey(r as { s3_root: string; started_at?: string }),
-  }),
-  discover: (r) => ({
-    env_id: r.env_id,
-    tenant: r.tenant,
-    flow_id: r.flow_id,
-    connector: r.connector,
-    status: r.status,
-    ...(r.updated_at !== undefined && { updated_at: r.updated_at }),
-    entity: 'discover',
-    sort_key: discoverOrderKey(r as never),
-  }),
-  connections: (r) => ({
-    env_id: r.env_id,
-    tenant: r.tenant,
-    flow_id: r.flow_id,
-    connector_type: r.connector_type,
-    connector: r.connector,
-    event: r.event,
-    linked: r.linked,
-    ...(r.updated_at !== undefined && { updated_at: r.updated_at }),
-    entity: 'connection',
-    sort_key: connectionOrderKey(r as never),
-  }),
+  jobs: (r) => ({ started_key: jobOrderKey(r as { s3_root: string; started_at?: string }) }),
+  discover: (r) => ({ entity: 'discover', sort_key: discoverOrderKey(r as never) }),
+  connections: (r) => ({ entity: 'connection', sort_key: connectionOrderKey(r as never) }),
 };
 
 /** The `entity` value of the `all` index for kinds listed through it. */
@@ -122,14 +102,18 @@ export function splitPartition(items: Item[]): { current?: Item; history: Stored
   return { ...(current !== undefined && { current }), history };
 }
 
-/** The record's canonical JSON as a CURRENT item holds it (gzip-compressed in `record_gz`). */
-export const recordText = (item: Item): string =>
-  gunzipSync(item.record_gz as Uint8Array).toString('utf8');
+/** The record a CURRENT item holds (see record-item.ts). */
+export const recordOf = <R>(kind: Kind, item: Item): R =>
+  recordFromItem<R>(item, ENTITIES[kind].attributes);
 
-export const recordOf = <R>(item: Item): R => JSON.parse(recordText(item)) as R;
-
-/** A CURRENT item's attributes: index keys and the compressed record (one write unit for a job). */
-export const currentAttributes = (kind: Kind, record: Rec, text: string): Item => ({
+/** A CURRENT item's attributes besides its key and version: the readable record and index keys. */
+export const currentAttributes = (kind: Kind, record: Rec): Item => ({
+  ...recordAttributes(record, ENTITIES[kind].attributes),
   ...INDEX_ATTRIBUTES[kind](record),
-  record_gz: gzipSync(Buffer.from(text)),
 });
+
+/** Whether a stored CURRENT item already holds exactly these attributes. */
+export function holds(current: Item, attributes: Item): boolean {
+  const { pk: _pk, sk: _sk, version: _version, ...held } = current;
+  return canonicalJson(held) === canonicalJson(attributes);
+}
