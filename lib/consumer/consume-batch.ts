@@ -17,7 +17,6 @@ export interface ConsumerDeps {
 
 const toStoredEvent = ({ envelope, payload }: ConsumedEvent): StoredEvent => ({
   hash: contentHash(payload),
-  eventKey: envelope.eventKey,
   receivedAt: envelope.receivedAt,
   payload,
 });

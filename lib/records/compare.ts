@@ -1,4 +1,5 @@
 import { compareText } from '../webhook/content-hash';
+import { microsToIso } from '../webhook/time';
 
 export type SortKey = (number | string)[];
 
@@ -31,3 +32,12 @@ export function sortBy<T>(items: readonly T[], key: (item: T) => SortKey): T[] {
 export function distinct<T extends { hash: string }>(events: readonly T[]): T[] {
   return [...new Map(events.map((e) => [e.hash, e])).values()];
 }
+
+/**
+ * `<time>#<position>#<hash>` that sorts as [time, position, hash] do: the time as ISO with
+ * microseconds (empty when the event has none, which sorts first), the position as three digits,
+ * and the first 32 hex digits (128 bits) of the content hash, which tell contents apart as surely
+ * as the whole and keep a history item within one write unit more often.
+ */
+export const orderText = (micros: number, position: number, hash: string): string =>
+  `${micros >= 0 ? microsToIso(micros) : ''}#${String(position).padStart(3, '0')}#${hash.slice(0, 32)}`;

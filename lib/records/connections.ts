@@ -49,6 +49,9 @@ const facts = (event: StoredEvent): Facts => ({
   time: toEpochMicros(event.payload.timestamp) ?? -1,
 });
 
+/** A connection event's `timestamp` in epoch microseconds; -1 when none. */
+export const connectionEventTime = (event: StoredEvent): number => facts(event).time;
+
 const latestKey = (f: Facts): SortKey => [f.time, f.id, f.event.hash];
 
 /** One event per event_id; should two contents share an id, the larger hash wins (any order). */

@@ -1,5 +1,5 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
-import { distinct, maxBy, sortBy, type SortKey } from './compare';
+import { distinct, maxBy, orderText, sortBy, type SortKey } from './compare';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
 const POSITION: Record<string, number> = {
@@ -35,6 +35,15 @@ const facts = (event: StoredEvent): Facts => ({
   status: String(event.payload.status),
   time: toEpochMicros(event.payload.timestamp) ?? -1,
 });
+
+/** A discover event's place in its history as sortable text: time, lifecycle position, content. */
+/** A discover event's `timestamp` in epoch microseconds; -1 when none. */
+export const discoverEventTime = (event: StoredEvent): number => facts(event).time;
+
+export const discoverHistoryOrder = (event: StoredEvent): string => {
+  const { time, status } = facts(event);
+  return orderText(time, POSITION[status] ?? 0, event.hash);
+};
 
 /** Latest by `timestamp`; equal times are settled by lifecycle position, then content. */
 const latestKey = (f: Facts): SortKey => [f.time, POSITION[f.status] ?? 0, f.status, f.event.hash];

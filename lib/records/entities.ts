@@ -1,9 +1,14 @@
 import type { Kind } from '../webhook/kinds';
 import { canonicalJson } from '../webhook/content-hash';
-import { mergeConnection, type ConnectionRecord } from './connections';
-import { mergeDiscover, type DiscoverRecord } from './discover';
+import { connectionEventTime, mergeConnection, type ConnectionRecord } from './connections';
+import {
+  discoverEventTime,
+  discoverHistoryOrder,
+  mergeDiscover,
+  type DiscoverRecord,
+} from './discover';
 import { connectionKey, discoverKey, jobKey, joinKey } from './entity-keys';
-import { mergeJob, type JobRecord } from './jobs';
+import { jobEventTime, jobHistoryOrder, mergeJob, type JobRecord } from './jobs';
 import { text, type StoredEvent } from './stored-event';
 
 /**
@@ -15,9 +20,15 @@ export interface Entity<R> {
   kind: Kind;
   /** The entity an event belongs to (one job, one discover state, one connection). */
   key(payload: Record<string, unknown>): string;
-  /** Events with one id are one event; of two contents with one id, the larger hash is kept. */
+  /**
+   * Events with one id are one event; of two contents with one id, the larger hash is kept. Job
+   * and discover ids sort in history order (time, lifecycle position, content); a connection's
+   * id is hotglue's `event_id`.
+   */
   historyId(event: StoredEvent): string;
   merge(events: readonly StoredEvent[]): R;
+  /** An event's own time (hotglue's), in epoch microseconds; -1 when it has none. */
+  time(event: StoredEvent): number;
   /** The record's own attributes, beside its payload `fields` (which may share some names). */
   attributes: readonly string[];
 }
@@ -42,8 +53,9 @@ const discoverIdentity = (p: Record<string, unknown>) => ({
 const jobEntity: Entity<JobRecord> = {
   kind: 'jobs',
   key: (p) => jobKey(String(p.s3_root)),
-  historyId: (e) => e.hash,
+  historyId: jobHistoryOrder,
   merge: mergeJob,
+  time: jobEventTime,
   attributes: attributesOf<JobRecord>()(
     's3_root',
     'job_id',
@@ -61,8 +73,9 @@ const jobEntity: Entity<JobRecord> = {
 export const discoverEntity: Entity<DiscoverRecord> = {
   kind: 'discover',
   key: (p) => discoverKey(discoverIdentity(p)),
-  historyId: (e) => e.hash,
+  historyId: discoverHistoryOrder,
   merge: mergeDiscover,
+  time: discoverEventTime,
   attributes: attributesOf<DiscoverRecord>()(
     'env_id',
     'tenant',
@@ -83,6 +96,7 @@ export const connectionEntity: Entity<ConnectionRecord> = {
   key: (p) => connectionKey({ ...discoverIdentity(p), connector_type: str(p.connector_type) }),
   historyId: (e) => text(e.payload.event_id) ?? e.hash,
   merge: mergeConnection,
+  time: connectionEventTime,
   attributes: attributesOf<ConnectionRecord>()(
     'env_id',
     'tenant',

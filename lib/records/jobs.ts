@@ -1,5 +1,5 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
-import { distinct, maxBy, sortBy, type SortKey } from './compare';
+import { distinct, maxBy, orderText, sortBy, type SortKey } from './compare';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
 /** hotglue's job lifecycle, in order (hotglue-facts.md). Failures sit after the phase they end. */
@@ -48,6 +48,18 @@ function facts(event: StoredEvent): Facts {
       : undefined;
   const time = toEpochMicros(event.payload.last_updated) ?? toEpochMicros(phase) ?? -1;
   return { event, status, time, position: LIFECYCLE[status] ?? -1 };
+}
+
+/**
+ * A job event's place in its history as text that sorts the way the history does: its time (ISO
+ * with microseconds; none sorts first), its lifecycle position, then its content hash.
+ */
+/** A job event's time in epoch microseconds (`last_updated`, else its status's timestamp); -1 when none. */
+export const jobEventTime = (event: StoredEvent): number => facts(event).time;
+
+export function jobHistoryOrder(event: StoredEvent): string {
+  const { time, position } = facts(event);
+  return orderText(time, position + 1, event.hash);
 }
 
 /** "Latest" for payload fields and history: by time, then lifecycle position, then content. */

@@ -2,8 +2,6 @@
 export interface StoredEvent {
   /** SHA-256 of the payload's canonical JSON. */
   hash: string;
-  /** The event's identity key from ingest (see webhook/event-key.ts): one per hotglue event. */
-  eventKey: string;
   /** When ingest first received it (ISO). Metadata only: never part of a merge. */
   receivedAt: string;
   payload: Record<string, unknown>;

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
 import {
@@ -405,6 +409,31 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
     expect(Object.keys(item ?? {}).filter((name) => binary(item?.[name]))).toEqual([]);
   });
 
+  it('keeps a readable history that a plain Query returns in lifecycle order', async () => {
+    const random = seeded(13);
+    const lifecycle = jobLifecycle(FAILURE, { s3Root: 'timeline/1' });
+    for (const p of withDuplicates(shuffle(lifecycle, random), random, 3))
+      await store.store('jobs', stored(p));
+    const { Items: items = [] } = await db.send(
+      new QueryCommand({
+        TableName: tables.jobs,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
+        ExpressionAttributeValues: { ':pk': jobKey('timeline/1'), ':event': 'EVENT#' },
+      }),
+    );
+    expect(items.map((i) => i.status)).toEqual(FAILURE);
+    const failed = items[items.length - 1];
+    expect(failed).toMatchObject({
+      status: 'SYNC_FAILED',
+      time: '2026-11-01T10:03:00.123000Z',
+      received_at: '2026-11-01T00:00:00.000Z',
+      error: lifecycle[lifecycle.length - 1]?.error,
+      message: lifecycle[lifecycle.length - 1]?.message,
+      source: 'webhook',
+    });
+    expect(items[0]).not.toHaveProperty('error');
+  });
+
   it('detects a lost race with the version check and retries with both events', async () => {
     const [created, started] = jobLifecycle(SUCCESS);
     await store.store('jobs', stored({ ...created, s3_root: 'race/2' }));
@@ -454,30 +483,27 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
   it('converges after a consumer died between the history write and the current write', async () => {
     const [created, started] = jobLifecycle(SUCCESS);
     await store.store('jobs', stored({ ...created, s3_root: 'crash/1' }));
-    // The history item of the second event lands, then the consumer dies: no CURRENT update.
+    // A consumer whose process dies at its CURRENT write: the history item has landed by then.
+    const dying = documentClient(server(name).backend.endpoint);
+    const send = dying.send.bind(dying) as (command: unknown) => Promise<unknown>;
+    (dying as unknown as { send: unknown }).send = async (command: unknown) => {
+      const input = (command as { input?: { Item?: { sk?: string } } }).input;
+      if (command instanceof PutCommand && input?.Item?.sk === CURRENT) throw new Error('killed');
+      return send(command);
+    };
     const event = stored({ ...started, s3_root: 'crash/1' });
-    await db.send(
-      new PutCommand({
-        TableName: tables.jobs,
-        Item: {
-          pk: jobKey('crash/1'),
-          sk: `EVENT#${event.hash}`,
-          hash: event.hash,
-          // As 0.1.0 named it: items written before the upgrade stay readable.
-          dedupe_key: 'legacy-key',
-          received_at: event.receivedAt,
-          status: 'SYNC_STARTED',
-          payload_gz: gzipSync(Buffer.from(JSON.stringify(event.payload))),
-        },
-      }),
-    );
+    await expect(dynamoDbStore(dying, tables).store('jobs', event)).rejects.toThrow('killed');
+    dying.destroy();
+    expect((await store.getJob('crash/1'))?.history.map((h) => h.status)).toEqual([
+      'JOB_CREATED',
+      'SYNC_STARTED',
+    ]);
     expect((await store.getJob('crash/1'))?.status).toBe('JOB_CREATED');
+    // SQS delivers the message again.
     const retry = await store.store('jobs', event);
     expect(retry.duplicate).toBe(true);
     expect(retry.changed).toBe(true);
     expect((await store.getJob('crash/1'))?.status).toBe('SYNC_STARTED');
-    const history = await store.history('jobs', jobKey('crash/1'));
-    expect(history.find((e) => e.hash === event.hash)?.eventKey).toBe('legacy-key');
   });
 
   it('reports the write units each job event consumes', async () => {

@@ -54,7 +54,7 @@ export function stored(
   payload: Record<string, unknown>,
   receivedAt = '2026-11-01T00:00:00.000Z',
 ): StoredEvent {
-  return { hash: contentHash(payload), eventKey: 'k', receivedAt, payload };
+  return { hash: contentHash(payload), receivedAt, payload };
 }
 
 /** A seeded generator, so that a run can be repeated. */

@@ -13,7 +13,7 @@ import {
   CURRENT,
   currentAttributes,
   EVENT_PREFIX,
-  HISTORY_SUMMARY,
+  historyAttributes,
   PART_BYTES,
   partKey,
   holds,
@@ -85,7 +85,7 @@ async function putHistory(
       const chunk = gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES);
       await countedPut(
         db,
-        { TableName: table, Item: { pk, sk: partKey(event.hash, i), chunk } },
+        { TableName: table, Item: { pk, sk: partKey(historyId, i), chunk } },
         outcome,
       );
     }
@@ -98,12 +98,7 @@ async function putHistory(
       Item: {
         pk,
         sk: `${EVENT_PREFIX}${historyId}`,
-        // The hash is the sort key already for most kinds: stored again only when it is not,
-        // since every byte counts towards the write units.
-        ...(historyId !== event.hash && { hash: event.hash }),
-        event_key: event.eventKey,
-        received_at: event.receivedAt,
-        ...HISTORY_SUMMARY[entity.kind](event),
+        ...historyAttributes(entity.kind, event),
         ...payload,
       },
       // A new event, or (for ids that two contents share) the larger hash, so any order converges.

@@ -46,6 +46,10 @@ function storable(value: unknown, depth = 0): boolean {
   );
 }
 
+/** `value` as an attribute: itself when DynamoDB holds it as it is, else its JSON text. */
+export const attributeValue = (value: unknown): unknown =>
+  storable(value) ? value : JSON.stringify(value);
+
 /** The readable attributes of a record with payload `fields` and its own `attributes`. */
 export function recordAttributes(
   record: { fields?: Record<string, unknown> } & Record<string, unknown>,

@@ -5,8 +5,9 @@ import {
   ENTITIES,
   jobOrderKey,
 } from '../../records/entities';
-import { canonicalJson } from '../../webhook/content-hash';
-import { recordAttributes, recordFromItem, type Item } from './record-item';
+import { canonicalJson, contentHash } from '../../webhook/content-hash';
+import { attributeValue, recordAttributes, recordFromItem, type Item } from './record-item';
+import { microsToIso } from '../../webhook/time';
 import type { StoredEvent } from '../../records/stored-event';
 import type { Kind } from '../../webhook/kinds';
 
@@ -37,8 +38,9 @@ export const INDEX = {
  */
 export const PART_BYTES = 300_000;
 
-export const partKey = (hash: string, index: number): string =>
-  `${PART_PREFIX}${hash}#${String(index).padStart(3, '0')}`;
+/** The sort key of part `index` of the payload of the history item with id `historyId`. */
+export const partKey = (historyId: string, index: number): string =>
+  `${PART_PREFIX}${historyId}#${String(index).padStart(3, '0')}`;
 
 type Rec = Record<string, unknown>;
 
@@ -56,37 +58,47 @@ const INDEX_ATTRIBUTES: Record<Kind, (record: Rec) => Item> = {
 /** The `entity` value of the `all` index for kinds listed through it. */
 export const ALL_INDEX_ENTITY = { discover: 'discover', connections: 'connection' } as const;
 
-/** A few readable attributes of a history item besides its payload. */
-export const HISTORY_SUMMARY: Record<Kind, (event: StoredEvent) => Item> = {
-  jobs: (e) => ({ status: e.payload.status }),
-  discover: (e) => ({ status: e.payload.status }),
-  connections: (e) => ({ event: e.payload.event }),
-};
+/**
+ * The readable attributes of a history item besides its payload (kept gzip-compressed): what it
+ * is (`status`, or a connection's `event`), when hotglue says it happened (`time`), its failure
+ * details, when we received it, and where it came from (`source`: `webhook`). A connection's
+ * item also keeps its content `hash`, which its sort key (the `event_id`) does not hold. Every
+ * byte counts: a job's history item then fits in one write unit for hotglue's usual payloads.
+ */
+export function historyAttributes(kind: Kind, event: StoredEvent): Item {
+  const p = event.payload;
+  const micros = ENTITIES[kind].time(event);
+  const present = (v: unknown) => v !== undefined && v !== null;
+  return {
+    ...(kind === 'connections' ? { event: p.event } : { status: p.status }),
+    ...(micros >= 0 && { time: microsToIso(micros) }),
+    ...(present(p.error) && { error: attributeValue(p.error) }),
+    ...(present(p.message) && { message: attributeValue(p.message) }),
+    ...(kind === 'connections' && { hash: event.hash }),
+    received_at: event.receivedAt,
+    source: 'webhook',
+  };
+}
 
-/** A history item's content hash: its own attribute, or (when its id is the hash) its sort key. */
-const hashOf = (item: Item): string =>
-  String(item.hash ?? String(item.sk).slice(EVENT_PREFIX.length));
-
-function decodeHistoryItem(item: Item, parts: Map<string, Item> = new Map()): StoredEvent {
-  const hash = hashOf(item);
+function decodeHistoryItem(item: Item, parts: Map<string, Item>): StoredEvent {
+  const id = String(item.sk).slice(EVENT_PREFIX.length);
   let gz = item.payload_gz as Uint8Array | undefined;
   const count = Number(item.payload_parts ?? 0);
   if (gz === undefined && count > 0) {
     const chunks: Uint8Array[] = [];
     for (let i = 0; i < count; i += 1) {
-      const part = parts.get(partKey(hash, i));
-      if (part === undefined) throw new Error(`missing part ${i} of event ${hash}`);
+      const part = parts.get(partKey(id, i));
+      if (part === undefined) throw new Error(`missing part ${i} of event ${id}`);
       chunks.push(part.chunk as Uint8Array);
     }
     gz = Buffer.concat(chunks);
   }
-  if (gz === undefined) throw new Error(`event ${hash} has no payload`);
+  if (gz === undefined) throw new Error(`event ${id} has no payload`);
+  const payload = JSON.parse(gunzipSync(gz).toString('utf8')) as Record<string, unknown>;
   return {
-    hash,
-    // Items written by version 0.1.0 call it dedupe_key.
-    eventKey: String(item.event_key ?? item.dedupe_key ?? ''),
+    hash: item.hash === undefined ? contentHash(payload) : String(item.hash),
     receivedAt: String(item.received_at ?? ''),
-    payload: JSON.parse(gunzipSync(gz).toString('utf8')) as Record<string, unknown>,
+    payload,
   };
 }
 
