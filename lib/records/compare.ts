@@ -4,7 +4,7 @@ import { microsToIso } from '../webhook/time';
 export type SortKey = (number | string)[];
 
 /** Compares two keys element by element (numbers numerically, strings by code unit). */
-function compareKeys(a: SortKey, b: SortKey): number {
+export function compareKeys(a: SortKey, b: SortKey): number {
   for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
     const x = a[i];
     const y = b[i];

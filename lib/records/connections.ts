@@ -1,11 +1,12 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
-import { maxBy, sortBy, type SortKey } from './compare';
+import { distinct, maxBy, sortBy, type SortKey } from './compare';
+import { foldFields, noWinners, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
 /** Event names that end a link. hotglue documents only LINK; every name is kept as it comes. */
 const UNLINK = /unlink|remove|delete/i;
 
-interface ConnectionHistoryEntry {
+export interface ConnectionHistoryEntry {
   event_id: string;
   event: string;
   timestamp?: unknown;
@@ -30,8 +31,8 @@ export interface ConnectionRecord {
   last_unlinked_at?: string;
   /** The latest time of every event name seen, including names hotglue has not documented. */
   last_at_by_event: Record<string, string>;
+  /** Distinct `event_id`s seen. */
   event_count: number;
-  history: ConnectionHistoryEntry[];
   fields: Record<string, unknown>;
 }
 
@@ -64,27 +65,59 @@ function byEventId(events: readonly StoredEvent[]): Facts[] {
   return [...chosen.values()];
 }
 
-/** The state of one connection (env_id, tenant, flow_id, connector_type, connector) from its events. */
+/**
+ * A connection's history as `connections list` shows it: one entry per `event_id` (of two
+ * contents with one id, the larger hash), oldest first.
+ */
+export function connectionHistory(events: readonly StoredEvent[]): ConnectionHistoryEntry[] {
+  return sortBy(byEventId(events), latestKey).map(({ id, name, event }) => ({
+    event_id: id,
+    event: name,
+    ...(isPresent(event.payload.timestamp) && { timestamp: event.payload.timestamp }),
+    ...(isPresent(event.payload.first_link) && { first_link: event.payload.first_link }),
+  }));
+}
+
+const ids = (events: readonly StoredEvent[]): number =>
+  new Set(events.map((e) => facts(e).id)).size;
+
+/**
+ * The state of one connection (env_id, tenant, flow_id, connector_type, connector) from the set of
+ * contents it was sent: every distinct content counts (should two share an `event_id`, both do),
+ * and `event_count` counts distinct `event_id`s.
+ */
 export function mergeConnection(events: readonly StoredEvent[]): ConnectionRecord {
-  const all = byEventId(events);
+  const all = distinct(events).map(facts);
   const latest = maxBy(all, latestKey);
   if (latest === undefined) throw new Error('a connection needs at least one event');
-  const ordered = sortBy(all, latestKey);
   const fields: Record<string, unknown> = {};
-  for (const { event } of ordered) {
+  for (const { event } of sortBy(all, latestKey)) {
     for (const [name, value] of Object.entries(event.payload))
       if (isPresent(value)) fields[name] = value;
   }
-  fields.event = latest.name;
   const lastAt: Record<string, number> = {};
   for (const f of all) if (f.time >= 0) lastAt[f.name] = Math.max(lastAt[f.name] ?? -1, f.time);
+  return connectionRecord(
+    fields,
+    { name: latest.name, timestamp: latest.event.payload.timestamp },
+    lastAt,
+    ids(events),
+  );
+}
+
+/** The record from its merged fields, latest event and latest time per event name. */
+function connectionRecord(
+  fields: Record<string, unknown>,
+  latest: { name: string; timestamp: unknown },
+  lastAt: Record<string, number>,
+  eventCount: number,
+): ConnectionRecord {
   const maxTime = (test: (name: string) => boolean): string | undefined => {
     const times = Object.entries(lastAt)
       .filter(([name]) => test(name))
       .map(([, t]) => t);
     return times.length > 0 ? microsToIso(Math.max(...times)) : undefined;
   };
-  const times = all.map((f) => f.time).filter((t) => t >= 0);
   const record: ConnectionRecord = {
     env_id: text(fields.env_id) ?? '',
     tenant: String(fields.tenant),
@@ -98,21 +131,51 @@ export function mergeConnection(events: readonly StoredEvent[]): ConnectionRecor
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([name, t]) => [name, microsToIso(t)]),
     ),
-    event_count: all.length,
-    history: ordered.map(({ id, name, event }) => ({
-      event_id: id,
-      event: name,
-      ...(isPresent(event.payload.timestamp) && { timestamp: event.payload.timestamp }),
-      ...(isPresent(event.payload.first_link) && { first_link: event.payload.first_link }),
-    })),
-    fields,
+    event_count: eventCount,
+    fields: { ...fields, event: latest.name },
   };
-  if (isPresent(latest.event.payload.timestamp)) record.timestamp = latest.event.payload.timestamp;
-  if (times.length > 0) record.updated_at = microsToIso(Math.max(...times));
+  if (isPresent(latest.timestamp)) record.timestamp = latest.timestamp;
+  const updated = maxTime(() => true);
+  if (updated !== undefined) record.updated_at = updated;
   if (isPresent(fields.first_link)) record.first_link = fields.first_link;
   const linked = maxTime((name) => name === 'LINK');
   const unlinked = maxTime((name) => UNLINK.test(name));
   if (linked !== undefined) record.last_linked_at = linked;
   if (unlinked !== undefined) record.last_unlinked_at = unlinked;
   return record;
+}
+
+/** What a connection's CURRENT item keeps so that one more event can be folded in. */
+export interface ConnectionFold {
+  fields: Winners;
+}
+
+/**
+ * Folds one more content into a connection, reading nothing else (see foldJob): `isNew` says
+ * whether its `event_id` is new to the connection. For any order and repetition of a set of
+ * contents, exactly `mergeConnection` of the set.
+ */
+export function foldConnection(
+  prev: { record: ConnectionRecord; fold: ConnectionFold } | undefined,
+  event: StoredEvent,
+  isNew: boolean,
+): { record: ConnectionRecord; fold: ConnectionFold } {
+  const f = facts(event);
+  const fold: ConnectionFold = prev ? structuredClone(prev.fold) : { fields: noWinners() };
+  const before = fold.fields.latest;
+  const fields = { ...prev?.record.fields };
+  foldFields(fields, fold.fields, event.payload, latestKey(f));
+  const latest =
+    prev === undefined || fold.fields.latest !== before
+      ? { name: f.name, timestamp: event.payload.timestamp }
+      : { name: prev.record.event, timestamp: prev.record.timestamp };
+  const lastAt: Record<string, number> = Object.fromEntries(
+    Object.entries(prev?.record.last_at_by_event ?? {}).map(([name, iso]) => [
+      name,
+      toEpochMicros(iso) ?? -1,
+    ]),
+  );
+  if (f.time >= 0) lastAt[f.name] = Math.max(lastAt[f.name] ?? -1, f.time);
+  const count = (prev?.record.event_count ?? 0) + (isNew ? 1 : 0);
+  return { record: connectionRecord(fields, latest, lastAt, count), fold };
 }

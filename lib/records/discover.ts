@@ -1,5 +1,6 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
 import { distinct, maxBy, orderText, sortBy, type SortKey } from './compare';
+import { foldFields, noWinners, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
 const POSITION: Record<string, number> = {
@@ -36,10 +37,10 @@ const facts = (event: StoredEvent): Facts => ({
   time: toEpochMicros(event.payload.timestamp) ?? -1,
 });
 
-/** A discover event's place in its history as sortable text: time, lifecycle position, content. */
 /** A discover event's `timestamp` in epoch microseconds; -1 when none. */
 export const discoverEventTime = (event: StoredEvent): number => facts(event).time;
 
+/** A discover event's place in its history as sortable text: time, lifecycle position, content. */
 export const discoverHistoryOrder = (event: StoredEvent): string => {
   const { time, status } = facts(event);
   return orderText(time, POSITION[status] ?? 0, event.hash);
@@ -84,4 +85,57 @@ export function mergeDiscover(events: readonly StoredEvent[]): DiscoverRecord {
   if (success !== undefined) record.last_success_at = success;
   if (failed !== undefined) record.last_failed_at = failed;
   return record;
+}
+
+/** What a discover state's CURRENT item keeps so that one more event can be folded in. */
+export interface DiscoverFold {
+  fields: Winners;
+}
+
+const laterTime = (iso: string | undefined, micros: number): string | undefined =>
+  micros >= 0 && (iso === undefined || micros > (toEpochMicros(iso) ?? -1))
+    ? microsToIso(micros)
+    : iso;
+
+/**
+ * Folds one more event into a discover state, reading nothing else (see foldJob): for any order
+ * and repetition of a set of events, exactly `mergeDiscover` of the set.
+ */
+export function foldDiscover(
+  prev: { record: DiscoverRecord; fold: DiscoverFold } | undefined,
+  event: StoredEvent,
+  isNew: boolean,
+): { record: DiscoverRecord; fold: DiscoverFold } {
+  const f = facts(event);
+  const fold: DiscoverFold = prev ? structuredClone(prev.fold) : { fields: noWinners() };
+  const before = fold.fields.latest;
+  const fields = { ...prev?.record.fields };
+  foldFields(fields, fold.fields, event.payload, latestKey(f));
+  const becameLatest = fold.fields.latest !== before;
+  const record: DiscoverRecord = {
+    ...(prev?.record ?? {}),
+    env_id: text(fields.env_id) ?? '',
+    tenant: String(fields.tenant),
+    flow_id: String(fields.flow_id),
+    connector: String(fields.connector),
+    status: String(fields.status),
+    event_count: (prev?.record.event_count ?? 0) + (isNew ? 1 : 0),
+    fields,
+  };
+  if (becameLatest) {
+    if (isPresent(event.payload.timestamp)) record.timestamp = event.payload.timestamp;
+    else delete record.timestamp;
+  }
+  const set = (
+    name: 'updated_at' | 'last_started_at' | 'last_success_at' | 'last_failed_at',
+    micros: number,
+  ) => {
+    const value = laterTime(record[name], micros);
+    if (value !== undefined) record[name] = value;
+  };
+  set('updated_at', f.time);
+  if (f.status === 'DISCOVER_STARTED') set('last_started_at', f.time);
+  if (f.status === 'DISCOVER_SUCCESS') set('last_success_at', f.time);
+  if (f.status === 'DISCOVER_FAILED') set('last_failed_at', f.time);
+  return { record, fold };
 }

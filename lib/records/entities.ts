@@ -1,15 +1,27 @@
 import type { Kind } from '../webhook/kinds';
 import { canonicalJson } from '../webhook/content-hash';
-import { connectionEventTime, mergeConnection, type ConnectionRecord } from './connections';
+import {
+  connectionEventTime,
+  foldConnection,
+  mergeConnection,
+  type ConnectionRecord,
+} from './connections';
 import {
   discoverEventTime,
   discoverHistoryOrder,
+  foldDiscover,
   mergeDiscover,
   type DiscoverRecord,
 } from './discover';
 import { connectionKey, discoverKey, jobKey, joinKey } from './entity-keys';
-import { jobEventTime, jobHistoryOrder, mergeJob, type JobRecord } from './jobs';
+import { foldJob, jobEventTime, jobHistoryOrder, mergeJob, type JobRecord } from './jobs';
 import { text, type StoredEvent } from './stored-event';
+
+/** A record with what its CURRENT item keeps to fold in one more event. */
+interface Folded<R> {
+  record: R;
+  fold: unknown;
+}
 
 /**
  * One kind of record: which entity an event belongs to, the event's id within that entity's
@@ -27,6 +39,11 @@ export interface Entity<R> {
    */
   historyId(event: StoredEvent): string;
   merge(events: readonly StoredEvent[]): R;
+  /**
+   * Folds one more event into the record, reading nothing else; `isNew` says whether its history
+   * id is new. Any order and repetition of a set of events folds to exactly `merge` of the set.
+   */
+  fold(prev: Folded<R> | undefined, event: StoredEvent, isNew: boolean): Folded<R>;
   /** An event's own time (hotglue's), in epoch microseconds; -1 when it has none. */
   time(event: StoredEvent): number;
   /** The record's own attributes, beside its payload `fields` (which may share some names). */
@@ -55,6 +72,7 @@ const jobEntity: Entity<JobRecord> = {
   key: (p) => jobKey(String(p.s3_root)),
   historyId: jobHistoryOrder,
   merge: mergeJob,
+  fold: (prev, event, isNew) => foldJob(prev as Parameters<typeof foldJob>[0], event, isNew),
   time: jobEventTime,
   attributes: attributesOf<JobRecord>()(
     's3_root',
@@ -75,6 +93,8 @@ export const discoverEntity: Entity<DiscoverRecord> = {
   key: (p) => discoverKey(discoverIdentity(p)),
   historyId: discoverHistoryOrder,
   merge: mergeDiscover,
+  fold: (prev, event, isNew) =>
+    foldDiscover(prev as Parameters<typeof foldDiscover>[0], event, isNew),
   time: discoverEventTime,
   attributes: attributesOf<DiscoverRecord>()(
     'env_id',
@@ -96,6 +116,8 @@ export const connectionEntity: Entity<ConnectionRecord> = {
   key: (p) => connectionKey({ ...discoverIdentity(p), connector_type: str(p.connector_type) }),
   historyId: (e) => text(e.payload.event_id) ?? e.hash,
   merge: mergeConnection,
+  fold: (prev, event, isNew) =>
+    foldConnection(prev as Parameters<typeof foldConnection>[0], event, isNew),
   time: connectionEventTime,
   attributes: attributesOf<ConnectionRecord>()(
     'env_id',
@@ -112,7 +134,6 @@ export const connectionEntity: Entity<ConnectionRecord> = {
     'last_unlinked_at',
     'last_at_by_event',
     'event_count',
-    'history',
   ),
 };
 
@@ -142,7 +163,7 @@ const RECORD_BUDGET_BYTES = 300_000;
  * field is replaced by `{"omitted": true, "bytes": n}` (its full value stays in the event's
  * stored payload). A function of the record alone, so it stays order-independent.
  */
-function boundRecord<R>(record: R): R {
+export function boundRecord<R>(record: R): R {
   const fields = (record as { fields?: Record<string, unknown> }).fields;
   if (fields === undefined || Buffer.byteLength(canonicalJson(record)) <= RECORD_BUDGET_BYTES)
     return record;

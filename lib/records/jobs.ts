@@ -1,5 +1,6 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
 import { distinct, maxBy, orderText, sortBy, type SortKey } from './compare';
+import { foldFields, greater, noWinners, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
 /** hotglue's job lifecycle, in order (hotglue-facts.md). Failures sit after the phase they end. */
@@ -50,13 +51,13 @@ function facts(event: StoredEvent): Facts {
   return { event, status, time, position: LIFECYCLE[status] ?? -1 };
 }
 
+/** A job event's time in epoch microseconds (`last_updated`, else its status's timestamp); -1 when none. */
+export const jobEventTime = (event: StoredEvent): number => facts(event).time;
+
 /**
  * A job event's place in its history as text that sorts the way the history does: its time (ISO
  * with microseconds; none sorts first), its lifecycle position, then its content hash.
  */
-/** A job event's time in epoch microseconds (`last_updated`, else its status's timestamp); -1 when none. */
-export const jobEventTime = (event: StoredEvent): number => facts(event).time;
-
 export function jobHistoryOrder(event: StoredEvent): string {
   const { time, position } = facts(event);
   return orderText(time, position + 1, event.hash);
@@ -207,4 +208,85 @@ export function mergeJob(events: readonly StoredEvent[]): JobRecord {
     event_count: all.length,
     fields,
   };
+}
+
+/** What a job's CURRENT item keeps so that one more event can be folded in (see foldJob). */
+export interface JobFold {
+  fields: Winners;
+  /** The phases of `status_timestamp`, merged phase by phase. */
+  stamps: Winners;
+  known?: { key: SortKey; status: string; time: number };
+  unknown?: { key: SortKey; status: string; time: number };
+  /** The earliest and latest event times (epoch microseconds); -1 while no event has one. */
+  first: number;
+  last: number;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Folds one more event into a job's record, reading nothing else: `prev` is the record and fold
+ * state so far (undefined for the first event), `isNew` says whether the event is new to the
+ * job's history (so counts once). For any order and repetition of a set of events, the result is
+ * exactly `mergeJob` of the set: the property test in merge.test.ts holds the two together.
+ */
+export function foldJob(
+  prev: { record: JobRecord; fold: JobFold } | undefined,
+  event: StoredEvent,
+  isNew: boolean,
+): { record: JobRecord; fold: JobFold } {
+  const f = facts(event);
+  const key = latestKey(f);
+  const fold: JobFold = prev
+    ? structuredClone(prev.fold)
+    : { fields: noWinners(), stamps: noWinners(), first: -1, last: -1 };
+  const { status: _status, ...values } = prev?.record.fields ?? {};
+  let stampValues: Record<string, unknown> = {};
+  if (isObject(values.status_timestamp)) {
+    // The phases, shown once any phase has a time; a non-object value stays hidden from then on.
+    stampValues = { ...values.status_timestamp };
+    delete values.status_timestamp;
+  }
+  const { status: _s, status_timestamp: stamp, ...rest } = event.payload;
+  const incoming = isObject(stamp) ? rest : { ...rest, status_timestamp: stamp };
+  foldFields(values, fold.fields, incoming, key);
+  if (isObject(stamp)) foldFields(stampValues, fold.stamps, stamp, key);
+  if (isKnownStatus(f.status))
+    fold.known = greater(fold.known, { key: knownKey(f), status: f.status, time: f.time });
+  else
+    fold.unknown = greater(fold.unknown, {
+      key: [f.time, f.status, event.hash],
+      status: f.status,
+      time: f.time,
+    });
+  if (f.time >= 0) fold.first = fold.first < 0 ? f.time : Math.min(fold.first, f.time);
+  const { known, unknown } = fold;
+  const current =
+    known === undefined ||
+    (unknown !== undefined && !isTerminal(known.status) && unknown.time > known.time)
+      ? (unknown as NonNullable<typeof unknown>)
+      : known;
+  const showStamps = Object.keys(stampValues).length > 0;
+  const fields: Record<string, unknown> = {
+    ...values,
+    ...(showStamps && { status_timestamp: stampValues }),
+    status: current.status,
+  };
+  fold.last = Math.max(fold.last, f.time);
+  const start = toEpochMicros(fields.start_time) ?? (fold.first >= 0 ? fold.first : undefined);
+  const record: JobRecord = {
+    s3_root: String(event.payload.s3_root),
+    ...(text(fields.job_id) !== undefined && { job_id: text(fields.job_id) }),
+    tenant: String(fields.tenant),
+    flow_id: String(fields.flow_id),
+    ...(text(fields.env_id) !== undefined && { env_id: text(fields.env_id) }),
+    status: current.status,
+    status_class: statusClass(current.status),
+    ...(start !== undefined && { started_at: microsToIso(start) }),
+    ...(fold.last >= 0 && { updated_at: microsToIso(fold.last) }),
+    event_count: (prev?.record.event_count ?? 0) + (isNew ? 1 : 0),
+    fields,
+  };
+  return { record, fold };
 }

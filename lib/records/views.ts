@@ -1,5 +1,9 @@
 import { microsToIso } from '../webhook/time';
-import type { ConnectionRecord } from './connections';
+import {
+  connectionHistory,
+  type ConnectionHistoryEntry,
+  type ConnectionRecord,
+} from './connections';
 import type { DiscoverRecord } from './discover';
 import { jobOrderKey } from './entities';
 import {
@@ -21,7 +25,10 @@ export type JobSummary = Omit<JobRecord, 'fields'> & { error?: unknown; message?
 
 /** A row of `discover list`: the record without its payload fields, but with the failure details. */
 export type DiscoverView = Omit<DiscoverRecord, 'fields'> & { error?: unknown; message?: unknown };
-export type ConnectionView = Omit<ConnectionRecord, 'fields'>;
+/** A row of `connections list`: the record without its payload fields, with its history. */
+export type ConnectionView = Omit<ConnectionRecord, 'fields'> & {
+  history: ConnectionHistoryEntry[];
+};
 
 export interface JobFilter {
   tenant?: string;
@@ -63,9 +70,15 @@ const withFailure = <R extends { fields: Record<string, unknown> }>({ fields, ..
 
 export const jobSummary = (record: JobRecord): JobSummary => withFailure(record);
 
+/** A connection as `connections list` shows it, with the history read from its history items. */
+export const connectionView = (
+  record: ConnectionRecord,
+  history: readonly StoredEvent[],
+): ConnectionView => ({ ...withoutFields(record), history: connectionHistory(history) });
+
 export const discoverSummary = (record: DiscoverRecord): DiscoverView => withFailure(record);
 
-export const withoutFields = <R extends { fields: unknown }>({
+const withoutFields = <R extends { fields: unknown }>({
   fields: _fields,
   ...view
 }: R): Omit<R, 'fields'> => view;

@@ -20,19 +20,21 @@ import type { JobRecord } from '../../lib/records/jobs';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import {
   connectionMatches,
+  connectionView,
   discoverMatches,
   discoverSummary,
   jobMatches,
   jobSummary,
   jobView,
-  withoutFields,
 } from '../../lib/records/views';
 import { canonicalJson } from '../../lib/webhook/content-hash';
 import type { Kind } from '../../lib/webhook/kinds';
 
 interface Held {
-  /** History by history id. */
+  /** History by history id: of two contents with one id, the larger hash. */
   history: Map<string, StoredEvent>;
+  /** Every distinct content stored: the record is their merge. */
+  contents: Map<string, StoredEvent>;
   record: unknown;
 }
 
@@ -55,14 +57,19 @@ export function memoryStore(): EventStore & RecordQueries {
     async store(kind, event): Promise<StoreOutcome> {
       const entity = ENTITIES[kind] as Entity<unknown>;
       const key = id(kind, entity.key(event.payload));
-      const held = entities.get(key) ?? { history: new Map(), record: undefined };
+      const held = entities.get(key) ?? {
+        history: new Map(),
+        contents: new Map(),
+        record: undefined,
+      };
       const historyId = entity.historyId(event);
       const duplicate = !keepsNewcomer(held.history.get(historyId), event);
       if (!duplicate) held.history.set(historyId, event);
-      const record = foldRecord(entity, [...held.history.values()]);
+      held.contents.set(event.hash, event);
+      const record = foldRecord(entity, [...held.contents.values()]);
       const changed =
         held.record === undefined || canonicalJson(held.record) !== canonicalJson(record);
-      entities.set(key, { history: held.history, record });
+      entities.set(key, { ...held, record });
       return { duplicate, changed, conflicts: 0, writeUnits: 0 };
     },
 
@@ -99,10 +106,13 @@ export function memoryStore(): EventStore & RecordQueries {
     },
 
     async *listConnections(filter = {}) {
-      const connections = recordsOf<ConnectionRecord>('connections')
-        .filter((r) => connectionMatches(r, filter))
-        .sort((a, b) => byKeyAscending(connectionOrderKey(a), connectionOrderKey(b)));
-      for (const connection of connections) yield withoutFields(connection);
+      const connections = [...entities.entries()]
+        .filter(([k]) => k.startsWith('connections\u0000'))
+        .map(([, held]) => ({ record: held.record as ConnectionRecord, history: held.history }))
+        .filter(({ record }) => connectionMatches(record, filter))
+        .sort((a, b) => byKeyAscending(connectionOrderKey(a.record), connectionOrderKey(b.record)));
+      for (const { record, history } of connections)
+        yield connectionView(record, [...history.values()]);
     },
 
     async history(kind, entityKey) {

@@ -1,22 +1,26 @@
 import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
   type DynamoDBDocumentClient,
   type PutCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { WriteConflictError, type StoreOutcome } from '../../ports/event-store';
-import { foldRecord, type Entity } from '../../records/entities';
+import { boundRecord, type Entity } from '../../records/entities';
 import type { StoredEvent } from '../../records/stored-event';
 import {
   CURRENT,
   currentAttributes,
   EVENT_PREFIX,
+  foldOf,
   historyAttributes,
+  holds,
   PART_BYTES,
   partKey,
-  holds,
+  recordOf,
   splitPartition,
   type Item,
 } from './table-layout';
@@ -48,6 +52,13 @@ export async function readPartition(
   return items;
 }
 
+/** An entity's stored history (for reading back; storing never reads it). */
+export const readHistory = async (
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+): Promise<StoredEvent[]> => splitPartition(await readPartition(db, table, pk)).history;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A put, counted in `outcome`; false when its condition failed (any other error is thrown). */
@@ -66,7 +77,52 @@ async function countedPut(
   }
 }
 
-/** Writes the history item (and its parts) of one event; marks a duplicate when the history already held it. */
+const get = async (db: DynamoDBDocumentClient, table: string, key: Item, projection?: string) =>
+  (
+    await db.send(
+      new GetCommand({
+        TableName: table,
+        Key: key,
+        ConsistentRead: true,
+        ...(projection !== undefined && {
+          ProjectionExpression: projection,
+          ExpressionAttributeNames: { '#sk': 'sk', '#hash': 'hash' },
+        }),
+      }),
+    )
+  ).Item;
+
+/** Of the history ids in `ids`, those whose history item has not been written yet. */
+async function unwritten(
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+  ids: string[],
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const found = new Set<string>();
+  let keys: Item[] | undefined = ids.map((id) => ({ pk, sk: `${EVENT_PREFIX}${id}` }));
+  for (let round = 0; keys !== undefined && keys.length > 0; round += 1) {
+    if (round > 0) await sleep(50 * 2 ** Math.min(round, 5));
+    const got = await db.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [table]: {
+            Keys: keys,
+            ConsistentRead: true,
+            ProjectionExpression: '#sk',
+            ExpressionAttributeNames: { '#sk': 'sk' },
+          },
+        },
+      }),
+    );
+    for (const item of (got.Responses?.[table] ?? []) as Item[]) found.add(String(item.sk));
+    keys = got.UnprocessedKeys?.[table]?.Keys as Item[] | undefined;
+  }
+  return ids.filter((id) => !found.has(`${EVENT_PREFIX}${id}`));
+}
+
+/** Writes an event's history item (and its payload's parts), keeping the larger hash per id. */
 async function putHistory(
   db: DynamoDBDocumentClient,
   table: string,
@@ -79,7 +135,7 @@ async function putHistory(
   const gz = gzipSync(Buffer.from(JSON.stringify(event.payload)));
   let payload: Item = { payload_gz: gz };
   if (gz.length > PART_BYTES) {
-    // Parts first: they are keyed by content, so rewriting them on a retry changes nothing.
+    // Parts first: keyed by history id, and the same content's parts are the same bytes.
     const count = Math.ceil(gz.length / PART_BYTES);
     for (let i = 0; i < count; i += 1) {
       const chunk = gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES);
@@ -91,7 +147,7 @@ async function putHistory(
     }
     payload = { payload_parts: count };
   }
-  const written = await countedPut(
+  await countedPut(
     db,
     {
       TableName: table,
@@ -101,21 +157,28 @@ async function putHistory(
         ...historyAttributes(entity.kind, event),
         ...payload,
       },
-      // A new event, or (for ids that two contents share) the larger hash, so any order converges.
+      // A new id, or (for a connection's event_id that two contents share) the larger hash, so
+      // any order converges. Job and discover ids hold their content: a held one is this one.
       ConditionExpression: 'attribute_not_exists(pk) OR #hash < :hash',
       ExpressionAttributeNames: { '#hash': 'hash' },
       ExpressionAttributeValues: { ':hash': event.hash },
     },
     outcome,
   );
-  if (!written) outcome.duplicate = true;
 }
 
 /**
- * Stores one event: first its history item (idempotent), then the CURRENT item recomputed from
- * the whole history and written only if nobody changed it meanwhile (a version check). Every
- * write is conditional and no transaction is used: a consumer that dies between the two writes
- * leaves a history item whose retry recomputes the same CURRENT item, so the table converges.
+ * Stores one event, reading only the entity's CURRENT item and the event's own history item,
+ * however long the history: the event is folded into the record (see Entity.fold), the CURRENT
+ * item is written only if nobody changed it meanwhile (a version check), and then the history
+ * item is written. No transaction is used; every write is conditional.
+ *
+ * Counting each event once without a transaction: the CURRENT item lists in `pending` the ids of
+ * events folded in whose history item may not be written yet. An event whose history item
+ * exists was folded before; one listed in `pending` was folded and only needs its history item
+ * (a consumer died between the two writes, and SQS delivered the message again). Each fold drops
+ * from `pending` the ids whose history items have been written since, so the list stays as short
+ * as the number of writes in flight.
  */
 export async function storeEvent(
   db: DynamoDBDocumentClient,
@@ -124,24 +187,47 @@ export async function storeEvent(
   event: StoredEvent,
 ): Promise<StoreOutcome> {
   const pk = entity.key(event.payload);
+  const id = entity.historyId(event);
   const outcome: StoreOutcome = { duplicate: false, changed: false, conflicts: 0, writeUnits: 0 };
-  await putHistory(db, table, entity, pk, event, outcome);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    const { current, history } = splitPartition(await readPartition(db, table, pk));
-    const record = foldRecord(entity, history) as Record<string, unknown>;
-    const attributes = currentAttributes(entity.kind, record);
-    if (current !== undefined && holds(current, attributes)) return outcome;
+  for (let attempt = 0; ; attempt += 1) {
+    if (attempt === MAX_ATTEMPTS) throw new WriteConflictError(pk);
+    const [current, held] = await Promise.all([
+      get(db, table, { pk, sk: CURRENT }),
+      get(db, table, { pk, sk: `${EVENT_PREFIX}${id}` }, '#sk, #hash'),
+    ]);
+    const pending = (current?.pending as string[] | undefined) ?? [];
+    if (pending.includes(id)) {
+      outcome.duplicate = true;
+      break;
+    }
+    const heldHash = held === undefined ? undefined : String(held.hash ?? event.hash);
+    if (heldHash !== undefined && heldHash >= event.hash) {
+      outcome.duplicate = true;
+      return outcome;
+    }
+    const isNew = held === undefined;
+    const prev = current && { record: recordOf(entity.kind, current), fold: foldOf(current) };
+    const next = entity.fold(prev, event, isNew);
+    const record = boundRecord(next.record) as Record<string, unknown>;
+    const stillPending = await unwritten(
+      db,
+      table,
+      pk,
+      pending.filter((p) => p !== id),
+    );
+    const attributes = {
+      ...currentAttributes(entity.kind, record, next.fold),
+      ...(isNew
+        ? { pending: [...stillPending, id] }
+        : stillPending.length > 0 && { pending: stillPending }),
+    };
+    if (current !== undefined && holds(current, attributes)) break;
     const version = Number(current?.version ?? 0);
     const written = await countedPut(
       db,
       {
         TableName: table,
-        Item: {
-          pk,
-          sk: CURRENT,
-          ...attributes,
-          version: version + 1,
-        },
+        Item: { pk, sk: CURRENT, ...attributes, version: version + 1 },
         ...(current === undefined
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
           : {
@@ -154,10 +240,11 @@ export async function storeEvent(
     );
     if (written) {
       outcome.changed = true;
-      return outcome;
+      break;
     }
     outcome.conflicts += 1;
     await sleep(Math.random() * 20 * (attempt + 1));
   }
-  throw new WriteConflictError(pk);
+  await putHistory(db, table, entity as Entity<unknown>, pk, event, outcome);
+  return outcome;
 }

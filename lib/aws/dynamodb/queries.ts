@@ -2,10 +2,11 @@ import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws
 import { AmbiguousJobIdError } from '../../ports/event-store';
 import type { ConnectionRecord } from '../../records/connections';
 import type { DiscoverRecord } from '../../records/discover';
-import { jobKey } from '../../records/entity-keys';
+import { connectionKey, jobKey } from '../../records/entity-keys';
 import type { JobRecord } from '../../records/jobs';
 import {
   connectionMatches,
+  connectionView,
   discoverMatches,
   discoverSummary,
   jobMatches,
@@ -13,7 +14,6 @@ import {
   jobView,
   sinceKey,
   statusClassesOf,
-  withoutFields,
   type ConnectionFilter,
   type ConnectionView,
   type DiscoverFilter,
@@ -23,7 +23,7 @@ import {
   type JobView,
 } from '../../records/views';
 import type { Kind } from '../../webhook/kinds';
-import { readPartition } from './event-store';
+import { readHistory, readPartition } from './event-store';
 import { ALL_INDEX_ENTITY, INDEX, recordOf, splitPartition, type Item } from './table-layout';
 
 const PAGE = 100;
@@ -211,6 +211,8 @@ export async function* listConnections(
 ): AsyncGenerator<ConnectionView> {
   const keys = keysFor(db, table, ALL_INDEX_ENTITY.connections, filter);
   for await (const record of records<ConnectionRecord>(db, table, 'connections', keys)) {
-    if (connectionMatches(record, filter)) yield withoutFields(record);
+    if (!connectionMatches(record, filter)) continue;
+    const pk = connectionKey({ ...record, connector_type: record.connector_type });
+    yield connectionView(record, await readHistory(db, table, pk));
   }
 }

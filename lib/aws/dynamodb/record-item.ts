@@ -25,6 +25,9 @@ const BOOKKEEPING = [
   'sort_key',
   'shadowed',
   'json_fields',
+  'fold',
+  'pending',
+  'expires_at',
 ] as const;
 const RESERVED = new Set<string>(BOOKKEEPING);
 
@@ -60,7 +63,7 @@ export function recordAttributes(
   const shadowed: Item = {};
   for (const [name, value] of Object.entries(fields)) {
     const clashes = attributes.includes(name) && !isDeepStrictEqual(own[name], value);
-    if (RESERVED.has(name) || clashes) shadowed[name] = value;
+    if (RESERVED.has(name) || name === '' || clashes) shadowed[name] = value;
     else item[name] = value;
   }
   for (const name of attributes) if (own[name] !== undefined) item[name] = own[name];

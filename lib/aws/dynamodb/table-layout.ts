@@ -118,11 +118,19 @@ export function splitPartition(items: Item[]): { current?: Item; history: Stored
 export const recordOf = <R>(kind: Kind, item: Item): R =>
   recordFromItem<R>(item, ENTITIES[kind].attributes);
 
-/** A CURRENT item's attributes besides its key and version: the readable record and index keys. */
-export const currentAttributes = (kind: Kind, record: Rec): Item => ({
+/**
+ * A CURRENT item's attributes besides its key, version and pending list: the readable record,
+ * the index keys, and `fold`, what folding in one more event needs (see Entity.fold).
+ */
+export const currentAttributes = (kind: Kind, record: Rec, fold: unknown): Item => ({
   ...recordAttributes(record, ENTITIES[kind].attributes),
   ...INDEX_ATTRIBUTES[kind](record),
+  fold: attributeValue(fold),
 });
+
+/** The fold state a CURRENT item keeps (as a map, or as JSON text when it could not be one). */
+export const foldOf = (item: Item): unknown =>
+  typeof item.fold === 'string' ? (JSON.parse(item.fold) as unknown) : item.fold;
 
 /** Whether a stored CURRENT item already holds exactly these attributes. */
 export function holds(current: Item, attributes: Item): boolean {
