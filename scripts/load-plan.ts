@@ -138,7 +138,7 @@ export interface SendResult {
 
 /** POSTs every planned event, signed, with `concurrency` requests in flight. */
 export async function sendAll(
-  plan: Plan,
+  plan: Pick<Plan, 'sends'>,
   baseUrl: string,
   secret: string,
   concurrency: number,

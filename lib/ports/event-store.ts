@@ -20,6 +20,8 @@ export interface StoreOutcome {
   conflicts: number;
   /** Write capacity units consumed, where the store measures them (0 elsewhere). */
   writeUnits: number;
+  /** Read capacity units consumed, where the store measures them (0 elsewhere). */
+  readUnits: number;
 }
 
 /**

@@ -70,7 +70,7 @@ export function memoryStore(): EventStore & RecordQueries {
       const changed =
         held.record === undefined || canonicalJson(held.record) !== canonicalJson(record);
       entities.set(key, { ...held, record });
-      return { duplicate, changed, conflicts: 0, writeUnits: 0 };
+      return { duplicate, changed, conflicts: 0, writeUnits: 0, readUnits: 0 };
     },
 
     async getJob(jobId) {

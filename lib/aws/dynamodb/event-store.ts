@@ -77,20 +77,29 @@ async function countedPut(
   }
 }
 
-const get = async (db: DynamoDBDocumentClient, table: string, key: Item, projection?: string) =>
-  (
-    await db.send(
-      new GetCommand({
-        TableName: table,
-        Key: key,
-        ConsistentRead: true,
-        ...(projection !== undefined && {
-          ProjectionExpression: projection,
-          ExpressionAttributeNames: { '#sk': 'sk', '#hash': 'hash' },
-        }),
+/** A strongly consistent GetItem, its read units counted in `outcome`. */
+async function get(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: Item,
+  outcome: StoreOutcome,
+  projection?: string,
+): Promise<Item | undefined> {
+  const got = await db.send(
+    new GetCommand({
+      TableName: table,
+      Key: key,
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+      ...(projection !== undefined && {
+        ProjectionExpression: projection,
+        ExpressionAttributeNames: { '#sk': 'sk', '#hash': 'hash' },
       }),
-    )
-  ).Item;
+    }),
+  );
+  outcome.readUnits += units(got.ConsumedCapacity);
+  return got.Item;
+}
 
 /** Of the history ids in `ids`, those whose history item has not been written yet. */
 async function unwritten(
@@ -98,6 +107,7 @@ async function unwritten(
   table: string,
   pk: string,
   ids: string[],
+  outcome: StoreOutcome,
 ): Promise<string[]> {
   if (ids.length === 0) return [];
   const found = new Set<string>();
@@ -114,8 +124,10 @@ async function unwritten(
             ExpressionAttributeNames: { '#sk': 'sk' },
           },
         },
+        ReturnConsumedCapacity: 'TOTAL',
       }),
     );
+    for (const c of got.ConsumedCapacity ?? []) outcome.readUnits += units(c);
     for (const item of (got.Responses?.[table] ?? []) as Item[]) found.add(String(item.sk));
     keys = got.UnprocessedKeys?.[table]?.Keys as Item[] | undefined;
   }
@@ -188,12 +200,18 @@ export async function storeEvent(
 ): Promise<StoreOutcome> {
   const pk = entity.key(event.payload);
   const id = entity.historyId(event);
-  const outcome: StoreOutcome = { duplicate: false, changed: false, conflicts: 0, writeUnits: 0 };
+  const outcome: StoreOutcome = {
+    duplicate: false,
+    changed: false,
+    conflicts: 0,
+    writeUnits: 0,
+    readUnits: 0,
+  };
   for (let attempt = 0; ; attempt += 1) {
     if (attempt === MAX_ATTEMPTS) throw new WriteConflictError(pk);
     const [current, held] = await Promise.all([
-      get(db, table, { pk, sk: CURRENT }),
-      get(db, table, { pk, sk: `${EVENT_PREFIX}${id}` }, '#sk, #hash'),
+      get(db, table, { pk, sk: CURRENT }, outcome),
+      get(db, table, { pk, sk: `${EVENT_PREFIX}${id}` }, outcome, '#sk, #hash'),
     ]);
     const pending = (current?.pending as string[] | undefined) ?? [];
     if (pending.includes(id)) {
@@ -214,6 +232,7 @@ export async function storeEvent(
       table,
       pk,
       pending.filter((p) => p !== id),
+      outcome,
     );
     const attributes = {
       ...currentAttributes(entity.kind, record, next.fold),
