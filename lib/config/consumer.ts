@@ -1,5 +1,5 @@
 import type { Kind } from '../webhook/kinds';
-import { name, readEnv, withDefault, type Env } from './env';
+import { integer, name, readEnv, withDefault, type Env } from './env';
 
 const tableVariable = (kind: Kind): string => `${kind.toUpperCase()}_TABLE`;
 
@@ -7,6 +7,8 @@ const tableVariable = (kind: Kind): string => `${kind.toUpperCase()}_TABLE`;
 export interface ConsumerConfig {
   /** The table of the kind this consumer stores. */
   table: string;
+  /** Days a history item is kept (its `expires_at`); 0 keeps it for ever. */
+  historyRetentionDays: number;
   metricsNamespace: string;
 }
 
@@ -14,10 +16,12 @@ export interface ConsumerConfig {
 export function loadConsumerConfig(kind: Kind, env: Env = process.env): ConsumerConfig {
   const read = readEnv(env, {
     [tableVariable(kind)]: name(),
+    HISTORY_RETENTION_DAYS: integer(0, 36_500, 400),
     POWERTOOLS_METRICS_NAMESPACE: withDefault('HotglueWebhooks'),
   });
   return {
     table: read[tableVariable(kind)] as string,
+    historyRetentionDays: read.HISTORY_RETENTION_DAYS as number,
     metricsNamespace: read.POWERTOOLS_METRICS_NAMESPACE as string,
   };
 }

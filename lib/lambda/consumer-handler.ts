@@ -14,7 +14,13 @@ import type { Kind } from '../webhook/kinds';
 export function consumerHandler(kind: Kind): (event: SQSEvent) => Promise<SQSBatchResponse> {
   const config = loadConsumerConfig(kind);
   const counters = emfCounters(config.metricsNamespace);
-  const store = dynamoDbEventStore(createDocumentClient(), { [kind]: config.table });
+  const store = dynamoDbEventStore(
+    createDocumentClient(),
+    { [kind]: config.table },
+    {
+      historyRetentionDays: config.historyRetentionDays,
+    },
+  );
   const consume = batchConsumer(kind, { store, log: logger, counters });
   return async (event) => {
     try {

@@ -75,7 +75,11 @@ function localOverrides(env: Record<string, string | undefined>): Record<string,
     WEBHOOK_SECRETS_SSM_PATH: '',
     POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   };
-  for (const name of ['WEBHOOK_ALLOW_UNSIGNED', 'WEBHOOK_SIGNATURE_JSON_FALLBACK']) {
+  for (const name of [
+    'WEBHOOK_ALLOW_UNSIGNED',
+    'WEBHOOK_SIGNATURE_JSON_FALLBACK',
+    'HISTORY_RETENTION_DAYS',
+  ]) {
     const value = env[name];
     if (value !== undefined) overrides[name] = value;
   }

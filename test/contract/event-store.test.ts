@@ -5,7 +5,7 @@ import {
   QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
+import { dynamoDbEventStore, dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
 import {
   AmbiguousJobIdError,
@@ -433,6 +433,33 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
     });
     expect(items[0]).not.toHaveProperty('error');
   });
+
+  it.each([
+    [400, true],
+    [0, false],
+  ])(
+    'with %i days of retention, history items expire and the record does not',
+    async (days, expires) => {
+      const s3Root = `retention/${days}`;
+      const kept = dynamoDbEventStore(db, tables, { historyRetentionDays: days });
+      const [created] = jobLifecycle(['JOB_CREATED'], { s3Root });
+      const event = stored(created ?? {}, '2026-11-01T00:00:00.000Z');
+      await kept.store('jobs', event);
+      const { Items: items = [] } = await db.send(
+        new QueryCommand({
+          TableName: tables.jobs,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': jobKey(s3Root) },
+        }),
+      );
+      const history = items.find((i) => String(i.sk).startsWith('EVENT#'));
+      const current = items.find((i) => i.sk === CURRENT);
+      expect(current).toBeDefined();
+      expect(current?.expires_at).toBeUndefined();
+      const receivedSeconds = Date.parse('2026-11-01T00:00:00.000Z') / 1000;
+      expect(history?.expires_at).toBe(expires ? receivedSeconds + days * 86_400 : undefined);
+    },
+  );
 
   it('detects a lost race with the version check and retries with both events', async () => {
     const [created, started] = jobLifecycle(SUCCESS);

@@ -182,7 +182,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
   );
 
   it.each(KINDS)(
-    'keeps the %s table: PITR, encryption, Retain policies, on-demand billing',
+    'keeps the %s table: PITR, encryption, Retain policies, on-demand billing, time to live',
     (Kind) => {
       const table = resource(`${Kind}Table`);
       expect(table.DeletionPolicy).toBe('Retain');
@@ -192,7 +192,13 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         PointInTimeRecoveryEnabled: true,
       });
       expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(table.Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: 'expires_at',
+        Enabled: true,
+      });
       expect(table.Properties.TableName).toBe(`hotglue-webhooks-ci-${Kind.toLowerCase()}-table`);
+      const consumer = resource(`Consume${Kind}LambdaFunction`);
+      expect(consumer.Properties.Environment.Variables.HISTORY_RETENTION_DAYS).toBe('400');
     },
   );
 

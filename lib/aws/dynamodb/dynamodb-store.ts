@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventStore, RecordQueries } from '../../ports/event-store';
 import { ENTITIES, type Entity } from '../../records/entities';
 import type { Kind } from '../../webhook/kinds';
-import { readPartition, storeEvent } from './event-store';
+import { readPartition, storeEvent, type StoreOptions } from './event-store';
 import { getJob, listConnections, listDiscover, listJobs } from './queries';
 import { splitPartition } from './table-layout';
 
@@ -21,10 +21,15 @@ const tableOf =
  * The event store over DynamoDB: one table per kind, laid out as table-layout.ts describes.
  * (Separate from the queries, so that a consumer's bundle carries no query code.)
  */
-export function dynamoDbEventStore(db: DynamoDBDocumentClient, tables: Tables): EventStore {
+export function dynamoDbEventStore(
+  db: DynamoDBDocumentClient,
+  tables: Tables,
+  options: StoreOptions = {},
+): EventStore {
   const table = tableOf(tables);
   return {
-    store: (kind, event) => storeEvent(db, table(kind), ENTITIES[kind] as Entity<unknown>, event),
+    store: (kind, event) =>
+      storeEvent(db, table(kind), ENTITIES[kind] as Entity<unknown>, event, options),
   };
 }
 

@@ -134,6 +134,22 @@ async function unwritten(
   return ids.filter((id) => !found.has(`${EVENT_PREFIX}${id}`));
 }
 
+export interface StoreOptions {
+  /**
+   * Days a history item is kept: it gets `expires_at` (epoch seconds), when DynamoDB's time to
+   * live may delete it. 0 or unset: kept for ever. Records never expire, and since storing never
+   * reads the history, an expired history changes no record.
+   */
+  historyRetentionDays?: number;
+}
+
+/** When a history item received at `receivedAt` may expire, in epoch seconds (none for 0 days). */
+function expiresAt(receivedAt: string, days: number | undefined): Item {
+  const received = Date.parse(receivedAt);
+  if (!days || Number.isNaN(received)) return {};
+  return { expires_at: Math.floor(received / 1000) + days * 86_400 };
+}
+
 /** Writes an event's history item (and its payload's parts), keeping the larger hash per id. */
 async function putHistory(
   db: DynamoDBDocumentClient,
@@ -142,8 +158,10 @@ async function putHistory(
   pk: string,
   event: StoredEvent,
   outcome: StoreOutcome,
+  options: StoreOptions,
 ): Promise<void> {
   const historyId = entity.historyId(event);
+  const expiry = expiresAt(event.receivedAt, options.historyRetentionDays);
   const gz = gzipSync(Buffer.from(JSON.stringify(event.payload)));
   let payload: Item = { payload_gz: gz };
   if (gz.length > PART_BYTES) {
@@ -153,7 +171,7 @@ async function putHistory(
       const chunk = gz.subarray(i * PART_BYTES, (i + 1) * PART_BYTES);
       await countedPut(
         db,
-        { TableName: table, Item: { pk, sk: partKey(historyId, i), chunk } },
+        { TableName: table, Item: { pk, sk: partKey(historyId, i), chunk, ...expiry } },
         outcome,
       );
     }
@@ -168,6 +186,7 @@ async function putHistory(
         sk: `${EVENT_PREFIX}${historyId}`,
         ...historyAttributes(entity.kind, event),
         ...payload,
+        ...expiry,
       },
       // A new id, or (for a connection's event_id that two contents share) the larger hash, so
       // any order converges. Job and discover ids hold their content: a held one is this one.
@@ -197,6 +216,7 @@ export async function storeEvent(
   table: string,
   entity: Entity<unknown>,
   event: StoredEvent,
+  options: StoreOptions = {},
 ): Promise<StoreOutcome> {
   const pk = entity.key(event.payload);
   const id = entity.historyId(event);
@@ -264,6 +284,6 @@ export async function storeEvent(
     outcome.conflicts += 1;
     await sleep(Math.random() * 20 * (attempt + 1));
   }
-  await putHistory(db, table, entity as Entity<unknown>, pk, event, outcome);
+  await putHistory(db, table, entity, pk, event, outcome, options);
   return outcome;
 }
