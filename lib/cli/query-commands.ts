@@ -20,7 +20,8 @@ const COMMON = `  --json          print JSON (an object for get, an array for li
 
 const JOBS_HELP = `Usage: hotglue-webhooks jobs get <s3_root|job_id> [--json] [--stage NAME]
        hotglue-webhooks jobs list [--tenant T] [--flow F] [--env E] [--status S]
-                                  [--since ISO|24h] [--limit N] [--json] [--stage NAME]
+                                  [--since ISO|24h] [--updated-since ISO|24h] [--limit N]
+                                  [--json] [--stage NAME]
 
 get    one job with its history (s3_root is the job's key; a job_id must name one job)
 list   jobs newest first (by start time)
@@ -30,7 +31,9 @@ Options:
   --flow F        only this flow_id
   --env E         only this env_id
   --status S      failed, running, completed, other, or an exact status (SYNC_FAILED, ...)
-  --since X       jobs started since an ISO time, or within a duration: 30m, 24h, 7d
+  --since X       jobs STARTED since an ISO time, or within a duration: 30m, 24h, 7d
+  --updated-since X
+                  jobs whose latest event is since X (listed newest update first)
   --limit N       at most N jobs (default 50)
 ${COMMON}`;
 
@@ -126,6 +129,7 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       env: { type: 'string' },
       status: { type: 'string' },
       since: { type: 'string' },
+      'updated-since': { type: 'string' },
     },
   });
   if (values.help || sub === '--help' || sub === '-h') {
@@ -190,12 +194,15 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
     }
     const limit = limitOf(values.limit, 50);
     const since = values.since === undefined ? undefined : parseSince(values.since);
+    const updated = values['updated-since'];
+    const updatedSince = updated === undefined ? undefined : parseSince(updated, '--updated-since');
     const filter = given({
       tenant: values.tenant,
       flow: values.flow,
       env: values.env,
       status: values.status,
       since,
+      updatedSince,
     });
     const jobs = await withRecords(values.stage, io, (records) =>
       take(records.listJobs(filter), limit),

@@ -147,6 +147,13 @@ export const ENTITIES = {
 export const jobOrderKey = (r: Pick<JobRecord, 'started_at' | 's3_root'>): string =>
   `${r.started_at ?? ''}#${r.s3_root}`;
 
+/**
+ * Jobs updated since a time are found by this key: the hour of the latest event (`updated_at`
+ * to the hour; none sorts first), then the s3_root. It moves at most once an hour per job.
+ */
+export const jobUpdatedKey = (r: Pick<JobRecord, 'updated_at' | 's3_root'>): string =>
+  `${(r.updated_at ?? '').slice(0, 13)}#${r.s3_root}`;
+
 /** Discover states are listed in the order of this key: tenant, flow, connector, env. */
 export const discoverOrderKey = (r: DiscoverRecord): string =>
   joinKey([r.tenant, r.flow_id, r.connector, r.env_id]);

@@ -38,6 +38,8 @@ export interface JobFilter {
   status?: string;
   /** Jobs started at or after this time. */
   since?: Date;
+  /** Jobs whose latest event is at or after this time (listed newest update first). */
+  updatedSince?: Date;
   /** Items per page where a store reads in pages; results are the same whatever it is. */
   pageSize?: number;
 }
@@ -102,6 +104,11 @@ export function jobMatches(record: JobRecord, filter: JobFilter): boolean {
   if (flow !== undefined && record.flow_id !== flow) return false;
   if (env !== undefined && record.env_id !== env) return false;
   if (since !== undefined && jobOrderKey(record) < sinceKey(since)) return false;
+  if (
+    filter.updatedSince !== undefined &&
+    (record.updated_at === undefined || record.updated_at < sinceKey(filter.updatedSince))
+  )
+    return false;
   if (status === undefined) return true;
   const lower = status.toLowerCase();
   return isClass(lower) ? record.status_class === lower : record.status === status;
@@ -133,4 +140,32 @@ export async function take<T>(items: AsyncIterable<T>, limit: number): Promise<T
     if (out.length >= limit) break;
   }
   return out;
+}
+
+/** Newest update first: by `updated_at`, then s3_root, both descending (no time sorts last). */
+export const byNewestUpdate = (a: JobSummary, b: JobSummary): number => {
+  const x = `${a.updated_at ?? ''}#${a.s3_root}`;
+  const y = `${b.updated_at ?? ''}#${b.s3_root}`;
+  return x < y ? 1 : x > y ? -1 : 0;
+};
+
+/**
+ * Sorts a stream already in descending hour-bucket order (see jobUpdatedKey) into newest update
+ * first, holding one hour's jobs at a time.
+ */
+export async function* newestUpdateFirst(
+  jobs: AsyncIterable<JobSummary>,
+): AsyncGenerator<JobSummary> {
+  let bucket: JobSummary[] = [];
+  let hour: string | undefined;
+  for await (const job of jobs) {
+    const its = (job.updated_at ?? '').slice(0, 13);
+    if (hour !== undefined && its !== hour) {
+      yield* bucket.sort(byNewestUpdate);
+      bucket = [];
+    }
+    hour = its;
+    bucket.push(job);
+  }
+  yield* bucket.sort(byNewestUpdate);
 }

@@ -24,7 +24,7 @@ export function microsToIso(micros: number): string {
 }
 
 /** Parses `--since`: an ISO time, or a duration back from now such as 24h, 30m, 7d. */
-export function parseSince(value: string, now: Date = new Date()): Date {
+export function parseSince(value: string, option = '--since', now: Date = new Date()): Date {
   const duration = /^(\d+)\s*([smhdw])$/i.exec(value.trim());
   if (duration !== null) {
     const unit = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[
@@ -34,6 +34,6 @@ export function parseSince(value: string, now: Date = new Date()): Date {
   }
   const micros = toEpochMicros(value);
   if (micros === undefined)
-    throw new Error(`--since must be an ISO time or a duration like 24h, got "${value}"`);
+    throw new Error(`${option} must be an ISO time or a duration like 24h, got "${value}"`);
   return new Date(Math.floor(micros / 1000));
 }

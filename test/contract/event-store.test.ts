@@ -327,6 +327,25 @@ describe.each(STORES)('the event store contract: %s', (_name, open) => {
       error: 'SYNC_FAILED: connection reset',
     });
     expect(await take(store.listJobs({ tenant: 'tenant-a' }), 2)).toHaveLength(2);
+    // By the latest event: newest update first, exact at the boundary.
+    expect(await roots({ updatedSince: day(3) })).toEqual(['list/tenant-b/4', 'list/tenant-a/3']);
+    expect(await roots({ updatedSince: day(2), tenant: 'tenant-a' })).toEqual([
+      'list/tenant-a/3',
+      'list/tenant-a/2',
+    ]);
+    expect(await roots({ updatedSince: day(1), status: 'failed', pageSize: 1 })).toEqual([
+      'list/tenant-b/4',
+      'list/tenant-a/1',
+    ]);
+    const third = await store.getJob('list/tenant-a/3');
+    const lastEvent = new Date(Date.parse(String(third?.updated_at)));
+    expect((await roots({ updatedSince: lastEvent })).slice(0, 2)).toEqual([
+      'list/tenant-b/4',
+      'list/tenant-a/3',
+    ]);
+    expect(await roots({ updatedSince: new Date(lastEvent.getTime() + 1) })).toEqual([
+      'list/tenant-b/4',
+    ]);
   });
 
   it('stores discover state and connection records order-safely and lists them', async () => {

@@ -19,6 +19,7 @@ import { jobKey } from '../../lib/records/entity-keys';
 import type { JobRecord } from '../../lib/records/jobs';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import {
+  byNewestUpdate,
   connectionMatches,
   connectionView,
   discoverMatches,
@@ -92,10 +93,10 @@ export function memoryStore(): EventStore & RecordQueries {
     },
 
     async *listJobs(filter = {}) {
-      const jobs = recordsOf<JobRecord>('jobs')
-        .filter((r) => jobMatches(r, filter))
-        .sort((a, b) => byKeyDescending(jobOrderKey(a), jobOrderKey(b)));
-      for (const job of jobs) yield jobSummary(job);
+      const jobs = recordsOf<JobRecord>('jobs').filter((r) => jobMatches(r, filter));
+      if (filter.updatedSince !== undefined) yield* jobs.map(jobSummary).sort(byNewestUpdate);
+      else
+        yield* jobs.sort((a, b) => byKeyDescending(jobOrderKey(a), jobOrderKey(b))).map(jobSummary);
     },
 
     async *listDiscover(filter = {}) {

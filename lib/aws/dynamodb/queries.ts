@@ -12,6 +12,7 @@ import {
   jobMatches,
   jobSummary,
   jobView,
+  newestUpdateFirst,
   sinceKey,
   statusClassesOf,
   type ConnectionFilter,
@@ -125,8 +126,11 @@ async function* records<R>(
     for (const item of await batchGet(db, table, batch)) yield recordOf<R>(kind, item);
 }
 
-/** Merges index streams that are each sorted newest first by `started_key`. */
-async function* mergeNewestFirst(streams: AsyncGenerator<Item>[]): AsyncGenerator<Item> {
+/** Merges index streams that are each sorted newest first by the attribute `by`. */
+async function* mergeNewestFirst(
+  streams: AsyncGenerator<Item>[],
+  by: string,
+): AsyncGenerator<Item> {
   const heads = await Promise.all(streams.map((s) => s.next()));
   for (;;) {
     let best = -1;
@@ -135,9 +139,7 @@ async function* mergeNewestFirst(streams: AsyncGenerator<Item>[]): AsyncGenerato
       const current = heads[best];
       if (
         best < 0 ||
-        (current &&
-          !current.done &&
-          String(head.value.started_key) > String(current.value.started_key))
+        (current && !current.done && String(head.value[by]) > String(current.value[by]))
       )
         best = i;
     });
@@ -157,13 +159,32 @@ export async function* listJobs(
   table: string,
   filter: JobFilter = {},
 ): AsyncGenerator<JobSummary> {
+  const page = filter.pageSize !== undefined && { pageSize: filter.pageSize };
+  if (filter.updatedSince !== undefined) {
+    // By the hour of the latest event, newest first, then exactly by the records' updated_at.
+    const hour = sinceKey(filter.updatedSince).slice(0, 13);
+    const keys = mergeNewestFirst(
+      statusClassesOf(filter.status).map((c) =>
+        queryIndex(db, table, {
+          index: INDEX.byStatusUpdated,
+          hash: ['status_class', c],
+          from: ['updated_key', hour],
+          newestFirst: true,
+          ...page,
+        }),
+      ),
+      'updated_key',
+    );
+    yield* newestUpdateFirst(matching(records<JobRecord>(db, table, 'jobs', keys), filter));
+    return;
+  }
   const by = (index: string, hash: [string, string]): AsyncGenerator<Item> =>
     queryIndex(db, table, {
       index,
       hash,
       newestFirst: true,
       ...(filter.since && { from: ['started_key', sinceKey(filter.since)] }),
-      ...(filter.pageSize !== undefined && { pageSize: filter.pageSize }),
+      ...page,
     });
   const keys =
     filter.tenant !== undefined
@@ -172,10 +193,16 @@ export async function* listJobs(
         ? by(INDEX.byFlow, ['flow_id', filter.flow])
         : mergeNewestFirst(
             statusClassesOf(filter.status).map((c) => by(INDEX.byStatus, ['status_class', c])),
+            'started_key',
           );
-  for await (const record of records<JobRecord>(db, table, 'jobs', keys)) {
-    if (jobMatches(record, filter)) yield jobSummary(record);
-  }
+  yield* matching(records<JobRecord>(db, table, 'jobs', keys), filter);
+}
+
+async function* matching(
+  jobs: AsyncIterable<JobRecord>,
+  filter: JobFilter,
+): AsyncGenerator<JobSummary> {
+  for await (const record of jobs) if (jobMatches(record, filter)) yield jobSummary(record);
 }
 
 function keysFor(

@@ -21,6 +21,7 @@ const BOOKKEEPING = [
   'sk',
   'version',
   'started_key',
+  'updated_key',
   'entity',
   'sort_key',
   'shadowed',

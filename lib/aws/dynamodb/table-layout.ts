@@ -4,6 +4,7 @@ import {
   discoverOrderKey,
   ENTITIES,
   jobOrderKey,
+  jobUpdatedKey,
 } from '../../records/entities';
 import { canonicalJson, contentHash } from '../../webhook/content-hash';
 import { attributeValue, recordAttributes, recordFromItem, type Item } from './record-item';
@@ -28,6 +29,7 @@ export const INDEX = {
   byTenant: 'by-tenant',
   byFlow: 'by-flow',
   byStatus: 'by-status',
+  byStatusUpdated: 'by-status-updated',
   byJobId: 'by-job-id',
   all: 'all',
 } as const;
@@ -50,7 +52,10 @@ type Rec = Record<string, unknown>;
  * listing order key.
  */
 const INDEX_ATTRIBUTES: Record<Kind, (record: Rec) => Item> = {
-  jobs: (r) => ({ started_key: jobOrderKey(r as { s3_root: string; started_at?: string }) }),
+  jobs: (r) => {
+    const job = r as { s3_root: string; started_at?: string; updated_at?: string };
+    return { started_key: jobOrderKey(job), updated_key: jobUpdatedKey(job) };
+  },
   discover: (r) => ({ entity: 'discover', sort_key: discoverOrderKey(r as never) }),
   connections: (r) => ({ entity: 'connection', sort_key: connectionOrderKey(r as never) }),
 };
