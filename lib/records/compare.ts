@@ -34,10 +34,17 @@ export function distinct<T extends { hash: string }>(events: readonly T[]): T[] 
 }
 
 /**
+ * The part of a content hash that orders events with equal times and positions: its first 32 hex
+ * digits (128 bits), which tell contents apart as surely as the whole and keep the keys that
+ * storage keeps short.
+ */
+export const hashOrder = (hash: string): string => hash.slice(0, 32);
+
+/**
  * `<time>#<position>#<hash>` that sorts as [time, position, hash] do: the time as ISO with
  * microseconds (empty when the event has none, which sorts first), the position as three digits,
  * and the first 32 hex digits (128 bits) of the content hash, which tell contents apart as surely
  * as the whole and keep a history item within one write unit more often.
  */
 export const orderText = (micros: number, position: number, hash: string): string =>
-  `${micros >= 0 ? microsToIso(micros) : ''}#${String(position).padStart(3, '0')}#${hash.slice(0, 32)}`;
+  `${micros >= 0 ? microsToIso(micros) : ''}#${String(position).padStart(3, '0')}#${hashOrder(hash)}`;

@@ -1,5 +1,5 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
-import { distinct, maxBy, sortBy, type SortKey } from './compare';
+import { distinct, hashOrder, maxBy, sortBy, type SortKey } from './compare';
 import { foldFields, noWinners, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
@@ -53,7 +53,7 @@ const facts = (event: StoredEvent): Facts => ({
 /** A connection event's `timestamp` in epoch microseconds; -1 when none. */
 export const connectionEventTime = (event: StoredEvent): number => facts(event).time;
 
-const latestKey = (f: Facts): SortKey => [f.time, f.id, f.event.hash];
+const latestKey = (f: Facts): SortKey => [f.time, f.id, hashOrder(f.event.hash)];
 
 /** One event per event_id; should two contents share an id, the larger hash wins (any order). */
 function byEventId(events: readonly StoredEvent[]): Facts[] {

@@ -1,5 +1,5 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
-import { distinct, maxBy, orderText, sortBy, type SortKey } from './compare';
+import { distinct, hashOrder, maxBy, orderText, sortBy, type SortKey } from './compare';
 import { foldFields, noWinners, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
@@ -47,7 +47,12 @@ export const discoverHistoryOrder = (event: StoredEvent): string => {
 };
 
 /** Latest by `timestamp`; equal times are settled by lifecycle position, then content. */
-const latestKey = (f: Facts): SortKey => [f.time, POSITION[f.status] ?? 0, f.status, f.event.hash];
+const latestKey = (f: Facts): SortKey => [
+  f.time,
+  POSITION[f.status] ?? 0,
+  f.status,
+  hashOrder(f.event.hash),
+];
 
 function lastTime(all: Facts[], status: string): string | undefined {
   const times = all.filter((f) => f.status === status && f.time >= 0).map((f) => f.time);

@@ -55,6 +55,6 @@ export function foldFields(
   }
 }
 
-/** The greater of two keyed facts (either may be missing). */
-export const greater = <T extends { key: SortKey }>(a: T | undefined, b: T): T =>
-  a === undefined || compareKeys(b.key, a.key) > 0 ? b : a;
+/** The greater of two keys (the first may be missing). */
+export const greaterKey = (a: SortKey | undefined, b: SortKey): SortKey =>
+  a === undefined || compareKeys(b, a) > 0 ? b : a;

@@ -1,6 +1,6 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
-import { distinct, maxBy, orderText, sortBy, type SortKey } from './compare';
-import { foldFields, greater, noWinners, type Winners } from './fold';
+import { distinct, hashOrder, maxBy, orderText, sortBy, type SortKey } from './compare';
+import { foldFields, greaterKey, noWinners, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
 /** hotglue's job lifecycle, in order (hotglue-facts.md). Failures sit after the phase they end. */
@@ -64,12 +64,14 @@ export function jobHistoryOrder(event: StoredEvent): string {
 }
 
 /** "Latest" for payload fields and history: by time, then lifecycle position, then content. */
-const latestKey = (f: Facts): SortKey => [f.time, f.position, f.status, f.event.hash];
+const latestKey = (f: Facts): SortKey => [f.time, f.position, f.status, hashOrder(f.event.hash)];
 /** Precedence among known statuses: terminal above all, then lifecycle position, then time. */
 const knownKey = (f: Facts): SortKey =>
   isTerminal(f.status)
-    ? [1, 0, f.time, f.status, f.event.hash]
-    : [0, f.position, f.time, f.status, f.event.hash];
+    ? [1, 0, f.time, f.status, hashOrder(f.event.hash)]
+    : [0, f.position, f.time, f.status, hashOrder(f.event.hash)];
+/** Order among unknown statuses: by time only (then content). */
+const unknownKey = (f: Facts): SortKey => [f.time, f.status, hashOrder(f.event.hash)];
 
 /**
  * The current status of a job from the set of its events:
@@ -85,7 +87,7 @@ function currentStatus(all: Facts[]): Facts {
   );
   const latestUnknown = maxBy(
     all.filter((f) => !isKnownStatus(f.status)),
-    (f) => [f.time, f.status, f.event.hash],
+    unknownKey,
   );
   if (bestKnown === undefined) return latestUnknown as Facts;
   if (
@@ -215,11 +217,12 @@ export interface JobFold {
   fields: Winners;
   /** The phases of `status_timestamp`, merged phase by phase. */
   stamps: Winners;
-  known?: { key: SortKey; status: string; time: number };
-  unknown?: { key: SortKey; status: string; time: number };
-  /** The earliest and latest event times (epoch microseconds); -1 while no event has one. */
+  /** The key of the best known status (knownKey: its time is [2], its status [3]). */
+  known?: SortKey;
+  /** The key of the latest unknown status (unknownKey: its time is [0], its status [1]). */
+  unknown?: SortKey;
+  /** The earliest event time (epoch microseconds); -1 while no event has one. */
   first: number;
-  last: number;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -240,7 +243,7 @@ export function foldJob(
   const key = latestKey(f);
   const fold: JobFold = prev
     ? structuredClone(prev.fold)
-    : { fields: noWinners(), stamps: noWinners(), first: -1, last: -1 };
+    : { fields: noWinners(), stamps: noWinners(), first: -1 };
   const { status: _status, ...values } = prev?.record.fields ?? {};
   let stampValues: Record<string, unknown> = {};
   if (isObject(values.status_timestamp)) {
@@ -252,16 +255,14 @@ export function foldJob(
   const incoming = isObject(stamp) ? rest : { ...rest, status_timestamp: stamp };
   foldFields(values, fold.fields, incoming, key);
   if (isObject(stamp)) foldFields(stampValues, fold.stamps, stamp, key);
-  if (isKnownStatus(f.status))
-    fold.known = greater(fold.known, { key: knownKey(f), status: f.status, time: f.time });
-  else
-    fold.unknown = greater(fold.unknown, {
-      key: [f.time, f.status, event.hash],
-      status: f.status,
-      time: f.time,
-    });
+  if (isKnownStatus(f.status)) fold.known = greaterKey(fold.known, knownKey(f));
+  else fold.unknown = greaterKey(fold.unknown, unknownKey(f));
   if (f.time >= 0) fold.first = fold.first < 0 ? f.time : Math.min(fold.first, f.time);
-  const { known, unknown } = fold;
+  const known = fold.known && { status: String(fold.known[3]), time: Number(fold.known[2]) };
+  const unknown = fold.unknown && {
+    status: String(fold.unknown[1]),
+    time: Number(fold.unknown[0]),
+  };
   const current =
     known === undefined ||
     (unknown !== undefined && !isTerminal(known.status) && unknown.time > known.time)
@@ -273,7 +274,7 @@ export function foldJob(
     ...(showStamps && { status_timestamp: stampValues }),
     status: current.status,
   };
-  fold.last = Math.max(fold.last, f.time);
+  const last = Math.max(toEpochMicros(prev?.record.updated_at) ?? -1, f.time);
   const start = toEpochMicros(fields.start_time) ?? (fold.first >= 0 ? fold.first : undefined);
   const record: JobRecord = {
     s3_root: String(event.payload.s3_root),
@@ -284,7 +285,7 @@ export function foldJob(
     status: current.status,
     status_class: statusClass(current.status),
     ...(start !== undefined && { started_at: microsToIso(start) }),
-    ...(fold.last >= 0 && { updated_at: microsToIso(fold.last) }),
+    ...(last >= 0 && { updated_at: microsToIso(last) }),
     event_count: (prev?.record.event_count ?? 0) + (isNew ? 1 : 0),
     fields,
   };

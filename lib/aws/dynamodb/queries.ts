@@ -163,18 +163,13 @@ export async function* listJobs(
   if (filter.updatedSince !== undefined) {
     // By the hour of the latest event, newest first, then exactly by the records' updated_at.
     const hour = sinceKey(filter.updatedSince).slice(0, 13);
-    const keys = mergeNewestFirst(
-      statusClassesOf(filter.status).map((c) =>
-        queryIndex(db, table, {
-          index: INDEX.byStatusUpdated,
-          hash: ['status_class', c],
-          from: ['updated_key', hour],
-          newestFirst: true,
-          ...page,
-        }),
-      ),
-      'updated_key',
-    );
+    const keys = queryIndex(db, table, {
+      index: INDEX.byUpdated,
+      hash: ['entity', 'job'],
+      from: ['updated_key', hour],
+      newestFirst: true,
+      ...page,
+    });
     yield* newestUpdateFirst(matching(records<JobRecord>(db, table, 'jobs', keys), filter));
     return;
   }

@@ -29,7 +29,7 @@ export const INDEX = {
   byTenant: 'by-tenant',
   byFlow: 'by-flow',
   byStatus: 'by-status',
-  byStatusUpdated: 'by-status-updated',
+  byUpdated: 'by-updated',
   byJobId: 'by-job-id',
   all: 'all',
 } as const;
@@ -54,7 +54,7 @@ type Rec = Record<string, unknown>;
 const INDEX_ATTRIBUTES: Record<Kind, (record: Rec) => Item> = {
   jobs: (r) => {
     const job = r as { s3_root: string; started_at?: string; updated_at?: string };
-    return { started_key: jobOrderKey(job), updated_key: jobUpdatedKey(job) };
+    return { started_key: jobOrderKey(job), entity: 'job', updated_key: jobUpdatedKey(job) };
   },
   discover: (r) => ({ entity: 'discover', sort_key: discoverOrderKey(r as never) }),
   connections: (r) => ({ entity: 'connection', sort_key: connectionOrderKey(r as never) }),
