@@ -48,6 +48,8 @@ export interface Entity<R> {
   time(event: StoredEvent): number;
   /** The record's own attributes, beside its payload `fields` (which may share some names). */
   attributes: readonly string[];
+  /** Those of its attributes that are computed, not copied from a payload field. */
+  computed: readonly string[];
 }
 
 /** Lists every key of T but `fields`, once: a compile error when a record gains an attribute. */
@@ -86,6 +88,7 @@ const jobEntity: Entity<JobRecord> = {
     'updated_at',
     'event_count',
   ),
+  computed: ['status_class', 'started_at', 'updated_at', 'event_count'],
 };
 
 export const discoverEntity: Entity<DiscoverRecord> = {
@@ -109,6 +112,7 @@ export const discoverEntity: Entity<DiscoverRecord> = {
     'last_failed_at',
     'event_count',
   ),
+  computed: ['updated_at', 'last_started_at', 'last_success_at', 'last_failed_at', 'event_count'],
 };
 
 export const connectionEntity: Entity<ConnectionRecord> = {
@@ -135,6 +139,14 @@ export const connectionEntity: Entity<ConnectionRecord> = {
     'last_at_by_event',
     'event_count',
   ),
+  computed: [
+    'linked',
+    'updated_at',
+    'last_linked_at',
+    'last_unlinked_at',
+    'last_at_by_event',
+    'event_count',
+  ],
 };
 
 export const ENTITIES = {

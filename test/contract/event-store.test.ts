@@ -426,6 +426,11 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
       value instanceof Uint8Array ||
       (typeof value === 'object' && value !== null && Object.values(value).some(binary));
     expect(Object.keys(item ?? {}).filter((name) => binary(item?.[name]))).toEqual([]);
+    // Nothing of hotglue's clashed with the record's own attributes, and the fold remembers only
+    // payload fields.
+    expect(item?.shadowed).toBeUndefined();
+    const older = Object.keys((item?.fold as { fields: { older: object } }).fields.older);
+    expect(older.filter((name) => name in (failure as object) === false)).toEqual([]);
   });
 
   it('keeps a readable history that a plain Query returns in lifecycle order', async () => {

@@ -58,12 +58,17 @@ export const attributeValue = (value: unknown): unknown =>
 export function recordAttributes(
   record: { fields?: Record<string, unknown> } & Record<string, unknown>,
   attributes: readonly string[],
+  computed: readonly string[],
 ): Item {
   const { fields = {}, ...own } = record;
   const item: Item = {};
   const shadowed: Item = {};
   for (const [name, value] of Object.entries(fields)) {
-    const clashes = attributes.includes(name) && !isDeepStrictEqual(own[name], value);
+    // A payload field named like a computed attribute is always kept apart, so that reading the
+    // item back can tell the payload's fields from what the record computed.
+    const clashes =
+      computed.includes(name) ||
+      (attributes.includes(name) && !isDeepStrictEqual(own[name], value));
     if (RESERVED.has(name) || name === '' || clashes) shadowed[name] = value;
     else item[name] = value;
   }
@@ -75,12 +80,12 @@ export function recordAttributes(
   return item;
 }
 
-/**
- * The record of a CURRENT item: its own attributes, and `fields` holding every payload field
- * (which may also hold the record's attributes of the same values: the views put the record's
- * attributes last, so nothing shows differently).
- */
-export function recordFromItem<R>(item: Item, attributes: readonly string[]): R {
+/** The record of a CURRENT item: its own attributes, and `fields` holding every payload field. */
+export function recordFromItem<R>(
+  item: Item,
+  attributes: readonly string[],
+  computed: readonly string[],
+): R {
   const values: Item = { ...item };
   for (const name of (item.json_fields as string[] | undefined) ?? [])
     values[name] = JSON.parse(String(values[name])) as unknown;
@@ -88,7 +93,7 @@ export function recordFromItem<R>(item: Item, attributes: readonly string[]): R 
   const own: Item = {};
   for (const [name, value] of Object.entries(values)) {
     if (RESERVED.has(name)) continue;
-    fields[name] = value;
+    if (!computed.includes(name)) fields[name] = value;
     if (attributes.includes(name)) own[name] = value;
   }
   Object.assign(fields, (values.shadowed as Item | undefined) ?? {});

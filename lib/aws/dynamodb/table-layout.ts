@@ -121,14 +121,14 @@ export function splitPartition(items: Item[]): { current?: Item; history: Stored
 
 /** The record a CURRENT item holds (see record-item.ts). */
 export const recordOf = <R>(kind: Kind, item: Item): R =>
-  recordFromItem<R>(item, ENTITIES[kind].attributes);
+  recordFromItem<R>(item, ENTITIES[kind].attributes, ENTITIES[kind].computed);
 
 /**
  * A CURRENT item's attributes besides its key, version and pending list: the readable record,
  * the index keys, and `fold`, what folding in one more event needs (see Entity.fold).
  */
 export const currentAttributes = (kind: Kind, record: Rec, fold: unknown): Item => ({
-  ...recordAttributes(record, ENTITIES[kind].attributes),
+  ...recordAttributes(record, ENTITIES[kind].attributes, ENTITIES[kind].computed),
   ...INDEX_ATTRIBUTES[kind](record),
   fold: attributeValue(fold),
 });
