@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -462,7 +463,7 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
     [400, true],
     [0, false],
   ])(
-    'with %i days of retention, history items expire and the record does not',
+    'with %i days of retention: expires_at on history items only when set',
     async (days, expires) => {
       const s3Root = `retention/${days}`;
       const kept = dynamoDbEventStore(db, tables, { historyRetentionDays: days });
@@ -484,6 +485,61 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
       expect(history?.expires_at).toBe(expires ? receivedSeconds + days * 86_400 : undefined);
     },
   );
+
+  it('agrees with a plain index Query at the exact --since boundary', async () => {
+    const start = new Date('2027-03-01T08:00:00.000Z');
+    const [created] = jobLifecycle(['JOB_CREATED'], {
+      s3Root: 'since/1',
+      tenant: 'tenant-s',
+      start,
+    });
+    await store.store('jobs', stored(created ?? {}));
+    const started = String((await store.getJob('since/1'))?.started_at);
+    const plain = async (since: string) =>
+      (
+        await db.send(
+          new QueryCommand({
+            TableName: tables.jobs,
+            IndexName: 'by-tenant',
+            KeyConditionExpression: 'tenant = :t AND started_key >= :since',
+            ExpressionAttributeValues: { ':t': 'tenant-s', ':since': since },
+          }),
+        )
+      ).Items?.map((i) => String(i.pk)) ?? [];
+    const listed = async (since: Date) =>
+      (await take(store.listJobs({ tenant: 'tenant-s', since }), 10)).map((j) => jobKey(j.s3_root));
+    const exact = new Date(Date.parse(started));
+    const later = new Date(exact.getTime() + 1);
+    expect(await plain(started)).toEqual([jobKey('since/1')]);
+    expect(await listed(exact)).toEqual([jobKey('since/1')]);
+    expect(await plain(later.toISOString().replace('Z', '000Z'))).toEqual([]);
+    expect(await listed(later)).toEqual([]);
+  });
+
+  it('changes no record when history items expire', async () => {
+    const lifecycle = jobLifecycle(SUCCESS.slice(0, 4), { s3Root: 'expired/1' });
+    for (const p of lifecycle.slice(0, 3)) await store.store('jobs', stored(p));
+    // Time to live deletes the history items (dynalite has no time to live: delete them here).
+    const { Items: items = [] } = await db.send(
+      new QueryCommand({
+        TableName: tables.jobs,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+        ExpressionAttributeValues: { ':pk': jobKey('expired/1'), ':e': 'EVENT#' },
+      }),
+    );
+    for (const item of items)
+      await db.send(
+        new DeleteCommand({ TableName: tables.jobs, Key: { pk: item.pk, sk: item.sk } }),
+      );
+    await store.store('jobs', stored(lifecycle[3] ?? {}));
+    const job = await store.getJob('expired/1');
+    expect(job).toMatchObject({
+      status: SUCCESS[3],
+      event_count: 4,
+      metrics: lifecycle[3]?.metrics,
+    });
+    expect(job?.history.map((h) => h.status)).toEqual([SUCCESS[3]]);
+  });
 
   it('detects a lost race with the version check and retries with both events', async () => {
     const [created, started] = jobLifecycle(SUCCESS);
