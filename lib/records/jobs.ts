@@ -165,6 +165,31 @@ export function jobHistory(events: readonly StoredEvent[]): JobHistoryEntry[] {
   });
 }
 
+/** A job's record from its merged fields, current status, first and last times and count. */
+function jobRecord(parts: {
+  s3Root: unknown;
+  fields: Record<string, unknown>;
+  status: string;
+  start: number | undefined;
+  last: number;
+  count: number;
+}): JobRecord {
+  const { fields, status, start, last } = parts;
+  return {
+    s3_root: String(parts.s3Root),
+    ...(text(fields.job_id) !== undefined && { job_id: text(fields.job_id) }),
+    tenant: String(fields.tenant),
+    flow_id: String(fields.flow_id),
+    ...(text(fields.env_id) !== undefined && { env_id: text(fields.env_id) }),
+    status,
+    status_class: statusClass(status),
+    ...(start !== undefined && { started_at: microsToIso(start) }),
+    ...(last >= 0 && { updated_at: microsToIso(last) }),
+    event_count: parts.count,
+    fields,
+  };
+}
+
 /**
  * Merges the set of a job's events into its current record. A pure function of the *set*:
  * any order, any repetition, the same record.
@@ -197,19 +222,14 @@ export function mergeJob(events: readonly StoredEvent[]): JobRecord {
   const start =
     toEpochMicros(fields.start_time) ?? (times.length > 0 ? Math.min(...times) : undefined);
   const newest = ordered[ordered.length - 1] as (typeof ordered)[number];
-  return {
-    s3_root: String(newest.event.payload.s3_root),
-    ...(text(fields.job_id) !== undefined && { job_id: text(fields.job_id) }),
-    tenant: String(fields.tenant),
-    flow_id: String(fields.flow_id),
-    ...(text(fields.env_id) !== undefined && { env_id: text(fields.env_id) }),
-    status: current.status,
-    status_class: statusClass(current.status),
-    ...(start !== undefined && { started_at: microsToIso(start) }),
-    ...(times.length > 0 && { updated_at: microsToIso(Math.max(...times)) }),
-    event_count: all.length,
+  return jobRecord({
+    s3Root: newest.event.payload.s3_root,
     fields,
-  };
+    status: current.status,
+    start,
+    last: times.length > 0 ? Math.max(...times) : -1,
+    count: all.length,
+  });
 }
 
 /** What a job's CURRENT item keeps so that one more event can be folded in (see foldJob). */
@@ -274,20 +294,13 @@ export function foldJob(
     ...(showStamps && { status_timestamp: stampValues }),
     status: current.status,
   };
-  const last = Math.max(toEpochMicros(prev?.record.updated_at) ?? -1, f.time);
-  const start = toEpochMicros(fields.start_time) ?? (fold.first >= 0 ? fold.first : undefined);
-  const record: JobRecord = {
-    s3_root: String(event.payload.s3_root),
-    ...(text(fields.job_id) !== undefined && { job_id: text(fields.job_id) }),
-    tenant: String(fields.tenant),
-    flow_id: String(fields.flow_id),
-    ...(text(fields.env_id) !== undefined && { env_id: text(fields.env_id) }),
-    status: current.status,
-    status_class: statusClass(current.status),
-    ...(start !== undefined && { started_at: microsToIso(start) }),
-    ...(last >= 0 && { updated_at: microsToIso(last) }),
-    event_count: (prev?.record.event_count ?? 0) + (isNew ? 1 : 0),
+  const record = jobRecord({
+    s3Root: event.payload.s3_root,
     fields,
-  };
+    status: current.status,
+    start: toEpochMicros(fields.start_time) ?? (fold.first >= 0 ? fold.first : undefined),
+    last: Math.max(toEpochMicros(prev?.record.updated_at) ?? -1, f.time),
+    count: (prev?.record.event_count ?? 0) + (isNew ? 1 : 0),
+  });
   return { record, fold };
 }

@@ -46,15 +46,19 @@ const jobEvent = fc.record({
   extra: fc.oneof(fc.constant(undefined), maybe(fc.string({ maxLength: 3 }))),
 });
 
-const jobEvents = fc
-  .uniqueArray(jobEvent, { minLength: 1, maxLength: 7, selector: (e) => JSON.stringify(e) })
-  .map((events) =>
+/** Generated fields on top of an entity's identity, as stored events (unset fields left out). */
+const asEvents =
+  (identity: Record<string, unknown>) =>
+  (events: Record<string, unknown>[]): StoredEvent[] =>
     events.map((e) => {
-      const payload: Record<string, unknown> = { s3_root: 'fold/1', tenant: 't', flow_id: 'f' };
+      const payload: Record<string, unknown> = { ...identity };
       for (const [k, v] of Object.entries(e)) if (v !== undefined) payload[k] = v;
       return stored(payload);
-    }),
-  );
+    });
+
+const jobEvents = fc
+  .uniqueArray(jobEvent, { minLength: 1, maxLength: 7, selector: (e) => JSON.stringify(e) })
+  .map(asEvents({ s3_root: 'fold/1', tenant: 't', flow_id: 'f' }));
 
 /**
  * Delivers `events` in `order` (indexes, with repeats) through the entity's fold, as a store
@@ -124,13 +128,7 @@ const discoverEvents = fc
     }),
     { minLength: 1, maxLength: 6, selector: (e) => JSON.stringify(e) },
   )
-  .map((events) =>
-    events.map((e) => {
-      const payload: Record<string, unknown> = { tenant: 't', flow_id: 'f', connector: 'c' };
-      for (const [k, v] of Object.entries(e)) if (v !== undefined) payload[k] = v;
-      return stored(payload);
-    }),
-  );
+  .map(asEvents({ tenant: 't', flow_id: 'f', connector: 'c' }));
 
 describe('the discover fold', () => {
   it('gives exactly mergeDiscover of the distinct events, for any order and any duplicates', () => {
@@ -154,13 +152,7 @@ const connectionEvents = fc
     }),
     { minLength: 1, maxLength: 6, selector: (e) => JSON.stringify(e) },
   )
-  .map((events) =>
-    events.map((e) => {
-      const payload: Record<string, unknown> = { tenant: 't', flow_id: 'f', connector: 'c' };
-      for (const [k, v] of Object.entries(e)) if (v !== undefined) payload[k] = v;
-      return stored(payload);
-    }),
-  );
+  .map(asEvents({ tenant: 't', flow_id: 'f', connector: 'c' }));
 
 describe('the connections fold', () => {
   it('gives exactly mergeConnection of the distinct contents, for any order and any duplicates', () => {
