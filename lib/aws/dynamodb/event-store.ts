@@ -247,13 +247,7 @@ export async function storeEvent(
     const prev = current && { record: recordOf(entity.kind, current), fold: foldOf(current) };
     const next = entity.fold(prev, event, isNew);
     const record = boundRecord(next.record) as Record<string, unknown>;
-    const stillPending = await unwritten(
-      db,
-      table,
-      pk,
-      pending.filter((p) => p !== id),
-      outcome,
-    );
+    const stillPending = await unwritten(db, table, pk, pending, outcome);
     const attributes = {
       ...currentAttributes(entity.kind, record, next.fold),
       ...(isNew
