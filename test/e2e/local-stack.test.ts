@@ -329,6 +329,18 @@ describe('the local stack', () => {
         .stdout,
     ) as { s3_root: string }[];
     expect(list.map((j) => j.s3_root)).toEqual([s3Root]);
+    const updated = JSON.parse(
+      (
+        await cli(
+          ['jobs', 'list', '--tenant', 'e2e-tenant', '--updated-since', '1h', '--json'],
+          env,
+        )
+      ).stdout,
+    ) as { s3_root: string; status: string }[];
+    expect(updated.map((j) => [j.s3_root, j.status])).toEqual([[s3Root, 'SYNC_FAILED']]);
+    const bad = await cli(['jobs', 'list', '--updated-since', 'soon'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--updated-since must be an ISO time or a duration');
     const discovered = JSON.parse(
       (await cli(['discover', 'list', '--tenant', 'e2e-tenant', '--json'], env)).stdout,
     ) as Record<string, unknown>[];
