@@ -2,6 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { isJsonObject } from '../webhook/detect-kind';
 import { parseEnvelope, PoisonMessageError, type Envelope } from '../webhook/envelope';
 import type { Kind } from '../webhook/kinds';
+import { keyProblem } from '../records/key-limits';
 import { validationProblem } from '../webhook/schemas';
 
 /** One queue record decoded back to the event hotglue sent. */
@@ -27,7 +28,7 @@ export function decodeRecord(kind: Kind, record: SQSRecord): ConsumedEvent {
     throw new PoisonMessageError('event body is not JSON', { cause });
   }
   if (!isJsonObject(payload)) throw new PoisonMessageError('event body is not a JSON object');
-  const problem = validationProblem(kind, payload);
+  const problem = validationProblem(kind, payload) ?? keyProblem(kind, payload);
   if (problem !== undefined) throw new PoisonMessageError(problem);
   return { envelope, payload, messageId: record.messageId };
 }

@@ -6,6 +6,7 @@ import { detectKind, isJsonObject } from '../webhook/detect-kind';
 import { buildEnvelope, MAX_BODY_BYTES } from '../webhook/envelope';
 import { eventKey } from '../webhook/event-key';
 import type { Kind } from '../webhook/kinds';
+import { keyProblem } from '../records/key-limits';
 import { validationProblem } from '../webhook/schemas';
 import { verifySignature } from '../webhook/signature';
 import {
@@ -194,7 +195,7 @@ async function accept(
   const payload = parseObject(request.body);
   const kind = kindOf(routeKind, payload);
   signature ??= authorize(kind, request, secrets, config);
-  const problem = validationProblem(kind, payload);
+  const problem = validationProblem(kind, payload) ?? keyProblem(kind, payload);
   if (problem !== undefined) throw new InvalidEventError(problem);
   counters.count('accepted', { kind });
   const key = eventKey(kind, payload);

@@ -2,9 +2,11 @@
 import * as z from 'zod/mini';
 import type { Kind } from './kinds';
 
-/** Identity fields become DynamoDB keys (at most 2,048 bytes): 1,024 characters leaves room. */
+/** Identity fields become DynamoDB keys: 1,024 characters each, and records/key-limits.ts checks the keys they make in bytes. */
 export const MAX_ID_CHARS = 1024;
 const id = z.string().check(z.minLength(1), z.maxLength(MAX_ID_CHARS));
+/** An identity field hotglue may leave out (or send as null): when it is there, like the rest. */
+const optionalId = z.optional(z.nullable(id));
 
 /**
  * Each schema requires only the fields that identify an event. Every other field, known or
@@ -16,6 +18,7 @@ const jobEventSchema = z.object({
   tenant: id,
   flow_id: id,
   status: id,
+  env_id: optionalId,
 });
 
 const discoverEventSchema = z.object({
@@ -23,6 +26,7 @@ const discoverEventSchema = z.object({
   flow_id: id,
   connector: id,
   status: id,
+  env_id: optionalId,
 });
 
 const connectionEventSchema = z.object({
@@ -30,6 +34,9 @@ const connectionEventSchema = z.object({
   flow_id: id,
   connector: id,
   event: id,
+  env_id: optionalId,
+  connector_type: optionalId,
+  event_id: optionalId,
 });
 
 const schemas = {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import {
   DeleteCommand,
   GetCommand,
@@ -15,7 +16,9 @@ import {
 } from '../../lib/ports/event-store';
 import { jobKey } from '../../lib/records/entity-keys';
 import { mergeJob } from '../../lib/records/jobs';
+import { keyProblem } from '../../lib/records/key-limits';
 import { take, type JobFilter } from '../../lib/records/views';
+import { validationProblem } from '../../lib/webhook/schemas';
 import { canonicalJson, contentHash } from '../../lib/webhook/content-hash';
 import type { Kind } from '../../lib/webhook/kinds';
 import {
@@ -540,6 +543,37 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
     });
     expect(job?.history.map((h) => h.status)).toEqual([SUCCESS[3]]);
   });
+
+  it('stores every event ingest would accept, whatever the length of its keys', async () => {
+    const length = fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 300, max: 1024 }));
+    const field = fc
+      .tuple(length, fc.constantFrom('a', '€', '%', '#', '𝄞'))
+      .map(([n, c]) => c.repeat(n).slice(0, 1024));
+    const seen = { accepted: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<Kind>('jobs', 'discover', 'connections'),
+        fc.record({ a: field, b: field, c: field, d: field, e: field }),
+        async (kind, f) => {
+          const payload = payloadOf(kind, {
+            tenant: f.a,
+            flow_id: f.b,
+            ...(kind === 'jobs' ? { s3_root: f.c, job_id: f.d } : { connector: f.c, env_id: f.d }),
+            ...(kind === 'connections' && { event_id: f.e, connector_type: f.a }),
+          });
+          if ((validationProblem(kind, payload) ?? keyProblem(kind, payload)) !== undefined) {
+            seen.refused += 1;
+            return;
+          }
+          seen.accepted += 1;
+          await store.store(kind, stored(payload));
+        },
+      ),
+      { numRuns: 60, seed: 7 },
+    );
+    expect(seen.accepted).toBeGreaterThan(5);
+    expect(seen.refused).toBeGreaterThan(5);
+  }, 60_000);
 
   it('detects a lost race with the version check and retries with both events', async () => {
     const [created, started] = jobLifecycle(SUCCESS);

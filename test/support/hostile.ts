@@ -39,6 +39,7 @@ const BODIES = [
   'deep',
   'missing-field',
   'long-id',
+  'long-keys',
   'wrong-kind',
   'just-under-limit',
   'just-over-limit',
@@ -140,12 +141,39 @@ function bodyBytes(c: HostileCase): Buffer {
       return Buffer.from(
         JSON.stringify({ ...payload, [c.missing]: 'i'.repeat(MAX_ID_CHARS + 1 + (c.seed % 100)) }),
       );
+    case 'long-keys':
+      return Buffer.from(JSON.stringify({ ...payload, ...longKeys(payloadKindFor(c), c.seed) }));
     case 'just-under-limit':
       return padTo(payload, MAX_BODY_BYTES - (c.seed % 3));
     case 'just-over-limit':
       return padTo(payload, MAX_BODY_BYTES + 1 + (c.seed % 3));
   }
 }
+
+/**
+ * Identity fields each within 1,024 characters whose DynamoDB keys are still too long, with the
+ * reason the documented key layout gives: a job's start-time index key is a 27-character time,
+ * '#' and its s3_root (1,024 bytes at most); a discover state's partition key is DISCOVER# and its
+ * env_id, tenant, flow_id and connector joined by '#' (2,048 bytes at most); a connection's
+ * history sort key is EVENT# and its event_id (1,024 bytes at most).
+ */
+function longKeys(kind: Kind, seed: number): Record<string, string> {
+  switch (kind) {
+    case 'jobs':
+      return { s3_root: 's'.repeat(997 + (seed % 28)) };
+    case 'discover':
+      return { tenant: 't'.repeat(1006 + (seed % 19)), flow_id: 'f'.repeat(1006 + (seed % 19)) };
+    case 'connections':
+      return { event_id: 'e'.repeat(1019 + (seed % 6)) };
+  }
+}
+
+const LONG_KEY_REASONS: Record<Kind, string> = {
+  jobs: 'invalid jobs event: s3_root makes a key longer than 1024 bytes',
+  discover:
+    'invalid discover event: env_id, tenant, flow_id, connector make a key longer than 2048 bytes',
+  connections: 'invalid connections event: event_id makes a key longer than 1024 bytes',
+};
 
 const payloadKindFor = (c: HostileCase): Kind => (c.route === 'auto' ? c.payloadKind : c.route);
 const otherKind = (kind: Kind, seed: number): Kind => {
@@ -164,6 +192,7 @@ function carriedKind(c: HostileCase): Kind | undefined {
       'unicode',
       'missing-field',
       'long-id',
+      'long-keys',
       'just-under-limit',
       'just-over-limit',
     ].includes(c.body)
@@ -260,5 +289,6 @@ export function expectedResponse(c: HostileCase): Expected {
     const what = `must be a non-empty string of at most ${MAX_ID_CHARS} characters`;
     return { status: 400, error: `invalid ${carried} event: ${c.missing} ${what}` };
   }
+  if (c.body === 'long-keys') return { status: 400, error: LONG_KEY_REASONS[carried] };
   return { status: 202, kind: carried };
 }
