@@ -6,6 +6,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 /** API Gateway HTTP API's own payload limit. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 
+/**
+ * How long the gateway waits for a client that sends slowly: all of the request line and headers
+ * within 10 s, the whole request within 30 s (API Gateway's own longest integration time), or the
+ * answer is 408 and the connection is closed. docs/operations.md states them.
+ */
+export const SLOW_CLIENT_LIMITS = { headersMs: 10_000, requestMs: 30_000 } as const;
+
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
@@ -43,6 +50,16 @@ function matchRoute(routes: string[], method: string, path: string): string | un
   return routes.includes('$default') ? '$default' : undefined;
 }
 
+/**
+ * The path exactly as sent. WHATWG URL parsing would resolve `..` and `.` segments, which API
+ * Gateway does not do: `/webhooks/../webhooks/jobs` is no route there, so it must be none here.
+ */
+function rawPath(target: string): string {
+  const query = target.indexOf('?');
+  const path = query === -1 ? target : target.slice(0, query);
+  return path.startsWith('/') ? path : `/${path}`;
+}
+
 function toHttpApiEvent(
   req: IncomingMessage,
   body: Buffer,
@@ -50,6 +67,7 @@ function toHttpApiEvent(
   requestId: string,
 ): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = rawPath(req.url ?? '/');
   const headers: Record<string, string> = {};
   for (const [name, values] of Object.entries(req.headersDistinct)) {
     if (values !== undefined) headers[name] = values.join(',');
@@ -59,7 +77,7 @@ function toHttpApiEvent(
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
+    rawPath: path,
     rawQueryString: url.search.replace(/^\?/, ''),
     headers,
     ...(url.search !== '' && { queryStringParameters: Object.fromEntries(url.searchParams) }),
@@ -70,7 +88,7 @@ function toHttpApiEvent(
       domainPrefix: 'local',
       http: {
         method,
-        path: url.pathname,
+        path,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
@@ -138,8 +156,17 @@ export async function startLocalGateway(options: {
   routes: string[];
   handler: HttpHandler;
   onError: (error: unknown) => void;
+  /** Slow-client limits; SLOW_CLIENT_LIMITS unless a test asks for shorter ones. */
+  limits?: { headersMs: number; requestMs: number };
 }): Promise<LocalGateway> {
-  const server: Server = createServer((req, res) => {
+  const limits = options.limits ?? SLOW_CLIENT_LIMITS;
+  const serverOptions = {
+    headersTimeout: limits.headersMs,
+    requestTimeout: limits.requestMs,
+    // Node checks both limits on this interval (30 s by default, which would stretch them).
+    connectionsCheckingInterval: Math.min(1000, limits.headersMs),
+  };
+  const server: Server = createServer(serverOptions, (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -150,9 +177,8 @@ export async function startLocalGateway(options: {
     });
     req.on('end', () => {
       if (tooLarge) return jsonError(res, 413, 'request larger than the API Gateway limit');
-      const url = new URL(req.url ?? '/', 'http://localhost');
       const method = req.method ?? 'GET';
-      const routeKey = matchRoute(options.routes, method, url.pathname);
+      const routeKey = matchRoute(options.routes, method, rawPath(req.url ?? '/'));
       if (routeKey === undefined) return jsonError(res, 404, 'not found');
       const requestId = randomUUID();
       const event = toHttpApiEvent(req, Buffer.concat(chunks), routeKey, requestId);

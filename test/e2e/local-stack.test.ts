@@ -6,6 +6,7 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_BODY_BYTES } from '../../lib/webhook/envelope';
@@ -35,6 +36,23 @@ const post = (path: string, body: string | Buffer, headers: Record<string, strin
     method: 'POST',
     body,
     headers: { 'content-type': 'application/json', ...headers },
+  });
+
+/** A POST whose request target is sent byte for byte, as curl --path-as-is would. */
+const rawPost = (base: string, path: string, body: string, headers: Record<string, string>) =>
+  new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+    const req = request(`${base}/`, { method: 'POST', path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 
 const consumed = (messageId: string) =>
@@ -128,6 +146,9 @@ describe('the local stack', () => {
       'payload is a jobs event, not a discover event',
     );
     await expectAnswer(await post('/nowhere', job), 404, 'not found');
+    // fetch would resolve the dot segments before sending; API Gateway does not, nor may we.
+    const dotted = await rawPost(stack.info.baseUrl, '/webhooks/../webhooks/jobs', job, sign(job));
+    expect(dotted).toEqual({ status: 404, body: { error: 'not found' } });
     await expectAnswer(
       await fetch(`${stack.info.baseUrl}/webhooks/jobs`),
       405,

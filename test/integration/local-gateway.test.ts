@@ -1,0 +1,81 @@
+import { connect, type Socket } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { startLocalGateway, type LocalGateway } from '../../lib/local/http-gateway';
+
+/** The local gateway's own behaviour over a real socket, with a handler that records its events. */
+let gateway: LocalGateway;
+const seen: APIGatewayProxyEventV2[] = [];
+
+beforeAll(async () => {
+  gateway = await startLocalGateway({
+    host: '127.0.0.1',
+    port: 0,
+    functionName: 'test',
+    timeoutSeconds: 5,
+    routes: ['POST /webhooks/jobs', '$default'],
+    handler: async (event) => {
+      seen.push(event);
+      return { statusCode: 202, body: JSON.stringify({ path: event.rawPath }) };
+    },
+    onError: () => undefined,
+    // Short limits, so that a slow client is cut off well within a test's time.
+    limits: { headersMs: 1000, requestMs: 2000 },
+  });
+});
+
+afterAll(() => gateway.close());
+
+/** Sends `parts` over a raw socket and collects everything until the server closes it. */
+function rawExchange(parts: string[]): Promise<{ text: string; socket: Socket }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(gateway.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+    });
+    socket.on('error', reject);
+    // The test's own deadline: far beyond the gateway's limits.
+    const deadline = setTimeout(
+      () => socket.destroy(new Error('the gateway never closed a slow client')),
+      20_000,
+    );
+    socket.on('close', () => {
+      clearTimeout(deadline);
+      resolve({ text, socket });
+    });
+    socket.on('connect', () => {
+      for (const part of parts) socket.write(part);
+    });
+  });
+}
+
+describe('the local gateway', () => {
+  it('hands the path to the route table and the handler exactly as sent, dot segments included', async () => {
+    const body = '{}';
+    const { text } = await rawExchange([
+      `POST /webhooks/../webhooks/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    ]);
+    expect(text).toMatch(/^HTTP\/1\.1 202/);
+    const event = seen.at(-1);
+    expect(event?.rawPath).toBe('/webhooks/../webhooks/jobs');
+    expect(event?.requestContext.http.path).toBe('/webhooks/../webhooks/jobs');
+    // Not the normalised route: the ingest handler then answers 404 for this path.
+    expect(event?.routeKey).toBe('$default');
+  });
+
+  it('answers 408 and closes the connection when the headers never finish', async () => {
+    const before = seen.length;
+    const { text } = await rawExchange(['POST /webhooks/jobs HTTP/1.1\r\nHost: x\r\n']);
+    expect(text).toMatch(/^HTTP\/1\.1 408/);
+    expect(seen.length).toBe(before);
+  }, 30_000);
+
+  it('answers 408 and closes the connection when the body never finishes', async () => {
+    const before = seen.length;
+    const { text } = await rawExchange([
+      'POST /webhooks/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"half":',
+    ]);
+    expect(text).toMatch(/^HTTP\/1\.1 408/);
+    expect(seen.length).toBe(before);
+  }, 30_000);
+});
