@@ -1,7 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import dynalite from 'dynalite';
+import type { JournalledMessage, QueueEvent, SqsJournal } from './sqs-journal';
 
 export interface RunningEmulator {
   readonly port: number;
@@ -40,14 +44,106 @@ interface FauxqsApp {
   server: Server;
 }
 
-/** fauxqs (SQS) in this process, in memory, on loopback only. */
-export async function startFauxqs(port: number): Promise<RunningEmulator> {
+/** The parts of fauxqs's in-memory SQS store that the journal hooks into (fauxqs 1.9.2). */
+interface FauxqsQueue {
+  name: string;
+  enqueue(message: { messageId: string }): void;
+  purge(): void;
+  inspectMessages(): Record<'ready' | 'delayed', { messageId: string }[]> & {
+    inflight: { message: { messageId: string } }[];
+  };
+}
+interface FauxqsSqsStore {
+  spy?: { addMessage(event: QueueEvent): void };
+  createQueue(...args: unknown[]): FauxqsQueue;
+  deleteQueue(url: string): boolean;
+  getQueue(url: string): FauxqsQueue | undefined;
+  getQueueByName(name: string): FauxqsQueue | undefined;
+}
+interface FauxqsSqsStoreClass {
+  new (): FauxqsSqsStore;
+  createMessage(body: string, attributes: Record<string, unknown>): { messageId: string };
+}
+
+export interface RunningSqs extends RunningEmulator {
+  /** Puts journalled messages back on their queues, keeping their ids; returns those it could not. */
+  restore(messages: readonly JournalledMessage[]): JournalledMessage[];
+}
+
+/**
+ * fauxqs's store class. The package exports only its app; the store (which the app accepts as an
+ * option) is loaded from the same installed copy by its file path.
+ */
+async function loadSqsStoreClass(): Promise<FauxqsSqsStoreClass> {
+  for (const folder of require.resolve.paths('fauxqs') ?? []) {
+    const file = join(folder, 'fauxqs', 'dist', 'sqs', 'sqsStore.js');
+    if (!existsSync(file)) continue;
+    const { SqsStore } = (await import(pathToFileURL(file).href)) as {
+      SqsStore?: FauxqsSqsStoreClass;
+    };
+    if (typeof SqsStore?.createMessage === 'function') return SqsStore;
+  }
+  throw new Error('cannot find fauxqs’s SqsStore: is fauxqs@1.9.2 installed?');
+}
+
+const messageIds = (queue: FauxqsQueue): string[] => {
+  const { ready, delayed, inflight } = queue.inspectMessages();
+  return [...ready, ...delayed, ...inflight.map((i) => i.message)].map((m) => m.messageId);
+};
+
+/**
+ * fauxqs (SQS) in this process, on loopback only. In memory, unless a journal is given: then
+ * every enqueue, dead-letter move, delete and purge is written to it before fauxqs answers.
+ */
+export async function startFauxqs(port: number, journal?: SqsJournal): Promise<RunningSqs> {
   // fauxqs is ESM-only; this import stays a real dynamic import under the nodenext module setting.
   const { buildApp } = (await import('fauxqs')) as unknown as {
-    buildApp(options: { logger: boolean }): FauxqsApp;
+    buildApp(options: { logger: boolean; stores?: { sqsStore: FauxqsSqsStore } }): FauxqsApp;
   };
-  const app = buildApp({ logger: false });
+  const SqsStore = await loadSqsStoreClass();
+  const store = new SqsStore();
+  if (journal !== undefined) {
+    store.spy = { addMessage: (event) => journal.record(event) };
+    const purgeOf = (queue: FauxqsQueue): (() => void) => {
+      const purge = queue.purge.bind(queue);
+      return () => {
+        journal.forget(messageIds(queue));
+        purge();
+      };
+    };
+    const createQueue = store.createQueue.bind(store);
+    store.createQueue = (...args) => {
+      const queue = createQueue(...args);
+      queue.purge = purgeOf(queue);
+      return queue;
+    };
+    const deleteQueue = store.deleteQueue.bind(store);
+    store.deleteQueue = (url) => {
+      const queue = store.getQueue(url);
+      if (queue !== undefined) journal.forget(messageIds(queue));
+      return deleteQueue(url);
+    };
+  }
+  const app = buildApp({ logger: false, stores: { sqsStore: store } });
   await app.listen({ port, host: HOST });
   const actual = (app.server.address() as AddressInfo).port;
-  return { port: actual, endpoint: `http://${HOST}:${actual}`, close: () => app.close() };
+  return {
+    port: actual,
+    endpoint: `http://${HOST}:${actual}`,
+    close: () => app.close(),
+    restore(messages) {
+      const missing: JournalledMessage[] = [];
+      for (const m of messages) {
+        const queue = store.getQueueByName(m.queue);
+        if (queue === undefined) {
+          missing.push(m);
+          continue;
+        }
+        const message = SqsStore.createMessage(m.body, m.attributes);
+        message.messageId = m.id;
+        queue.enqueue(message);
+      }
+      return missing;
+    },
+  };
 }

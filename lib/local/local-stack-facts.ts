@@ -16,6 +16,8 @@ import { KINDS, type Kind } from '../webhook/kinds';
 export const STACK_FILE = 'local-stack.json';
 /** The file in the data folder holding the generated webhook secret. */
 export const SECRET_FILE = 'webhook-secret';
+/** The file in the data folder journalling every queued message (see lib/local/sqs-journal.ts). */
+export const SQS_JOURNAL_FILE = 'sqs-journal.ndjson';
 /** The emulators check that requests are signed, not by whom: these credentials are the stack's. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { loadLocalStackConfig } from '../config/local-stack';
 import { STACK_FILE } from './local-stack-facts';
-import { startLocalStack, type LocalStack } from './stack';
+import { startLocalStack, type LocalStack, type Recovery } from './stack';
 
 const isAlive = (pid: number): boolean => {
   try {
@@ -28,6 +28,27 @@ async function refuseIfRunning(dataDir: string): Promise<void> {
   } catch (error) {
     if (error instanceof Error && error.message.startsWith('a local stack')) throw error;
   }
+}
+
+const byQueue = (counts: Record<string, number>): string =>
+  Object.entries(counts)
+    .map(([queue, n]) => `${queue}=${n}`)
+    .join(', ');
+
+/** One line on what the journal gave back, printed on every start (zero included). */
+function recoveryLine(recovered: Recovery, cwd: string): string {
+  const total = Object.values(recovered.byQueue).reduce((a, b) => a + b, 0);
+  const file = relative(cwd, recovered.file);
+  const parts = [
+    total === 0
+      ? `  recovered: nothing queued from the last run (journal: ${file})`
+      : `  recovered: ${total} queued events from the last run, back on their queues: ${byQueue(recovered.byQueue)} (journal: ${file})`,
+  ];
+  if (Object.keys(recovered.unknownQueues).length > 0)
+    parts.push(`; kept for queues this stage does not have: ${byQueue(recovered.unknownQueues)}`);
+  if (recovered.unreadableLines > 0)
+    parts.push(`; ${recovered.unreadableLines} torn journal lines skipped (never acknowledged)`);
+  return parts.join('');
 }
 
 const say = (line: string): void => {
@@ -67,6 +88,7 @@ async function main(): Promise<void> {
   } else if (stack.secret === undefined && config.sharedSecret === undefined) {
     say('  webhook secret: per-kind secrets or unsigned delivery, as configured');
   }
+  say(recoveryLine(stack.recovered, cwd));
   say('  try: npx hotglue-webhooks send jobs     stop: Ctrl-C');
 
   process.on(
@@ -94,10 +116,9 @@ async function main(): Promise<void> {
     stack
       .stop()
       .then(({ leftInQueues }) => {
-        const left = Object.entries(leftInQueues);
-        if (left.length > 0) {
+        if (Object.keys(leftInQueues).length > 0) {
           say(
-            `  discarded with the in-memory queues: ${left.map(([q, n]) => `${q}=${n}`).join(', ')} (DynamoDB data is kept in ${info.dataDir})`,
+            `  still queued, kept in the journal for the next start: ${byQueue(leftInQueues)} (data in ${info.dataDir})`,
           );
         }
         say('stopped');

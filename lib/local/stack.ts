@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { queueDepth } from '../aws/queue-depth';
 import { SHARED_SECRET_VARIABLE } from '../config/ingest';
 import type { LocalStackConfig } from '../config/local-stack';
 import {
@@ -10,10 +8,12 @@ import {
   localDynamoDbClient,
   localSqsClient,
   SECRET_FILE,
+  SQS_JOURNAL_FILE,
   STACK_FILE,
   type LocalStackInfo,
 } from './local-stack-facts';
-import { startDynalite, startFauxqs, type RunningEmulator } from './emulators';
+import { startDynalite, startFauxqs, type RunningEmulator, type RunningSqs } from './emulators';
+import { openSqsJournal, type SqsJournal } from './sqs-journal';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { startLocalGateway, type HttpHandler, type LocalGateway } from './http-gateway';
 import { createQueues, createTables, type LocalRef } from './resources';
@@ -37,9 +37,29 @@ export interface LocalStack {
   info: LocalStackInfo;
   /** The webhook secret in use, when one is configured or generated. */
   secret?: string;
+  /** The previous run's backlog, put back on the queues from the journal at this start. */
+  recovered: Recovery;
   setFault(service: 'sqs' | 'dynamodb', down: boolean): void;
+  /** Stops; what is still queued stays in the journal for the next start. */
   stop(): Promise<{ leftInQueues: Record<string, number> }>;
 }
+
+export interface Recovery {
+  /** The journal file. */
+  file: string;
+  /** Messages put back, per queue name. */
+  byQueue: Record<string, number>;
+  /** Messages for queues this stage does not define: kept in the journal, not delivered. */
+  unknownQueues: Record<string, number>;
+  /** Journal lines that could not be read (a line torn by a kill never got its 202). */
+  unreadableLines: number;
+}
+
+const countByQueue = (messages: readonly { queue: string }[]): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const { queue } of messages) counts[queue] = (counts[queue] ?? 0) + 1;
+  return counts;
+};
 
 /**
  * The webhook secret for the local stack: WEBHOOK_SECRET (or per-kind secrets) when set;
@@ -117,22 +137,6 @@ function functionEnvironment(
   return merged;
 }
 
-async function queueDepths(
-  sqs: SQSClient,
-  queues: LocalStackInfo['queues'],
-): Promise<Record<string, number>> {
-  const depths: Record<string, number> = {};
-  for (const queue of Object.values(queues)) {
-    try {
-      const count = await queueDepth(sqs, queue.url);
-      if (count > 0) depths[queue.name] = count;
-    } catch {
-      // SQS already gone: nothing to report
-    }
-  }
-  return depths;
-}
-
 /**
  * Starts the whole pipeline on this machine: dynalite and fauxqs, every queue and table that
  * serverless.yml defines, the HTTP routes served by the real ingest handler, and one poller per
@@ -149,13 +153,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stopAll = async (): Promise<void> => {
     for (const s of started.reverse()) await s.close().catch(() => undefined);
   };
+  const journalFile = join(dataDir, SQS_JOURNAL_FILE);
+  const journal: SqsJournal = openSqsJournal(journalFile);
+  started.push({ close: async () => journal.close() });
   try {
     const dynamo: RunningEmulator = await startDynalite(
       join(dataDir, 'dynamodb'),
       options.dynamodbPort,
     );
     started.push(dynamo);
-    const fauxqs: RunningEmulator = await startFauxqs(options.sqsPort);
+    const fauxqs: RunningSqs = await startFauxqs(options.sqsPort, journal);
     started.push(fauxqs);
     const sqsProxy: FaultProxy = await startFaultProxy(fauxqs.port);
     started.push(sqsProxy);
@@ -166,6 +173,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const adminDynamo = localDynamoDbClient(dynamo.endpoint, region);
     const queueRefs = await createQueues(adminSqs, definition.queues);
     const tableRefs = await createTables(adminDynamo, definition.tables);
+    // The previous run's backlog goes back on its queues before anything polls them.
+    const unknown = fauxqs.restore(journal.recovered);
+    const recovered: Recovery = {
+      file: journalFile,
+      byQueue: countByQueue(journal.recovered.filter((m) => !unknown.includes(m))),
+      unknownQueues: countByQueue(unknown),
+      unreadableLines: journal.unreadable,
+    };
     const refs = new Map([...queueRefs, ...tableRefs]);
 
     const secret = await resolveLocalSecret({ ...options, dataDir });
@@ -258,6 +273,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     return {
       info,
+      recovered,
       ...(secret.secret !== undefined && { secret: secret.secret }),
       setFault(service, down) {
         (service === 'sqs' ? sqsProxy : dynamoProxy).setDown(down);
@@ -265,7 +281,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       async stop() {
         await Promise.all(gateways.map((g) => g.close()));
         await Promise.all(pollers.map((p) => p.stop()));
-        const leftInQueues = await queueDepths(adminSqs, info.queues);
+        const leftInQueues = journal.pendingByQueue();
         await rm(stackFile, { force: true });
         await stopAll();
         return { leftInQueues };
