@@ -9,9 +9,9 @@ const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 /**
  * How long the gateway waits for a client that sends slowly: all of the request line and headers
  * within 10 s, the whole request within 30 s (API Gateway's own longest integration time), or the
- * answer is 408 and the connection is closed. docs/operations.md states them.
+ * answer is 408 and the connection is closed. docs/configuration.md states them.
  */
-export const SLOW_CLIENT_LIMITS = { headersMs: 10_000, requestMs: 30_000 } as const;
+const SLOW_CLIENT_LIMITS = { headersMs: 10_000, requestMs: 30_000 } as const;
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
