@@ -15,7 +15,8 @@ import { emfCounters } from '../lib/aws/metrics';
 import type { Kind } from '../lib/webhook/kinds';
 import { samplePayload } from '../lib/webhook/samples';
 import { fixedSecretSource } from '../lib/ports/secret-source';
-import { dynamoDbStore } from '../lib/aws/dynamodb/dynamodb-store';
+import { dynamoDbRecordQueries, dynamoDbStore } from '../lib/aws/dynamodb/dynamodb-store';
+import { WriteConflictError } from '../lib/ports/event-store';
 import {
   CURRENT,
   currentAttributes,
@@ -505,6 +506,69 @@ async function benchLocalGrowth() {
   }
 }
 
+/**
+ * (g) One hot entity: 1,000 events of one connection stored by 32 writers at once, each with its
+ * own client and store as 32 Lambda consumers would be (DynamoDB Local), taking `batchSize` events
+ * at a time as SQS batches (the consumer stores one entity's records of a batch together): the
+ * version conflicts per 1,000 events, and the records that gave up to SQS because of conflicts.
+ */
+async function benchHotEntity(batchSize: number, events = 1_000, writers = 32) {
+  const backend = await startDynamoDbLocal();
+  try {
+    const tables = await createProjectTables(backend.endpoint, 'bench');
+    const base = Date.parse('2026-02-01T00:00:00Z');
+    const tenant = `hot-${randomBytes(4).toString('hex')}`;
+    const queue = Array.from({ length: events }, (_, i) => {
+      const payload = samplePayload('connections', {
+        now: new Date(base + i * 1000),
+        overrides: { tenant, event: i % 2 === 0 ? 'LINK' : 'UNLINK', event_id: `${tenant}-${i}` },
+      });
+      return { hash: contentHash(payload), receivedAt: new Date().toISOString(), payload };
+    });
+    const clients = Array.from({ length: writers }, () => documentClient(backend.endpoint));
+    let conflicts = 0;
+    let gaveUp = 0;
+    let mostConflicts = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      clients.map(async (db) => {
+        const store = dynamoDbStore(db, tables);
+        for (let batch = queue.splice(0, batchSize); batch.length > 0;) {
+          try {
+            const outcomes = await store.storeAll('connections', batch);
+            const lost = outcomes.reduce((sum, o) => sum + o.conflicts, 0);
+            conflicts += lost;
+            mostConflicts = Math.max(mostConflicts, lost);
+          } catch (error) {
+            if (!(error instanceof WriteConflictError)) throw error;
+            gaveUp += batch.length;
+          }
+          batch = queue.splice(0, batchSize);
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const stored = await dynamoDbRecordQueries(clients[0] as DynamoDBDocumentClient, tables)
+      .listConnections({ tenant })
+      [Symbol.asyncIterator]()
+      .next();
+    for (const db of clients) db.destroy();
+    return {
+      events,
+      writers,
+      batchSize,
+      conflicts,
+      conflictsPer1000: (conflicts / events) * 1000,
+      mostConflictsForOneWrite: mostConflicts,
+      gaveUp,
+      eventCount: (stored.value as { event_count?: number } | undefined)?.event_count ?? 0,
+      eventsPerSecond: events / seconds,
+    };
+  } finally {
+    await backend.stop();
+  }
+}
+
 /** (e) Modelled AWS cost per million job webhooks. */
 export const MODEL = {
   memoryGb: 0.25,
@@ -628,6 +692,25 @@ async function main(): Promise<void> {
       local.ratio.toFixed(2),
       '≤ 1.5',
     ]);
+  }
+  if (want('g')) {
+    // As deployed (serverless.yml's batch size 10), and one event per invocation for comparison.
+    const runs = [await benchHotEntity(10), await benchHotEntity(1)];
+    figures.g = runs;
+    for (const hot of runs) {
+      rows.push([
+        `(g) conflicts per 1,000 events, one entity, ${hot.writers} writers, batches of ${hot.batchSize}`,
+        `${hot.conflicts} conflicts, most ${hot.mostConflictsForOneWrite} for one write; ${hot.eventsPerSecond.toFixed(0)} ev/s`,
+        hot.conflictsPer1000.toFixed(0),
+        '-',
+      ]);
+      rows.push([
+        `(g) records given up to SQS, batches of ${hot.batchSize}`,
+        `event_count ${hot.eventCount} of ${hot.events}`,
+        String(hot.gaveUp),
+        '0',
+      ]);
+    }
   }
   if (want('e') && ingest && wru > 0) {
     const cost = costModel(ingest.handlerUsPerEvent, wru, worstOverhead);

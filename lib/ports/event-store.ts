@@ -32,6 +32,12 @@ export interface StoreOutcome {
  */
 export interface EventStore {
   store(kind: Kind, event: StoredEvent): Promise<StoreOutcome>;
+  /**
+   * Stores events of one entity (all with the same `ENTITIES[kind].key`): the same as storing them
+   * one by one, in one go where the store can (one record write for them all). One outcome per
+   * event, in order. On an error, some may be stored and the rest not: storing again is safe.
+   */
+  storeAll(kind: Kind, events: readonly StoredEvent[]): Promise<StoreOutcome[]>;
 }
 
 /** Reads the records back, for the CLI and for checks. Never a full-table scan. */

@@ -170,6 +170,42 @@ describe.each(STORES)('the event store contract: %s', (_name, open) => {
     expect(await shown('race/1')).toBe(sequential);
   }, 60_000);
 
+  it('stores a batch of one entity’s events as storing them one by one', async () => {
+    const lifecycle = jobLifecycle(SUCCESS);
+    const random = seeded(11);
+    for (let i = 0; i < 6; i += 1) {
+      const order = withDuplicates(shuffle(lifecycle, random), random, 3);
+      const s3Root = `batch/${i}`;
+      const events = order.map((p) => stored({ ...p, s3_root: s3Root }));
+      // Split into batches of random sizes (1 to 5), as SQS batches would come.
+      const outcomes = [];
+      for (let at = 0; at < events.length;) {
+        const size = 1 + Math.floor(random() * 5);
+        outcomes.push(...(await store.storeAll('jobs', events.slice(at, at + size))));
+        at += size;
+      }
+      expect(await shown(s3Root)).toBe(await deliver(lifecycle, `batch/reference/${i}`));
+      // Each content counts once: the first delivery is new, every later one a duplicate.
+      const seen = new Set<string>();
+      expect(outcomes.map((o) => o.duplicate)).toEqual(
+        events.map((e) => seen.size === seen.add(e.hash).size),
+      );
+    }
+    // A connection's event_id given twice with two contents keeps the larger hash, in one batch.
+    const conn = (event: string, id: string) =>
+      stored(payloadOf('connections', { event, event_id: id, tenant: 'tenant-batch' }));
+    const [a, b] = [conn('LINK', 'same-id'), conn('UNLINK', 'same-id')].sort((x, y) =>
+      x.hash < y.hash ? -1 : 1,
+    );
+    await store.storeAll(
+      'connections',
+      [b, a].filter((e) => e !== undefined),
+    );
+    const [connection] = await take(store.listConnections({ tenant: 'tenant-batch' }), 10);
+    expect(connection?.event_count).toBe(1);
+    expect(connection?.event).toBe(b?.payload.event);
+  });
+
   it('stores an event as large as ingest accepts without blocking its job', async () => {
     const [created, started, completed] = jobLifecycle(
       ['JOB_CREATED', 'SYNC_STARTED', 'JOB_COMPLETED'],
@@ -619,6 +655,67 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
       'SYNC_STARTED',
       'SYNC_SUCCESS',
     ]);
+  });
+
+  it('has the next writer fold in the event of one that lost a race, and leaves no inbox behind', async () => {
+    const s3Root = 'race/helped';
+    const [created, started, succeeded] = jobLifecycle(SUCCESS, { s3Root });
+    await store.store('jobs', stored(created ?? {}));
+    // Writer A stalls at each CURRENT write until let go; it loses the first race to B.
+    const gates: (() => void)[] = [];
+    const arrivals: (() => void)[] = [];
+    const arrived = [0, 1].map((n) => new Promise<void>((resolve) => (arrivals[n] = resolve)));
+    const slow = documentClient(server(name).backend.endpoint);
+    const send = slow.send.bind(slow) as (command: unknown) => Promise<unknown>;
+    let puts = 0;
+    (slow as unknown as { send: unknown }).send = async (command: unknown) => {
+      const input = (command as { input?: { Item?: { sk?: string } } }).input;
+      if (command instanceof PutCommand && input?.Item?.sk === CURRENT) {
+        const n = puts;
+        puts += 1;
+        arrivals[n]?.();
+        if (n < 2) await new Promise<void>((resolve) => (gates[n] = resolve));
+      }
+      return send(command);
+    };
+    const a = dynamoDbStore(slow, tables).store('jobs', stored(started ?? {}));
+    await arrived[0];
+    expect((await store.store('jobs', stored(succeeded ?? {}))).conflicts).toBe(0);
+    gates[0]?.();
+    // A lost, left its event in the inbox, and is about to try again: C comes first.
+    await arrived[1];
+    const inbox = await db.send(
+      new QueryCommand({
+        TableName: tables.jobs,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
+        ExpressionAttributeValues: { ':pk': jobKey(s3Root), ':inbox': 'INBOX#' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(inbox.Items).toHaveLength(1);
+    const completed = jobLifecycle(SUCCESS, { s3Root }).at(-1) ?? {};
+    await store.store('jobs', stored(completed));
+    // C folded A's event in with its own, before A wrote anything.
+    expect((await store.getJob(s3Root))?.event_count).toBe(4);
+    // A's second write loses, and A finds its event counted.
+    gates[1]?.();
+    const resultA = await a;
+    slow.destroy();
+    expect(resultA).toMatchObject({ duplicate: false, changed: true, conflicts: 2 });
+    const job = await store.getJob(s3Root);
+    expect(job?.event_count).toBe(4);
+    expect(job?.history.map((h) => h.status).sort()).toEqual(
+      [created, started, succeeded, completed].map((p) => String(p?.status)).sort(),
+    );
+    const left = await db.send(
+      new QueryCommand({
+        TableName: tables.jobs,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
+        ExpressionAttributeValues: { ':pk': jobKey(s3Root), ':inbox': 'INBOX#' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(left.Items).toEqual([]);
   });
 
   it.each([

@@ -54,24 +54,31 @@ export function memoryStore(): EventStore & RecordQueries {
   const byKeyDescending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
   const byKeyAscending = (a: string, b: string) => -byKeyDescending(a, b);
 
+  const storeOne = async (kind: Kind, event: StoredEvent): Promise<StoreOutcome> => {
+    const entity = ENTITIES[kind] as Entity<unknown>;
+    const key = id(kind, entity.key(event.payload));
+    const held = entities.get(key) ?? {
+      history: new Map(),
+      contents: new Map(),
+      record: undefined,
+    };
+    const historyId = entity.historyId(event);
+    const duplicate = !keepsNewcomer(held.history.get(historyId), event);
+    if (!duplicate) held.history.set(historyId, event);
+    held.contents.set(event.hash, event);
+    const record = foldRecord(entity, [...held.contents.values()]);
+    const changed =
+      held.record === undefined || canonicalJson(held.record) !== canonicalJson(record);
+    entities.set(key, { ...held, record });
+    return { duplicate, changed, conflicts: 0, writeUnits: 0, readUnits: 0 };
+  };
+
   return {
-    async store(kind, event): Promise<StoreOutcome> {
-      const entity = ENTITIES[kind] as Entity<unknown>;
-      const key = id(kind, entity.key(event.payload));
-      const held = entities.get(key) ?? {
-        history: new Map(),
-        contents: new Map(),
-        record: undefined,
-      };
-      const historyId = entity.historyId(event);
-      const duplicate = !keepsNewcomer(held.history.get(historyId), event);
-      if (!duplicate) held.history.set(historyId, event);
-      held.contents.set(event.hash, event);
-      const record = foldRecord(entity, [...held.contents.values()]);
-      const changed =
-        held.record === undefined || canonicalJson(held.record) !== canonicalJson(record);
-      entities.set(key, { ...held, record });
-      return { duplicate, changed, conflicts: 0, writeUnits: 0, readUnits: 0 };
+    store: storeOne,
+    async storeAll(kind, events) {
+      const outcomes: StoreOutcome[] = [];
+      for (const event of events) outcomes.push(await storeOne(kind, event));
+      return outcomes;
     },
 
     async getJob(jobId) {

@@ -1,5 +1,6 @@
 import { batchConsumer } from '../../lib/consumer/consume-batch';
-import type { EventStore } from '../../lib/ports/event-store';
+import { WriteConflictError, type EventStore } from '../../lib/ports/event-store';
+import type { StoredEvent } from '../../lib/records/stored-event';
 import { jobKey } from '../../lib/records/entity-keys';
 import { recordingCounters, recordingLog } from '../support/doubles';
 import { envelopeOf, payloadOf, sqsRecord } from '../support/events';
@@ -12,10 +13,17 @@ const jobRecord = (payload: Record<string, unknown>, messageId: string) =>
 describe('batchConsumer, against the in-memory store', () => {
   it('stores the good records and reports only the ones that failed, each with its reason', async () => {
     const store = memoryStore();
+    const flaky = (event: StoredEvent) => {
+      if (event.payload.tenant === 'flaky') throw new Error('DynamoDB down');
+    };
     const flakyStore: EventStore = {
       store: async (kind, event) => {
-        if (event.payload.tenant === 'flaky') throw new Error('DynamoDB down');
+        flaky(event);
         return store.store(kind, event);
+      },
+      storeAll: async (kind, events) => {
+        events.forEach(flaky);
+        return store.storeAll(kind, events);
       },
     };
     const log = recordingLog();
@@ -57,6 +65,56 @@ describe('batchConsumer, against the in-memory store', () => {
     ]);
   });
 
+  it('tries an entity’s records one by one when storing them together fails, so a bad one fails alone', async () => {
+    const store = memoryStore();
+    const [created, started] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'one/1' });
+    const bad = (event: StoredEvent) => event.payload.status === 'SYNC_STARTED';
+    const picky: EventStore = {
+      store: async (kind, event) => {
+        if (bad(event)) throw new Error('cannot store this one');
+        return store.store(kind, event);
+      },
+      storeAll: async (kind, events) => {
+        if (events.some(bad)) throw new Error('cannot store this batch');
+        return store.storeAll(kind, events);
+      },
+    };
+    const consume = batchConsumer('jobs', {
+      store: picky,
+      log: recordingLog(),
+      counters: recordingCounters(),
+    });
+    const result = await consume({
+      Records: [jobRecord(created ?? {}, 'good'), jobRecord(started ?? {}, 'bad')],
+    });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect((await store.getJob('one/1'))?.status).toBe('JOB_CREATED');
+  });
+
+  it('fails all of an entity’s records, without trying them one by one, after lost races', async () => {
+    const [created, started] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'hot/1' });
+    let single = 0;
+    const busy: EventStore = {
+      store: async () => {
+        single += 1;
+        throw new Error('not expected');
+      },
+      storeAll: async () => {
+        throw new WriteConflictError('hot/1');
+      },
+    };
+    const consume = batchConsumer('jobs', {
+      store: busy,
+      log: recordingLog(),
+      counters: recordingCounters(),
+    });
+    const result = await consume({
+      Records: [jobRecord(created ?? {}, 'a'), jobRecord(started ?? {}, 'b')],
+    });
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a', 'b']);
+    expect(single).toBe(0);
+  });
+
   it('logs what storing did: a redelivery in the same batch is a duplicate that changes nothing', async () => {
     const store = memoryStore();
     const log = recordingLog();
@@ -82,22 +140,21 @@ describe('batchConsumer, against the in-memory store', () => {
     expect(history.map((e) => e.payload.status).sort()).toEqual(['JOB_CREATED', 'SYNC_STARTED']);
   });
 
-  it('stores one entity’s records in batch order and different entities at once', async () => {
+  it('stores one entity’s records together in batch order, and different entities at once', async () => {
     const store = memoryStore();
-    const events: string[] = [];
+    const calls: string[][] = [];
     let running = 0;
     let maxRunning = 0;
     const slowStore: EventStore = {
-      store: async (kind, event) => {
-        const name = `${String(event.payload.s3_root)}:${String(event.payload.status)}`;
+      store: () => Promise.reject(new Error('each entity’s records are stored together')),
+      storeAll: async (kind, batch) => {
         running += 1;
         maxRunning = Math.max(maxRunning, running);
-        events.push(`start ${name}`);
+        calls.push(batch.map((e) => `${String(e.payload.s3_root)}:${String(e.payload.status)}`));
         // Yield several times so that a second entity could interleave here.
         for (let i = 0; i < 5; i += 1) await Promise.resolve();
-        events.push(`end ${name}`);
         running -= 1;
-        return store.store(kind, event);
+        return store.storeAll(kind, batch);
       },
     };
     const consume = batchConsumer('jobs', {
@@ -116,13 +173,11 @@ describe('batchConsumer, against the in-memory store', () => {
       ],
     });
     expect(maxRunning).toBe(2);
-    // Batch order within an entity, even when it is not lifecycle order.
-    expect(events.indexOf('end a:SYNC_STARTED')).toBeLessThan(
-      events.indexOf('start a:JOB_CREATED'),
-    );
-    expect(events.indexOf('end b:JOB_CREATED')).toBeLessThan(
-      events.indexOf('start b:SYNC_STARTED'),
-    );
+    // One call per entity, in batch order within it, even when that is not lifecycle order.
+    expect(calls).toEqual([
+      ['a:SYNC_STARTED', 'a:JOB_CREATED'],
+      ['b:JOB_CREATED', 'b:SYNC_STARTED'],
+    ]);
     // Either order of arrival gives the same record.
     expect((await store.getJob('a'))?.status).toBe('SYNC_STARTED');
   });

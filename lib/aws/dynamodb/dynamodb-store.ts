@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { EventStore, RecordQueries } from '../../ports/event-store';
+import type { EventStore, RecordQueries, StoreOutcome } from '../../ports/event-store';
+import type { StoredEvent } from '../../records/stored-event';
 import { ENTITIES, type Entity } from '../../records/entities';
 import type { Kind } from '../../webhook/kinds';
-import { readPartition, storeEvent, type StoreOptions } from './event-store';
+import { readPartition, storeEvents, type StoreOptions } from './event-store';
 import { getJob, listConnections, listDiscover, listJobs } from './queries';
 import { splitPartition } from './table-layout';
 
@@ -27,9 +28,11 @@ export function dynamoDbEventStore(
   options: StoreOptions = {},
 ): EventStore {
   const table = tableOf(tables);
+  const storeAll = (kind: Kind, events: readonly StoredEvent[]) =>
+    storeEvents(db, table(kind), ENTITIES[kind] as Entity<unknown>, events, options);
   return {
-    store: (kind, event) =>
-      storeEvent(db, table(kind), ENTITIES[kind] as Entity<unknown>, event, options),
+    storeAll,
+    store: async (kind, event) => (await storeAll(kind, [event]))[0] as StoreOutcome,
   };
 }
 
