@@ -13,6 +13,30 @@ const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
  */
 const SLOW_CLIENT_LIMITS = { headersMs: 10_000, requestMs: 30_000 } as const;
 
+/**
+ * Invocations run at once. Lambda runs each in a container of its own; here they share one
+ * process and one SDK client (50 sockets), so the rest wait their turn in the gateway, as they
+ * would wait for a container, instead of timing out inside the SDK's connection pool.
+ */
+const CONCURRENT_INVOCATIONS = 32;
+
+/** Runs at most `limit` tasks at once, the others in arrival order. */
+function concurrencyLimit(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (task) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running += 1;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next !== undefined) next();
+      else running -= 1;
+    }
+  };
+}
+
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
   context: Context,
@@ -160,6 +184,7 @@ export async function startLocalGateway(options: {
   limits?: { headersMs: number; requestMs: number };
 }): Promise<LocalGateway> {
   const limits = options.limits ?? SLOW_CLIENT_LIMITS;
+  const invoke = concurrencyLimit(CONCURRENT_INVOCATIONS);
   const serverOptions = {
     headersTimeout: limits.headersMs,
     requestTimeout: limits.requestMs,
@@ -182,8 +207,12 @@ export async function startLocalGateway(options: {
       if (routeKey === undefined) return jsonError(res, 404, 'not found');
       const requestId = randomUUID();
       const event = toHttpApiEvent(req, Buffer.concat(chunks), routeKey, requestId);
-      options
-        .handler(event, lambdaContext(options.functionName, requestId, options.timeoutSeconds))
+      invoke(() =>
+        options.handler(
+          event,
+          lambdaContext(options.functionName, requestId, options.timeoutSeconds),
+        ),
+      )
         .then((result) => send(res, result))
         .catch((error: unknown) => {
           // API Gateway answers a failed invocation with a bare 500.
@@ -194,7 +223,9 @@ export async function startLocalGateway(options: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, resolve);
+    // A burst of connections (hotglue's jobs on the hour) must wait in the kernel's queue, not be
+    // dropped from it: Node's default backlog is 511.
+    server.listen({ port: options.port, host: options.host, backlog: 4096 }, resolve);
   });
   return {
     port: (server.address() as AddressInfo).port,

@@ -15,8 +15,10 @@ import {
   type RecordQueries,
 } from '../../lib/ports/event-store';
 import { jobKey } from '../../lib/records/entity-keys';
+import { mergeConnection } from '../../lib/records/connections';
 import { mergeJob } from '../../lib/records/jobs';
 import { keyProblem } from '../../lib/records/key-limits';
+import type { StoredEvent } from '../../lib/records/stored-event';
 import { take, type JobFilter } from '../../lib/records/views';
 import { validationProblem } from '../../lib/webhook/schemas';
 import { canonicalJson, contentHash } from '../../lib/webhook/content-hash';
@@ -191,19 +193,38 @@ describe.each(STORES)('the event store contract: %s', (_name, open) => {
         events.map((e) => seen.size === seen.add(e.hash).size),
       );
     }
-    // A connection's event_id given twice with two contents keeps the larger hash, in one batch.
-    const conn = (event: string, id: string) =>
-      stored(payloadOf('connections', { event, event_id: id, tenant: 'tenant-batch' }));
-    const [a, b] = [conn('LINK', 'same-id'), conn('UNLINK', 'same-id')].sort((x, y) =>
-      x.hash < y.hash ? -1 : 1,
-    );
-    await store.storeAll(
-      'connections',
-      [b, a].filter((e) => e !== undefined),
-    );
-    const [connection] = await take(store.listConnections({ tenant: 'tenant-batch' }), 10);
-    expect(connection?.event_count).toBe(1);
-    expect(connection?.event).toBe(b?.payload.event);
+    // A connection's event_id sent twice with two contents: both count in the record, as the
+    // merge of the set says, and the history keeps the larger hash, in any order of arrival.
+    const orders: [string, (e: StoredEvent[]) => Promise<unknown>][] = [
+      ['one batch', (e) => store.storeAll('connections', e)],
+      [
+        'one by one',
+        async (e) => {
+          for (const x of e) await store.store('connections', x);
+        },
+      ],
+    ];
+    for (const [how, deliver] of orders) {
+      for (const reversed of [false, true]) {
+        const tenant = `tenant-batch-${how.replace(/ /g, '-')}-${reversed}`;
+        const contents = [
+          ['LINK', '2026-11-01T10:00:00+00:00'],
+          ['UNLINK', '2026-11-01T11:00:00+00:00'],
+        ].map(([event, timestamp]) =>
+          stored(payloadOf('connections', { event, timestamp, event_id: 'same-id', tenant })),
+        );
+        await deliver(reversed ? [...contents].reverse() : contents);
+        const [connection] = await take(store.listConnections({ tenant }), 10);
+        const larger = [...contents].sort((x, y) => (x.hash < y.hash ? 1 : -1))[0];
+        expect({ how, reversed, ...connection }).toMatchObject({
+          how,
+          reversed,
+          event_count: 1,
+          event: mergeConnection(contents).event,
+        });
+        expect(connection?.history.map((h) => h.event)).toEqual([larger?.payload.event]);
+      }
+    }
   });
 
   it('stores an event as large as ingest accepts without blocking its job', async () => {

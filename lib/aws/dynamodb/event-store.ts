@@ -387,9 +387,11 @@ async function clearInbox(
 interface Plan {
   candidates: StoredEvent[];
   ids: string[];
+  /** Held already (this content, or a larger one with its id), or folded pending its history. */
+  duplicate: boolean[];
   folded: boolean[];
   toWrite: boolean[];
-  /** Candidates already held when read (their history item exists or is on its way). */
+  /** Candidates whose history item held this very content when read: folded long ago. */
   held: boolean[];
 }
 
@@ -434,6 +436,8 @@ export async function storeEvents(
   // Per event of ours: a duplicate when first read (what its outcome reports).
   let duplicateAtFirst: boolean[] = [];
   let wrote = false;
+  // The record holds what this writer folded (written by it, or found to hold it already).
+  let settled = false;
   let inboxed = false;
   // A lost race hands back the CURRENT item that won it: the retry starts from that.
   let known: { current: Item | undefined } | undefined;
@@ -467,26 +471,32 @@ export async function storeEvents(
     const pending = (current?.pending as string[] | undefined) ?? [];
     let state = current && { record: recordOf(entity.kind, current), fold: foldOf(current) };
     const added: string[] = [];
-    plan = { candidates, ids, folded: [], toWrite: [], held: [] };
+    plan = { candidates, ids, duplicate: [], folded: [], toWrite: [], held: [] };
     for (const [c, event] of candidates.entries()) {
       const id = ids[c] as string;
       const heldHash = held.get(id);
-      // Listed in pending: folded by an earlier delivery whose history write never happened.
-      const inPending = pending.includes(id);
-      const duplicate =
-        inPending || (held.has(id) && (heldHash === null || (heldHash ?? '') >= event.hash));
-      plan.folded.push(!duplicate);
-      plan.held.push(duplicate && !inPending);
+      // Listed in pending with no history item: folded by an earlier delivery whose history write
+      // never happened. (Once the history item exists, its hash tells.)
+      const inPending = pending.includes(id) && !held.has(id);
+      const sameContent = held.has(id) && (heldHash === null || heldHash === event.hash);
+      // Another content under a held id (a connection's event_id sent twice): it counts in the
+      // record as the merge says (folding it again changes nothing), but the history keeps the
+      // larger hash.
+      const largerHeld = typeof heldHash === 'string' && heldHash > event.hash;
+      const fold = !inPending && !sameContent;
+      plan.duplicate.push(inPending || sameContent || largerHeld);
+      plan.folded.push(fold);
+      plan.held.push(sameContent && !inPending);
       // An event folded without its history item gets it from its own writer (or this one).
-      plan.toWrite.push(!duplicate || (inPending && c < events.length));
-      if (duplicate) continue;
+      plan.toWrite.push((fold && !largerHeld) || (inPending && c < events.length));
+      if (!fold) continue;
       const isNew = !held.has(id);
       state = entity.fold(state, event, isNew);
-      // Later candidates with this id see it held.
-      held.set(id, event.hash);
+      // Later candidates with this id see it held, by the larger hash.
+      if (!largerHeld) held.set(id, event.hash);
       if (isNew) added.push(id);
     }
-    if (attempt === 0) duplicateAtFirst = events.map((_, i) => !plan?.folded[i]);
+    if (attempt === 0) duplicateAtFirst = plan.duplicate.slice(0, events.length);
     // Done once none of ours is left to fold: the others' writers are still at it.
     if (state === undefined || !plan.folded.slice(0, events.length).includes(true)) {
       plan.toWrite = plan.toWrite.map((w, c) => w && c < events.length);
@@ -511,7 +521,10 @@ export async function storeEvents(
       ...currentAttributes(entity.kind, record, state.fold),
       ...(nextPending.length > 0 && { pending: nextPending }),
     };
-    if (current !== undefined && holds(current, attributes)) break;
+    if (current !== undefined && holds(current, attributes)) {
+      settled = true;
+      break;
+    }
     const version = Number(current?.version ?? 0);
     const put = await conditionalPut(
       db,
@@ -530,6 +543,7 @@ export async function storeEvents(
     );
     if (put.written) {
       wrote = true;
+      settled = true;
       break;
     }
     shared.conflicts += 1;
@@ -541,7 +555,7 @@ export async function storeEvents(
   for (const [i, outcome] of outcomes.entries()) {
     outcome.duplicate = duplicateAtFirst[i] ?? false;
     // Folded by this writer's write, or by another writer's that took it from the inbox.
-    outcome.changed = !outcome.duplicate && (wrote || !done.folded[i]);
+    outcome.changed = done.folded[i] ? wrote : !outcome.duplicate;
   }
   // Each id's history item once, from its largest-hash candidate.
   const best = new Map<string, number>();
@@ -552,24 +566,28 @@ export async function storeEvents(
     if (write && (other === undefined || (done.candidates[other] as StoredEvent).hash < hash))
       best.set(id, c);
   }
-  for (const c of best.values())
-    await putHistory(
-      db,
-      table,
-      entity,
-      pk,
-      done.candidates[c] as StoredEvent,
-      outcomes[c] ?? shared,
-      options,
-    );
+  await Promise.all(
+    [...best.values()].map((c) =>
+      putHistory(
+        db,
+        table,
+        entity,
+        pk,
+        done.candidates[c] as StoredEvent,
+        outcomes[c] ?? shared,
+        options,
+      ),
+    ),
+  );
   // Inbox items whose events are now folded and whose history items exist: this writer's own,
   // the ones it folded for others, and any a crashed writer left behind.
-  if (inboxed || done.candidates.length > events.length) {
-    for (const [c, event] of done.candidates.entries()) {
+  await Promise.all(
+    done.candidates.map((event, c) => {
       const ours = c < events.length;
-      if ((ours && inboxed) || (!ours && (done.toWrite[c] || done.held[c])))
-        await clearInbox(db, table, pk, done.ids[c] as string, event.hash);
-    }
-  }
+      return (ours && inboxed) || (!ours && ((settled && done.folded[c]) || done.held[c]))
+        ? clearInbox(db, table, pk, done.ids[c] as string, event.hash)
+        : undefined;
+    }),
+  );
   return outcomes;
 }

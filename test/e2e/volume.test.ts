@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbRecordQueries } from '../../lib/aws/dynamodb/dynamodb-store';
+import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
+import { ENTITIES } from '../../lib/records/entities';
+import type { Kind } from '../../lib/webhook/kinds';
+import { localDocumentClient, localTables } from '../../lib/local/local-stack-facts';
+import { hmacHex, payloadOf } from '../support/events';
+import { cli, startStack, type StackProcess } from '../support/local-stack';
+
+/**
+ * Volume through the whole local stack: one entity with a long history (every item stays bounded,
+ * so the record keeps counting and nothing is dead-lettered; DynamoDB's item limit is 400 KB), and
+ * a burst of thousands of jobs starting at once, as hotglue sends on the hour.
+ */
+const EVENTS = 2_500;
+const CONCURRENCY = 32;
+const secret = randomBytes(16).toString('hex');
+let dataDir: string;
+let stack: StackProcess;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'hgw-volume-'));
+  stack = await startStack(dataDir, { WEBHOOK_SECRET: secret });
+}, 60_000);
+
+afterAll(async () => {
+  if (stack?.child.exitCode === null) await stack.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function sendAll(kind: Kind, bodies: string[]): Promise<void> {
+  let next = 0;
+  const refused: string[] = [];
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = next++; i < bodies.length; i = next++) {
+        const body = bodies[i] as string;
+        const response = await fetch(stack.info.webhookUrls[kind], {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
+        });
+        if (response.status !== 202) refused.push(`${response.status} ${await response.text()}`);
+      }
+    }),
+  );
+  expect(refused).toEqual([]);
+}
+
+const queries = () =>
+  dynamoDbRecordQueries(
+    localDocumentClient(stack.info.dynamodbEndpoint, stack.info.region),
+    localTables(stack.info),
+  );
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** The size of the entity's CURRENT item as JSON: it must not grow with the history. */
+async function currentItemBytes(kind: Kind, payload: Record<string, unknown>): Promise<number> {
+  const db = localDocumentClient(stack.info.dynamodbEndpoint, stack.info.region);
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: localTables(stack.info)[kind],
+      Key: { pk: ENTITIES[kind].key(payload), sk: CURRENT },
+    }),
+  );
+  return Buffer.byteLength(JSON.stringify(Item ?? {}));
+}
+
+const deadLetters = async (kind: Kind): Promise<unknown[]> =>
+  JSON.parse(
+    (await cli(['dlq', 'list', '--kind', kind, '--json'], { DATA_DIR: dataDir })).stdout,
+  ) as unknown[];
+
+const at = (i: number) => new Date(Date.parse('2026-03-01T00:00:00Z') + i * 1000).toISOString();
+
+describe('one entity with a long history, on the local stack', () => {
+  it('counts 2,500 connection events with 900-character event_ids and shows the latest', async () => {
+    const tenant = `long-conn-${randomBytes(4).toString('hex')}`;
+    const payloads = Array.from({ length: EVENTS }, (_, i) =>
+      payloadOf('connections', {
+        tenant,
+        event: i % 2 === 0 ? 'LINK' : 'UNLINK',
+        event_id: `${String(i).padStart(4, '0')}-${'x'.repeat(895)}`,
+        timestamp: at(i),
+      }),
+    );
+    await sendAll(
+      'connections',
+      payloads.map((p) => JSON.stringify(p)),
+    );
+    const last = payloads[EVENTS - 1] as Record<string, unknown>;
+    const record = await eventually(async () => {
+      for await (const c of queries().listConnections({ tenant }))
+        if (c.event_count === EVENTS) return c;
+      return undefined;
+    }, `${EVENTS} connection events counted`);
+    expect(record).toMatchObject({ event: last.event, linked: last.event === 'LINK' });
+    expect(Date.parse(String(record.timestamp))).toBe(Date.parse(String(last.timestamp)));
+    expect(await currentItemBytes('connections', last)).toBeLessThan(20_000);
+    expect(await deadLetters('connections')).toEqual([]);
+  }, 180_000);
+
+  it('counts 2,500 discover events with 900-character messages and shows the latest', async () => {
+    const tenant = `long-disc-${randomBytes(4).toString('hex')}`;
+    const statuses = ['DISCOVER_STARTED', 'DISCOVER_SUCCESS', 'DISCOVER_FAILED'];
+    const payloads = Array.from({ length: EVENTS }, (_, i) =>
+      payloadOf('discover', {
+        tenant,
+        status: statuses[i % 3],
+        timestamp: at(i),
+        message: `${String(i).padStart(4, '0')} ${'m'.repeat(895)}`,
+      }),
+    );
+    await sendAll(
+      'discover',
+      payloads.map((p) => JSON.stringify(p)),
+    );
+    const last = payloads[EVENTS - 1] as Record<string, unknown>;
+    const state = await eventually(async () => {
+      for await (const d of queries().listDiscover({ tenant }))
+        if (d.event_count === EVENTS) return d;
+      return undefined;
+    }, `${EVENTS} discover events counted`);
+    expect(state.status).toBe(last.status);
+    expect(Date.parse(String(state.timestamp))).toBe(Date.parse(String(last.timestamp)));
+    expect(await currentItemBytes('discover', last)).toBeLessThan(20_000);
+    expect(await deadLetters('discover')).toEqual([]);
+  }, 180_000);
+});
+
+describe('a burst on the local stack', () => {
+  it('accepts and stores 2,000 job events sent within one second', async () => {
+    const tenant = `burst-${randomBytes(4).toString('hex')}`;
+    const bodies = Array.from({ length: 2_000 }, (_, i) =>
+      JSON.stringify(
+        payloadOf('jobs', {
+          tenant: `${tenant}-${i % 400}`,
+          flow_id: tenant,
+          s3_root: `${tenant}/${i}`,
+          job_id: `${tenant}-${i}`,
+          status: 'JOB_CREATED',
+        }),
+      ),
+    );
+    // Signed beforehand, so that the requests leave as one burst (within about 0.7 s on an idle
+    // 2-core machine; how fast depends on the machine, so the test does not time it).
+    const requests = bodies.map((body) => ({
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
+    }));
+    const statuses = await Promise.all(
+      requests.map(async (request) => {
+        const response = await fetch(stack.info.webhookUrls.jobs, request);
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    expect(statuses.filter((s) => s !== 202)).toEqual([]);
+    const count = await eventually(async () => {
+      let n = 0;
+      for await (const _job of queries().listJobs({ flow: tenant })) n += 1;
+      return n === bodies.length ? n : undefined;
+    }, 'all 2,000 jobs stored');
+    expect(count).toBe(2_000);
+    expect(await deadLetters('jobs')).toEqual([]);
+  }, 180_000);
+});
