@@ -580,10 +580,16 @@ export const MODEL = {
   eventsPerBatch: 5,
   /** Share of invocations that start a new instance and pay its cold init. */
   coldShare: 0.01,
-  /** Strongly consistent read units per event (the Query of the entity's partition). */
-  readUnitsPerEvent: 3,
-  /** CloudWatch Logs GB per million events (three log lines of about 200 bytes). */
-  logGbPerMillion: 0.6,
+  /**
+   * Read units per event: the CURRENT item and the event's history item (strongly consistent)
+   * and the entity's inbox; DynamoDB Local reports 2.0 (figure f), rounded up here.
+   */
+  readUnitsPerEvent: 2.5,
+  /**
+   * CloudWatch Logs GB per million events: three function log lines of about 200 bytes, and the
+   * API's access log line of about 250.
+   */
+  logGbPerMillion: 0.85,
 };
 
 function costModel(ingestUs: number, wruPerJobEvent: number, coldInitMs: number) {

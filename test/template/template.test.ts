@@ -149,6 +149,10 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     const settings = resource('HttpApiStage').Properties.DefaultRouteSettings;
     expect(settings.ThrottlingRateLimit).toBeGreaterThan(0);
     expect(settings.ThrottlingBurstLimit).toBeGreaterThanOrEqual(settings.ThrottlingRateLimit);
+    // A burst as large as the local burst check (2,000 job events at once) passes untouched;
+    // API Gateway's account-wide burst is 5,000, which a stage cannot exceed.
+    expect(settings.ThrottlingBurstLimit).toBeGreaterThanOrEqual(2_000);
+    expect(settings.ThrottlingBurstLimit).toBeLessThanOrEqual(5_000);
   });
 
   it.each(KINDS)(
@@ -339,6 +343,37 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         { Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } },
       ]);
       expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    });
+
+    it('counts throttled requests (429) from the API’s access log and alarms on them and on 5xx', () => {
+      const stage = resource('HttpApiStage').Properties;
+      expect(stage.AccessLogSettings.DestinationArn).toEqual(getAtt('HttpApiLogGroup', 'Arn'));
+      const format = JSON.parse(stage.AccessLogSettings.Format) as Record<string, string>;
+      expect(format.status).toBe('$context.status');
+      // Nothing a request carries besides its route: no header (a signature), no body.
+      expect(Object.values(format).filter((v) => /header|body|querystring/i.test(v))).toEqual([]);
+      expect(resource('HttpApiLogGroup').Properties.RetentionInDays).toBeGreaterThan(0);
+      const filter = resource('ThrottledRequestsMetricFilter').Properties;
+      expect(filter.LogGroupName).toEqual({ Ref: 'HttpApiLogGroup' });
+      expect(filter.FilterPattern).toMatch(/\$\.status = "429"/);
+      const [metric] = filter.MetricTransformations;
+      const throttled = resource('ApiThrottledAlarm').Properties;
+      expect(throttled).toMatchObject({
+        Namespace: metric.MetricNamespace,
+        MetricName: metric.MetricName,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      });
+      const errors = resource('Api5xxAlarm').Properties;
+      expect(errors).toMatchObject({
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5xx',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      });
+      expect(errors.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }]);
     });
 
     it('subscribes the alarm e-mail only when one is given', () => {
