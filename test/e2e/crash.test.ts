@@ -124,4 +124,27 @@ describe('the local stack killed with SIGKILL', () => {
     expect(await stack.stop()).toBe(0);
     expect(stack.output.lines.some((l) => l.includes('still queued'))).toBe(false);
   }, 150_000);
+  it('keeps the backlog across Ctrl-C too, says so on stopping, and delivers it at the next start', async () => {
+    if (stack?.child.exitCode === null && stack.child.signalCode === null) await stack.stop();
+    const tenant = `ctrl-c-${randomBytes(4).toString('hex')}`;
+    const first = await start({ LOCAL_RETRY_DELAY_SECONDS: '600' });
+    stack = first;
+    await first.setFault('dynamodb', true);
+    const bodies = Array.from({ length: 10 }, (_, n) => jobEvent(tenant, n));
+    for (const body of bodies) {
+      const response = await fetch(first.info.webhookUrls.jobs, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
+      });
+      expect(response.status).toBe(202);
+    }
+    expect(await first.stop()).toBe(0);
+    const jobsQueue = first.info.queues.JobsQueue?.name ?? 'missing';
+    expect(first.output.lines.find((l) => l.includes('still queued'))).toContain(`${jobsQueue}=10`);
+
+    stack = await start();
+    expect(recoveredLine(stack)).toContain(`recovered: 10 queued events from the last run`);
+    await untilAllStored(stack.info, tenant, new Set(bodies.map((_, n) => `${tenant}/job-${n}`)));
+  }, 150_000);
 });

@@ -28,6 +28,32 @@ describe('the documentation', () => {
       expect(readme).toContain(`](${page})`);
   });
 
+  it('names in docs/evidence.md only test files and test names that exist', () => {
+    const quote = (text: string) => text.replace(/[’‘]/g, "'");
+    const missing: string[] = [];
+    for (const row of read('docs/evidence.md')
+      .split('\n')
+      .filter((l) => l.startsWith('|'))) {
+      // Each cited file, and the quoted test names after it up to the next file.
+      const parts = row.split(/`(test\/[\w/.-]+\.test\.ts)`/);
+      for (let i = 1; i < parts.length; i += 2) {
+        const file = parts[i] as string;
+        if (!existsSync(join(ROOT, file))) {
+          missing.push(file);
+          continue;
+        }
+        const source = quote(read(file));
+        for (const [, name = ''] of (parts[i + 1] ?? '').matchAll(/"([^"]+)"/g)) {
+          // A name cited in part ends with "...", or names two tests with " / ".
+          for (const piece of name.split(/ \/ |, \.\.\.| \.\.\./))
+            if (piece.trim() !== '' && !source.includes(quote(piece.trim())))
+              missing.push(`${file}: "${piece.trim()}"`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it.each(PAGES)('%s: every relative link and anchor resolves', (page) => {
     const text = read(page);
     const broken: string[] = [];
