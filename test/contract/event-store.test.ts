@@ -680,6 +680,17 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
 
   it('has the next writer fold in the event of one that lost a race, and leaves no inbox behind', async () => {
     const s3Root = 'race/helped';
+    const inboxItems = async () =>
+      (
+        await db.send(
+          new QueryCommand({
+            TableName: tables.jobs,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
+            ExpressionAttributeValues: { ':pk': jobKey(s3Root), ':inbox': 'INBOX#' },
+            ConsistentRead: true,
+          }),
+        )
+      ).Items;
     const [created, started, succeeded] = jobLifecycle(SUCCESS, { s3Root });
     await store.store('jobs', stored(created ?? {}));
     // Writer A stalls at each CURRENT write until let go; it loses the first race to B.
@@ -705,15 +716,7 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
     gates[0]?.();
     // A lost, left its event in the inbox, and is about to try again: C comes first.
     await arrived[1];
-    const inbox = await db.send(
-      new QueryCommand({
-        TableName: tables.jobs,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
-        ExpressionAttributeValues: { ':pk': jobKey(s3Root), ':inbox': 'INBOX#' },
-        ConsistentRead: true,
-      }),
-    );
-    expect(inbox.Items).toHaveLength(1);
+    expect(await inboxItems()).toHaveLength(1);
     const completed = jobLifecycle(SUCCESS, { s3Root }).at(-1) ?? {};
     await store.store('jobs', stored(completed));
     // C folded A's event in with its own, before A wrote anything.
@@ -728,15 +731,7 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
     expect(job?.history.map((h) => h.status).sort()).toEqual(
       [created, started, succeeded, completed].map((p) => String(p?.status)).sort(),
     );
-    const left = await db.send(
-      new QueryCommand({
-        TableName: tables.jobs,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
-        ExpressionAttributeValues: { ':pk': jobKey(s3Root), ':inbox': 'INBOX#' },
-        ConsistentRead: true,
-      }),
-    );
-    expect(left.Items).toEqual([]);
+    expect(await inboxItems()).toEqual([]);
   });
 
   it.each([

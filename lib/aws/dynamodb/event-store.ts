@@ -8,6 +8,7 @@ import {
   QueryCommand,
   type DynamoDBDocumentClient,
   type PutCommandInput,
+  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { WriteConflictError, type StoreOutcome } from '../../ports/event-store';
@@ -39,29 +40,41 @@ const CONFLICT_BUDGET_MS = 15_000;
 const backoffMs = (attempt: number): number => Math.random() * Math.min(1000, 32 * 2 ** attempt);
 const units = (c: ConsumedCapacity | undefined): number => c?.CapacityUnits ?? 0;
 
-/** Reads a whole partition with a strongly consistent Query, page by page. */
-export async function readPartition(
+/** Every item a Query matches, page by page; read units counted in `outcome` when given. */
+async function queryItems(
   db: DynamoDBDocumentClient,
-  table: string,
-  pk: string,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'ReturnConsumedCapacity'>,
+  outcome?: StoreOutcome,
 ): Promise<Item[]> {
   const items: Item[] = [];
   let start: Item | undefined;
   do {
     const page = await db.send(
       new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ConsistentRead: true,
+        ...input,
         ExclusiveStartKey: start,
+        ...(outcome !== undefined && { ReturnConsumedCapacity: 'TOTAL' }),
       }),
     );
+    if (outcome !== undefined) outcome.readUnits += units(page.ConsumedCapacity);
     items.push(...((page.Items ?? []) as Item[]));
     start = page.LastEvaluatedKey as Item | undefined;
   } while (start !== undefined);
   return items;
 }
+
+/** Reads a whole partition with a strongly consistent Query, page by page. */
+export const readPartition = (
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+): Promise<Item[]> =>
+  queryItems(db, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ConsistentRead: true,
+  });
 
 /** An entity's stored history (for reading back; storing never reads it). */
 export const readHistory = async (
@@ -299,33 +312,24 @@ async function readInbox(
   pk: string,
   outcome: StoreOutcome,
 ): Promise<StoredEvent[]> {
-  const events: StoredEvent[] = [];
-  let start: Item | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
-        ExpressionAttributeValues: { ':pk': pk, ':inbox': INBOX_PREFIX },
-        // Eventually consistent is enough: whether an event is folded is read strongly.
-        ConsistentRead: false,
-        ExclusiveStartKey: start,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    outcome.readUnits += units(page.ConsumedCapacity);
-    for (const item of (page.Items ?? []) as Item[]) {
-      events.push({
-        hash: String(item.hash),
-        receivedAt: String(item.received_at),
-        payload: JSON.parse(
-          gunzipSync(Buffer.from(item.payload_gz as Uint8Array)).toString('utf8'),
-        ) as StoredEvent['payload'],
-      });
-    }
-    start = page.LastEvaluatedKey as Item | undefined;
-  } while (start !== undefined);
-  return events;
+  const items = await queryItems(
+    db,
+    {
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
+      ExpressionAttributeValues: { ':pk': pk, ':inbox': INBOX_PREFIX },
+      // Eventually consistent is enough: whether an event is folded is read strongly.
+      ConsistentRead: false,
+    },
+    outcome,
+  );
+  return items.map((item) => ({
+    hash: String(item.hash),
+    receivedAt: String(item.received_at),
+    payload: JSON.parse(
+      gunzipSync(Buffer.from(item.payload_gz as Uint8Array)).toString('utf8'),
+    ) as StoredEvent['payload'],
+  }));
 }
 
 /** Leaves `event` in the inbox (keeping the larger hash per id); false when it is too large to. */
