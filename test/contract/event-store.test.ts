@@ -83,16 +83,19 @@ const server = (name: string): Server => {
   return found;
 };
 
-const STORES: [string, () => Store][] = [
-  ['the in-memory store', memoryStore],
-  ['DynamoDB on dynalite', () => dynamoDbStore(server('dynalite').db, server('dynalite').tables)],
-  [
-    'DynamoDB on DynamoDB Local',
-    () => dynamoDbStore(server('DynamoDB Local').db, server('DynamoDB Local').tables),
-  ],
+const onServer = (name: string) => () => dynamoDbStore(server(name).db, server(name).tables);
+
+/**
+ * Each store, and how to get another writer to it: a second instance over the same tables, as a
+ * second Lambda instance would be (an instance serialises its own writes to one entity).
+ */
+const STORES: [string, () => Store, (store: Store) => Store][] = [
+  ['the in-memory store', memoryStore, (store) => store],
+  ['DynamoDB on dynalite', onServer('dynalite'), onServer('dynalite')],
+  ['DynamoDB on DynamoDB Local', onServer('DynamoDB Local'), onServer('DynamoDB Local')],
 ];
 
-describe.each(STORES)('the event store contract: %s', (_name, open) => {
+describe.each(STORES)('the event store contract: %s', (_name, open, another) => {
   let store: Store;
   beforeAll(() => {
     store = open();
@@ -160,7 +163,8 @@ describe.each(STORES)('the event store contract: %s', (_name, open) => {
     const first = order.filter((_, i) => i % 2 === 0);
     const second = order.filter((_, i) => i % 2 === 1);
     const run = async (events: Record<string, unknown>[]) => {
-      for (const p of events) await store.store('jobs', stored({ ...p, s3_root: 'race/1' }));
+      const writer = another(store);
+      for (const p of events) await writer.store('jobs', stored({ ...p, s3_root: 'race/1' }));
     };
     await Promise.all([
       run(first),
@@ -676,6 +680,14 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
       'SYNC_STARTED',
       'SYNC_SUCCESS',
     ]);
+  });
+
+  it('takes one write at a time per entity within one store instance: it never races itself', async () => {
+    const own = dynamoDbStore(db, tables);
+    const events = jobLifecycle(SUCCESS, { s3Root: 'serial/1' }).map((p) => stored(p));
+    const outcomes = await Promise.all(events.map((e) => own.store('jobs', e)));
+    expect(outcomes.map((o) => o.conflicts)).toEqual(events.map(() => 0));
+    expect((await own.getJob('serial/1'))?.event_count).toBe(events.length);
   });
 
   it('has the next writer fold in the event of one that lost a race, and leaves no inbox behind', async () => {

@@ -28,8 +28,26 @@ export function dynamoDbEventStore(
   options: StoreOptions = {},
 ): EventStore {
   const table = tableOf(tables);
-  const storeAll = (kind: Kind, events: readonly StoredEvent[]) =>
-    storeEvents(db, table(kind), ENTITIES[kind] as Entity<unknown>, events, options);
+  // One write at a time per entity within this process: racing ourselves only costs conflicts.
+  // (A Lambda instance runs one batch at a time, and the consumer already stores each entity's
+  // records of a batch together; this serves a process that runs several pollers, as npm start.)
+  const inFlight = new Map<string, Promise<unknown>>();
+  const storeAll = async (kind: Kind, events: readonly StoredEvent[]) => {
+    const entity = ENTITIES[kind] as Entity<unknown>;
+    const first = events[0];
+    if (first === undefined) return [];
+    const key = `${kind}\u0000${entity.key(first.payload)}`;
+    const before = inFlight.get(key) ?? Promise.resolve();
+    const mine = before
+      .catch(() => undefined)
+      .then(() => storeEvents(db, table(kind), entity, events, options));
+    inFlight.set(key, mine);
+    try {
+      return await mine;
+    } finally {
+      if (inFlight.get(key) === mine) inFlight.delete(key);
+    }
+  };
   return {
     storeAll,
     store: async (kind, event) => (await storeAll(kind, [event]))[0] as StoreOutcome,
