@@ -21,6 +21,7 @@ const toStoredEvent = ({ envelope, payload }: ConsumedEvent): StoredEvent => ({
   hash: contentHash(payload),
   receivedAt: envelope.receivedAt,
   payload,
+  ...(envelope.source !== undefined && { source: envelope.source }),
 });
 
 /**

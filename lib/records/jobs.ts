@@ -1,3 +1,4 @@
+import type { EventSource } from '../webhook/envelope';
 import { microsToIso, toEpochMicros } from '../webhook/time';
 import { distinct, hashOrder, maxBy, orderText, sortBy, type SortKey } from './compare';
 import { foldFields, greaterKey, noWinners, type Winners } from './fold';
@@ -110,6 +111,8 @@ export interface JobHistoryEntry {
   record_count?: number;
   record_counts?: Record<string, unknown>;
   received_at: string;
+  /** `webhook`, or `reconcile` for an answer of hotglue's job-status API. */
+  source: EventSource;
   hash: string;
 }
 
@@ -160,6 +163,7 @@ export function jobHistory(events: readonly StoredEvent[]): JobHistoryEntry[] {
       ...(isPresent(p.message) && { message: p.message }),
       ...recordCounts(p),
       received_at: event.receivedAt,
+      source: event.source ?? 'webhook',
       hash: event.hash,
     };
   });

@@ -1,3 +1,5 @@
+import type { EventSource } from '../webhook/envelope';
+
 /** One distinct event as stored in a history: its payload and where it came from. */
 export interface StoredEvent {
   /** SHA-256 of the payload's canonical JSON. */
@@ -5,6 +7,8 @@ export interface StoredEvent {
   /** When ingest first received it (ISO). Metadata only: never part of a merge. */
   receivedAt: string;
   payload: Record<string, unknown>;
+  /** Where it came from; a webhook when absent. Metadata only: never part of a merge. */
+  source?: EventSource;
 }
 
 export const isPresent = (value: unknown): boolean => value !== undefined && value !== null;

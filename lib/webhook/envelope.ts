@@ -14,6 +14,10 @@ export const MAX_BODY_BYTES = ((MAX_MESSAGE_BYTES - ENVELOPE_OVERHEAD_BYTES) / 4
 
 const MAX_REQUEST_ID_CHARS = 128;
 
+/** Where an event came from: a hotglue webhook, or a poll of hotglue's job-status API. */
+export const EVENT_SOURCES = ['webhook', 'reconcile'] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
 /** A queue message that can never be processed (not our envelope, or a payload that fails its schema). */
 export class PoisonMessageError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -29,6 +33,8 @@ const envelopeSchema = z.object({
   requestId: z.string().check(z.maxLength(MAX_REQUEST_ID_CHARS)),
   eventKey: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   bodyBase64: z.base64(),
+  /** Absent on webhooks (and on every message queued before it existed). */
+  source: z.optional(z.enum(EVENT_SOURCES)),
 });
 
 /**
@@ -43,13 +49,19 @@ export function buildEnvelope(input: {
   receivedAt: Date;
   requestId: string;
   eventKey: string;
+  /** Left out for a webhook. */
+  source?: EventSource;
 }): string {
   // Written by hand: JSON.stringify would scan the long base64 string for characters to escape,
   // and base64, the kind, an ISO time and a hex digest never have any.
   const requestId = JSON.stringify(input.requestId.slice(0, MAX_REQUEST_ID_CHARS));
   return (
     `{"v":1,"kind":"${input.kind}","receivedAt":"${input.receivedAt.toISOString()}",` +
-    `"requestId":${requestId},"eventKey":"${input.eventKey}","bodyBase64":"${input.body.toString('base64')}"}`
+    `"requestId":${requestId},"eventKey":"${input.eventKey}",` +
+    (input.source !== undefined && input.source !== 'webhook'
+      ? `"source":"${input.source}",`
+      : '') +
+    `"bodyBase64":"${input.body.toString('base64')}"}`
   );
 }
 

@@ -231,6 +231,19 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
     }
   });
 
+  it('keeps where each event came from: webhook, or reconcile for a polled status', async () => {
+    const [created, completed] = jobLifecycle(['JOB_CREATED', 'JOB_COMPLETED'], {
+      s3Root: 'source/1',
+    });
+    await store.store('jobs', stored(created ?? {}));
+    await store.store('jobs', { ...stored(completed ?? {}), source: 'reconcile' });
+    const job = await store.getJob('source/1');
+    expect(job?.history.map((h) => [h.status, h.source])).toEqual([
+      ['JOB_CREATED', 'webhook'],
+      ['JOB_COMPLETED', 'reconcile'],
+    ]);
+  });
+
   it('stores an event as large as ingest accepts without blocking its job', async () => {
     const [created, started, completed] = jobLifecycle(
       ['JOB_CREATED', 'SYNC_STARTED', 'JOB_COMPLETED'],

@@ -55,6 +55,25 @@ describe('envelope', () => {
     expect(() => parseEnvelope(old.replace('dedupeKey', 'otherKey'))).toThrow(PoisonMessageError);
   });
 
+  it('carries a source only for events that are not webhooks, and refuses an unknown one', () => {
+    const base = {
+      kind: 'jobs' as const,
+      body: Buffer.from('{}'),
+      receivedAt: new Date(0),
+      requestId: 'r',
+      eventKey: 'c'.repeat(64),
+    };
+    expect(parseEnvelope(buildEnvelope(base)).envelope.source).toBeUndefined();
+    expect(parseEnvelope(buildEnvelope({ ...base, source: 'webhook' })).envelope.source).toBe(
+      undefined,
+    );
+    const polled = buildEnvelope({ ...base, source: 'reconcile' });
+    expect(parseEnvelope(polled).envelope.source).toBe('reconcile');
+    expect(() => parseEnvelope(polled.replace('"reconcile"', '"elsewhere"'))).toThrow(
+      PoisonMessageError,
+    );
+  });
+
   it('refuses what is not an envelope as poison', () => {
     expect(() => parseEnvelope('not json')).toThrow(PoisonMessageError);
     expect(() => parseEnvelope('{"v":2}')).toThrow(PoisonMessageError);

@@ -326,6 +326,7 @@ async function readInbox(
   return items.map((item) => ({
     hash: String(item.hash),
     receivedAt: String(item.received_at),
+    ...(item.source === 'reconcile' && { source: 'reconcile' as const }),
     payload: JSON.parse(
       gunzipSync(Buffer.from(item.payload_gz as Uint8Array)).toString('utf8'),
     ) as StoredEvent['payload'],
@@ -352,6 +353,7 @@ async function putInbox(
         sk: `${INBOX_PREFIX}${id}`,
         hash: event.hash,
         received_at: event.receivedAt,
+        ...(event.source !== undefined && { source: event.source }),
         payload_gz: gz,
         expires_at: Math.floor(Date.now() / 1000) + INBOX_TTL_SECONDS,
       },

@@ -86,7 +86,7 @@ export function historyAttributes(kind: Kind, event: StoredEvent): Item {
     ...(present(p.message) && { message: attributeValue(p.message) }),
     ...(kind === 'connections' && { hash: event.hash }),
     received_at: event.receivedAt,
-    source: 'webhook',
+    source: event.source ?? 'webhook',
   };
 }
 
@@ -109,6 +109,7 @@ function decodeHistoryItem(item: Item, parts: Map<string, Item>): StoredEvent {
     hash: item.hash === undefined ? contentHash(payload) : String(item.hash),
     receivedAt: String(item.received_at ?? ''),
     payload,
+    ...(item.source === 'reconcile' && { source: 'reconcile' as const }),
   };
 }
 
