@@ -33,7 +33,14 @@ export default tseslint.config(
   },
   {
     // The cores and their ports are plain TypeScript: no AWS SDK, no adapters, no process wiring.
-    files: ['lib/webhook/**', 'lib/records/**', 'lib/ports/**', 'lib/ingest/**', 'lib/consumer/**'],
+    files: [
+      'lib/webhook/**',
+      'lib/records/**',
+      'lib/ports/**',
+      'lib/ingest/**',
+      'lib/consumer/**',
+      'lib/reconcile/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -8,6 +8,10 @@ export function tableName(stage: string, kind: Kind): string {
   return `${SERVICE}-${stage}-${kind}-table`;
 }
 
+/** The SSM SecureString holding a stage's hotglue API key (never in the template). */
+export const hotglueApiKeyParameter = (stage: string): string =>
+  `/${SERVICE}/${stage}/hotglue-api-key`;
+
 /** Queue names as serverless.yml derives them: `<service>-<stage>-<kind>` and `…-dlq`. */
 export function queueName(stage: string, kind: Kind, deadLetter = false): string {
   return `${SERVICE}-${stage}-${kind}${deadLetter ? '-dlq' : ''}`;

@@ -8,6 +8,7 @@ import { samplePayload } from '../webhook/samples';
 import { signBody } from '../webhook/signature';
 
 import { dlqCommand } from './dlq-command';
+import { reconcileCommand } from './reconcile-command';
 import { connectionsCommand, discoverCommand, jobsCommand, type Io } from './query-commands';
 
 /** The process the CLI runs in: where it writes, its environment and folder. */
@@ -27,6 +28,7 @@ Commands:
   discover list                      discover state per connector
   connections list                   connection records with their history
   dlq list | dlq redrive             inspect dead letters, or move them back to be processed
+  reconcile                          ask hotglue's job-status API about jobs running too long
 
 Queries go to the local stack running from this folder, or to a deployed stage with --stage.
 
@@ -165,6 +167,8 @@ export async function main(argv: string[], terminal: Terminal): Promise<number> 
         return await connectionsCommand(rest, io);
       case 'dlq':
         return await dlqCommand(rest, io);
+      case 'reconcile':
+        return await reconcileCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
 import type { Kind } from '../webhook/kinds';
 import { integer, readEnv, withDefault, type Env } from './env';
 import { secretsFromEnv } from './ingest';
@@ -12,6 +13,10 @@ export interface CliConfig {
   port: number;
   /** Signing secrets from the environment (the first of each kind signs `send`). */
   secrets: Record<Kind, string[]>;
+  /** hotglue's API, for `reconcile`. */
+  hotglueApiUrl: string;
+  /** The hotglue environment's API key, for `reconcile` (a deployed stage's is read from SSM). */
+  hotglueApiKey?: string;
 }
 
 /** Reads the CLI's configuration from `env`, relative to `cwd`. */
@@ -19,6 +24,14 @@ export function loadCliConfig(env: Env, cwd: string): CliConfig {
   const read = readEnv(env, {
     DATA_DIR: withDefault(DEFAULT_DATA_DIR),
     PORT: integer(1, 65535, 3000, 'must be a port number'),
+    HOTGLUE_API_URL: withDefault(DEFAULT_HOTGLUE_API_URL),
   });
-  return { dataDir: resolve(cwd, read.DATA_DIR), port: read.PORT, secrets: secretsFromEnv(env) };
+  const key = (env.HOTGLUE_API_KEY ?? '').trim();
+  return {
+    dataDir: resolve(cwd, read.DATA_DIR),
+    port: read.PORT,
+    secrets: secretsFromEnv(env),
+    hotglueApiUrl: read.HOTGLUE_API_URL,
+    ...(key !== '' && { hotglueApiKey: key }),
+  };
 }

@@ -15,7 +15,7 @@ export const MAX_BODY_BYTES = ((MAX_MESSAGE_BYTES - ENVELOPE_OVERHEAD_BYTES) / 4
 const MAX_REQUEST_ID_CHARS = 128;
 
 /** Where an event came from: a hotglue webhook, or a poll of hotglue's job-status API. */
-export const EVENT_SOURCES = ['webhook', 'reconcile'] as const;
+const EVENT_SOURCES = ['webhook', 'reconcile'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
 /** A queue message that can never be processed (not our envelope, or a payload that fails its schema). */

@@ -1,0 +1,134 @@
+import { parseArgs } from 'node:util';
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { hotglueJobStatusApi } from '../aws/hotglue-api';
+import { hotglueApiKeyParameter } from '../aws/resource-names';
+import { sqsEventQueue } from '../aws/sqs-event-queue';
+import { ApiKeyRejectedError } from '../ports/job-status';
+import { reconcile, RECONCILE_DEFAULTS, type ReconcileResult } from '../reconcile/reconcile';
+import { parseSince } from '../webhook/time';
+import { table } from './format';
+import type { Io } from './query-commands';
+import { resolveQueueTarget, resolveTarget } from './target';
+
+const RECONCILE_HELP = `Usage: hotglue-webhooks reconcile [--older-than DURATION] [--limit N] [--dry-run]
+                                 [--json] [--stage NAME]
+
+Finds running jobs with no event for DURATION, asks hotglue's job-status API about each
+(GET {HOTGLUE_API_URL}/{env_id}/{flow_id}/{tenant}/jobs/status?job_root=<s3_root>), and queues
+each answer that changes a job's status as a job event with source "reconcile": the consumer
+stores it like a webhook, and the merge never moves a job back.
+
+Options:
+  --older-than D  a running job is stale after D without an event: 30m, 2h, 1d (default 2h)
+  --limit N       poll at most N jobs, the longest silent first (default ${RECONCILE_DEFAULTS.limit})
+  --dry-run       poll and report, but queue nothing
+  --json          print an array: s3_root, job_id, tenant, before, after, outcome, detail
+  --stage NAME    a deployed stage instead of the local stack (its API key is read from the
+                  SSM SecureString /hotglue-webhooks/<stage>/hotglue-api-key unless
+                  HOTGLUE_API_KEY is set)
+  -h, --help      show this help
+
+Outcomes: updated (queued; "dry run" with --dry-run), unchanged (same status), not_found (404),
+error (5xx, timeout, not JSON; nothing written), skipped (the job has no env_id).
+Environment: HOTGLUE_API_KEY (the hotglue environment's API key), HOTGLUE_API_URL (default
+https://api.hotglue.com). A refused key (401, 403) stops the run with exit code 1.`;
+
+/** The API key: HOTGLUE_API_KEY, else (for a stage) its SSM SecureString. */
+async function apiKey(stage: string | undefined, io: Io): Promise<string | undefined> {
+  if (io.config.hotglueApiKey !== undefined) return io.config.hotglueApiKey;
+  if (stage === undefined) return undefined;
+  const ssm = new SSMClient({});
+  try {
+    const got = await ssm.send(
+      new GetParameterCommand({ Name: hotglueApiKeyParameter(stage), WithDecryption: true }),
+    );
+    return got.Parameter?.Value;
+  } catch (error) {
+    if (error instanceof ParameterNotFound) return undefined;
+    throw error;
+  } finally {
+    ssm.destroy();
+  }
+}
+
+export async function reconcileCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'older-than': { type: 'string', default: '2h' },
+      limit: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      stage: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.out(RECONCILE_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    io.err(`reconcile takes no arguments\n\n${RECONCILE_HELP}`);
+    return 2;
+  }
+  const now = new Date();
+  const olderThanMs =
+    now.getTime() - parseSince(values['older-than'], '--older-than', now).getTime();
+  const limit = values.limit === undefined ? RECONCILE_DEFAULTS.limit : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    io.err(`--limit must be a positive integer, got "${values.limit}"`);
+    return 2;
+  }
+  const key = await apiKey(values.stage, io);
+  if (key === undefined) {
+    io.err(
+      values.stage === undefined
+        ? 'no hotglue API key: set HOTGLUE_API_KEY to the hotglue environment’s API key'
+        : `no hotglue API key: set HOTGLUE_API_KEY, or put it in the SSM SecureString ${hotglueApiKeyParameter(values.stage)}`,
+    );
+    return 2;
+  }
+  const records = await resolveTarget(values.stage, io.config);
+  const queues = await resolveQueueTarget(values.stage, io.config);
+  try {
+    const jobsQueue = (await queues.queues('jobs')).source;
+    const report = await reconcile(
+      {
+        jobs: records.records,
+        api: hotglueJobStatusApi({ baseUrl: io.config.hotglueApiUrl, apiKey: key }),
+        queue: sqsEventQueue(queues.sqs, { jobs: jobsQueue, discover: '', connections: '' }),
+        now: () => now,
+      },
+      {
+        olderThanMs,
+        limit,
+        concurrency: RECONCILE_DEFAULTS.concurrency,
+        dryRun: values['dry-run'],
+      },
+    );
+    if (values.json) io.out(JSON.stringify(report.results, null, 2));
+    else {
+      io.out(
+        `${report.stale} stale running jobs (no event for ${values['older-than']}); polled ${report.results.length}`,
+      );
+      if (report.results.length > 0) io.out(resultsTable(report.results));
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ApiKeyRejectedError) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
+  } finally {
+    records.close();
+    queues.sqs.destroy();
+  }
+}
+
+const resultsTable = (results: ReconcileResult[]): string =>
+  table(
+    ['S3_ROOT', 'TENANT', 'BEFORE', 'AFTER', 'OUTCOME', 'DETAIL'],
+    results.map((r) => [r.s3_root, r.tenant, r.before, r.after, r.outcome, r.detail]),
+  );

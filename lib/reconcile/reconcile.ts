@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import type { EventQueue } from '../ports/event-queue';
+import { ApiKeyRejectedError, type JobRef, type JobStatusSource } from '../ports/job-status';
+import type { RecordQueries } from '../ports/event-store';
+import { keyProblem } from '../records/key-limits';
+import type { JobSummary } from '../records/views';
+import { buildEnvelope } from '../webhook/envelope';
+import { eventKey } from '../webhook/event-key';
+import { validationProblem } from '../webhook/schemas';
+
+/** What reconciling one stale job did. */
+type Outcome = 'updated' | 'unchanged' | 'not_found' | 'error' | 'skipped';
+
+/** One line of a run's report (`hotglue-webhooks reconcile --json`). */
+export interface ReconcileResult {
+  s3_root: string;
+  job_id: string | null;
+  tenant: string;
+  /** The stored status when the run began. */
+  before: string;
+  /** The status hotglue answered; null when it answered none. */
+  after: string | null;
+  outcome: Outcome;
+  detail: string;
+}
+
+export interface ReconcileReport {
+  /** Running jobs whose latest event is older than the threshold (all of them, before --limit). */
+  stale: number;
+  /** One result per job polled (or skipped), oldest update first. */
+  results: ReconcileResult[];
+}
+
+export interface ReconcileDeps {
+  jobs: Pick<RecordQueries, 'listJobs'>;
+  api: JobStatusSource;
+  queue: EventQueue;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ReconcileOptions {
+  /** A running job is stale when its latest event is older than this. */
+  olderThanMs: number;
+  /** At most this many jobs are polled in one run (the oldest first). */
+  limit: number;
+  /** Polls in flight at once. */
+  concurrency: number;
+  /** Poll and report, but queue nothing. */
+  dryRun: boolean;
+}
+
+export const RECONCILE_DEFAULTS = { limit: 500, concurrency: 4 } as const;
+
+/** How often one job is asked again after 429s, and the longest wait honoured for one. */
+const RATE_LIMIT_RETRIES = 5;
+const LONGEST_RETRY_AFTER_SECONDS = 60;
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The time of the job's latest event, else its start; undefined when it has neither. */
+const lastSeen = (job: JobSummary): number | undefined => {
+  const time = Date.parse(job.updated_at ?? job.started_at ?? '');
+  return Number.isNaN(time) ? undefined : time;
+};
+
+/** Running jobs whose latest event is older than `cutoff`, oldest first (a job with no time first). */
+async function staleJobs(
+  jobs: Pick<RecordQueries, 'listJobs'>,
+  cutoff: number,
+): Promise<JobSummary[]> {
+  const stale: JobSummary[] = [];
+  // The running class is small: reading all of it through the status index is cheap (no Scan).
+  for await (const job of jobs.listJobs({ status: 'running' })) {
+    const seen = lastSeen(job);
+    if (seen === undefined || seen < cutoff) stale.push(job);
+  }
+  return stale.sort((a, b) => (lastSeen(a) ?? -Infinity) - (lastSeen(b) ?? -Infinity));
+}
+
+/**
+ * hotglue's answer as a job event: the documented sample names the flow `flow`; the record's own
+ * identity fills what the answer leaves out.
+ */
+function asJobEvent(job: JobSummary, answer: Record<string, unknown>): Record<string, unknown> {
+  const { flow, ...rest } = answer;
+  return {
+    s3_root: job.s3_root,
+    tenant: job.tenant,
+    flow_id: job.flow_id,
+    ...(job.env_id !== undefined && { env_id: job.env_id }),
+    ...(flow !== undefined && rest.flow_id === undefined && { flow_id: flow }),
+    ...rest,
+  };
+}
+
+/**
+ * One reconciliation pass: finds the stale jobs (running, with no event for `olderThanMs`), asks
+ * hotglue's job-status API about each, and puts each answer that changes the status on the jobs
+ * queue as a job event with `source: "reconcile"`, so that the same consumer and merge rules apply
+ * (a polled status can never move a record back). A 401 or 403 stops the run: it throws
+ * ApiKeyRejectedError once the polls in flight are done.
+ */
+export async function reconcile(
+  deps: ReconcileDeps,
+  options: ReconcileOptions,
+): Promise<ReconcileReport> {
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? sleepFor;
+  const stale = await staleJobs(deps.jobs, now().getTime() - options.olderThanMs);
+  const todo = stale.slice(0, options.limit);
+  const results: (ReconcileResult | undefined)[] = todo.map(() => undefined);
+  let rejected: ApiKeyRejectedError | undefined;
+
+  async function reconcileOne(job: JobSummary): Promise<ReconcileResult> {
+    const result = (outcome: Outcome, detail: string, after: string | null = null) => ({
+      s3_root: job.s3_root,
+      job_id: job.job_id ?? null,
+      tenant: job.tenant,
+      before: job.status,
+      after,
+      outcome,
+      detail,
+    });
+    if (job.env_id === undefined || job.env_id === '')
+      return result('skipped', 'the job has no env_id, which the job-status URL needs');
+    const ref: JobRef = {
+      env_id: job.env_id,
+      flow_id: job.flow_id,
+      tenant: job.tenant,
+      s3_root: job.s3_root,
+    };
+    let answer = await deps.api.status(ref);
+    for (let retry = 0; answer.kind === 'rate_limited'; retry += 1) {
+      if (retry === RATE_LIMIT_RETRIES)
+        return result('error', `still rate limited (429) after ${retry} waits`);
+      await sleep(Math.min(answer.retryAfterSeconds, LONGEST_RETRY_AFTER_SECONDS) * 1000);
+      answer = await deps.api.status(ref);
+    }
+    switch (answer.kind) {
+      case 'unauthorized':
+        throw new ApiKeyRejectedError(answer.status);
+      case 'not_found':
+        return result('not_found', 'hotglue does not know this job (404)');
+      case 'error':
+        return result('error', answer.detail);
+      case 'found':
+        break;
+    }
+    const payload = asJobEvent(job, answer.payload);
+    if (payload.s3_root !== job.s3_root)
+      return result('error', `the answer is about another job (${String(payload.s3_root)})`);
+    const problem = validationProblem('jobs', payload) ?? keyProblem('jobs', payload);
+    if (problem !== undefined) return result('error', `the answer is not a job event: ${problem}`);
+    const after = String(payload.status);
+    if (after === job.status) return result('unchanged', 'hotglue reports the same status', after);
+    if (options.dryRun) return result('updated', 'dry run: not queued', after);
+    try {
+      const { messageId } = await deps.queue.send(
+        'jobs',
+        buildEnvelope({
+          kind: 'jobs',
+          body: Buffer.from(JSON.stringify(payload)),
+          receivedAt: now(),
+          requestId: `reconcile-${randomUUID()}`,
+          eventKey: eventKey('jobs', payload),
+          source: 'reconcile',
+        }),
+      );
+      return result('updated', `queued as message ${messageId}`, after);
+    } catch {
+      return result(
+        'error',
+        'the jobs queue could not take the answer; the next run asks again',
+        after,
+      );
+    }
+  }
+
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (rejected === undefined && next < todo.length) {
+      const index = next;
+      next += 1;
+      try {
+        results[index] = await reconcileOne(todo[index] as JobSummary);
+      } catch (error) {
+        if (error instanceof ApiKeyRejectedError) rejected = error;
+        else throw error;
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.concurrency, todo.length)) }, worker),
+  );
+  if (rejected !== undefined) throw rejected;
+  return { stale: stale.length, results: results.filter((r) => r !== undefined) };
+}

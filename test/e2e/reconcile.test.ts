@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hmacHex } from '../support/events';
+import { startFakeHotglueApi } from '../support/fake-hotglue-api';
+import { jobLifecycle } from '../support/lifecycle';
+import { cli, startStack, type StackProcess } from '../support/local-stack';
+
+/** `hotglue-webhooks reconcile` on the local stack, against a fake of hotglue's job-status API. */
+const KEY = randomBytes(12).toString('hex');
+const secret = randomBytes(16).toString('hex');
+let dataDir: string;
+let stack: StackProcess;
+let fake: Awaited<ReturnType<typeof startFakeHotglueApi>>;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'hgw-reconcile-'));
+  fake = await startFakeHotglueApi(KEY);
+  stack = await startStack(dataDir, { WEBHOOK_SECRET: secret });
+}, 60_000);
+
+afterAll(async () => {
+  if (stack?.child.exitCode === null) await stack.stop();
+  await fake.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const env = () => ({ DATA_DIR: dataDir, HOTGLUE_API_URL: fake.url, HOTGLUE_API_KEY: KEY });
+
+async function post(payload: Record<string, unknown>): Promise<void> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(stack.info.webhookUrls.jobs, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
+  });
+  expect(response.status).toBe(202);
+}
+
+async function job(s3Root: string): Promise<
+  | {
+      status: string;
+      history: { status: string; source: string }[];
+    }
+  | undefined
+> {
+  const result = await cli(['jobs', 'get', s3Root, '--json'], env());
+  return result.code === 0 ? JSON.parse(result.stdout) : undefined;
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+interface Line {
+  s3_root: string;
+  job_id: string | null;
+  tenant: string;
+  before: string;
+  after: string | null;
+  outcome: string;
+  detail: string;
+}
+
+const run = async (...args: string[]): Promise<Line[]> => {
+  const result = await cli(['reconcile', '--older-than', '1h', '--json', ...args], env());
+  expect(result).toMatchObject({ code: 0, stderr: '' });
+  return JSON.parse(result.stdout) as Line[];
+};
+
+describe('hotglue-webhooks reconcile on the local stack', () => {
+  it('polls exactly the stale running jobs and repairs one end to end', async () => {
+    const tenant = `rec-${randomBytes(4).toString('hex')}`;
+    const threeHoursAgo = new Date(Date.now() - 3 * 3_600_000);
+    const stale = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], {
+      s3Root: `${tenant}/stale`,
+      tenant,
+      start: threeHoursAgo,
+    });
+    const missing = jobLifecycle(['JOB_CREATED'], {
+      s3Root: `${tenant}/missing`,
+      tenant,
+      start: threeHoursAgo,
+    });
+    const fresh = jobLifecycle(['JOB_CREATED'], {
+      s3Root: `${tenant}/fresh`,
+      tenant,
+      start: new Date(Date.now() - 10 * 60_000),
+    });
+    const done = jobLifecycle(['JOB_CREATED', 'JOB_COMPLETED'], {
+      s3Root: `${tenant}/done`,
+      tenant,
+      start: threeHoursAgo,
+    });
+    for (const p of [...stale, ...missing, ...fresh, ...done]) await post(p);
+    await until(
+      async () => ((await job(`${tenant}/done`))?.status === 'JOB_COMPLETED' ? true : undefined),
+      'the seed',
+    );
+    await until(
+      async () => ((await job(`${tenant}/stale`))?.status === 'SYNC_STARTED' ? true : undefined),
+      'the seed',
+    );
+    for (const root of [`${tenant}/missing`, `${tenant}/fresh`])
+      await until(async () => await job(root), root);
+
+    // hotglue's answer for the stale job names the flow `flow`, as its documented sample does.
+    const { flow_id: flow, ...completed } =
+      jobLifecycle(['JOB_CREATED', 'SYNC_STARTED', 'JOB_COMPLETED'], {
+        s3Root: `${tenant}/stale`,
+        tenant,
+        start: threeHoursAgo,
+      })[2] ?? {};
+    fake.answer(`${tenant}/stale`, { status: 200, body: { ...completed, flow } });
+    fake.answer(`${tenant}/missing`, { status: 404 });
+
+    const before = fake.requests.length;
+    const first = await run();
+    expect(first.map((l) => [l.s3_root, l.before, l.after, l.outcome]).sort()).toEqual(
+      [
+        [`${tenant}/missing`, 'JOB_CREATED', null, 'not_found'],
+        [`${tenant}/stale`, 'SYNC_STARTED', 'JOB_COMPLETED', 'updated'],
+      ].sort(),
+    );
+    const polls = fake.requests.slice(before);
+    expect(polls.map((p) => p.jobRoot).sort()).toEqual([`${tenant}/missing`, `${tenant}/stale`]);
+    for (const p of polls) {
+      expect(p.apiKey).toBe(KEY);
+      expect(p.segments).toEqual([stale[0]?.env_id, stale[0]?.flow_id, tenant, 'jobs', 'status']);
+    }
+
+    const repaired = await until(async () => {
+      const j = await job(`${tenant}/stale`);
+      return j?.status === 'JOB_COMPLETED' ? j : undefined;
+    }, 'the reconciled status');
+    expect(repaired.history.at(-1)).toMatchObject({ status: 'JOB_COMPLETED', source: 'reconcile' });
+    expect((await job(`${tenant}/missing`))?.status).toBe('JOB_CREATED');
+
+    // The next run leaves the now finished job alone, and asks about the unknown one again.
+    const again = fake.requests.length;
+    const second = await run();
+    expect(second.map((l) => l.s3_root)).toEqual([`${tenant}/missing`]);
+    expect(fake.requests.slice(again).map((p) => p.jobRoot)).toEqual([`${tenant}/missing`]);
+  }, 90_000);
+
+  it('says when there is no key, and stops with exit code 1 when the key is refused', async () => {
+    // A stale job of its own, so that there is something to poll.
+    const root = `key-${randomBytes(4).toString('hex')}/stale`;
+    await post(
+      jobLifecycle(['JOB_CREATED'], {
+        s3Root: root,
+        start: new Date(Date.now() - 3 * 3_600_000),
+      })[0] ?? {},
+    );
+    await until(async () => await job(root), root);
+    const none = await cli(['reconcile'], { DATA_DIR: dataDir, HOTGLUE_API_URL: fake.url });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/HOTGLUE_API_KEY/);
+    const wrong = await cli(['reconcile', '--older-than', '1h'], {
+      DATA_DIR: dataDir,
+      HOTGLUE_API_URL: fake.url,
+      HOTGLUE_API_KEY: 'not-the-key',
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/refused the API key \(HTTP 401\)/);
+  }, 30_000);
+});

@@ -1,0 +1,214 @@
+import { batchConsumer } from '../../lib/consumer/consume-batch';
+import { hotglueJobStatusApi, retryAfterSeconds } from '../../lib/aws/hotglue-api';
+import type { EventQueue } from '../../lib/ports/event-queue';
+import { ApiKeyRejectedError } from '../../lib/ports/job-status';
+import { reconcile, type ReconcileOptions } from '../../lib/reconcile/reconcile';
+import { recordingCounters, recordingLog } from '../support/doubles';
+import { sqsRecord } from '../support/events';
+import { startFakeHotglueApi } from '../support/fake-hotglue-api';
+import { jobLifecycle, stored } from '../support/lifecycle';
+import { memoryStore } from '../support/memory-store';
+
+/** The reconcile pass with its real HTTP client, against a fake of hotglue's documented endpoint. */
+const KEY = 'test-api-key';
+const NOW = new Date('2026-11-01T15:00:00.000Z');
+const HOUR = 3_600_000;
+let fake: Awaited<ReturnType<typeof startFakeHotglueApi>>;
+
+beforeAll(async () => {
+  fake = await startFakeHotglueApi(KEY);
+});
+afterAll(() => fake.close());
+
+/** A store, a queue that keeps what it is given, and a way to consume that into the store. */
+function pipeline() {
+  const store = memoryStore();
+  const queued: string[] = [];
+  const queue: EventQueue = {
+    send: async (_kind, body) => {
+      queued.push(body);
+      return { messageId: `m${queued.length}` };
+    },
+  };
+  const consume = batchConsumer('jobs', {
+    store,
+    log: recordingLog(),
+    counters: recordingCounters(),
+  });
+  const drain = async () => {
+    const records = queued.splice(0).map((body, i) => sqsRecord(body, { messageId: `d${i}` }));
+    if (records.length > 0)
+      expect((await consume({ Records: records })).batchItemFailures).toEqual([]);
+  };
+  return { store, queue, queued, drain };
+}
+
+const options = (over: Partial<ReconcileOptions> = {}): ReconcileOptions => ({
+  olderThanMs: 2 * HOUR,
+  limit: 500,
+  concurrency: 4,
+  dryRun: false,
+  ...over,
+});
+
+/** A job whose latest event is at `start` plus a minute per status. */
+const job = (s3Root: string, statuses: string[], start = new Date('2026-11-01T10:00:00Z')) =>
+  jobLifecycle(statuses, { s3Root, start });
+
+/** hotglue's job-details answer for a job in `status`: its sample names the flow `flow`. */
+function answerFor(s3Root: string, status: string): Record<string, unknown> {
+  const last = job(s3Root, ['JOB_CREATED', 'SYNC_STARTED', status]).at(-1) ?? {};
+  const { flow_id: flow, ...rest } = last;
+  return { ...rest, flow };
+}
+
+describe('reconcile, against a fake of hotglue’s job-status API', () => {
+  it('repairs stale jobs, leaves fresh and finished ones alone, and reports every outcome', async () => {
+    const { store, queue, queued, drain } = pipeline();
+    const seed = [
+      ...job('rec/stale', ['JOB_CREATED', 'SYNC_STARTED']),
+      ...job('rec/fresh', ['JOB_CREATED'], new Date('2026-11-01T14:30:00Z')),
+      ...job('rec/done', ['JOB_CREATED', 'JOB_COMPLETED']),
+      ...job('rec/missing', ['JOB_CREATED']),
+      ...job('rec/broken', ['JOB_CREATED']),
+      ...job('rec/slow', ['JOB_CREATED', 'SYNC_STARTED']),
+      ...job('rec/garbled', ['JOB_CREATED']),
+    ];
+    for (const p of seed) await store.store('jobs', stored(p));
+    fake.answer('rec/stale', { status: 200, body: answerFor('rec/stale', 'JOB_COMPLETED') });
+    fake.answer('rec/missing', { status: 404 });
+    fake.answer('rec/broken', { status: 500 });
+    fake.answer(
+      'rec/slow',
+      { status: 429, headers: { 'retry-after': '3' } },
+      {
+        status: 200,
+        body: answerFor('rec/slow', 'SYNC_STARTED'),
+      },
+    );
+    fake.answer('rec/garbled', { status: 200, raw: 'not json' });
+    fake.answer('rec/done', { status: 200, body: answerFor('rec/done', 'JOB_COMPLETED') });
+    const waits: number[] = [];
+    const before = fake.requests.length;
+    const deps = {
+      jobs: store,
+      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+      queue,
+      now: () => NOW,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+      },
+    };
+    const report = await reconcile(deps, options());
+
+    const byRoot = Object.fromEntries(report.results.map((r) => [r.s3_root, r]));
+    expect(report.stale).toBe(5);
+    expect(Object.keys(byRoot).sort()).toEqual(
+      ['rec/broken', 'rec/garbled', 'rec/missing', 'rec/slow', 'rec/stale'].sort(),
+    );
+    expect(byRoot['rec/stale']).toMatchObject({
+      before: 'SYNC_STARTED',
+      after: 'JOB_COMPLETED',
+      outcome: 'updated',
+    });
+    expect(byRoot['rec/missing']).toMatchObject({ outcome: 'not_found', after: null });
+    expect(byRoot['rec/broken']).toMatchObject({ outcome: 'error', detail: 'HTTP 500' });
+    expect(byRoot['rec/garbled']).toMatchObject({ outcome: 'error' });
+    expect(byRoot['rec/slow']).toMatchObject({ outcome: 'unchanged', after: 'SYNC_STARTED' });
+    expect(waits).toEqual([3000]);
+    // Only the one answer that changes a status is queued.
+    expect(queued).toHaveLength(1);
+
+    // Every poll used the documented path and the key.
+    const polls = fake.requests.slice(before);
+    for (const request of polls) {
+      const record = seed.find((p) => p.s3_root === request.jobRoot) ?? {};
+      expect(request).toEqual({
+        method: 'GET',
+        segments: [record.env_id, record.flow_id, record.tenant, 'jobs', 'status'],
+        jobRoot: record.s3_root,
+        apiKey: KEY,
+      });
+    }
+
+    await drain();
+    const repaired = await store.getJob('rec/stale');
+    expect(repaired?.status).toBe('JOB_COMPLETED');
+    expect(repaired?.flow_id).toBe(seed[0]?.flow_id);
+    expect(repaired?.history.at(-1)).toMatchObject({
+      status: 'JOB_COMPLETED',
+      source: 'reconcile',
+    });
+    expect(repaired?.history.slice(0, -1).map((h) => h.source)).toEqual(['webhook', 'webhook']);
+    for (const root of ['rec/missing', 'rec/broken', 'rec/garbled'])
+      expect((await store.getJob(root))?.status).toBe('JOB_CREATED');
+
+    // A late, older webhook does not move the reconciled job back.
+    await store.store(
+      'jobs',
+      stored(job('rec/stale', ['JOB_CREATED', 'SYNC_STARTED', 'SYNC_SUCCESS'])[2] ?? {}),
+    );
+    expect((await store.getJob('rec/stale'))?.status).toBe('JOB_COMPLETED');
+
+    // The next run does not ask about the now finished job again.
+    const second = await reconcile(deps, options());
+    expect(second.results.map((r) => r.s3_root)).not.toContain('rec/stale');
+    expect(second.stale).toBe(4);
+  });
+
+  it('polls but queues nothing on a dry run, and takes the oldest first up to the limit', async () => {
+    const { store, queue, queued } = pipeline();
+    for (const [root, hour] of [
+      ['dry/a', 9],
+      ['dry/b', 7],
+      ['dry/c', 8],
+    ] as const) {
+      const start = new Date(`2026-11-01T0${hour}:00:00Z`);
+      await store.store('jobs', stored(job(root, ['JOB_CREATED'], start)[0] ?? {}));
+      fake.answer(root, { status: 200, body: answerFor(root, 'JOB_FAILED') });
+    }
+    const report = await reconcile(
+      {
+        jobs: store,
+        api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+        queue,
+        now: () => NOW,
+      },
+      options({ dryRun: true, limit: 2 }),
+    );
+    expect(report.stale).toBe(3);
+    expect(report.results.map((r) => [r.s3_root, r.outcome, r.after])).toEqual([
+      ['dry/b', 'updated', 'JOB_FAILED'],
+      ['dry/c', 'updated', 'JOB_FAILED'],
+    ]);
+    expect(report.results[0]?.detail).toMatch(/dry run/);
+    expect(queued).toEqual([]);
+  });
+
+  it('stops the run with a clear error when the key is refused', async () => {
+    const { store, queue, queued } = pipeline();
+    for (const root of ['key/a', 'key/b', 'key/c'])
+      await store.store('jobs', stored(job(root, ['JOB_CREATED'])[0] ?? {}));
+    const run = reconcile(
+      {
+        jobs: store,
+        api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: 'wrong' }),
+        queue,
+        now: () => NOW,
+      },
+      options({ concurrency: 1 }),
+    );
+    await expect(run).rejects.toThrow(ApiKeyRejectedError);
+    await expect(run).rejects.toThrow(/HTTP 401.*HOTGLUE_API_KEY/);
+    // It stopped at the first refusal.
+    expect(fake.requests.filter((r) => r.apiKey === 'wrong')).toHaveLength(1);
+    expect(queued).toEqual([]);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-11-01T15:00:00Z');
+    expect(retryAfterSeconds('7', now)).toBe(7);
+    expect(retryAfterSeconds('Sun, 01 Nov 2026 15:00:30 GMT', now)).toBe(30);
+    expect(retryAfterSeconds(null, now)).toBe(5);
+  });
+});
