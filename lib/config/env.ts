@@ -117,6 +117,27 @@ export function integer<F extends number | undefined>(
   };
 }
 
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration such as 30s, 15m, 2h or 1d (or 0), in milliseconds; unset or empty takes `fallback`. */
+export function duration(fallback: string): Variable<number> {
+  const ms = (v: string): number | undefined => {
+    if (v === '0') return 0;
+    const m = /^(\d+)([smhd])$/.exec(v);
+    return m === null ? undefined : Number(m[1]) * (DURATION_UNITS[m[2] as string] ?? 0) * 1000;
+  };
+  return {
+    schema: z.pipe(
+      trimmed(),
+      z.pipe(
+        z.string().check(z.refine((v) => ms(v === '' ? fallback : v) !== undefined)),
+        z.transform((v) => ms(v === '' ? fallback : v) as number),
+      ),
+    ),
+    rule: 'must be a duration such as 30s, 15m, 2h or 1d (or 0)',
+  };
+}
+
 /** An SSM parameter path (starting with /, trailing slashes dropped), or '' when unset. */
 export const ssmPath = once(() => ({
   schema: z.pipe(

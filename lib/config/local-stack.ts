@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { KINDS } from '../webhook/kinds';
-import { flag, integer, readEnv, withDefault, type Env } from './env';
+import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
+import { duration, flag, integer, readEnv, withDefault, type Env } from './env';
 import { SHARED_SECRET_VARIABLE, secretVariable } from './ingest';
 
 /** The data folder, relative to the project, unless DATA_DIR says otherwise. */
@@ -25,6 +26,8 @@ export interface LocalStackConfig {
   /** WEBHOOK_SECRET, shown in the ready line when set. */
   sharedSecret?: string;
   allowUnsigned: boolean;
+  /** Reconciliation with hotglue's job-status API, run every `intervalMs`; absent without a key. */
+  reconcile?: { apiUrl: string; apiKey: string; intervalMs: number; afterMs: number };
 }
 
 const port = (fallback: number) =>
@@ -45,7 +48,11 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     LOCAL_POLLERS_PER_QUEUE: integer(1, 64, 2),
     WEBHOOK_ALLOW_UNSIGNED: flag(),
     WEBHOOK_SIGNATURE_JSON_FALLBACK: flag(),
+    HOTGLUE_API_URL: withDefault(DEFAULT_HOTGLUE_API_URL),
+    RECONCILE_INTERVAL: duration('15m'),
+    RECONCILE_AFTER: duration('2h'),
   });
+  const apiKey = (env.HOTGLUE_API_KEY ?? '').trim();
   const shared = (env[SHARED_SECRET_VARIABLE] ?? '').trim();
   return {
     dataDir: resolve(read.DATA_DIR),
@@ -65,5 +72,14 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     ),
     ...(shared !== '' && { sharedSecret: shared }),
     allowUnsigned: read.WEBHOOK_ALLOW_UNSIGNED,
+    ...(apiKey !== '' &&
+      read.RECONCILE_INTERVAL > 0 && {
+        reconcile: {
+          apiUrl: read.HOTGLUE_API_URL,
+          apiKey,
+          intervalMs: read.RECONCILE_INTERVAL,
+          afterMs: read.RECONCILE_AFTER,
+        },
+      }),
   };
 }

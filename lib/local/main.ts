@@ -51,6 +51,18 @@ function recoveryLine(recovered: Recovery, cwd: string): string {
   return parts.join('');
 }
 
+/** 7200000 → 2h, 90000 → 90s: the largest unit that divides the duration. */
+function humanDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+  ] as const)
+    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
+
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
@@ -89,6 +101,11 @@ async function main(): Promise<void> {
     say('  webhook secret: per-kind secrets or unsigned delivery, as configured');
   }
   say(recoveryLine(stack.recovered, cwd));
+  say(
+    config.reconcile === undefined
+      ? '  reconcile: off (set HOTGLUE_API_KEY to ask hotglue’s job-status API about jobs running too long)'
+      : `  reconcile: every ${humanDuration(config.reconcile.intervalMs)}, jobs running with no event for ${humanDuration(config.reconcile.afterMs)}, against ${config.reconcile.apiUrl}`,
+  );
   say('  try: npx hotglue-webhooks send jobs     stop: Ctrl-C');
 
   process.on(

@@ -24,6 +24,7 @@ import {
   type ServiceDefinition,
 } from './service-definition';
 import { startPoller, type Poller, type SqsHandler } from './sqs-poller';
+import { startReconcileLoop } from './reconcile-loop';
 
 export interface LocalStackOptions extends Omit<LocalStackConfig, 'sharedSecret'> {
   /** Project folder holding serverless.yml and functions/. */
@@ -270,6 +271,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     const stackFile = join(dataDir, STACK_FILE);
     await writeFile(stackFile, JSON.stringify(info, null, 2));
+    const reconciling =
+      options.reconcile === undefined
+        ? undefined
+        : startReconcileLoop({ info, ...options.reconcile, log: options.log });
 
     return {
       info,
@@ -280,6 +285,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       async stop() {
         await Promise.all(gateways.map((g) => g.close()));
+        await reconciling?.close();
         await Promise.all(pollers.map((p) => p.stop()));
         const leftInQueues = journal.pendingByQueue();
         await rm(stackFile, { force: true });

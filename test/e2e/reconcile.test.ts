@@ -172,3 +172,48 @@ describe('hotglue-webhooks reconcile on the local stack', () => {
     expect(wrong.stderr).toMatch(/refused the API key \(HTTP 401\)/);
   }, 30_000);
 });
+
+describe('npm start with HOTGLUE_API_KEY set', () => {
+  it('reconciles stale jobs by itself on its interval, and says so when it starts', async () => {
+    const loopDir = await mkdtemp(join(tmpdir(), 'hgw-reconcile-loop-'));
+    const looping = await startStack(loopDir, {
+      WEBHOOK_SECRET: secret,
+      HOTGLUE_API_URL: fake.url,
+      HOTGLUE_API_KEY: KEY,
+      RECONCILE_INTERVAL: '2s',
+      RECONCILE_AFTER: '1h',
+    });
+    try {
+      expect(looping.output.lines).toContain(
+        `  reconcile: every 2s, jobs running with no event for 1h, against ${fake.url}`,
+      );
+      const root = `loop-${randomBytes(4).toString('hex')}/stale`;
+      const start = new Date(Date.now() - 3 * 3_600_000);
+      const [created, , completed] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED', 'JOB_FAILED'], {
+        s3Root: root,
+        start,
+      });
+      fake.answer(root, { status: 200, body: completed });
+      const body = JSON.stringify(created);
+      const response = await fetch(looping.info.webhookUrls.jobs, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
+      });
+      expect(response.status).toBe(202);
+      const repaired = await until(async () => {
+        const result = await cli(['jobs', 'get', root, '--json'], { DATA_DIR: loopDir });
+        const found =
+          result.code === 0
+            ? (JSON.parse(result.stdout) as { status: string; history: { source: string }[] })
+            : undefined;
+        return found?.status === 'JOB_FAILED' ? found : undefined;
+      }, 'the loop to reconcile the job');
+      expect(repaired.history.at(-1)?.source).toBe('reconcile');
+      expect(looping.output.lines.some((l) => l.includes('"reconcile run"'))).toBe(true);
+    } finally {
+      await looping.stop();
+      await rm(loopDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

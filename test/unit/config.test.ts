@@ -1,3 +1,4 @@
+import { loadLocalStackConfig } from '../../lib/config/local-stack';
 import { ConfigError } from '../../lib/config/env';
 import { loadIngestConfig, secretsFromEnv } from '../../lib/config/ingest';
 
@@ -82,5 +83,37 @@ describe('secretsFromEnv', () => {
     expect(secretsFromEnv({ WEBHOOK_SECRET: ' a ,,b ' }).jobs).toEqual(['a', 'b']);
     expect(secretsFromEnv({}).discover).toEqual([]);
     expect(secretsFromEnv({ WEBHOOK_SECRET: '' }).connections).toEqual([]);
+  });
+});
+
+describe('loadLocalStackConfig: reconciliation', () => {
+  const load = (env: Record<string, string>) => loadLocalStackConfig('/project', env);
+
+  it('reconciles only with an API key, every 15m for jobs silent for 2h unless told otherwise', () => {
+    expect(load({}).reconcile).toBeUndefined();
+    expect(load({ HOTGLUE_API_KEY: 'k' }).reconcile).toEqual({
+      apiUrl: 'https://api.hotglue.com',
+      apiKey: 'k',
+      intervalMs: 15 * 60_000,
+      afterMs: 2 * 3_600_000,
+    });
+    expect(
+      load({ HOTGLUE_API_KEY: 'k', RECONCILE_INTERVAL: '30s', RECONCILE_AFTER: '1d' }).reconcile,
+    ).toMatchObject({ intervalMs: 30_000, afterMs: 86_400_000 });
+    expect(load({ HOTGLUE_API_KEY: 'k', RECONCILE_INTERVAL: '0' }).reconcile).toBeUndefined();
+  });
+
+  it('names a bad duration, and never the key', () => {
+    expect(() =>
+      load({ HOTGLUE_API_KEY: 'secret-key', RECONCILE_INTERVAL: 'often', RECONCILE_AFTER: '2' }),
+    ).toThrow(/RECONCILE_INTERVAL must be a duration.*RECONCILE_AFTER must be a duration/);
+    let message = '';
+    try {
+      load({ HOTGLUE_API_KEY: 'secret-key', RECONCILE_INTERVAL: 'often' });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/RECONCILE_INTERVAL/);
+    expect(message).not.toContain('secret-key');
   });
 });
