@@ -8,6 +8,7 @@ import {
   localTables,
   type LocalStackInfo,
 } from '../../lib/local/local-stack-facts';
+import { eventually } from '../support/eventually';
 import { hmacHex, payloadOf } from '../support/events';
 import { cli, startStack, type StackProcess } from '../support/local-stack';
 import { waitForExit } from '../support/processes';
@@ -75,15 +76,16 @@ async function storedRoots(info: LocalStackInfo, tenant: string): Promise<Set<st
 }
 
 async function untilAllStored(info: LocalStackInfo, tenant: string, wanted: Set<string>) {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const stored = await storedRoots(info, tenant);
-    const missing = [...wanted].filter((root) => !stored.has(root));
-    if (missing.length === 0) return stored;
-    if (Date.now() > deadline)
-      throw new Error(`${missing.length} accepted events never stored, e.g. ${missing[0]}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  let missing: string[] = [];
+  return eventually(
+    async () => {
+      const stored = await storedRoots(info, tenant);
+      missing = [...wanted].filter((root) => !stored.has(root));
+      return missing.length === 0 ? stored : undefined;
+    },
+    () => `${missing.length} accepted events to be stored, e.g. ${missing[0]}`,
+    { timeoutMs: 90_000, intervalMs: 500 },
+  );
 }
 
 const recoveredLine = (running: StackProcess): string =>

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { eventually } from '../support/eventually';
 import { hmacHex, payloadOf } from '../support/events';
 import { jobLifecycle, SUCCESS } from '../support/lifecycle';
 import { cli, startStack, type StackProcess } from '../support/local-stack';
@@ -39,19 +40,6 @@ const getJob = async (s3Root: string) => {
     ? (JSON.parse(result.stdout) as { status: string; history: unknown[] })
     : undefined;
 };
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-}
 const deadLetters = async (kind: string) =>
   JSON.parse((await cli(['dlq', 'list', '--kind', kind, '--json'], env())).stdout) as {
     messageId: string;

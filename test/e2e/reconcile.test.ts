@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually as until } from '../support/eventually';
 import { hmacHex } from '../support/events';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
 import { jobLifecycle } from '../support/lifecycle';
@@ -47,16 +48,6 @@ async function job(s3Root: string): Promise<
 > {
   const result = await cli(['jobs', 'get', s3Root, '--json'], env());
   return result.code === 0 ? JSON.parse(result.stdout) : undefined;
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
 }
 
 interface Line {

@@ -9,6 +9,7 @@ import { ENTITIES } from '../../lib/records/entities';
 import { take } from '../../lib/records/views';
 import type { Kind } from '../../lib/webhook/kinds';
 import { localDocumentClient, localTables } from '../../lib/local/local-stack-facts';
+import { eventually } from '../support/eventually';
 import { hmacHex, payloadOf } from '../support/events';
 import { cli, startStack, type StackProcess } from '../support/local-stack';
 
@@ -58,15 +59,8 @@ const queries = () =>
     localTables(stack.info),
   );
 
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
+/** Long waits, polled once a second (a read while the consumers work slows them down). */
+const slowly = { timeoutMs: 120_000, intervalMs: 1000 };
 
 /** The entity's CURRENT item: a cheap read while waiting (a view reads the whole history). */
 async function currentItem(kind: Kind, payload: Record<string, unknown>) {
@@ -82,10 +76,14 @@ async function currentItem(kind: Kind, payload: Record<string, unknown>) {
 
 /** Waits until the entity's record counts `count` events; returns its CURRENT item's size. */
 async function counted(kind: Kind, payload: Record<string, unknown>, count: number) {
-  const item = await eventually(async () => {
-    const found = await currentItem(kind, payload);
-    return found?.event_count === count ? found : undefined;
-  }, `${count} ${kind} events counted`);
+  const item = await eventually(
+    async () => {
+      const found = await currentItem(kind, payload);
+      return found?.event_count === count ? found : undefined;
+    },
+    `${count} ${kind} events counted`,
+    slowly,
+  );
   return Buffer.byteLength(JSON.stringify(item));
 }
 
@@ -182,6 +180,7 @@ describe('a burst on the local stack', () => {
     await eventually(
       async () => (storedNew() >= bodies.length ? true : undefined),
       'all 2,000 jobs stored',
+      slowly,
     );
     const stored = await take(queries().listJobs({ flow: tenant }), 3_000);
     expect(new Set(stored.map((j) => j.s3_root)).size).toBe(2_000);
