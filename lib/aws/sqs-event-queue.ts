@@ -2,10 +2,17 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { QueueUnavailableError, type EventQueue } from '../ports/event-queue';
 import type { Kind } from '../webhook/kinds';
 
-/** An EventQueue over SQS: one queue per kind. Any failure becomes a QueueUnavailableError. */
-export function sqsEventQueue(client: SQSClient, queueUrls: Record<Kind, string>): EventQueue {
+/**
+ * An EventQueue over SQS: one queue per kind, for the kinds this process sends (reconciliation
+ * sends only jobs). Any failure of SQS becomes a QueueUnavailableError.
+ */
+export function sqsEventQueue(
+  client: SQSClient,
+  queueUrls: Partial<Record<Kind, string>>,
+): EventQueue {
   return {
     async send(kind, messageBody) {
+      if (queueUrls[kind] === undefined) throw new Error(`no ${kind} queue configured`);
       try {
         const result = await client.send(
           new SendMessageCommand({ QueueUrl: queueUrls[kind], MessageBody: messageBody }),

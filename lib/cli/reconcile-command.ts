@@ -97,7 +97,7 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
       {
         jobs: records.records,
         api: hotglueJobStatusApi({ baseUrl: io.config.hotglueApiUrl, apiKey: key }),
-        queue: sqsEventQueue(queues.sqs, { jobs: jobsQueue, discover: '', connections: '' }),
+        queue: sqsEventQueue(queues.sqs, { jobs: jobsQueue }),
         now: () => now,
       },
       {

@@ -32,7 +32,7 @@ export function startReconcileLoop(options: ReconcileLoopOptions): { close(): Pr
   const deps = {
     jobs: dynamoDbRecordQueries(db, localTables(info)),
     api: hotglueJobStatusApi({ baseUrl: options.apiUrl, apiKey: options.apiKey }),
-    queue: sqsEventQueue(sqs, { jobs: jobsQueue, discover: '', connections: '' }),
+    queue: sqsEventQueue(sqs, { jobs: jobsQueue }),
   };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

@@ -1,0 +1,28 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { sqsEventQueue } from '../../lib/aws/sqs-event-queue';
+import { QueueUnavailableError } from '../../lib/ports/event-queue';
+
+describe('sqsEventQueue', () => {
+  const calls: unknown[] = [];
+  const client = {
+    send: async (command: { input: unknown }) => {
+      calls.push(command.input);
+      if (calls.length > 1) throw new Error('SQS down');
+      return { MessageId: 'm-1' };
+    },
+  } as unknown as SQSClient;
+  const queue = sqsEventQueue(client, { jobs: 'https://sqs.example/jobs' });
+
+  it('sends a kind to its own queue, and calls an SQS failure a QueueUnavailableError', async () => {
+    expect(await queue.send('jobs', 'body')).toEqual({ messageId: 'm-1' });
+    expect(calls).toEqual([{ QueueUrl: 'https://sqs.example/jobs', MessageBody: 'body' }]);
+    await expect(queue.send('jobs', 'again')).rejects.toThrow(QueueUnavailableError);
+  });
+
+  it('refuses a kind it has no queue for, without calling SQS (a wiring error, not an outage)', async () => {
+    const before = calls.length;
+    await expect(queue.send('discover', 'body')).rejects.toThrow('no discover queue configured');
+    await expect(queue.send('discover', 'body')).rejects.not.toThrow(QueueUnavailableError);
+    expect(calls).toHaveLength(before);
+  });
+});
