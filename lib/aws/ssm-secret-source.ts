@@ -1,4 +1,9 @@
-import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  GetParameterCommand,
+  GetParametersCommand,
+  ParameterNotFound,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
 import { SecretsUnavailableError, type Secrets, type SecretSource } from '../ports/secret-source';
 import { KINDS, type Kind } from '../webhook/kinds';
 
@@ -75,4 +80,19 @@ export function ssmSecretSource(
       }
     },
   };
+}
+
+/** One SecureString's value, trimmed; undefined when the parameter does not exist or is blank. */
+export async function readSecureString(
+  client: SSMClient,
+  name: string,
+): Promise<string | undefined> {
+  try {
+    const got = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const value = got.Parameter?.Value?.trim() ?? '';
+    return value === '' ? undefined : value;
+  } catch (error) {
+    if (error instanceof ParameterNotFound) return undefined;
+    throw error;
+  }
 }

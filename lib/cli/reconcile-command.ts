@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { hotglueJobStatusApi } from '../aws/hotglue-api';
 import { hotglueApiKeyParameter } from '../aws/resource-names';
 import { sqsEventQueue } from '../aws/sqs-event-queue';
+import { readSecureString } from '../aws/ssm-secret-source';
 import { ApiKeyRejectedError } from '../ports/job-status';
 import { reconcile, RECONCILE_DEFAULTS, type ReconcileResult } from '../reconcile/reconcile';
 import { parseSince } from '../webhook/time';
@@ -39,13 +40,7 @@ async function apiKey(stage: string | undefined, io: Io): Promise<string | undef
   if (stage === undefined) return undefined;
   const ssm = new SSMClient({});
   try {
-    const got = await ssm.send(
-      new GetParameterCommand({ Name: hotglueApiKeyParameter(stage), WithDecryption: true }),
-    );
-    return got.Parameter?.Value;
-  } catch (error) {
-    if (error instanceof ParameterNotFound) return undefined;
-    throw error;
+    return await readSecureString(ssm, hotglueApiKeyParameter(stage));
   } finally {
     ssm.destroy();
   }

@@ -2,7 +2,7 @@ import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
 import { hotglueJobStatusApi } from '../aws/hotglue-api';
 import { sqsEventQueue } from '../aws/sqs-event-queue';
 import { ApiKeyRejectedError } from '../ports/job-status';
-import { reconcile, RECONCILE_DEFAULTS } from '../reconcile/reconcile';
+import { scheduledReconcile } from '../reconcile/scheduled';
 import {
   localDocumentClient,
   localQueueUrls,
@@ -29,10 +29,16 @@ export function startReconcileLoop(options: ReconcileLoopOptions): { close(): Pr
   const db = localDocumentClient(info.dynamodbEndpoint, info.region);
   const sqs = localSqsClient(info.sqsEndpoint, info.region);
   const jobsQueue = localQueueUrls(info, 'jobs').source;
+  const log = (message: string, fields: Record<string, unknown>): void =>
+    options.log(message, fields);
   const deps = {
     jobs: dynamoDbRecordQueries(db, localTables(info)),
-    api: hotglueJobStatusApi({ baseUrl: options.apiUrl, apiKey: options.apiKey }),
+    apiKey: async () => options.apiKey,
+    api: (apiKey: string) => hotglueJobStatusApi({ baseUrl: options.apiUrl, apiKey }),
     queue: sqsEventQueue(sqs, { jobs: jobsQueue }),
+    log: { info: log, warn: log, error: log },
+    // No metrics locally: the run's log line carries the same counts.
+    counters: { count: () => undefined },
   };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -40,19 +46,11 @@ export function startReconcileLoop(options: ReconcileLoopOptions): { close(): Pr
 
   const runOnce = async (): Promise<void> => {
     try {
-      const report = await reconcile(deps, {
-        olderThanMs: options.afterMs,
-        limit: RECONCILE_DEFAULTS.limit,
-        concurrency: RECONCILE_DEFAULTS.concurrency,
-        dryRun: false,
-      });
-      const outcomes: Record<string, number> = {};
-      for (const r of report.results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-      options.log('reconcile run', { staleJobs: report.stale, ...outcomes });
+      await scheduledReconcile(deps, { afterMs: options.afterMs });
     } catch (error) {
-      options.log('reconcile run failed', {
-        error: error instanceof ApiKeyRejectedError ? error.message : String(error),
-      });
+      // A refused key was logged by the run itself; anything else is logged here.
+      if (!(error instanceof ApiKeyRejectedError))
+        options.log('reconcile run failed', { error: String(error) });
     }
   };
   const schedule = (delay: number): void => {

@@ -26,6 +26,8 @@ interface FunctionSpec {
   timeoutSeconds: number;
   environment: Record<string, unknown>;
   httpRoutes: string[];
+  /** Schedule expressions, e.g. `rate(15 minutes)`: the local stack runs its own loop instead. */
+  schedules: string[];
   sqs?: {
     queueLogicalId: string;
     batchSize: number;
@@ -102,6 +104,14 @@ function httpRoute(event: unknown): string | undefined {
   return `${String(method ?? '*').toUpperCase()} ${String(path)}`;
 }
 
+function scheduleOf(event: unknown): string | undefined {
+  const spec = obj(event).schedule;
+  if (spec === undefined) return undefined;
+  if (typeof spec === 'string') return spec;
+  const { rate } = obj(spec);
+  return Array.isArray(rate) ? rate.map(String).join(', ') : String(rate);
+}
+
 /** Extracts functions, queues and tables from the output of `serverless print`. */
 export function extractDefinition(printed: Json): ServiceDefinition {
   const provider = obj(printed.provider);
@@ -117,6 +127,7 @@ export function extractDefinition(printed: Json): ServiceDefinition {
       timeoutSeconds: Number(fn.timeout ?? provider.timeout ?? 6),
       environment: obj(fn.environment),
       httpRoutes: events.map(httpRoute).filter((r): r is string => r !== undefined),
+      schedules: events.map(scheduleOf).filter((r): r is string => r !== undefined),
       ...(sqs && {
         sqs: {
           queueLogicalId: logicalIdOfArn(sqs.arn),

@@ -117,6 +117,10 @@ function loadHandler<T>(cwd: string, handler: string): T {
   return fn as T;
 }
 
+/** Functions the local stack invokes: HTTP routes and SQS event sources. */
+const runsHere = (fn: ServiceDefinition['functions'][number]): boolean =>
+  fn.httpRoutes.length > 0 || fn.sqs !== undefined;
+
 function functionEnvironment(
   definition: ServiceDefinition,
   refs: Map<string, LocalRef>,
@@ -132,7 +136,9 @@ function functionEnvironment(
   };
   for (const [name, value] of Object.entries(definition.providerEnvironment))
     add(name, value, 'provider');
-  for (const fn of definition.functions) {
+  // Only the functions this process runs: a scheduled function's variables (HOTGLUE_API_URL, …)
+  // would override the shell's, and the local loop reads those instead (see startLocalStack).
+  for (const fn of definition.functions.filter(runsHere)) {
     for (const [name, value] of Object.entries(fn.environment)) add(name, value, fn.key);
   }
   return merged;
@@ -201,6 +207,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const pollers: Poller[] = [];
     for (const fn of definition.functions) {
       const name = `${definition.service}-${definition.stage}-${fn.key}`;
+      // A scheduled function (reconcile) runs as a loop of the stack's own, configured from this
+      // shell (HOTGLUE_API_KEY, RECONCILE_INTERVAL); anything else would be silently left out.
+      if (!runsHere(fn) && fn.schedules.length === 0)
+        throw new Error(`${fn.key} has no HTTP route, SQS queue or schedule the local stack runs`);
       if (fn.httpRoutes.length > 0) {
         const gateway = await startLocalGateway({
           host: options.host,

@@ -1,4 +1,13 @@
-export type CounterName = 'accepted' | 'rejected' | 'enqueued' | 'processed' | 'failed';
+export type CounterName =
+  | 'accepted'
+  | 'rejected'
+  | 'enqueued'
+  | 'processed'
+  | 'failed'
+  /** Stale running jobs a reconcile run found (published on every run, 0 included). */
+  | 'StaleJobs'
+  /** Jobs a reconcile run polled, by outcome. */
+  | 'reconciled';
 
 /** Counters the pipeline reports; dimensions are bounded (a kind, a route, a reason code). */
 export interface Counters {

@@ -29,6 +29,8 @@ export interface ReconcileReport {
   stale: number;
   /** One result per job polled (or skipped), oldest update first. */
   results: ReconcileResult[];
+  /** Stale jobs within the limit left for the next run because the deadline came first. */
+  deferred: number;
 }
 
 export interface ReconcileDeps {
@@ -48,6 +50,8 @@ export interface ReconcileOptions {
   concurrency: number;
   /** Poll and report, but queue nothing. */
   dryRun: boolean;
+  /** When set (epoch ms), no poll starts after it: a scheduled run ends before its timeout. */
+  deadline?: number;
 }
 
 export const RECONCILE_DEFAULTS = { limit: 500, concurrency: 4 } as const;
@@ -64,13 +68,17 @@ const lastSeen = (job: JobSummary): number | undefined => {
   return Number.isNaN(time) ? undefined : time;
 };
 
-/** Running jobs whose latest event is older than `cutoff`, oldest first (a job with no time first). */
-async function staleJobs(
+/**
+ * Running jobs with no event for `olderThanMs`, oldest first (a job with no time first). The
+ * running class is small: reading all of it through the status index is cheap (no Scan).
+ */
+export async function findStaleJobs(
   jobs: Pick<RecordQueries, 'listJobs'>,
-  cutoff: number,
+  olderThanMs: number,
+  now: Date = new Date(),
 ): Promise<JobSummary[]> {
+  const cutoff = now.getTime() - olderThanMs;
   const stale: JobSummary[] = [];
-  // The running class is small: reading all of it through the status index is cheap (no Scan).
   for await (const job of jobs.listJobs({ status: 'running' })) {
     const seen = lastSeen(job);
     if (seen === undefined || seen < cutoff) stale.push(job);
@@ -106,8 +114,17 @@ export async function reconcile(
   options: ReconcileOptions,
 ): Promise<ReconcileReport> {
   const now = deps.now ?? (() => new Date());
+  return reconcileJobs(deps, await findStaleJobs(deps.jobs, options.olderThanMs, now()), options);
+}
+
+/** The polling half of `reconcile`, for jobs `findStaleJobs` already found. */
+export async function reconcileJobs(
+  deps: Omit<ReconcileDeps, 'jobs'>,
+  stale: JobSummary[],
+  options: Omit<ReconcileOptions, 'olderThanMs'>,
+): Promise<ReconcileReport> {
+  const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? sleepFor;
-  const stale = await staleJobs(deps.jobs, now().getTime() - options.olderThanMs);
   const todo = stale.slice(0, options.limit);
   const results: (ReconcileResult | undefined)[] = todo.map(() => undefined);
   let rejected: ApiKeyRejectedError | undefined;
@@ -134,7 +151,10 @@ export async function reconcile(
     for (let retry = 0; answer.kind === 'rate_limited'; retry += 1) {
       if (retry === RATE_LIMIT_RETRIES)
         return result('error', `still rate limited (429) after ${retry} waits`);
-      await sleep(Math.min(answer.retryAfterSeconds, LONGEST_RETRY_AFTER_SECONDS) * 1000);
+      const wait = Math.min(answer.retryAfterSeconds, LONGEST_RETRY_AFTER_SECONDS) * 1000;
+      if (options.deadline !== undefined && now().getTime() + wait > options.deadline)
+        return result('error', 'rate limited (429) too close to the end of the run');
+      await sleep(wait);
       answer = await deps.api.status(ref);
     }
     switch (answer.kind) {
@@ -180,6 +200,7 @@ export async function reconcile(
   let next = 0;
   const worker = async (): Promise<void> => {
     while (rejected === undefined && next < todo.length) {
+      if (options.deadline !== undefined && now().getTime() >= options.deadline) return;
       const index = next;
       next += 1;
       try {
@@ -194,5 +215,6 @@ export async function reconcile(
     Array.from({ length: Math.max(1, Math.min(options.concurrency, todo.length)) }, worker),
   );
   if (rejected !== undefined) throw rejected;
-  return { stale: stale.length, results: results.filter((r) => r !== undefined) };
+  const done = results.filter((r) => r !== undefined);
+  return { stale: stale.length, results: done, deferred: todo.length - done.length };
 }

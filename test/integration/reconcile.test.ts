@@ -3,6 +3,7 @@ import { hotglueJobStatusApi, retryAfterSeconds } from '../../lib/aws/hotglue-ap
 import type { EventQueue } from '../../lib/ports/event-queue';
 import { ApiKeyRejectedError } from '../../lib/ports/job-status';
 import { reconcile, type ReconcileOptions } from '../../lib/reconcile/reconcile';
+import { scheduledReconcile } from '../../lib/reconcile/scheduled';
 import { recordingCounters, recordingLog } from '../support/doubles';
 import { sqsRecord } from '../support/events';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
@@ -205,10 +206,128 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     expect(queued).toEqual([]);
   });
 
+  it('does not wait out a Retry-After that ends past the run’s deadline', async () => {
+    const { store, queue } = pipeline();
+    await store.store('jobs', stored(job('late/a', ['JOB_CREATED'])[0] ?? {}));
+    fake.answer('late/a', { status: 429, headers: { 'retry-after': '30' } });
+    const waits: number[] = [];
+    const report = await reconcile(
+      {
+        jobs: store,
+        api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+        queue,
+        now: () => NOW,
+        sleep: async (ms) => void waits.push(ms),
+      },
+      options({ deadline: NOW.getTime() + 10_000 }),
+    );
+    expect(waits).toEqual([]);
+    expect(report.results).toMatchObject([{ s3_root: 'late/a', outcome: 'error' }]);
+  });
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const now = Date.parse('2026-11-01T15:00:00Z');
     expect(retryAfterSeconds('7', now)).toBe(7);
     expect(retryAfterSeconds('Sun, 01 Nov 2026 15:00:30 GMT', now)).toBe(30);
     expect(retryAfterSeconds(null, now)).toBe(5);
+  });
+});
+
+describe('a scheduled run (the deployed function and the npm start loop)', () => {
+  /** Two stale jobs, one fresh; hotglue knows the first stale one as finished. */
+  async function seeded(prefix: string) {
+    const p = pipeline();
+    for (const p2 of [
+      ...job(`${prefix}/a`, ['JOB_CREATED', 'SYNC_STARTED']),
+      ...job(`${prefix}/b`, ['JOB_CREATED']),
+      ...job(`${prefix}/fresh`, ['JOB_CREATED'], new Date('2026-11-01T14:30:00Z')),
+    ])
+      await p.store.store('jobs', stored(p2));
+    fake.answer(`${prefix}/a`, { status: 200, body: answerFor(`${prefix}/a`, 'JOB_COMPLETED') });
+    fake.answer(`${prefix}/b`, { status: 404 });
+    return p;
+  }
+  const depsOf = (p: ReturnType<typeof pipeline>, key: string | undefined) => {
+    const log = recordingLog();
+    const counters = recordingCounters();
+    return {
+      log,
+      counters,
+      deps: {
+        jobs: p.store,
+        apiKey: async () => key,
+        api: (apiKey: string) => hotglueJobStatusApi({ baseUrl: fake.url, apiKey }),
+        queue: p.queue,
+        log,
+        counters,
+        now: () => NOW,
+      },
+    };
+  };
+  const polled = (prefix: string) =>
+    fake.requests.filter((r) => r.jobRoot?.startsWith(`${prefix}/`)).length;
+
+  it('with no API key, publishes StaleJobs, says once that it is not configured, and polls nothing', async () => {
+    const p = await seeded('nokey');
+    const { deps, log, counters } = depsOf(p, undefined);
+    const summary = await scheduledReconcile(deps, { afterMs: 2 * HOUR });
+    expect(summary).toMatchObject({ staleJobs: 2, configured: false, polled: 0 });
+    expect(counters.counted).toEqual([{ name: 'StaleJobs', dimensions: {}, value: 2 }]);
+    expect(log.lines.map((l) => l.message)).toEqual([
+      expect.stringMatching(/reconciliation is not configured/),
+    ]);
+    expect(polled('nokey')).toBe(0);
+    expect(p.queued).toEqual([]);
+  });
+
+  it('with a key, polls the stale jobs and counts each outcome', async () => {
+    const p = await seeded('keyed');
+    const { deps, log, counters } = depsOf(p, KEY);
+    const summary = await scheduledReconcile(deps, { afterMs: 2 * HOUR });
+    expect(summary).toMatchObject({
+      staleJobs: 2,
+      configured: true,
+      polled: 2,
+      deferred: 0,
+      outcomes: { updated: 1, not_found: 1 },
+    });
+    expect(counters.counted).toEqual(
+      expect.arrayContaining([
+        { name: 'StaleJobs', dimensions: {}, value: 2 },
+        { name: 'reconciled', dimensions: { outcome: 'updated' }, value: 1 },
+        { name: 'reconciled', dimensions: { outcome: 'not_found' }, value: 1 },
+      ]),
+    );
+    expect(log.lines.filter((l) => l.message === 'reconciled job')).toHaveLength(2);
+    expect(p.queued).toHaveLength(1);
+    await p.drain();
+    expect((await p.store.getJob('keyed/a'))?.status).toBe('JOB_COMPLETED');
+    // The next run counts only the job hotglue did not know.
+    const next = depsOf(p, KEY);
+    expect(await scheduledReconcile(next.deps, { afterMs: 2 * HOUR })).toMatchObject({
+      staleJobs: 1,
+    });
+  });
+
+  it('with a refused key, still publishes StaleJobs, logs the error and fails the run', async () => {
+    const p = await seeded('refused');
+    const { deps, log, counters } = depsOf(p, 'wrong');
+    await expect(scheduledReconcile(deps, { afterMs: 2 * HOUR })).rejects.toThrow(
+      ApiKeyRejectedError,
+    );
+    expect(counters.counted).toEqual([{ name: 'StaleJobs', dimensions: {}, value: 2 }]);
+    expect(log.lines).toMatchObject([{ level: 'error', message: 'reconcile run stopped' }]);
+    expect(p.queued).toEqual([]);
+  });
+
+  it('starts no poll after its deadline and reports the jobs left for the next run', async () => {
+    const p = await seeded('deadline');
+    const { deps } = depsOf(p, KEY);
+    const summary = await scheduledReconcile(deps, {
+      afterMs: 2 * HOUR,
+      deadline: NOW.getTime() - 1,
+    });
+    expect(summary).toMatchObject({ staleJobs: 2, polled: 0, deferred: 2 });
+    expect(polled('deadline')).toBe(0);
   });
 });

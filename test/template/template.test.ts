@@ -16,6 +16,10 @@ import { ROOT, startFauxqsProcess } from '../support/processes';
 import { unzip } from '../support/unzip';
 import { packageService } from '../support/package-service';
 import { localSqsClient } from '../../lib/local/local-stack-facts';
+import { dynamoDbEventStore } from '../../lib/aws/dynamodb/dynamodb-store';
+import { startFakeHotglueApi } from '../support/fake-hotglue-api';
+import { startFakeSsm } from '../support/fake-ssm';
+import { jobLifecycle, stored } from '../support/lifecycle';
 
 type Resource = {
   Type: string;
@@ -33,7 +37,13 @@ type Template = {
 
 /** A secret present in the environment at package time; it must appear nowhere in the output. */
 const CANARY = 'canary-secret-9f41c2d7';
-const FUNCTIONS = ['Ingest', 'ConsumeJobs', 'ConsumeDiscover', 'ConsumeConnections'] as const;
+const FUNCTIONS = [
+  'Ingest',
+  'ConsumeJobs',
+  'ConsumeDiscover',
+  'ConsumeConnections',
+  'Reconcile',
+] as const;
 const KINDS = [
   ['Jobs', 'jobs'],
   ['Discover', 'discover'],
@@ -52,6 +62,7 @@ async function packageStage(
   Object.assign(env, {
     WEBHOOK_SECRET: CANARY,
     WEBHOOK_SECRET_JOBS: CANARY,
+    HOTGLUE_API_KEY: CANARY,
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
     AWS_CONFIG_FILE: '/nonexistent',
   });
@@ -285,6 +296,39 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       ]);
     });
 
+    it('lets reconcile read running jobs, send to the jobs queue and read its API key parameter, nothing else', () => {
+      expect(normalized('ReconcileRole')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [getAtt('ReconcileLogGroup')],
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:Query'],
+          Resource: [{ 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-status']] }],
+        },
+        { Effect: 'Allow', Action: ['dynamodb:BatchGetItem'], Resource: [getAtt('JobsTable')] },
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('JobsQueue')] },
+        {
+          Effect: 'Allow',
+          Action: ['ssm:GetParameter'],
+          Resource: [
+            {
+              'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/hotglue-webhooks/ci/hotglue-api-key`,
+            },
+          ],
+        },
+      ]);
+      const indexes = resource('JobsTable').Properties.GlobalSecondaryIndexes as {
+        IndexName: string;
+        KeySchema: { AttributeName: string }[];
+      }[];
+      expect(indexes.find((i) => i.IndexName === 'by-status')?.KeySchema[0]?.AttributeName).toBe(
+        'status_class',
+      );
+    });
+
     it('has no wildcard action or resource in any IAM policy', () => {
       for (const [, role] of ofType(template, 'AWS::IAM::Role')) {
         const json = JSON.stringify(role.Properties.Policies);
@@ -295,7 +339,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
   });
 
   describe('secrets', () => {
-    it('never contains a webhook secret, even one set at package time', () => {
+    it('never contains a webhook secret or the hotglue API key, even one set at package time', () => {
       expect(text).not.toContain(CANARY);
     });
 
@@ -395,6 +439,65 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     });
   });
 
+  describe('reconciliation', () => {
+    const variables = () => resource('ReconcileLambdaFunction').Properties.Environment.Variables;
+
+    it('runs reconcile every 15 minutes by default, with no retry of a failed run', () => {
+      const rules = ofType(template, 'AWS::Events::Rule').filter(([, r]) =>
+        JSON.stringify(r.Properties.Targets).includes('ReconcileLambdaFunction'),
+      );
+      expect(rules).toHaveLength(1);
+      const [ruleId, rule] = rules[0] as [string, Resource];
+      expect(rule.Properties).toMatchObject({
+        ScheduleExpression: 'rate(15 minutes)',
+        State: 'ENABLED',
+      });
+      expect(rule.Properties.Targets[0].Arn).toEqual(getAtt('ReconcileLambdaFunction'));
+      const permissions = ofType(template, 'AWS::Lambda::Permission').map(([, r]) => r.Properties);
+      expect(permissions).toContainEqual(
+        expect.objectContaining({
+          Principal: 'events.amazonaws.com',
+          SourceArn: getAtt(ruleId),
+          FunctionName: getAtt('ReconcileLambdaFunction'),
+        }),
+      );
+      const [[, invokeConfig] = []] = ofType(template, 'AWS::Lambda::EventInvokeConfig');
+      expect(invokeConfig?.Properties).toMatchObject({
+        FunctionName: { Ref: 'ReconcileLambdaFunction' },
+        MaximumRetryAttempts: 0,
+      });
+    });
+
+    it('gives reconcile its table, queue, threshold, API URL and only the name of the key parameter', () => {
+      expect(variables()).toMatchObject({
+        JOBS_TABLE: { Ref: 'JobsTable' },
+        JOBS_QUEUE_URL: { Ref: 'JobsQueue' },
+        RECONCILE_AFTER: '2h',
+        HOTGLUE_API_URL: 'https://api.hotglue.com',
+        HOTGLUE_API_KEY_PARAMETER: '/hotglue-webhooks/ci/hotglue-api-key',
+      });
+      expect(variables().HOTGLUE_API_KEY).toBeUndefined();
+      // A run stops starting polls 30 s before its timeout; the timeout leaves it room to poll.
+      expect(resource('ReconcileLambdaFunction').Properties.Timeout).toBeGreaterThanOrEqual(120);
+    });
+
+    it('alarms when StaleJobs stays above 0 for an hour', () => {
+      const alarm = resource('StaleJobsAlarm').Properties;
+      expect(alarm).toMatchObject({
+        Namespace: variables().POWERTOOLS_METRICS_NAMESPACE,
+        MetricName: 'StaleJobs',
+        // Powertools adds the service dimension to every metric it publishes.
+        Dimensions: [{ Name: 'service', Value: variables().POWERTOOLS_SERVICE_NAME }],
+        Statistic: 'Minimum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      });
+      expect(alarm.Period * alarm.EvaluationPeriods).toBe(3600);
+      expect(alarm.DatapointsToAlarm).toBe(alarm.EvaluationPeriods);
+    });
+  });
+
   it('outputs the auto-detecting and the per-kind webhook URLs', () => {
     const url = (path: string) => ({ 'Fn::Join': ['', [getAtt('HttpApi', 'ApiEndpoint'), path]] });
     expect(template.Outputs.WebhookUrl?.Value).toEqual(url('/webhooks'));
@@ -411,6 +514,16 @@ async function invokeBundle(
   event: unknown,
   env: Record<string, string>,
 ): Promise<any> {
+  return (await invokeBundleWithOutput(zip, file, event, env)).result;
+}
+
+/** As invokeBundle, also returning what the process printed (its logs and EMF metric lines). */
+async function invokeBundleWithOutput(
+  zip: string,
+  file: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<{ result: any; out: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'hgw-bundle-'));
   try {
     for (const [name, content] of unzip(await readFile(join(ciDir, zip)))) {
@@ -438,7 +551,7 @@ async function invokeBundle(
     await new Promise((resolve) => child.on('close', resolve));
     const line = out.split('\n').find((l) => l.startsWith('RESULT:'));
     if (line === undefined) throw new Error(`bundle ${zip} failed:\n${out}`);
-    return JSON.parse(line.slice('RESULT:'.length));
+    return { result: JSON.parse(line.slice('RESULT:'.length)), out };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -528,4 +641,107 @@ describe('packaged function bundles, run in a bare Node process against the loca
     },
     60_000,
   );
+  it('reconcile.zip counts stale jobs with no key, then repairs one once the key parameter exists', async () => {
+    const dynamo = await startDynalite();
+    const fauxqs = await startFauxqsProcess();
+    const ssm = await startFakeSsm();
+    const api = await startFakeHotglueApi('bundle-api-key');
+    const sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
+    const db = documentClient(dynamo.endpoint);
+    try {
+      const tables = await createProjectTables(dynamo.endpoint);
+      const queueUrl =
+        (await sqs.send(new CreateQueueCommand({ QueueName: 'bundle-reconcile-jobs' }))).QueueUrl ??
+        '';
+      const s3Root = 'bundle/stale-job';
+      const events = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], {
+        s3Root,
+        start: new Date(Date.now() - 3 * 3_600_000),
+      });
+      const store = dynamoDbEventStore(db, { jobs: tables.jobs });
+      for (const e of events) await store.store('jobs', stored(e));
+      // hotglue's answer names the flow `flow`, as its documented sample does.
+      const { flow_id: flow, ...answer }: Record<string, unknown> = {
+        ...events.at(-1),
+        status: 'JOB_COMPLETED',
+      };
+      api.answer(s3Root, { status: 200, body: { ...answer, flow } });
+
+      // The function's own variables from the template, pointed at the local servers.
+      const declared = resource('ReconcileLambdaFunction').Properties.Environment.Variables;
+      const env = {
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+        AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+        JOBS_TABLE: tables.jobs,
+        JOBS_QUEUE_URL: queueUrl,
+        HOTGLUE_API_URL: api.url,
+        HOTGLUE_API_KEY_PARAMETER: declared.HOTGLUE_API_KEY_PARAMETER,
+        RECONCILE_AFTER: declared.RECONCILE_AFTER,
+        POWERTOOLS_SERVICE_NAME: declared.POWERTOOLS_SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: declared.POWERTOOLS_METRICS_NAMESPACE,
+      };
+      const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} };
+
+      const unconfigured = await invokeBundleWithOutput(
+        'reconcile.zip',
+        'functions/reconcile.js',
+        scheduled,
+        env,
+      );
+      expect(unconfigured.result).toMatchObject({ staleJobs: 1, configured: false, polled: 0 });
+      expect(unconfigured.out).toMatch(/reconciliation is not configured/);
+      expect(api.requests).toEqual([]);
+      // The metric the StaleJobsAlarm watches: its namespace, name and dimensions.
+      const alarm = resource('StaleJobsAlarm').Properties;
+      const emf = unconfigured.out
+        .split('\n')
+        .filter((l) => l.includes('"_aws"'))
+        .map((l) => JSON.parse(l) as Record<string, any>)
+        .find((m) => m.StaleJobs !== undefined);
+      expect(emf?.StaleJobs).toBe(1);
+      expect(emf?._aws.CloudWatchMetrics[0]).toMatchObject({
+        Namespace: alarm.Namespace,
+        Dimensions: [alarm.Dimensions.map((d: { Name: string }) => d.Name)],
+      });
+      for (const d of alarm.Dimensions as { Name: string; Value: string }[])
+        expect(emf?.[d.Name]).toBe(d.Value);
+
+      ssm.put(declared.HOTGLUE_API_KEY_PARAMETER, 'bundle-api-key');
+      const configured = await invokeBundleWithOutput(
+        'reconcile.zip',
+        'functions/reconcile.js',
+        scheduled,
+        env,
+      );
+      expect(configured.result).toMatchObject({
+        staleJobs: 1,
+        configured: true,
+        outcomes: { updated: 1 },
+      });
+      expect(ssm.asked.at(-1)).toEqual({
+        name: '/hotglue-webhooks/ci/hotglue-api-key',
+        withDecryption: true,
+      });
+      expect(api.requests.map((r) => [r.jobRoot, r.apiKey])).toEqual([[s3Root, 'bundle-api-key']]);
+      expect(configured.out).not.toContain('bundle-api-key');
+      const got = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }),
+      );
+      const envelope = parseEnvelope(got.Messages?.[0]?.Body ?? '');
+      expect(envelope.envelope.source).toBe('reconcile');
+      expect(JSON.parse(envelope.body.toString())).toMatchObject({
+        s3_root: s3Root,
+        status: 'JOB_COMPLETED',
+        flow_id: flow,
+      });
+    } finally {
+      db.destroy();
+      sqs.destroy();
+      await api.close();
+      await ssm.close();
+      await fauxqs.stop();
+      await dynamo.stop();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { loadLocalStackConfig } from '../../lib/config/local-stack';
 import { ConfigError } from '../../lib/config/env';
 import { loadIngestConfig, secretsFromEnv } from '../../lib/config/ingest';
+import { loadReconcileConfig } from '../../lib/config/reconcile';
 
 const queues = {
   JOBS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/jobs',
@@ -115,5 +116,37 @@ describe('loadLocalStackConfig: reconciliation', () => {
     }
     expect(message).toMatch(/RECONCILE_INTERVAL/);
     expect(message).not.toContain('secret-key');
+  });
+});
+
+describe('loadReconcileConfig', () => {
+  const deployed = {
+    JOBS_TABLE: 'hotglue-webhooks-prod-jobs-table',
+    JOBS_QUEUE_URL: queues.JOBS_QUEUE_URL,
+    HOTGLUE_API_KEY_PARAMETER: '/hotglue-webhooks/prod/hotglue-api-key',
+  };
+
+  it('defaults to hotglue’s API and a 2h threshold', () => {
+    expect(loadReconcileConfig(deployed)).toEqual({
+      jobsTable: deployed.JOBS_TABLE,
+      jobsQueueUrl: deployed.JOBS_QUEUE_URL,
+      hotglueApiUrl: 'https://api.hotglue.com',
+      apiKeyParameter: deployed.HOTGLUE_API_KEY_PARAMETER,
+      afterMs: 2 * 3_600_000,
+      metricsNamespace: 'HotglueWebhooks',
+    });
+    expect(
+      loadReconcileConfig({ ...deployed, RECONCILE_AFTER: '90m', HOTGLUE_API_URL: 'http://x:1' }),
+    ).toMatchObject({ afterMs: 90 * 60_000, hotglueApiUrl: 'http://x:1' });
+  });
+
+  it('fails fast, naming every problem', () => {
+    expect(() =>
+      loadReconcileConfig({ JOBS_QUEUE_URL: 'nope', RECONCILE_AFTER: 'soon', JOBS_TABLE: 't' }),
+    ).toThrow(
+      new ConfigError(
+        'invalid configuration: JOBS_QUEUE_URL must be an http(s) URL; HOTGLUE_API_KEY_PARAMETER must be set; RECONCILE_AFTER must be a duration such as 30s, 15m, 2h or 1d (or 0)',
+      ),
+    );
   });
 });

@@ -51,6 +51,10 @@ describe('extractDefinition', () => {
           },
         ],
       },
+      reconcile: {
+        handler: 'functions/r.handler',
+        events: [{ schedule: 'rate(15 minutes)' }, { schedule: { rate: ['cron(0 * * * ? *)'] } }],
+      },
     },
     resources: {
       Resources: {
@@ -81,6 +85,11 @@ describe('extractDefinition', () => {
       reportBatchItemFailures: true,
     });
     expect(d.functions[1]?.timeoutSeconds).toBe(30);
+    expect(d.functions[2]).toMatchObject({
+      httpRoutes: [],
+      schedules: ['rate(15 minutes)', 'cron(0 * * * ? *)'],
+    });
+    expect(d.functions[2]?.sqs).toBeUndefined();
     expect(d.queues[0]).toEqual({
       logicalId: 'Q',
       name: 'q',

@@ -1,0 +1,3 @@
+import { reconcileHandler } from '../lib/lambda/reconcile-handler';
+
+export const handler = reconcileHandler();

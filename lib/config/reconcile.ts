@@ -1,0 +1,41 @@
+import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
+import { duration, httpUrl, name, optionalHttpUrl, readEnv, withDefault, type Env } from './env';
+
+/** The scheduled reconcile function's configuration (docs/configuration.md lists every variable). */
+export interface ReconcileConfig {
+  jobsTable: string;
+  jobsQueueUrl: string;
+  /** hotglue's API base URL. */
+  hotglueApiUrl: string;
+  /** The SSM SecureString holding the API key; read at each run, never set in the template. */
+  apiKeyParameter: string;
+  /** A running job is stale after this long without an event. */
+  afterMs: number;
+  /** An SQS endpoint override, which must win over queue URL hosts (as for ingest). */
+  sqsEndpoint?: string;
+  metricsNamespace: string;
+}
+
+/** Reads the reconcile function's configuration once, at cold start; throws a ConfigError when it cannot work. */
+export function loadReconcileConfig(env: Env = process.env): ReconcileConfig {
+  const read = readEnv(env, {
+    JOBS_TABLE: name(),
+    JOBS_QUEUE_URL: httpUrl(),
+    HOTGLUE_API_URL: optionalHttpUrl(),
+    HOTGLUE_API_KEY_PARAMETER: name(),
+    RECONCILE_AFTER: duration('2h'),
+    AWS_ENDPOINT_URL_SQS: optionalHttpUrl(),
+    AWS_ENDPOINT_URL: optionalHttpUrl(),
+    POWERTOOLS_METRICS_NAMESPACE: withDefault('HotglueWebhooks'),
+  });
+  const sqsEndpoint = read.AWS_ENDPOINT_URL_SQS ?? read.AWS_ENDPOINT_URL;
+  return {
+    jobsTable: read.JOBS_TABLE,
+    jobsQueueUrl: read.JOBS_QUEUE_URL,
+    hotglueApiUrl: read.HOTGLUE_API_URL ?? DEFAULT_HOTGLUE_API_URL,
+    apiKeyParameter: read.HOTGLUE_API_KEY_PARAMETER,
+    afterMs: read.RECONCILE_AFTER,
+    ...(sqsEndpoint !== undefined && { sqsEndpoint }),
+    metricsNamespace: read.POWERTOOLS_METRICS_NAMESPACE,
+  };
+}

@@ -1,0 +1,51 @@
+import type { Context } from 'aws-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { createDocumentClient } from '../aws/dynamodb-client';
+import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
+import { hotglueJobStatusApi } from '../aws/hotglue-api';
+import { logger } from '../aws/logger';
+import { emfCounters } from '../aws/metrics';
+import { createSqsClient } from '../aws/sqs-client';
+import { sqsEventQueue } from '../aws/sqs-event-queue';
+import { readSecureString } from '../aws/ssm-secret-source';
+import { loadReconcileConfig } from '../config/reconcile';
+import { scheduledReconcile, type ScheduledReconcileSummary } from '../reconcile/scheduled';
+
+/** Time kept back from the function's timeout (at most half of it): no poll starts later. */
+const STOP_BEFORE_TIMEOUT_MS = 30_000;
+
+/**
+ * The scheduled reconcile Lambda handler: configuration read and clients built once per
+ * container; the API key read from SSM on every run (a new key works from the next run), and
+ * metrics published once per run, failed runs included.
+ */
+export function reconcileHandler(): (
+  event: unknown,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
+) => Promise<ScheduledReconcileSummary> {
+  const config = loadReconcileConfig();
+  const counters = emfCounters(config.metricsNamespace);
+  const ssm = new SSMClient({ maxAttempts: 3 });
+  const deps = {
+    jobs: dynamoDbRecordQueries(createDocumentClient(), { jobs: config.jobsTable }),
+    apiKey: () => readSecureString(ssm, config.apiKeyParameter),
+    api: (apiKey: string) => hotglueJobStatusApi({ baseUrl: config.hotglueApiUrl, apiKey }),
+    queue: sqsEventQueue(
+      createSqsClient(config.sqsEndpoint === undefined ? {} : { endpoint: config.sqsEndpoint }),
+      { jobs: config.jobsQueueUrl },
+    ),
+    log: logger,
+    counters,
+  };
+  return async (_event, context) => {
+    const remaining = context.getRemainingTimeInMillis();
+    try {
+      return await scheduledReconcile(deps, {
+        afterMs: config.afterMs,
+        deadline: Date.now() + remaining - Math.min(STOP_BEFORE_TIMEOUT_MS, remaining / 2),
+      });
+    } finally {
+      counters.flush();
+    }
+  };
+}
