@@ -19,6 +19,7 @@ import { localSqsClient } from '../../lib/local/local-stack-facts';
 import { dynamoDbEventStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
 import { startFakeSsm } from '../support/fake-ssm';
+import { startRecordingProxy, type RecordedCall } from '../support/recording-proxy';
 import { jobLifecycle, stored } from '../support/lifecycle';
 
 type Resource = {
@@ -98,6 +99,35 @@ const resource = (id: string): Resource => {
 const ofType = (t: Template, type: string) =>
   Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+/**
+ * Whether `roleId`'s policy allows a call a bundle made: its action, and for a DynamoDB Query of an
+ * index, on that index's ARN (IAM does not let a table's ARN cover its indexes).
+ */
+function roleAllows(roleId: string, call: RecordedCall): boolean {
+  const statements = (
+    resource(roleId).Properties.Policies as {
+      PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+    }[]
+  ).flatMap((p) => p.PolicyDocument.Statement);
+  return statements.some((st) => {
+    const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
+    if (!actions.includes(call.action)) return false;
+    return (
+      call.indexName === undefined ||
+      JSON.stringify(st.Resource).includes(`/index/${call.indexName}`)
+    );
+  });
+}
+
+/** The calls of `calls` that `roleId` would refuse (deduplicated), for a readable failure. */
+const refusedCalls = (roleId: string, calls: RecordedCall[]): string[] => [
+  ...new Set(
+    calls
+      .filter((c) => !roleAllows(roleId, c))
+      .map((c) => `${c.action}${c.indexName ? ` on index ${c.indexName}` : ''}`),
+  ),
+];
 
 describe('packaged template (stage ci, no AWS credentials)', () => {
   it('passes @aws/cloudformation-validate with zero errors, for ci and for prod', () => {
@@ -290,7 +320,13 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         },
         {
           Effect: 'Allow',
-          Action: ['dynamodb:PutItem', 'dynamodb:Query'],
+          Action: [
+            'dynamodb:BatchGetItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+          ],
           Resource: [getAtt(`${Kind}Table`)],
         },
       ]);
@@ -560,6 +596,7 @@ async function invokeBundleWithOutput(
 describe('packaged function bundles, run in a bare Node process against the local emulators', () => {
   it('ingest.zip verifies and queues an event on fauxqs', async () => {
     const fauxqs = await startFauxqsProcess();
+    const proxy = await startRecordingProxy(fauxqs.endpoint);
     const sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
     try {
       const urls: Record<string, string> = {};
@@ -568,7 +605,7 @@ describe('packaged function bundles, run in a bare Node process against the loca
           (await sqs.send(new CreateQueueCommand({ QueueName: `bundle-${kind}` }))).QueueUrl ?? '';
       }
       const env = {
-        AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+        AWS_ENDPOINT_URL_SQS: proxy.endpoint,
         JOBS_QUEUE_URL: urls.jobs ?? '',
         DISCOVER_QUEUE_URL: urls.discover ?? '',
         CONNECTIONS_QUEUE_URL: urls.connections ?? '',
@@ -597,8 +634,11 @@ describe('packaged function bundles, run in a bare Node process against the loca
         env,
       );
       expect(refused.statusCode).toBe(401);
+      expect(proxy.calls.map((c) => c.action)).toContain('sqs:SendMessage');
+      expect(refusedCalls('IngestRole', proxy.calls)).toEqual([]);
     } finally {
       sqs.destroy();
+      await proxy.close();
       await fauxqs.stop();
     }
   }, 60_000);
@@ -613,9 +653,10 @@ describe('packaged function bundles, run in a bare Node process against the loca
       'CONNECTIONS_TABLE',
     ],
   ] as const)(
-    '%s stores a record on dynalite and fails a poison record alone',
+    '%s stores a record on dynalite and fails a poison record alone, within its role',
     async (zip, file, kind, variable) => {
       const dynamo = await startDynalite();
+      const proxy = await startRecordingProxy(dynamo.endpoint);
       try {
         const tables = await createProjectTables(dynamo.endpoint);
         const payload = payloadOf(kind);
@@ -625,9 +666,13 @@ describe('packaged function bundles, run in a bare Node process against the loca
           zip,
           file,
           { Records: [good, poison] },
-          { AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, [variable]: tables[kind] },
+          { AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, [variable]: tables[kind] },
         );
         expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+        // Every DynamoDB call the bundle made is one its role allows.
+        expect(proxy.calls.map((c) => c.action)).toContain('dynamodb:PutItem');
+        const Kind = `${kind[0]?.toUpperCase()}${kind.slice(1)}`;
+        expect(refusedCalls(`Consume${Kind}Role`, proxy.calls)).toEqual([]);
         if (kind === 'jobs') {
           const db = documentClient(dynamo.endpoint);
           expect((await getJob(db, tables.jobs, String(payload.s3_root)))?.status).toBe(
@@ -636,6 +681,7 @@ describe('packaged function bundles, run in a bare Node process against the loca
           db.destroy();
         }
       } finally {
+        await proxy.close();
         await dynamo.stop();
       }
     },
@@ -646,6 +692,14 @@ describe('packaged function bundles, run in a bare Node process against the loca
     const fauxqs = await startFauxqsProcess();
     const ssm = await startFakeSsm();
     const api = await startFakeHotglueApi('bundle-api-key');
+    const proxies = await Promise.all(
+      [dynamo.endpoint, fauxqs.endpoint, ssm.endpoint].map(startRecordingProxy),
+    );
+    const [dynamoProxy, sqsProxy, ssmProxy] = proxies as [
+      (typeof proxies)[number],
+      (typeof proxies)[number],
+      (typeof proxies)[number],
+    ];
     const sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
     const db = documentClient(dynamo.endpoint);
     try {
@@ -670,9 +724,9 @@ describe('packaged function bundles, run in a bare Node process against the loca
       // The function's own variables from the template, pointed at the local servers.
       const declared = resource('ReconcileLambdaFunction').Properties.Environment.Variables;
       const env = {
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
-        AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
+        AWS_ENDPOINT_URL_SQS: sqsProxy.endpoint,
+        AWS_ENDPOINT_URL_SSM: ssmProxy.endpoint,
         JOBS_TABLE: tables.jobs,
         JOBS_QUEUE_URL: queueUrl,
         HOTGLUE_API_URL: api.url,
@@ -735,7 +789,13 @@ describe('packaged function bundles, run in a bare Node process against the loca
         status: 'JOB_COMPLETED',
         flow_id: flow,
       });
+      const calls = proxies.flatMap((p) => p.calls);
+      expect(calls.map((c) => c.action)).toEqual(
+        expect.arrayContaining(['dynamodb:Query', 'sqs:SendMessage', 'ssm:GetParameter']),
+      );
+      expect(refusedCalls('ReconcileRole', calls)).toEqual([]);
     } finally {
+      await Promise.all(proxies.map((p) => p.close()));
       db.destroy();
       sqs.destroy();
       await api.close();
