@@ -8,6 +8,7 @@ import { samplePayload } from '../webhook/samples';
 import { signBody } from '../webhook/signature';
 
 import { dlqCommand } from './dlq-command';
+import { notificationsCommand } from './notifications-command';
 import { reconcileCommand } from './reconcile-command';
 import { connectionsCommand, discoverCommand, jobsCommand, type Io } from './query-commands';
 
@@ -29,6 +30,7 @@ Commands:
   connections list                   connection records with their history
   dlq list | dlq redrive             inspect dead letters, or move them back to be processed
   reconcile                          ask hotglue's job-status API about jobs running too long
+  notifications tail                 print the local stack's notifications as they are sent
 
 Queries go to the local stack running from this folder, or to a deployed stage with --stage.
 
@@ -169,6 +171,8 @@ export async function main(argv: string[], terminal: Terminal): Promise<number> 
         return await dlqCommand(rest, io);
       case 'reconcile':
         return await reconcileCommand(rest, io);
+      case 'notifications':
+        return await notificationsCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':

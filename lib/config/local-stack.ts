@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { KINDS } from '../webhook/kinds';
 import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
-import { duration, flag, integer, readEnv, withDefault, type Env } from './env';
+import { duration, flag, integer, optionalHttpUrl, readEnv, withDefault, type Env } from './env';
 import { SHARED_SECRET_VARIABLE, secretVariable } from './ingest';
 
 /** The data folder, relative to the project, unless DATA_DIR says otherwise. */
@@ -26,6 +26,8 @@ export interface LocalStackConfig {
   /** WEBHOOK_SECRET, shown in the ready line when set. */
   sharedSecret?: string;
   allowUnsigned: boolean;
+  /** NOTIFY_URL: where each notification is POSTed; unset, they are only logged. */
+  notifyUrl?: string;
   /** Reconciliation with hotglue's job-status API, run every `intervalMs`; absent without a key. */
   reconcile?: { apiUrl: string; apiKey: string; intervalMs: number; afterMs: number };
 }
@@ -51,6 +53,7 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     HOTGLUE_API_URL: withDefault(DEFAULT_HOTGLUE_API_URL),
     RECONCILE_INTERVAL: duration('15m'),
     RECONCILE_AFTER: duration('2h'),
+    NOTIFY_URL: optionalHttpUrl(),
   });
   const apiKey = (env.HOTGLUE_API_KEY ?? '').trim();
   const shared = (env[SHARED_SECRET_VARIABLE] ?? '').trim();
@@ -72,6 +75,7 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     ),
     ...(shared !== '' && { sharedSecret: shared }),
     allowUnsigned: read.WEBHOOK_ALLOW_UNSIGNED,
+    ...(read.NOTIFY_URL !== undefined && { notifyUrl: read.NOTIFY_URL }),
     ...(apiKey !== '' &&
       read.RECONCILE_INTERVAL > 0 && {
         reconcile: {

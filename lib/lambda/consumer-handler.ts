@@ -2,6 +2,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDocumentClient } from '../aws/dynamodb-client';
 import { dynamoDbEventStore } from '../aws/dynamodb/dynamodb-store';
 import { logger } from '../aws/logger';
+import { createEventBridgeClient, eventBridgeNotifier } from '../aws/eventbridge-notifier';
+import { httpNotifier } from '../aws/http-notifier';
 import { emfCounters } from '../aws/metrics';
 import { loadConsumerConfig } from '../config/consumer';
 import { batchConsumer } from '../consumer/consume-batch';
@@ -21,7 +23,11 @@ export function consumerHandler(kind: Kind): (event: SQSEvent) => Promise<SQSBat
       historyRetentionDays: config.historyRetentionDays,
     },
   );
-  const consume = batchConsumer(kind, { store, log: logger, counters });
+  const notifier =
+    config.notifications.to === 'eventbridge'
+      ? eventBridgeNotifier(createEventBridgeClient(), config.notifications.bus)
+      : httpNotifier(config.notifications);
+  const consume = batchConsumer(kind, { store, notifier, log: logger, counters });
   return async (event) => {
     try {
       return await consume(event);

@@ -18,6 +18,8 @@ export const STACK_FILE = 'local-stack.json';
 export const SECRET_FILE = 'webhook-secret';
 /** The file in the data folder journalling every queued message (see lib/local/sqs-journal.ts). */
 export const SQS_JOURNAL_FILE = 'sqs-journal.ndjson';
+/** Every notification the stack delivered, one JSON line each (`notifications tail` follows it). */
+export const NOTIFICATIONS_FILE = 'notifications.ndjson';
 /** The emulators check that requests are signed, not by whom: these credentials are the stack's. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
@@ -55,6 +57,10 @@ export interface LocalStackInfo {
   tables: Record<string, string>;
   /** Where the generated secret is kept, when the stack generated one. */
   secretFile?: string;
+  /** Every delivered notification, one JSON line each. */
+  notificationsFile: string;
+  /** Where notifications are POSTed (NOTIFY_URL), when set. */
+  notifyUrl?: string;
 }
 
 /** Reads the facts of the stack running on `dataDir`; explains what to do when there is none. */

@@ -106,6 +106,11 @@ async function main(): Promise<void> {
       ? '  reconcile: off (set HOTGLUE_API_KEY to ask hotglue’s job-status API about jobs running too long)'
       : `  reconcile: every ${humanDuration(config.reconcile.intervalMs)}, jobs running with no event for ${humanDuration(config.reconcile.afterMs)}, against ${config.reconcile.apiUrl}`,
   );
+  say(
+    config.notifyUrl === undefined
+      ? '  notifications: logged ("notification sent"); set NOTIFY_URL to POST them, or follow them with npx hotglue-webhooks notifications tail'
+      : `  notifications: POSTed to ${config.notifyUrl} and logged; follow them with npx hotglue-webhooks notifications tail`,
+  );
   say('  try: npx hotglue-webhooks send jobs     stop: Ctrl-C');
 
   process.on(

@@ -8,6 +8,7 @@ import {
   localDynamoDbClient,
   localSqsClient,
   SECRET_FILE,
+  NOTIFICATIONS_FILE,
   SQS_JOURNAL_FILE,
   STACK_FILE,
   type LocalStackInfo,
@@ -88,13 +89,20 @@ async function resolveLocalSecret(
 
 /**
  * What differs from a deployment on purpose: secrets come from WEBHOOK_SECRET and friends instead
- * of SSM, the signature opt-ins from this shell rather than the stage params, and EMF metrics
- * (which would print a JSON blob per event) are off unless asked for.
+ * of SSM, the signature opt-ins from this shell rather than the stage params, EMF metrics (which
+ * would print a JSON blob per event) are off unless asked for, and notifications go to the log,
+ * a file and NOTIFY_URL instead of an EventBridge bus.
  */
-function localOverrides(env: Record<string, string | undefined>): Record<string, string> {
+function localOverrides(
+  env: Record<string, string | undefined>,
+  notificationsFile: string,
+): Record<string, string> {
   const overrides: Record<string, string> = {
     WEBHOOK_SECRETS_SSM_PATH: '',
     POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    EVENT_BUS_NAME: '',
+    NOTIFICATIONS_FILE: notificationsFile,
+    NOTIFY_URL: env.NOTIFY_URL ?? '',
   };
   for (const name of [
     'WEBHOOK_ALLOW_UNSIGNED',
@@ -199,7 +207,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsProxy.port}`,
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoProxy.port}`,
       ...functionEnvironment(definition, refs),
-      ...localOverrides(options.env),
+      ...localOverrides(options.env, join(dataDir, NOTIFICATIONS_FILE)),
       ...secret.env,
     });
 
@@ -278,6 +286,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ),
       tables: Object.fromEntries([...tableRefs].map(([id, ref]) => [id, ref.ref])),
       ...(secret.file !== undefined && { secretFile: secret.file }),
+      notificationsFile: join(dataDir, NOTIFICATIONS_FILE),
+      ...(options.notifyUrl !== undefined && { notifyUrl: options.notifyUrl }),
     };
     const stackFile = join(dataDir, STACK_FILE);
     await writeFile(stackFile, JSON.stringify(info, null, 2));

@@ -7,7 +7,9 @@ export type CounterName =
   /** Stale running jobs a reconcile run found (published on every run, 0 included). */
   | 'StaleJobs'
   /** Jobs a reconcile run polled, by outcome. */
-  | 'reconciled';
+  | 'reconciled'
+  /** Notifications published, by kind and detail-type. */
+  | 'notified';
 
 /** Counters the pipeline reports; dimensions are bounded (a kind, a route, a reason code). */
 export interface Counters {

@@ -1,3 +1,11 @@
+import type { Notification } from '../records/changes';
+
+/** A notification waiting in an entity's outbox until it is published and marked sent. */
+export interface Unsent {
+  notification: Notification;
+  /** When its writer recorded it (epoch ms, that writer's clock). */
+  recordedAt: number;
+}
 import type { StoredEvent } from '../records/stored-event';
 import type {
   ConnectionFilter,
@@ -22,6 +30,14 @@ export interface StoreOutcome {
   writeUnits: number;
   /** Read capacity units consumed, where the store measures them (0 elsewhere). */
   readUnits: number;
+  /**
+   * The entity's notifications not yet marked sent, as this writer left or found its record: the
+   * changes this write made (see recordChanges) and any another writer recorded and has not
+   * marked sent yet. The same list on every outcome of one entity's storeAll.
+   */
+  unsent: Unsent[];
+  /** The ids among `unsent` that this call recorded (its writer is the one to publish them). */
+  recorded: string[];
 }
 
 /**
@@ -38,6 +54,24 @@ export interface EventStore {
    * event, in order. On an error, some may be stored and the rest not: storing again is safe.
    */
   storeAll(kind: Kind, events: readonly StoredEvent[]): Promise<StoreOutcome[]>;
+  /**
+   * Marks an entity's notifications sent once they are published: they leave its outbox (ids no
+   * longer there are ignored). Until then every write, or redelivery, of the entity reports them
+   * as unsent, so a writer that dies before publishing loses none.
+   */
+  markSent(kind: Kind, entityKey: string, ids: readonly string[]): Promise<void>;
+  /** The entity's notifications not yet marked sent, read now. */
+  unsent(kind: Kind, entityKey: string): Promise<Unsent[]>;
+  /**
+   * Records `Job Stale` for a running job whose latest event is still at `updatedAt`, once per
+   * such episode. True when this call recorded it (the caller then publishes it); false when it
+   * was recorded before, or the job moved on or is gone.
+   */
+  recordStale(
+    entityKey: string,
+    updatedAt: string | undefined,
+    notice: Notification,
+  ): Promise<boolean>;
 }
 
 /** Reads the records back, for the CLI and for checks. Never a full-table scan. */

@@ -59,8 +59,13 @@ export interface ConnectionFilter {
 }
 
 export function jobView(record: JobRecord, history: readonly StoredEvent[]): JobView {
+  return { ...jobDetail(record), history: jobHistory(history) };
+}
+
+/** `jobs get --json` without its history: every payload field, then the record's own. */
+export function jobDetail(record: JobRecord): Record<string, unknown> & Omit<JobRecord, 'fields'> {
   const { fields, ...rest } = record;
-  return { ...fields, ...rest, history: jobHistory(history) };
+  return { ...fields, ...rest };
 }
 
 /** The record without its payload fields, but with hotglue's `error` and `message` when present. */
@@ -76,7 +81,11 @@ export const jobSummary = (record: JobRecord): JobSummary => withFailure(record)
 export const connectionView = (
   record: ConnectionRecord,
   history: readonly StoredEvent[],
-): ConnectionView => ({ ...withoutFields(record), history: connectionHistory(history) });
+): ConnectionView => ({ ...connectionSummary(record), history: connectionHistory(history) });
+
+/** A connection as `connections list --json` shows it, without its history. */
+export const connectionSummary = (record: ConnectionRecord): Omit<ConnectionRecord, 'fields'> =>
+  withoutFields(record);
 
 export const discoverSummary = (record: DiscoverRecord): DiscoverView => withFailure(record);
 

@@ -14,6 +14,8 @@ import {
   type EventStore,
   type RecordQueries,
 } from '../../lib/ports/event-store';
+import { staleJobNotification } from '../../lib/records/changes';
+import { ENTITIES } from '../../lib/records/entities';
 import { jobKey } from '../../lib/records/entity-keys';
 import { mergeConnection } from '../../lib/records/connections';
 import { mergeJob } from '../../lib/records/jobs';
@@ -467,6 +469,114 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
     expect(connection?.history.map((h) => h.event_id)).toEqual(['e1', 'e2']);
     expect(await take(store.listConnections({ tenant: 'tenant-c', linked: true }), 10)).toEqual([]);
     expect(contentHash(link.payload)).not.toBe(contentHash(unlink.payload));
+  });
+
+  describe('notifications (the outbox)', () => {
+    const typesOf = async (kind: Kind, key: string) =>
+      (await store.unsent(kind, key)).map((u) => u.notification['detail-type']);
+
+    it('records one Job Failed per job for every order of its lifecycle with duplicates, and none for duplicates', async () => {
+      const random = seeded(11);
+      const ids = new Set<string>();
+      let n = 0;
+      for (const order of permutations(jobLifecycle(FAILURE))) {
+        const root = `notify/failed/${(n += 1)}`;
+        const recorded: string[] = [];
+        for (const p of withDuplicates(order, random)) {
+          const outcome = await store.store('jobs', stored({ ...p, s3_root: root }));
+          recorded.push(...outcome.recorded);
+          // Whatever was recorded is reported unsent until it is marked sent.
+          for (const id of recorded)
+            expect(outcome.unsent.map((u) => u.notification.id)).toContain(id);
+        }
+        const unsent = await store.unsent('jobs', jobKey(root));
+        expect(unsent.map((u) => u.notification['detail-type'])).toEqual(['Job Failed']);
+        expect(recorded).toEqual([unsent[0]?.notification.id]);
+        expect(unsent[0]?.notification.detail).toMatchObject({
+          s3_root: root,
+          status: 'SYNC_FAILED',
+          error: 'SYNC_FAILED: connection reset',
+        });
+        ids.add(String(unsent[0]?.notification.id));
+      }
+      expect(ids.size).toBe(24);
+    }, 120_000);
+
+    it('keeps a notification unsent until it is marked sent, so a writer that died before publishing loses none', async () => {
+      const root = `notify/crash/${randomBytes(4).toString('hex')}`;
+      const [completed] = jobLifecycle(['JOB_COMPLETED'], { s3Root: root });
+      const first = await store.store('jobs', stored(completed ?? {}));
+      expect(first.recorded).toHaveLength(1);
+      // The writer died here. SQS delivers the event again, to another writer:
+      const again = await another(store).store('jobs', stored(completed ?? {}));
+      expect(again.duplicate).toBe(true);
+      expect(again.recorded).toEqual([]);
+      expect(again.unsent.map((u) => u.notification.id)).toEqual(first.recorded);
+      await another(store).markSent('jobs', jobKey(root), first.recorded);
+      expect(await store.unsent('jobs', jobKey(root))).toEqual([]);
+      const third = await store.store('jobs', stored(completed ?? {}));
+      expect([third.recorded, third.unsent]).toEqual([[], []]);
+    });
+
+    it('records Linked then Unlinked for a connection linked and unlinked in order, only Unlinked when the LINK arrives late', async () => {
+      const conn = (tenant: string, event: string, timestamp: string, id: string) =>
+        stored(payloadOf('connections', { event, timestamp, event_id: id, tenant }));
+      const inOrder = `notify-c-${randomBytes(3).toString('hex')}`;
+      const link = conn(inOrder, 'LINK', '2026-11-01T10:00:00+00:00', 'l1');
+      const unlink = conn(inOrder, 'UNLINK', '2026-11-01T11:00:00+00:00', 'u1');
+      const a = await store.store('connections', link);
+      const b = await store.store('connections', unlink);
+      const pk = ENTITIES.connections.key(link.payload);
+      expect(await typesOf('connections', pk)).toEqual([
+        'Connection Linked',
+        'Connection Unlinked',
+      ]);
+      expect(a.recorded).toHaveLength(1);
+      expect(b.recorded).toHaveLength(1);
+      expect(a.recorded).not.toEqual(b.recorded);
+
+      const late = `notify-c-${randomBytes(3).toString('hex')}`;
+      await store.store('connections', conn(late, 'UNLINK', '2026-11-01T11:00:00+00:00', 'u2'));
+      await store.store('connections', conn(late, 'LINK', '2026-11-01T10:00:00+00:00', 'l2'));
+      const latePk = ENTITIES.connections.key(conn(late, 'LINK', 'x', 'y').payload);
+      expect(await typesOf('connections', latePk)).toEqual(['Connection Unlinked']);
+      // Marking one sent leaves the other.
+      const [linked] = await store.unsent('connections', pk);
+      await store.markSent('connections', pk, [String(linked?.notification.id)]);
+      expect(await typesOf('connections', pk)).toEqual(['Connection Unlinked']);
+    });
+
+    it('records Job Stale once per episode, and only for a running job still at that update', async () => {
+      const root = `notify/stale/${randomBytes(4).toString('hex')}`;
+      const [created, started] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: root });
+      const key = jobKey(root);
+      await store.store('jobs', stored(created ?? {}));
+      const notice = async () => {
+        const [job] = await take(
+          store.listJobs({ status: 'running', tenant: String(created?.tenant) }),
+          1000,
+        ).then((jobs) => jobs.filter((j) => j.s3_root === root));
+        if (job === undefined) throw new Error('no running job');
+        return { job, notice: staleJobNotification(key, job, '2h', '2026-11-01T13:00:00.000Z') };
+      };
+      const one = await notice();
+      expect(await store.recordStale(key, one.job.updated_at, one.notice)).toBe(true);
+      expect(await another(store).recordStale(key, one.job.updated_at, one.notice)).toBe(false);
+      expect(await typesOf('jobs', key)).toEqual(['Job Stale']);
+      // A newer event ends the episode: the old one no longer applies, a new one may start.
+      await store.store('jobs', stored(started ?? {}));
+      expect(await store.recordStale(key, one.job.updated_at, one.notice)).toBe(false);
+      const two = await notice();
+      expect(two.notice.id).not.toBe(one.notice.id);
+      expect(await store.recordStale(key, two.job.updated_at, two.notice)).toBe(true);
+      expect(await typesOf('jobs', key)).toEqual(['Job Stale', 'Job Stale']);
+      // A finished job is never stale.
+      const [done] = jobLifecycle(['JOB_COMPLETED'], { s3Root: `${root}-done` });
+      await store.store('jobs', stored(done ?? {}));
+      expect(
+        await store.recordStale(jobKey(`${root}-done`), String(done?.last_updated), two.notice),
+      ).toBe(false);
+    });
   });
 });
 

@@ -4,7 +4,7 @@ import type { EventQueue } from '../../lib/ports/event-queue';
 import { ApiKeyRejectedError } from '../../lib/ports/job-status';
 import { reconcile, type ReconcileOptions } from '../../lib/reconcile/reconcile';
 import { scheduledReconcile } from '../../lib/reconcile/scheduled';
-import { recordingCounters, recordingLog } from '../support/doubles';
+import { recordingCounters, recordingLog, recordingNotifier } from '../support/doubles';
 import { sqsRecord } from '../support/events';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
 import { jobLifecycle, stored } from '../support/lifecycle';
@@ -32,6 +32,7 @@ function pipeline() {
     },
   };
   const consume = batchConsumer('jobs', {
+    notifier: recordingNotifier(),
     store,
     log: recordingLog(),
     counters: recordingCounters(),

@@ -2,6 +2,8 @@ import type { IngestDeps } from '../../lib/ingest/handle-ingest';
 import type { Counters } from '../../lib/ports/counters';
 import { QueueUnavailableError, type EventQueue } from '../../lib/ports/event-queue';
 import type { Log, LogFields } from '../../lib/ports/log';
+import type { Notifier } from '../../lib/ports/notifier';
+import type { Notification } from '../../lib/records/changes';
 import { fixedSecretSource, type Secrets } from '../../lib/ports/secret-source';
 import type { Kind } from '../../lib/webhook/kinds';
 
@@ -93,4 +95,23 @@ export function ingestDoubles(
       counters,
     },
   };
+}
+
+export interface RecordingNotifier extends Notifier {
+  published: Notification[];
+  /** While set, publish throws (an unreachable bus or receiver). */
+  failing: boolean;
+}
+
+/** A notifier double: keeps what was published, or fails like an unreachable receiver. */
+export function recordingNotifier(): RecordingNotifier {
+  const notifier: RecordingNotifier = {
+    published: [],
+    failing: false,
+    async publish(notifications) {
+      if (notifier.failing) throw new Error('receiver unreachable');
+      notifier.published.push(...notifications);
+    },
+  };
+  return notifier;
 }

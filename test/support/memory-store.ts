@@ -3,7 +3,9 @@ import {
   type EventStore,
   type RecordQueries,
   type StoreOutcome,
+  type Unsent,
 } from '../../lib/ports/event-store';
+import { recordChanges } from '../../lib/records/changes';
 import type { ConnectionRecord } from '../../lib/records/connections';
 import type { DiscoverRecord } from '../../lib/records/discover';
 import {
@@ -37,6 +39,10 @@ interface Held {
   /** Every distinct content stored: the record is their merge. */
   contents: Map<string, StoredEvent>;
   record: unknown;
+  /** Notifications recorded and not yet marked sent. */
+  outbox: Unsent[];
+  /** The id of the `Job Stale` notice of the current episode, once recorded. */
+  staleNotified?: string;
 }
 
 /**
@@ -57,10 +63,11 @@ export function memoryStore(): EventStore & RecordQueries {
   const storeOne = async (kind: Kind, event: StoredEvent): Promise<StoreOutcome> => {
     const entity = ENTITIES[kind] as Entity<unknown>;
     const key = id(kind, entity.key(event.payload));
-    const held = entities.get(key) ?? {
+    const held: Held = entities.get(key) ?? {
       history: new Map(),
       contents: new Map(),
       record: undefined,
+      outbox: [],
     };
     const historyId = entity.historyId(event);
     const duplicate = !keepsNewcomer(held.history.get(historyId), event);
@@ -69,8 +76,28 @@ export function memoryStore(): EventStore & RecordQueries {
     const record = foldRecord(entity, [...held.contents.values()]);
     const changed =
       held.record === undefined || canonicalJson(held.record) !== canonicalJson(record);
-    entities.set(key, { ...held, record });
-    return { duplicate, changed, conflicts: 0, writeUnits: 0, readUnits: 0 };
+    // Each change of the record joins the outbox once (a change already there keeps its place).
+    const changes = recordChanges(
+      kind,
+      entity.key(event.payload),
+      held.record,
+      record,
+      event.receivedAt,
+    ).filter((n) => !held.outbox.some((o) => o.notification.id === n.id));
+    const outbox = [
+      ...held.outbox,
+      ...changes.map((notification) => ({ notification, recordedAt: Date.now() })),
+    ];
+    entities.set(key, { ...held, record, outbox });
+    return {
+      duplicate,
+      changed,
+      conflicts: 0,
+      writeUnits: 0,
+      readUnits: 0,
+      unsent: [...outbox],
+      recorded: changes.map((n) => n.id),
+    };
   };
 
   return {
@@ -78,7 +105,32 @@ export function memoryStore(): EventStore & RecordQueries {
     async storeAll(kind, events) {
       const outcomes: StoreOutcome[] = [];
       for (const event of events) outcomes.push(await storeOne(kind, event));
-      return outcomes;
+      // Every outcome of one entity reports the outbox as the last write left it, and all that
+      // the call recorded.
+      const last = outcomes.at(-1)?.unsent ?? [];
+      const recorded = outcomes.flatMap((o) => o.recorded);
+      return outcomes.map((o) => ({ ...o, unsent: [...last], recorded: [...recorded] }));
+    },
+
+    async markSent(kind, entityKey, ids) {
+      const held = entities.get(id(kind, entityKey));
+      if (held !== undefined)
+        held.outbox = held.outbox.filter((u) => !ids.includes(u.notification.id));
+    },
+
+    async unsent(kind, entityKey) {
+      return [...(entities.get(id(kind, entityKey))?.outbox ?? [])];
+    },
+
+    async recordStale(entityKey, updatedAt, notice) {
+      const held = entities.get(id('jobs', entityKey));
+      const job = held?.record as JobRecord | undefined;
+      if (held === undefined || job?.status_class !== 'running' || job.updated_at !== updatedAt)
+        return false;
+      if (held.staleNotified === notice.id) return false;
+      held.staleNotified = notice.id;
+      held.outbox.push({ notification: notice, recordedAt: Date.now() });
+      return true;
     },
 
     async getJob(jobId) {

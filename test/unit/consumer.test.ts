@@ -2,7 +2,7 @@ import { batchConsumer } from '../../lib/consumer/consume-batch';
 import { WriteConflictError, type EventStore } from '../../lib/ports/event-store';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import { jobKey } from '../../lib/records/entity-keys';
-import { recordingCounters, recordingLog } from '../support/doubles';
+import { recordingCounters, recordingLog, recordingNotifier } from '../support/doubles';
 import { envelopeOf, payloadOf, sqsRecord } from '../support/events';
 import { jobLifecycle } from '../support/lifecycle';
 import { memoryStore } from '../support/memory-store';
@@ -17,6 +17,7 @@ describe('batchConsumer, against the in-memory store', () => {
       if (event.payload.tenant === 'flaky') throw new Error('DynamoDB down');
     };
     const flakyStore: EventStore = {
+      ...store,
       store: async (kind, event) => {
         flaky(event);
         return store.store(kind, event);
@@ -28,7 +29,12 @@ describe('batchConsumer, against the in-memory store', () => {
     };
     const log = recordingLog();
     const counters = recordingCounters();
-    const consume = batchConsumer('jobs', { store: flakyStore, log, counters });
+    const consume = batchConsumer('jobs', {
+      notifier: recordingNotifier(),
+      store: flakyStore,
+      log,
+      counters,
+    });
     const good = payloadOf('jobs', { error: 'hunter2 in a payload' });
     const result = await consume({
       Records: [
@@ -60,6 +66,15 @@ describe('batchConsumer, against the in-memory store', () => {
     expect(failures.find((l) => l.fields.messageId === 'flaky')?.fields.reason).toBeUndefined();
     expect(log.text()).not.toContain('hunter2');
     expect(counters.counted).toEqual([
+      // The good job's record became terminal: its one notification.
+      {
+        name: 'notified',
+        dimensions: {
+          kind: 'jobs',
+          detailType: good.status === 'JOB_COMPLETED' ? 'Job Completed' : 'Job Failed',
+        },
+        value: 1,
+      },
       { name: 'failed', dimensions: { kind: 'jobs' }, value: 4 },
       { name: 'processed', dimensions: { kind: 'jobs' }, value: 1 },
     ]);
@@ -70,6 +85,7 @@ describe('batchConsumer, against the in-memory store', () => {
     const [created, started] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'one/1' });
     const bad = (event: StoredEvent) => event.payload.status === 'SYNC_STARTED';
     const picky: EventStore = {
+      ...store,
       store: async (kind, event) => {
         if (bad(event)) throw new Error('cannot store this one');
         return store.store(kind, event);
@@ -80,6 +96,7 @@ describe('batchConsumer, against the in-memory store', () => {
       },
     };
     const consume = batchConsumer('jobs', {
+      notifier: recordingNotifier(),
       store: picky,
       log: recordingLog(),
       counters: recordingCounters(),
@@ -95,6 +112,9 @@ describe('batchConsumer, against the in-memory store', () => {
     const [created, started] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'hot/1' });
     let single = 0;
     const busy: EventStore = {
+      markSent: async () => undefined,
+      unsent: async () => [],
+      recordStale: async () => false,
       store: async () => {
         single += 1;
         throw new Error('not expected');
@@ -104,6 +124,7 @@ describe('batchConsumer, against the in-memory store', () => {
       },
     };
     const consume = batchConsumer('jobs', {
+      notifier: recordingNotifier(),
       store: busy,
       log: recordingLog(),
       counters: recordingCounters(),
@@ -118,7 +139,12 @@ describe('batchConsumer, against the in-memory store', () => {
   it('logs what storing did: a redelivery in the same batch is a duplicate that changes nothing', async () => {
     const store = memoryStore();
     const log = recordingLog();
-    const consume = batchConsumer('jobs', { store, log, counters: recordingCounters() });
+    const consume = batchConsumer('jobs', {
+      notifier: recordingNotifier(),
+      store,
+      log,
+      counters: recordingCounters(),
+    });
     const [created, started] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'log/1' });
     const result = await consume({
       Records: [
@@ -146,6 +172,7 @@ describe('batchConsumer, against the in-memory store', () => {
     let running = 0;
     let maxRunning = 0;
     const slowStore: EventStore = {
+      ...store,
       store: () => Promise.reject(new Error('each entity’s records are stored together')),
       storeAll: async (kind, batch) => {
         running += 1;
@@ -158,6 +185,7 @@ describe('batchConsumer, against the in-memory store', () => {
       },
     };
     const consume = batchConsumer('jobs', {
+      notifier: recordingNotifier(),
       store: slowStore,
       log: recordingLog(),
       counters: recordingCounters(),

@@ -3,7 +3,14 @@ import type { EventStore, RecordQueries, StoreOutcome } from '../../ports/event-
 import type { StoredEvent } from '../../records/stored-event';
 import { ENTITIES, type Entity } from '../../records/entities';
 import type { Kind } from '../../webhook/kinds';
-import { readPartition, storeEvents, type StoreOptions } from './event-store';
+import {
+  markSent,
+  readPartition,
+  readUnsent,
+  recordStale,
+  storeEvents,
+  type StoreOptions,
+} from './event-store';
 import { getJob, listConnections, listDiscover, listJobs } from './queries';
 import { splitPartition } from './table-layout';
 
@@ -51,6 +58,10 @@ export function dynamoDbEventStore(
   return {
     storeAll,
     store: async (kind, event) => (await storeAll(kind, [event]))[0] as StoreOutcome,
+    markSent: (kind, entityKey, ids) => markSent(db, table(kind), entityKey, ids),
+    unsent: (kind, entityKey) => readUnsent(db, table(kind), entityKey),
+    recordStale: (entityKey, updatedAt, notice) =>
+      recordStale(db, table('jobs'), entityKey, updatedAt, notice),
   };
 }
 

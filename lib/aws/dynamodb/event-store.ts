@@ -6,12 +6,14 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
   type PutCommandInput,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { WriteConflictError, type StoreOutcome } from '../../ports/event-store';
+import { WriteConflictError, type StoreOutcome, type Unsent } from '../../ports/event-store';
+import { recordChanges, type Notification } from '../../records/changes';
 import { boundRecord, type Entity } from '../../records/entities';
 import type { StoredEvent } from '../../records/stored-event';
 import {
@@ -22,6 +24,9 @@ import {
   historyAttributes,
   holds,
   INBOX_PREFIX,
+  outboxAttribute,
+  outboxEntry,
+  outboxOf,
   PART_BYTES,
   partKey,
   recordOf,
@@ -298,6 +303,8 @@ const emptyOutcome = (): StoreOutcome => ({
   conflicts: 0,
   writeUnits: 0,
   readUnits: 0,
+  unsent: [],
+  recorded: [],
 });
 
 /** The largest compressed payload an inbox item carries; a larger event waits for its own write. */
@@ -442,6 +449,9 @@ export async function storeEvents(
   // Per event of ours: a duplicate when first read (what its outcome reports).
   let duplicateAtFirst: boolean[] = [];
   let wrote = false;
+  // The outbox of the CURRENT item as this writer last wrote or read it, and what it recorded.
+  let unsent: Unsent[] = [];
+  let recorded: string[] = [];
   // The record holds what this writer folded (written by it, or found to hold it already).
   let settled = false;
   let inboxed = false;
@@ -475,6 +485,7 @@ export async function storeEvents(
     const ids = candidates.map((e) => entity.historyId(e));
     const held = new Map([...ownHeld, ...waiting.held]);
     const pending = (current?.pending as string[] | undefined) ?? [];
+    unsent = outboxOf(current);
     let state = current && { record: recordOf(entity.kind, current), fold: foldOf(current) };
     const added: string[] = [];
     plan = { candidates, ids, duplicate: [], folded: [], toWrite: [], held: [] };
@@ -523,9 +534,19 @@ export async function storeEvents(
     const record = boundRecord(state.record) as Record<string, unknown>;
     const stillPending = await unwritten(db, table, pk, pending, shared, written);
     const nextPending = [...stillPending, ...added];
+    // The changes this write makes join the outbox in the same write: published after it, and
+    // removed only once published (markSent), so a crash in between loses none.
+    const before = current === undefined ? undefined : recordOf(entity.kind, current);
+    const changes = recordChanges(entity.kind, pk, before, record, first.receivedAt).filter(
+      (n) => !unsent.some((u) => u.notification.id === n.id),
+    );
+    const recordedAt = Date.now();
+    const outbox = [...unsent, ...changes.map((notification) => ({ notification, recordedAt }))];
     const attributes = {
       ...currentAttributes(entity.kind, record, state.fold),
       ...(nextPending.length > 0 && { pending: nextPending }),
+      ...outboxAttribute(outbox),
+      ...(current?.stale_notified !== undefined && { stale_notified: current.stale_notified }),
     };
     if (current !== undefined && holds(current, attributes)) {
       settled = true;
@@ -550,6 +571,8 @@ export async function storeEvents(
     if (put.written) {
       wrote = true;
       settled = true;
+      unsent = outbox;
+      recorded = changes.map((n) => n.id);
       break;
     }
     shared.conflicts += 1;
@@ -559,6 +582,8 @@ export async function storeEvents(
   }
   const done = plan as Plan;
   for (const [i, outcome] of outcomes.entries()) {
+    outcome.unsent = unsent;
+    outcome.recorded = recorded;
     outcome.duplicate = duplicateAtFirst[i] ?? false;
     // Folded by this writer's write, or by another writer's that took it from the inbox.
     outcome.changed = done.folded[i] ? wrote : !outcome.duplicate;
@@ -596,4 +621,102 @@ export async function storeEvents(
     }),
   );
   return outcomes;
+}
+
+/**
+ * Removes published notifications from an entity's outbox. The version moves, so that a writer
+ * that read the outbox before cannot write them back (its put fails, and it starts again from
+ * this); a lost race is retried from a fresh read.
+ */
+export async function markSent(
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+  ids: readonly string[],
+): Promise<void> {
+  const giveUpAt = Date.now() + CONFLICT_BUDGET_MS;
+  for (let attempt = 0; ; attempt += 1) {
+    const current = await get(db, table, { pk, sk: CURRENT }, emptyOutcome());
+    if (current === undefined) return;
+    const outbox = outboxOf(current);
+    const rest = outbox.filter((u) => !ids.includes(u.notification.id));
+    if (rest.length === outbox.length) return;
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { pk, sk: CURRENT },
+          UpdateExpression:
+            rest.length === 0
+              ? 'REMOVE outbox SET #version = :next'
+              : 'SET outbox = :rest, #version = :next',
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':version': current.version,
+            ':next': Number(current.version) + 1,
+            ...(rest.length > 0 && { ':rest': outboxAttribute(rest).outbox }),
+          },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (Date.now() >= giveUpAt) throw new WriteConflictError(pk);
+      await sleep(backoffMs(attempt));
+    }
+  }
+}
+
+/** An entity's outbox, read now (strongly consistent). */
+export async function readUnsent(
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+): Promise<Unsent[]> {
+  return outboxOf(await get(db, table, { pk, sk: CURRENT }, emptyOutcome()));
+}
+
+/**
+ * Adds a `Job Stale` notice to a running job's outbox, once per episode (`stale_notified` holds
+ * its id), if the job's latest event is still at `updatedAt`. The version moves, so a writer that
+ * read the job before folds this in rather than writing over it. True when this call added it.
+ */
+export async function recordStale(
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+  updatedAt: string | undefined,
+  notice: Notification,
+): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk, sk: CURRENT },
+        UpdateExpression:
+          'SET outbox = list_append(if_not_exists(outbox, :none), :notice), stale_notified = :id, #version = #version + :one',
+        ConditionExpression: [
+          'attribute_exists(pk)',
+          'status_class = :running',
+          updatedAt === undefined ? 'attribute_not_exists(updated_at)' : 'updated_at = :updated',
+          '(attribute_not_exists(stale_notified) OR stale_notified <> :id)',
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':none': [],
+          ':notice': [outboxEntry({ notification: notice, recordedAt: Date.now() })],
+          ':id': notice.id,
+          ':one': 1,
+          ':running': 'running',
+          ...(updatedAt !== undefined && { ':updated': updatedAt }),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // Recorded before (its recorder, or the job's next writer, publishes it), or the job moved on.
+    return false;
+  }
 }

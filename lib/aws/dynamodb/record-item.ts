@@ -28,6 +28,8 @@ const BOOKKEEPING = [
   'json_fields',
   'fold',
   'pending',
+  'outbox',
+  'stale_notified',
   'expires_at',
 ] as const;
 const RESERVED = new Set<string>(BOOKKEEPING);

@@ -9,6 +9,8 @@ import {
 import { canonicalJson, contentHash } from '../../webhook/content-hash';
 import { attributeValue, recordAttributes, recordFromItem, type Item } from './record-item';
 import { microsToIso } from '../../webhook/time';
+import type { Notification } from '../../records/changes';
+import type { Unsent } from '../../ports/event-store';
 import type { StoredEvent } from '../../records/stored-event';
 import type { Kind } from '../../webhook/kinds';
 
@@ -148,3 +150,21 @@ export function holds(current: Item, attributes: Item): boolean {
   const { pk: _pk, sk: _sk, version: _version, ...held } = current;
   return canonicalJson(held) === canonicalJson(attributes);
 }
+
+/**
+ * The notifications a CURRENT item holds until they are published (its outbox): each as the JSON
+ * text of `{ at, notification }`, since a detail may hold values DynamoDB cannot (record-item.ts).
+ */
+export const outboxOf = (item: Item | undefined): Unsent[] =>
+  ((item?.outbox as string[] | undefined) ?? []).map((text) => {
+    const { at, notification } = JSON.parse(text) as { at: number; notification: Notification };
+    return { recordedAt: at, notification };
+  });
+
+/** One outbox entry as stored. */
+export const outboxEntry = (u: Unsent): string =>
+  JSON.stringify({ at: u.recordedAt, notification: u.notification });
+
+/** The `outbox` attribute for these notifications, or nothing when there are none. */
+export const outboxAttribute = (unsent: readonly Unsent[]): Item =>
+  unsent.length === 0 ? {} : { outbox: unsent.map(outboxEntry) };

@@ -1,0 +1,44 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { Notifier } from '../ports/notifier';
+
+/** PutEvents takes at most 10 entries per call. */
+const ENTRIES_PER_CALL = 10;
+
+/** An EventBridge client, created once per container. */
+export const createEventBridgeClient = (): EventBridgeClient =>
+  new EventBridgeClient({
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+  });
+
+/**
+ * Notifications onto the stage's custom bus: `source`, `detail-type`, `time` and `detail` as
+ * given. EventBridge assigns each event an `id` of its own; ours is `detail.notification_id`. A
+ * call that leaves any entry unput throws, so the consumer's records fail and come back.
+ */
+export function eventBridgeNotifier(client: EventBridgeClient, busName: string): Notifier {
+  return {
+    async publish(notifications) {
+      for (let i = 0; i < notifications.length; i += ENTRIES_PER_CALL) {
+        const chunk = notifications.slice(i, i + ENTRIES_PER_CALL);
+        const put = await client.send(
+          new PutEventsCommand({
+            Entries: chunk.map((n) => ({
+              EventBusName: busName,
+              Source: n.source,
+              DetailType: n['detail-type'],
+              ...(!Number.isNaN(Date.parse(n.time)) && { Time: new Date(n.time) }),
+              Detail: JSON.stringify(n.detail),
+            })),
+          }),
+        );
+        if ((put.FailedEntryCount ?? 0) > 0) {
+          const codes = (put.Entries ?? []).map((e) => e.ErrorCode).filter(Boolean);
+          throw new Error(
+            `EventBridge refused ${put.FailedEntryCount} events: ${codes.join(', ')}`,
+          );
+        }
+      }
+    },
+  };
+}

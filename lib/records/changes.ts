@@ -1,0 +1,215 @@
+import { canonicalJson, contentHash } from '../webhook/content-hash';
+import type { Kind } from '../webhook/kinds';
+import type { ConnectionRecord } from './connections';
+import type { DiscoverRecord } from './discover';
+import type { JobRecord } from './jobs';
+import { connectionSummary, discoverSummary, jobDetail, type JobSummary } from './views';
+
+/** The `detail-type` of each change that notifies. */
+type DetailType =
+  | 'Job Completed'
+  | 'Job Failed'
+  | 'Job Stale'
+  | 'Discover Succeeded'
+  | 'Discover Failed'
+  | 'Connection Linked'
+  | 'Connection Unlinked';
+
+/** The `source` of every notification. */
+const NOTIFICATION_SOURCE = 'hotglue-webhooks';
+
+/**
+ * One change of an entity's state, in EventBridge's event envelope. `id` is a function of the
+ * entity and the change (a replay or a second delivery of it has the same id), and `detail`
+ * carries it too as `notification_id`, since EventBridge gives each event an `id` of its own.
+ */
+export interface Notification {
+  id: string;
+  source: typeof NOTIFICATION_SOURCE;
+  'detail-type': DetailType;
+  /** hotglue's time of the change (the record's `updated_at`), else when it was stored. */
+  time: string;
+  detail: Record<string, unknown>;
+}
+
+/** A notification's detail is kept under this size (EventBridge takes 256 KB per event). */
+const DETAIL_BUDGET_BYTES = 32_768;
+
+/**
+ * Keeps a detail under DETAIL_BUDGET_BYTES: while its JSON is too large, its largest value other
+ * than the identity and change fields is replaced by `{"omitted": true, "bytes": n}` (the record
+ * and the stored events keep it whole).
+ */
+function boundDetail(detail: Record<string, unknown>, keep: readonly string[]) {
+  const size = (d: unknown) => Buffer.byteLength(canonicalJson(d));
+  if (size(detail) <= DETAIL_BUDGET_BYTES) return detail;
+  const bounded = { ...detail };
+  const sizes = Object.entries(bounded)
+    .filter(([name]) => !keep.includes(name))
+    .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  for (const [name, bytes] of sizes) {
+    bounded[name] = { omitted: true, bytes };
+    if (size(bounded) <= DETAIL_BUDGET_BYTES) break;
+  }
+  return bounded;
+}
+
+/** A UUID-shaped id from the hash of the entity and what identifies the change. */
+function changeId(entityKey: string, type: DetailType, discriminator: unknown): string {
+  const hex = contentHash([entityKey, type, discriminator]);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function notification(
+  entityKey: string,
+  type: DetailType,
+  discriminator: unknown,
+  time: string,
+  detail: Record<string, unknown>,
+  change: Record<string, unknown>,
+): Notification {
+  const id = changeId(entityKey, type, discriminator);
+  const keep = [...Object.keys(change), 'notification_id', 'change'];
+  return {
+    id,
+    source: NOTIFICATION_SOURCE,
+    'detail-type': type,
+    time,
+    detail: boundDetail(
+      { ...detail, ...change, change: changeName(type), notification_id: id },
+      keep,
+    ),
+  };
+}
+
+/** `Job Completed` → `job.completed`: the `change` field of the detail. */
+const changeName = (type: DetailType): string => type.toLowerCase().replace(' ', '.');
+
+function jobChanges(
+  key: string,
+  before: JobRecord | undefined,
+  after: JobRecord,
+  storedAt: string,
+): Notification[] {
+  const type =
+    after.status_class === 'completed'
+      ? 'Job Completed'
+      : after.status_class === 'failed'
+        ? 'Job Failed'
+        : undefined;
+  if (type === undefined || before?.status_class === after.status_class) return [];
+  const detail = jobDetail(after);
+  return [
+    notification(key, type, after.status, after.updated_at ?? storedAt, detail, {
+      s3_root: after.s3_root,
+      tenant: after.tenant,
+      status: after.status,
+      // Always there, so that a message template can name it.
+      error: detail.error ?? detail.message ?? null,
+      previous_status: before?.status ?? null,
+    }),
+  ];
+}
+
+function discoverChanges(
+  key: string,
+  before: DiscoverRecord | undefined,
+  after: DiscoverRecord,
+  storedAt: string,
+): Notification[] {
+  const type =
+    after.status === 'DISCOVER_SUCCESS'
+      ? 'Discover Succeeded'
+      : after.status === 'DISCOVER_FAILED'
+        ? 'Discover Failed'
+        : undefined;
+  if (type === undefined || before?.status === after.status) return [];
+  const detail = discoverSummary(after);
+  return [
+    notification(
+      key,
+      type,
+      [after.status, after.updated_at ?? null],
+      after.updated_at ?? storedAt,
+      detail,
+      {
+        tenant: after.tenant,
+        status: after.status,
+        error: detail.error ?? detail.message ?? null,
+        previous_status: before?.status ?? null,
+      },
+    ),
+  ];
+}
+
+function connectionChanges(
+  key: string,
+  before: ConnectionRecord | undefined,
+  after: ConnectionRecord,
+  storedAt: string,
+): Notification[] {
+  if (before !== undefined && before.linked === after.linked) return [];
+  const type = after.linked ? 'Connection Linked' : 'Connection Unlinked';
+  // The event that set the flag: hotglue's event_id, else its time.
+  const deciding = after.fields.event_id ?? after.updated_at ?? null;
+  return [
+    notification(key, type, deciding, after.updated_at ?? storedAt, connectionSummary(after), {
+      tenant: after.tenant,
+      linked: after.linked,
+      previous_linked: before?.linked ?? null,
+    }),
+  ];
+}
+
+/**
+ * The notifications a record's change sends: decided by the stored record (the merge), never by
+ * the raw event, so a duplicate, a replay or an event that loses the merge sends nothing.
+ * `before` is undefined for an entity seen for the first time; `storedAt` is the time used when
+ * the record has none of its own.
+ */
+export function recordChanges(
+  kind: Kind,
+  entityKey: string,
+  before: unknown,
+  after: unknown,
+  storedAt: string,
+): Notification[] {
+  switch (kind) {
+    case 'jobs':
+      return jobChanges(entityKey, before as JobRecord | undefined, after as JobRecord, storedAt);
+    case 'discover':
+      return discoverChanges(
+        entityKey,
+        before as DiscoverRecord | undefined,
+        after as DiscoverRecord,
+        storedAt,
+      );
+    case 'connections':
+      return connectionChanges(
+        entityKey,
+        before as ConnectionRecord | undefined,
+        after as ConnectionRecord,
+        storedAt,
+      );
+  }
+}
+
+/**
+ * `Job Stale`: a running job with no event since `updated_at` (an episode ends with its next
+ * event, so the id is per job and `updated_at`).
+ */
+export function staleJobNotification(
+  entityKey: string,
+  job: JobSummary,
+  staleAfter: string,
+  now: string,
+): Notification {
+  return notification(entityKey, 'Job Stale', job.updated_at ?? null, now, job, {
+    s3_root: job.s3_root,
+    tenant: job.tenant,
+    status: job.status,
+    previous_status: job.status,
+    stale_after: staleAfter,
+  });
+}
