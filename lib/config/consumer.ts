@@ -1,5 +1,6 @@
 import type { Kind } from '../webhook/kinds';
-import { integer, name, optionalHttpUrl, readEnv, withDefault, type Env } from './env';
+import { integer, name, readEnv, withDefault, type Env } from './env';
+import { loadNotificationTarget, type NotificationTarget } from './notifications';
 
 const tableVariable = (kind: Kind): string => `${kind.toUpperCase()}_TABLE`;
 
@@ -13,7 +14,7 @@ export interface ConsumerConfig {
    * Where notifications go: the stage's EventBridge bus (deployed), else the local stack's log,
    * NOTIFY_URL and the file `notifications tail` reads.
    */
-  notifications: { to: 'eventbridge'; bus: string } | { to: 'local'; url?: string; file?: string };
+  notifications: NotificationTarget;
   metricsNamespace: string;
 }
 
@@ -22,25 +23,12 @@ export function loadConsumerConfig(kind: Kind, env: Env = process.env): Consumer
   const read = readEnv(env, {
     [tableVariable(kind)]: name(),
     HISTORY_RETENTION_DAYS: integer(0, 36_500, 400),
-    EVENT_BUS_NAME: withDefault(''),
-    NOTIFY_URL: optionalHttpUrl(),
-    NOTIFICATIONS_FILE: withDefault(''),
     POWERTOOLS_METRICS_NAMESPACE: withDefault('HotglueWebhooks'),
   });
-  const bus = read.EVENT_BUS_NAME as string;
-  const url = read.NOTIFY_URL as string | undefined;
-  const file = read.NOTIFICATIONS_FILE as string;
   return {
     table: read[tableVariable(kind)] as string,
     historyRetentionDays: read.HISTORY_RETENTION_DAYS as number,
-    notifications:
-      bus !== ''
-        ? { to: 'eventbridge', bus }
-        : {
-            to: 'local',
-            ...(url !== undefined && { url }),
-            ...(file !== '' && { file }),
-          },
+    notifications: loadNotificationTarget(env),
     metricsNamespace: read.POWERTOOLS_METRICS_NAMESPACE as string,
   };
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
 import { duration, httpUrl, name, optionalHttpUrl, readEnv, withDefault, type Env } from './env';
+import { loadNotificationTarget, type NotificationTarget } from './notifications';
 
 /** The scheduled reconcile function's configuration (docs/configuration.md lists every variable). */
 export interface ReconcileConfig {
@@ -11,6 +12,8 @@ export interface ReconcileConfig {
   apiKeyParameter: string;
   /** A running job is stale after this long without an event. */
   afterMs: number;
+  /** Where `Job Stale` notifications go. */
+  notifications: NotificationTarget;
   /** An SQS endpoint override, which must win over queue URL hosts (as for ingest). */
   sqsEndpoint?: string;
   metricsNamespace: string;
@@ -35,6 +38,7 @@ export function loadReconcileConfig(env: Env = process.env): ReconcileConfig {
     hotglueApiUrl: read.HOTGLUE_API_URL ?? DEFAULT_HOTGLUE_API_URL,
     apiKeyParameter: read.HOTGLUE_API_KEY_PARAMETER,
     afterMs: read.RECONCILE_AFTER,
+    notifications: loadNotificationTarget(env),
     ...(sqsEndpoint !== undefined && { sqsEndpoint }),
     metricsNamespace: read.POWERTOOLS_METRICS_NAMESPACE,
   };

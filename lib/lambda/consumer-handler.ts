@@ -2,11 +2,10 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDocumentClient } from '../aws/dynamodb-client';
 import { dynamoDbEventStore } from '../aws/dynamodb/dynamodb-store';
 import { logger } from '../aws/logger';
-import { createEventBridgeClient, eventBridgeNotifier } from '../aws/eventbridge-notifier';
-import { httpNotifier } from '../aws/http-notifier';
 import { emfCounters } from '../aws/metrics';
 import { loadConsumerConfig } from '../config/consumer';
 import { batchConsumer } from '../consumer/consume-batch';
+import { notifierFor } from './notifier';
 import type { Kind } from '../webhook/kinds';
 
 /**
@@ -23,11 +22,12 @@ export function consumerHandler(kind: Kind): (event: SQSEvent) => Promise<SQSBat
       historyRetentionDays: config.historyRetentionDays,
     },
   );
-  const notifier =
-    config.notifications.to === 'eventbridge'
-      ? eventBridgeNotifier(createEventBridgeClient(), config.notifications.bus)
-      : httpNotifier(config.notifications);
-  const consume = batchConsumer(kind, { store, notifier, log: logger, counters });
+  const consume = batchConsumer(kind, {
+    store,
+    notifier: notifierFor(config.notifications),
+    log: logger,
+    counters,
+  });
   return async (event) => {
     try {
       return await consume(event);

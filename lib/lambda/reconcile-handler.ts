@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { createDocumentClient } from '../aws/dynamodb-client';
-import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
+import { dynamoDbEventStore, dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
 import { hotglueJobStatusApi } from '../aws/hotglue-api';
 import { logger } from '../aws/logger';
 import { emfCounters } from '../aws/metrics';
@@ -10,6 +10,7 @@ import { sqsEventQueue } from '../aws/sqs-event-queue';
 import { readSecureString } from '../aws/ssm-secret-source';
 import { loadReconcileConfig } from '../config/reconcile';
 import { scheduledReconcile, type ScheduledReconcileSummary } from '../reconcile/scheduled';
+import { notifierFor } from './notifier';
 
 /** Time kept back from the function's timeout (at most half of it): no poll starts later. */
 const STOP_BEFORE_TIMEOUT_MS = 30_000;
@@ -26,8 +27,11 @@ export function reconcileHandler(): (
   const config = loadReconcileConfig();
   const counters = emfCounters(config.metricsNamespace);
   const ssm = new SSMClient({ maxAttempts: 3 });
+  const db = createDocumentClient();
   const deps = {
-    jobs: dynamoDbRecordQueries(createDocumentClient(), { jobs: config.jobsTable }),
+    jobs: dynamoDbRecordQueries(db, { jobs: config.jobsTable }),
+    store: dynamoDbEventStore(db, { jobs: config.jobsTable }),
+    notifier: notifierFor(config.notifications),
     apiKey: () => readSecureString(ssm, config.apiKeyParameter),
     api: (apiKey: string) => hotglueJobStatusApi({ baseUrl: config.hotglueApiUrl, apiKey }),
     queue: sqsEventQueue(

@@ -1,6 +1,7 @@
 import '../config/quiet-warnings';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { durationText } from '../config/env';
 import { loadLocalStackConfig } from '../config/local-stack';
 import { STACK_FILE } from './local-stack-facts';
 import { startLocalStack, type LocalStack, type Recovery } from './stack';
@@ -52,16 +53,6 @@ function recoveryLine(recovered: Recovery, cwd: string): string {
 }
 
 /** 7200000 → 2h, 90000 → 90s: the largest unit that divides the duration. */
-function humanDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['m', 60],
-  ] as const)
-    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
-  return `${seconds}s`;
-}
 
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -104,7 +95,7 @@ async function main(): Promise<void> {
   say(
     config.reconcile === undefined
       ? '  reconcile: off (set HOTGLUE_API_KEY to ask hotglue’s job-status API about jobs running too long)'
-      : `  reconcile: every ${humanDuration(config.reconcile.intervalMs)}, jobs running with no event for ${humanDuration(config.reconcile.afterMs)}, against ${config.reconcile.apiUrl}`,
+      : `  reconcile: every ${durationText(config.reconcile.intervalMs)}, jobs running with no event for ${durationText(config.reconcile.afterMs)}, against ${config.reconcile.apiUrl}`,
   );
   say(
     config.notifyUrl === undefined

@@ -1,5 +1,6 @@
-import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
+import { dynamoDbEventStore, dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
 import { hotglueJobStatusApi } from '../aws/hotglue-api';
+import { httpNotifier } from '../aws/http-notifier';
 import { sqsEventQueue } from '../aws/sqs-event-queue';
 import { ApiKeyRejectedError } from '../ports/job-status';
 import { scheduledReconcile } from '../reconcile/scheduled';
@@ -33,6 +34,12 @@ export function startReconcileLoop(options: ReconcileLoopOptions): { close(): Pr
     options.log(message, fields);
   const deps = {
     jobs: dynamoDbRecordQueries(db, localTables(info)),
+    store: dynamoDbEventStore(db, localTables(info)),
+    // As the consumers' notifications: the log line comes from the run, the rest from here.
+    notifier: httpNotifier({
+      ...(info.notifyUrl !== undefined && { url: info.notifyUrl }),
+      file: info.notificationsFile,
+    }),
     apiKey: async () => options.apiKey,
     api: (apiKey: string) => hotglueJobStatusApi({ baseUrl: options.apiUrl, apiKey }),
     queue: sqsEventQueue(sqs, { jobs: jobsQueue }),

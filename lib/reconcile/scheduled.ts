@@ -1,9 +1,17 @@
+import { durationText } from '../config/env';
 import type { Counters } from '../ports/counters';
 import type { EventQueue } from '../ports/event-queue';
-import type { RecordQueries } from '../ports/event-store';
+import type { EventStore, RecordQueries } from '../ports/event-store';
 import { ApiKeyRejectedError, type JobStatusSource } from '../ports/job-status';
 import type { Log } from '../ports/log';
+import type { Notifier } from '../ports/notifier';
+import { staleJobNotification } from '../records/changes';
+import { jobKey } from '../records/entity-keys';
+import type { JobSummary } from '../records/views';
 import { findStaleJobs, RECONCILE_DEFAULTS, reconcileJobs } from './reconcile';
+
+/** A notice another run recorded and did not mark sent is published again after this long. */
+const ABANDONED_AFTER_MS = 10_000;
 
 export interface ScheduledReconcileDeps {
   jobs: Pick<RecordQueries, 'listJobs'>;
@@ -11,6 +19,9 @@ export interface ScheduledReconcileDeps {
   apiKey: () => Promise<string | undefined>;
   api: (apiKey: string) => JobStatusSource;
   queue: EventQueue;
+  /** Where `Job Stale` notices are recorded once per episode, then published. */
+  store: Pick<EventStore, 'recordStale' | 'unsent' | 'markSent'>;
+  notifier: Notifier;
   log: Log;
   counters: Counters;
   now?: () => Date;
@@ -26,6 +37,8 @@ export interface ScheduledReconcileOptions {
 /** What one scheduled run did: counts only (the log has one line per job that changed or failed). */
 export interface ScheduledReconcileSummary {
   staleJobs: number;
+  /** `Job Stale` notifications published by this run (a job's first run in its episode). */
+  staleNotices: number;
   configured: boolean;
   polled: number;
   deferred: number;
@@ -45,7 +58,8 @@ export async function scheduledReconcile(
   const now = deps.now ?? (() => new Date());
   const stale = await findStaleJobs(deps.jobs, options.afterMs, now());
   deps.counters.count('StaleJobs', {}, stale.length);
-  const summary = { staleJobs: stale.length, polled: 0, deferred: 0, outcomes: {} };
+  const staleNotices = await noticeStaleJobs(deps, stale, options.afterMs, now());
+  const summary = { staleJobs: stale.length, staleNotices, polled: 0, deferred: 0, outcomes: {} };
   const key = await deps.apiKey();
   if (key === undefined) {
     deps.log.info('reconciliation is not configured: no hotglue API key; stale jobs counted only', {
@@ -94,4 +108,56 @@ export async function scheduledReconcile(
     deferred: report.deferred,
     outcomes,
   };
+}
+
+/**
+ * `Job Stale` for each stale job, once per episode: recorded in the job's outbox (so that it
+ * survives a failed publish), published, then marked sent. A notice an earlier run recorded but
+ * could not publish is published now. A failure is logged and left to the next run; it never
+ * stops the reconciliation itself.
+ */
+async function noticeStaleJobs(
+  deps: ScheduledReconcileDeps,
+  stale: JobSummary[],
+  afterMs: number,
+  now: Date,
+): Promise<number> {
+  let published = 0;
+  for (const job of stale) {
+    const key = jobKey(job.s3_root);
+    try {
+      const notice = staleJobNotification(key, job, durationText(afterMs), now.toISOString());
+      const mine = await deps.store.recordStale(key, job.updated_at, notice);
+      const unsent = (await deps.store.unsent('jobs', key)).filter(
+        (u) =>
+          (mine && u.notification.id === notice.id) ||
+          (u.notification['detail-type'] === 'Job Stale' &&
+            Date.now() - u.recordedAt >= ABANDONED_AFTER_MS),
+      );
+      if (unsent.length === 0) continue;
+      const notifications = unsent.map((u) => u.notification);
+      await deps.notifier.publish(notifications);
+      for (const n of notifications) {
+        deps.log.info('notification sent', {
+          kind: 'jobs',
+          notificationId: n.id,
+          detailType: n['detail-type'],
+          entity: key,
+        });
+        deps.counters.count('notified', { kind: 'jobs', detailType: n['detail-type'] });
+      }
+      await deps.store.markSent(
+        'jobs',
+        key,
+        notifications.map((n) => n.id),
+      );
+      published += notifications.length;
+    } catch (error) {
+      deps.log.error('stale job notice not sent', {
+        s3_root: job.s3_root,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return published;
 }

@@ -4,6 +4,7 @@ import type { EventQueue } from '../../lib/ports/event-queue';
 import { ApiKeyRejectedError } from '../../lib/ports/job-status';
 import { reconcile, type ReconcileOptions } from '../../lib/reconcile/reconcile';
 import { scheduledReconcile } from '../../lib/reconcile/scheduled';
+import { jobKey } from '../../lib/records/entity-keys';
 import { recordingCounters, recordingLog, recordingNotifier } from '../support/doubles';
 import { sqsRecord } from '../support/events';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
@@ -251,11 +252,15 @@ describe('a scheduled run (the deployed function and the npm start loop)', () =>
   const depsOf = (p: ReturnType<typeof pipeline>, key: string | undefined) => {
     const log = recordingLog();
     const counters = recordingCounters();
+    const notifier = recordingNotifier();
     return {
       log,
       counters,
+      notifier,
       deps: {
         jobs: p.store,
+        store: p.store,
+        notifier,
         apiKey: async () => key,
         api: (apiKey: string) => hotglueJobStatusApi({ baseUrl: fake.url, apiKey }),
         queue: p.queue,
@@ -273,8 +278,10 @@ describe('a scheduled run (the deployed function and the npm start loop)', () =>
     const { deps, log, counters } = depsOf(p, undefined);
     const summary = await scheduledReconcile(deps, { afterMs: 2 * HOUR });
     expect(summary).toMatchObject({ staleJobs: 2, configured: false, polled: 0 });
-    expect(counters.counted).toEqual([{ name: 'StaleJobs', dimensions: {}, value: 2 }]);
-    expect(log.lines.map((l) => l.message)).toEqual([
+    expect(counters.counted.filter((c) => c.name === 'StaleJobs')).toEqual([
+      { name: 'StaleJobs', dimensions: {}, value: 2 },
+    ]);
+    expect(log.lines.map((l) => l.message).filter((m) => m !== 'notification sent')).toEqual([
       expect.stringMatching(/reconciliation is not configured/),
     ]);
     expect(polled('nokey')).toBe(0);
@@ -316,9 +323,52 @@ describe('a scheduled run (the deployed function and the npm start loop)', () =>
     await expect(scheduledReconcile(deps, { afterMs: 2 * HOUR })).rejects.toThrow(
       ApiKeyRejectedError,
     );
-    expect(counters.counted).toEqual([{ name: 'StaleJobs', dimensions: {}, value: 2 }]);
-    expect(log.lines).toMatchObject([{ level: 'error', message: 'reconcile run stopped' }]);
+    expect(counters.counted.filter((c) => c.name === 'StaleJobs')).toEqual([
+      { name: 'StaleJobs', dimensions: {}, value: 2 },
+    ]);
+    expect(log.lines.filter((l) => l.level === 'error')).toMatchObject([
+      { message: 'reconcile run stopped' },
+    ]);
     expect(p.queued).toEqual([]);
+  });
+
+  it('sends Job Stale once per stale job and episode, with no key too, and a failed publish stops nothing', async () => {
+    const p = await seeded('stale');
+    const first = depsOf(p, undefined);
+    expect(await scheduledReconcile(first.deps, { afterMs: 2 * HOUR })).toMatchObject({
+      staleJobs: 2,
+      staleNotices: 2,
+    });
+    expect(
+      first.notifier.published.map((n) => [n['detail-type'], n.detail.s3_root]).sort(),
+    ).toEqual([
+      ['Job Stale', 'stale/a'],
+      ['Job Stale', 'stale/b'],
+    ]);
+    expect(first.notifier.published[0]?.detail).toMatchObject({
+      stale_after: '2h',
+      change: 'job.stale',
+    });
+    // The next run finds the same episodes: nothing new.
+    const second = depsOf(p, undefined);
+    expect(await scheduledReconcile(second.deps, { afterMs: 2 * HOUR })).toMatchObject({
+      staleJobs: 2,
+      staleNotices: 0,
+    });
+    expect(second.notifier.published).toEqual([]);
+
+    // A receiver that is down: the run goes on, and the notice stays recorded for a later run.
+    const q = await seeded('stale-down');
+    const down = depsOf(q, KEY);
+    down.notifier.failing = true;
+    const summary = await scheduledReconcile(down.deps, { afterMs: 2 * HOUR });
+    expect(summary).toMatchObject({ staleNotices: 0, polled: 2 });
+    expect(down.log.lines.filter((l) => l.message === 'stale job notice not sent')).toHaveLength(2);
+    expect(
+      (await q.store.unsent('jobs', jobKey('stale-down/b'))).map(
+        (u) => u.notification['detail-type'],
+      ),
+    ).toEqual(['Job Stale']);
   });
 
   it('starts no poll after its deadline and reports the jobs left for the next run', async () => {

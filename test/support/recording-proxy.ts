@@ -14,6 +14,7 @@ const SERVICES: Record<string, string> = {
   DynamoDB_20120810: 'dynamodb',
   AmazonSQS: 'sqs',
   AmazonSSM: 'ssm',
+  AWSEvents: 'events',
 };
 
 /**

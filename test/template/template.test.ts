@@ -18,6 +18,7 @@ import { packageService } from '../support/package-service';
 import { localSqsClient } from '../../lib/local/local-stack-facts';
 import { dynamoDbEventStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
+import { startFakeEventBridge } from '../support/fake-eventbridge';
 import { startFakeSsm } from '../support/fake-ssm';
 import { startRecordingProxy, type RecordedCall } from '../support/recording-proxy';
 import { jobLifecycle, stored } from '../support/lifecycle';
@@ -301,38 +302,43 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       ]);
     });
 
-    it.each(KINDS)('lets the %s consumer use only its own queue and its own table', (Kind) => {
-      expect(normalized(`Consume${Kind}Role`)).toEqual([
-        {
-          Effect: 'Allow',
-          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          Resource: [getAtt(`Consume${Kind}LogGroup`)],
-        },
-        {
-          Effect: 'Allow',
-          Action: [
-            'sqs:ChangeMessageVisibility',
-            'sqs:DeleteMessage',
-            'sqs:GetQueueAttributes',
-            'sqs:ReceiveMessage',
-          ],
-          Resource: [getAtt(`${Kind}Queue`)],
-        },
-        {
-          Effect: 'Allow',
-          Action: [
-            'dynamodb:BatchGetItem',
-            'dynamodb:DeleteItem',
-            'dynamodb:GetItem',
-            'dynamodb:PutItem',
-            'dynamodb:Query',
-          ],
-          Resource: [getAtt(`${Kind}Table`)],
-        },
-      ]);
-    });
+    it.each(KINDS)(
+      'lets the %s consumer use only its own queue, its own table and the bus',
+      (Kind) => {
+        expect(normalized(`Consume${Kind}Role`)).toEqual([
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: [getAtt(`Consume${Kind}LogGroup`)],
+          },
+          {
+            Effect: 'Allow',
+            Action: [
+              'sqs:ChangeMessageVisibility',
+              'sqs:DeleteMessage',
+              'sqs:GetQueueAttributes',
+              'sqs:ReceiveMessage',
+            ],
+            Resource: [getAtt(`${Kind}Queue`)],
+          },
+          {
+            Effect: 'Allow',
+            Action: [
+              'dynamodb:BatchGetItem',
+              'dynamodb:DeleteItem',
+              'dynamodb:GetItem',
+              'dynamodb:PutItem',
+              'dynamodb:Query',
+              'dynamodb:UpdateItem',
+            ],
+            Resource: [getAtt(`${Kind}Table`)],
+          },
+          { Effect: 'Allow', Action: ['events:PutEvents'], Resource: [getAtt('NotificationBus')] },
+        ]);
+      },
+    );
 
-    it('lets reconcile read running jobs, send to the jobs queue and read its API key parameter, nothing else', () => {
+    it('lets reconcile read running jobs, note stale ones, send to the jobs queue and the bus, and read its key, nothing else', () => {
       expect(normalized('ReconcileRole')).toEqual([
         {
           Effect: 'Allow',
@@ -344,7 +350,12 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
           Action: ['dynamodb:Query'],
           Resource: [{ 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-status']] }],
         },
-        { Effect: 'Allow', Action: ['dynamodb:BatchGetItem'], Resource: [getAtt('JobsTable')] },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Resource: [getAtt('JobsTable')],
+        },
+        { Effect: 'Allow', Action: ['events:PutEvents'], Resource: [getAtt('NotificationBus')] },
         { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('JobsQueue')] },
         {
           Effect: 'Allow',
@@ -534,6 +545,102 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     });
   });
 
+  describe('notifications', () => {
+    it('creates the stage’s bus, exports its name, and lets consumers and reconcile put events only on it', () => {
+      expect(resource('NotificationBus')).toMatchObject({
+        Type: 'AWS::Events::EventBus',
+        Properties: { Name: 'hotglue-webhooks-ci' },
+      });
+      expect(template.Outputs.NotificationBusName).toMatchObject({
+        Value: { Ref: 'NotificationBus' },
+        Export: { Name: 'hotglue-webhooks-ci-notification-bus' },
+      });
+      const putters: string[] = [];
+      for (const [id, role] of ofType(template, 'AWS::IAM::Role')) {
+        for (const policy of role.Properties.Policies as {
+          PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] };
+        }[])
+          for (const st of policy.PolicyDocument.Statement) {
+            const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
+            if (!actions.some((a) => String(a).startsWith('events:'))) continue;
+            putters.push(id);
+            expect(actions).toEqual(['events:PutEvents']);
+            expect(st.Resource).toEqual(getAtt('NotificationBus'));
+          }
+      }
+      expect(putters.sort()).toEqual(
+        [
+          'ConsumeConnectionsRole',
+          'ConsumeDiscoverRole',
+          'ConsumeJobsRole',
+          'ReconcileRole',
+        ].sort(),
+      );
+      for (const fn of ['ConsumeJobs', 'ConsumeDiscover', 'ConsumeConnections', 'Reconcile'])
+        expect(
+          resource(`${fn}LambdaFunction`).Properties.Environment.Variables.EVENT_BUS_NAME,
+        ).toBe(resource('NotificationBus').Properties.Name);
+    });
+
+    it('routes Job Failed to the alert e-mail through a readable input transformer, on prod too', () => {
+      for (const t of [template, prod]) {
+        const rule = t.Resources.JobFailedAlertRule as Resource;
+        expect(rule.Condition).toBe('HasAlertEmail');
+        expect(rule.Properties.EventBusName).toEqual({ Ref: 'NotificationBus' });
+        expect(rule.Properties.EventPattern).toEqual({
+          source: ['hotglue-webhooks'],
+          'detail-type': ['Job Failed'],
+        });
+        const [target] = rule.Properties.Targets;
+        expect(target.Arn).toEqual({ Ref: 'AlertTopic' });
+        expect(target.DeadLetterConfig).toEqual({ Arn: getAtt('NotificationsDeadLetterQueue') });
+        expect(target.InputTransformer.InputTemplate).toBe(
+          '"Job <job_id> of tenant <tenant> failed at <status>: <error>"',
+        );
+        expect(target.InputTransformer.InputPathsMap).toEqual({
+          job_id: '$.detail.job_id',
+          tenant: '$.detail.tenant',
+          status: '$.detail.status',
+          error: '$.detail.error',
+        });
+        expect(t.Resources.AlertTopic?.Condition).toBe('HasAlertEmail');
+        expect(t.Resources.AlertEmailSubscription?.Properties).toMatchObject({
+          Protocol: 'email',
+          Endpoint: { Ref: 'AlertEmail' },
+        });
+        expect(t.Parameters?.AlertEmail?.Default).toBe('');
+      }
+      // Each alert's detail-type has its rule, each rule one readable sentence.
+      const alerted = ofType(template, 'AWS::Events::Rule')
+        .filter(([, r]) => r.Condition === 'HasAlertEmail')
+        .flatMap(([, r]) => r.Properties.EventPattern['detail-type']);
+      expect(alerted.sort()).toEqual(
+        ['Connection Unlinked', 'Discover Failed', 'Job Failed', 'Job Stale'].sort(),
+      );
+      // EventBridge may publish to the topic only from this stage's rules.
+      const [statement] = resource('AlertTopicPolicy').Properties.PolicyDocument.Statement;
+      expect(statement).toMatchObject({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: 'AlertTopic' },
+      });
+    });
+
+    it('dead-letters what a rule cannot deliver, and alarms on it', () => {
+      const [statement] = resource('NotificationsDeadLetterQueuePolicy').Properties.PolicyDocument
+        .Statement;
+      expect(statement).toMatchObject({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: getAtt('NotificationsDeadLetterQueue'),
+      });
+      expect(JSON.stringify(statement.Condition)).toContain('rule/hotglue-webhooks-ci/*');
+      expect(resource('NotificationsDeadLetterAlarm').Properties.Dimensions).toEqual([
+        { Name: 'QueueName', Value: getAtt('NotificationsDeadLetterQueue', 'QueueName') },
+      ]);
+    });
+  });
+
   it('outputs the auto-detecting and the per-kind webhook URLs', () => {
     const url = (path: string) => ({ 'Fn::Join': ['', [getAtt('HttpApi', 'ApiEndpoint'), path]] });
     expect(template.Outputs.WebhookUrl?.Value).toEqual(url('/webhooks'));
@@ -657,6 +764,8 @@ describe('packaged function bundles, run in a bare Node process against the loca
     async (zip, file, kind, variable) => {
       const dynamo = await startDynalite();
       const proxy = await startRecordingProxy(dynamo.endpoint);
+      const bus = await startFakeEventBridge();
+      const busProxy = await startRecordingProxy(bus.endpoint);
       try {
         const tables = await createProjectTables(dynamo.endpoint);
         const payload = payloadOf(kind);
@@ -666,13 +775,29 @@ describe('packaged function bundles, run in a bare Node process against the loca
           zip,
           file,
           { Records: [good, poison] },
-          { AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, [variable]: tables[kind] },
+          {
+            AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+            AWS_ENDPOINT_URL_EVENTBRIDGE: busProxy.endpoint,
+            EVENT_BUS_NAME: 'bundle-bus',
+            [variable]: tables[kind],
+          },
         );
         expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
         // Every DynamoDB call the bundle made is one its role allows.
         expect(proxy.calls.map((c) => c.action)).toContain('dynamodb:PutItem');
         const Kind = `${kind[0]?.toUpperCase()}${kind.slice(1)}`;
-        expect(refusedCalls(`Consume${Kind}Role`, proxy.calls)).toEqual([]);
+        // The sample event is a first sight of its entity in a notifying state: one event on
+        // the bus, with the deterministic id in its detail.
+        expect(bus.entries).toHaveLength(1);
+        expect(bus.entries[0]).toMatchObject({
+          EventBusName: 'bundle-bus',
+          Source: 'hotglue-webhooks',
+        });
+        expect(JSON.parse(bus.entries[0]?.Detail ?? '{}').notification_id).toMatch(
+          /^[0-9a-f-]{36}$/,
+        );
+        expect(busProxy.calls.map((c) => c.action)).toEqual(['events:PutEvents']);
+        expect(refusedCalls(`Consume${Kind}Role`, [...proxy.calls, ...busProxy.calls])).toEqual([]);
         if (kind === 'jobs') {
           const db = documentClient(dynamo.endpoint);
           expect((await getJob(db, tables.jobs, String(payload.s3_root)))?.status).toBe(
@@ -681,6 +806,8 @@ describe('packaged function bundles, run in a bare Node process against the loca
           db.destroy();
         }
       } finally {
+        await busProxy.close();
+        await bus.close();
         await proxy.close();
         await dynamo.stop();
       }
@@ -692,10 +819,12 @@ describe('packaged function bundles, run in a bare Node process against the loca
     const fauxqs = await startFauxqsProcess();
     const ssm = await startFakeSsm();
     const api = await startFakeHotglueApi('bundle-api-key');
+    const bus = await startFakeEventBridge();
     const proxies = await Promise.all(
-      [dynamo.endpoint, fauxqs.endpoint, ssm.endpoint].map(startRecordingProxy),
+      [dynamo.endpoint, fauxqs.endpoint, ssm.endpoint, bus.endpoint].map(startRecordingProxy),
     );
-    const [dynamoProxy, sqsProxy, ssmProxy] = proxies as [
+    const [dynamoProxy, sqsProxy, ssmProxy, busProxy] = proxies as [
+      (typeof proxies)[number],
       (typeof proxies)[number],
       (typeof proxies)[number],
       (typeof proxies)[number],
@@ -727,6 +856,8 @@ describe('packaged function bundles, run in a bare Node process against the loca
         AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
         AWS_ENDPOINT_URL_SQS: sqsProxy.endpoint,
         AWS_ENDPOINT_URL_SSM: ssmProxy.endpoint,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: busProxy.endpoint,
+        EVENT_BUS_NAME: declared.EVENT_BUS_NAME,
         JOBS_TABLE: tables.jobs,
         JOBS_QUEUE_URL: queueUrl,
         HOTGLUE_API_URL: api.url,
@@ -746,6 +877,10 @@ describe('packaged function bundles, run in a bare Node process against the loca
       expect(unconfigured.result).toMatchObject({ staleJobs: 1, configured: false, polled: 0 });
       expect(unconfigured.out).toMatch(/reconciliation is not configured/);
       expect(api.requests).toEqual([]);
+      // Stale with no key still tells: one Job Stale on the stage's bus.
+      expect(bus.entries.map((e) => [e.EventBusName, e.DetailType])).toEqual([
+        [declared.EVENT_BUS_NAME, 'Job Stale'],
+      ]);
       // The metric the StaleJobsAlarm watches: its namespace, name and dimensions.
       const alarm = resource('StaleJobsAlarm').Properties;
       const emf = unconfigured.out
@@ -779,6 +914,8 @@ describe('packaged function bundles, run in a bare Node process against the loca
       });
       expect(api.requests.map((r) => [r.jobRoot, r.apiKey])).toEqual([[s3Root, 'bundle-api-key']]);
       expect(configured.out).not.toContain('bundle-api-key');
+      // Once per episode: the second run sends no second Job Stale.
+      expect(bus.entries).toHaveLength(1);
       const got = await sqs.send(
         new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }),
       );
@@ -796,6 +933,7 @@ describe('packaged function bundles, run in a bare Node process against the loca
       expect(refusedCalls('ReconcileRole', calls)).toEqual([]);
     } finally {
       await Promise.all(proxies.map((p) => p.close()));
+      await bus.close();
       db.destroy();
       sqs.destroy();
       await api.close();
