@@ -138,18 +138,6 @@ export function duration(fallback: string): Variable<number> {
   };
 }
 
-/** A duration in milliseconds as `duration` reads it: 2h, 15m, 90s. */
-export function durationText(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  for (const [unit, size] of [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['m', 60],
-  ] as const)
-    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
-  return `${seconds}s`;
-}
-
 /** An SSM parameter path (starting with /, trailing slashes dropped), or '' when unset. */
 export const ssmPath = once(() => ({
   schema: z.pipe(

@@ -1,7 +1,7 @@
 import '../config/quiet-warnings';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { durationText } from '../config/env';
+import { durationText } from '../webhook/time';
 import { loadLocalStackConfig } from '../config/local-stack';
 import { STACK_FILE } from './local-stack-facts';
 import { startLocalStack, type LocalStack, type Recovery } from './stack';

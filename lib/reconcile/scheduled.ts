@@ -1,4 +1,3 @@
-import { durationText } from '../config/env';
 import type { Counters } from '../ports/counters';
 import type { EventQueue } from '../ports/event-queue';
 import type { EventStore, RecordQueries } from '../ports/event-store';
@@ -8,6 +7,7 @@ import type { Notifier } from '../ports/notifier';
 import { staleJobNotification } from '../records/changes';
 import { jobKey } from '../records/entity-keys';
 import type { JobSummary } from '../records/views';
+import { durationText } from '../webhook/time';
 import { findStaleJobs, RECONCILE_DEFAULTS, reconcileJobs } from './reconcile';
 
 /** A notice another run recorded and did not mark sent is published again after this long. */

@@ -37,3 +37,15 @@ export function parseSince(value: string, option = '--since', now: Date = new Da
     throw new Error(`${option} must be an ISO time or a duration like 24h, got "${value}"`);
   return new Date(Math.floor(micros / 1000));
 }
+
+/** A duration in milliseconds as the DURATION settings take it: 2h, 15m, 90s. */
+export function durationText(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+  ] as const)
+    if (seconds >= size && seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
