@@ -16,6 +16,7 @@ import type { Kind } from '../lib/webhook/kinds';
 import { samplePayload } from '../lib/webhook/samples';
 import { fixedSecretSource } from '../lib/ports/secret-source';
 import { dynamoDbRecordQueries, dynamoDbStore } from '../lib/aws/dynamodb/dynamodb-store';
+import { markSent } from '../lib/aws/dynamodb/event-store';
 import { WriteConflictError } from '../lib/ports/event-store';
 import {
   CURRENT,
@@ -53,6 +54,7 @@ export const PRICES = {
   dynamoWritePerMillionWru: 0.625,
   dynamoReadPerMillionRru: 0.125,
   logsIngestPerGb: 0.5,
+  eventBridgePerMillionEvents: 1.0,
 };
 
 /** Silences stdout while `fn` runs (the handlers' log and metric lines), keeping their cost. */
@@ -313,7 +315,11 @@ async function benchColdInit() {
   }
 }
 
-/** (d) DynamoDB write units per event of each kind, as DynamoDB Local reports them. */
+/**
+ * (d) DynamoDB write units per event of each kind, as DynamoDB Local reports them, stored as a
+ * consumer stores them: a change of state's notification is then marked sent (its units are
+ * counted apart, per notification).
+ */
 async function benchWriteUnits() {
   const backend = await startDynamoDbLocal();
   try {
@@ -330,6 +336,7 @@ async function benchWriteUnits() {
       connections: { units: 0, events: 0 },
     };
     const store = dynamoDbStore(db, tables);
+    const marking = { notifications: 0, readUnits: 0, writeUnits: 0 };
     // In lifecycle order, as hotglue sends them (the planned sends are shuffled).
     for (const event of plan.inOrder) {
       const payload = JSON.parse(event.body) as Record<string, unknown>;
@@ -338,6 +345,17 @@ async function benchWriteUnits() {
         receivedAt: new Date().toISOString(),
         payload,
       });
+      if (result.recorded.length > 0) {
+        const spent = await markSent(
+          db,
+          tables[event.kind],
+          ENTITIES[event.kind].key(payload),
+          result.recorded,
+        );
+        marking.notifications += result.recorded.length;
+        marking.readUnits += spent.readUnits;
+        marking.writeUnits += spent.writeUnits;
+      }
       totals[event.kind].units += result.writeUnits;
       totals[event.kind].events += 1;
       if (event.kind === 'jobs') {
@@ -357,6 +375,11 @@ async function benchWriteUnits() {
       jobsOfFailedJobs: perEvent(outcome.failed),
       discover: perEvent(totals.discover),
       connections: perEvent(totals.connections),
+      markSent: {
+        notifications: marking.notifications,
+        readUnitsPerNotification: marking.readUnits / marking.notifications,
+        writeUnitsPerNotification: marking.writeUnits / marking.notifications,
+      },
     };
   } finally {
     await backend.stop();
@@ -590,9 +613,16 @@ export const MODEL = {
    * API's access log line of about 250.
    */
   logGbPerMillion: 0.85,
+  /** Notifications per job webhook: one per job (its terminal change), hotglue's 7 events a job. */
+  notificationsPerEvent: 1 / 7,
 };
 
-function costModel(ingestUs: number, wruPerJobEvent: number, coldInitMs: number) {
+function costModel(
+  ingestUs: number,
+  wruPerJobEvent: number,
+  coldInitMs: number,
+  marking: { readUnitsPerNotification: number; writeUnitsPerNotification: number },
+) {
   const m = MODEL;
   const ingestSeconds = ((ingestUs / 1000 + m.sqsSendMs + m.coldShare * coldInitMs) / 1000) * 1e6;
   const consumerSeconds =
@@ -605,6 +635,13 @@ function costModel(ingestUs: number, wruPerJobEvent: number, coldInitMs: number)
     dynamoWrites: wruPerJobEvent * PRICES.dynamoWritePerMillionWru,
     dynamoReads: m.readUnitsPerEvent * PRICES.dynamoReadPerMillionRru,
     logs: m.logGbPerMillion * PRICES.logsIngestPerGb,
+    // The record write that records a change is in the write units above; publishing it and
+    // marking it sent come on top.
+    notifications:
+      m.notificationsPerEvent *
+      (PRICES.eventBridgePerMillionEvents +
+        marking.writeUnitsPerNotification * PRICES.dynamoWritePerMillionWru +
+        marking.readUnitsPerNotification * PRICES.dynamoReadPerMillionRru),
   };
   const total = Object.values(items).reduce((a, b) => a + b, 0);
   return { items, total };
@@ -659,10 +696,12 @@ async function main(): Promise<void> {
     }
   }
   let wru = 0;
+  let marking = { readUnitsPerNotification: 0, writeUnitsPerNotification: 0 };
   if (want('d')) {
     const units = await benchWriteUnits();
     figures.d = units;
     wru = units.jobs.writeUnitsPerEvent;
+    marking = units.markSent;
     const label: Record<string, string> = {
       jobs: 'job event (all jobs)',
       jobsOfCompletedJobs: 'job event (completed jobs)',
@@ -670,7 +709,14 @@ async function main(): Promise<void> {
       discover: 'discover event',
       connections: 'connection event',
     };
-    for (const [key, u] of Object.entries(units)) {
+    const { markSent: marked, ...perKind } = units;
+    rows.push([
+      '(d) marking a notification sent',
+      `${marked.notifications} notifications`,
+      `${marked.writeUnitsPerNotification.toFixed(2)} WCU, ${marked.readUnitsPerNotification.toFixed(2)} RCU`,
+      '-',
+    ]);
+    for (const [key, u] of Object.entries(perKind)) {
       rows.push([
         `(d) write units per ${label[key] ?? key}`,
         `${u.events} events`,
@@ -719,7 +765,7 @@ async function main(): Promise<void> {
     }
   }
   if (want('e') && ingest && wru > 0) {
-    const cost = costModel(ingest.handlerUsPerEvent, wru, worstOverhead);
+    const cost = costModel(ingest.handlerUsPerEvent, wru, worstOverhead, marking);
     figures.e = { ...cost, prices: PRICES, assumptions: MODEL };
     rows.push([
       '(e) modelled cost per million webhooks',

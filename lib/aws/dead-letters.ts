@@ -7,13 +7,15 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { Notifier } from '../ports/notifier';
+import type { Notification } from '../records/changes';
 import { parseEnvelope } from '../webhook/envelope';
 import type { Kind } from '../webhook/kinds';
 
 export interface DeadLetter {
   messageId: string;
-  /** The kind of queue it died on. */
-  queue: Kind;
+  /** The queue it died on: a kind's, or `notifications` (what a rule could not deliver). */
+  queue: Kind | 'notifications';
   /** From the envelope, when the message is one of ours. */
   kind?: string;
   requestId?: string;
@@ -24,6 +26,47 @@ export interface DeadLetter {
   sentAt?: string;
   bytes: number;
   payload?: unknown;
+  /** A notification's `detail-type` and `notification_id`. */
+  detailType?: string;
+  notificationId?: string;
+  /** Why EventBridge gave up on it (ERROR_CODE: ERROR_MESSAGE), and the rule's ARN. */
+  error?: string;
+  rule?: string;
+}
+
+/** The notification an EventBridge dead letter holds (the event as the rule received it). */
+function notificationOf(body: string): Notification {
+  const event = JSON.parse(body) as Record<string, unknown>;
+  const detail = event.detail as Record<string, unknown> | undefined;
+  if (typeof event['detail-type'] !== 'string' || typeof detail !== 'object' || detail === null)
+    throw new Error('not an EventBridge event');
+  return {
+    id: String(detail.notification_id ?? event.id ?? ''),
+    source: 'hotglue-webhooks',
+    'detail-type': event['detail-type'] as Notification['detail-type'],
+    time: String(event.time ?? ''),
+    detail,
+  };
+}
+
+function describeNotificationLetter(message: Message): DeadLetter {
+  const body = message.Body ?? '';
+  const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
+  const base: DeadLetter = {
+    messageId: message.MessageId ?? '',
+    queue: 'notifications',
+    bytes: Buffer.byteLength(body),
+    ...(attribute('ERROR_CODE') !== undefined && {
+      error: `${attribute('ERROR_CODE')}: ${attribute('ERROR_MESSAGE') ?? ''}`.trim(),
+    }),
+    ...(attribute('RULE_ARN') !== undefined && { rule: attribute('RULE_ARN') }),
+  };
+  try {
+    const n = notificationOf(body);
+    return { ...base, detailType: n['detail-type'], notificationId: n.id, sentAt: n.time };
+  } catch (error) {
+    return { ...base, unreadable: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** How long a listed message stays hidden while the listing runs. */
@@ -66,7 +109,7 @@ function describeDeadLetter(queue: Kind, message: Message): DeadLetter {
  */
 export async function listDeadLetters(
   sqs: SQSClient,
-  queue: Kind,
+  queue: Kind | 'notifications',
   dlqUrl: string,
   limit: number,
 ): Promise<DeadLetter[]> {
@@ -81,13 +124,18 @@ export async function listDeadLetters(
           VisibilityTimeout: PEEK_SECONDS,
           WaitTimeSeconds: 1,
           MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
         }),
       );
       const messages = got.Messages ?? [];
       for (const m of messages) if (m.ReceiptHandle !== undefined) handles.push(m.ReceiptHandle);
       const fresh = messages.filter((m) => !seen.has(m.MessageId ?? ''));
       if (fresh.length === 0) break;
-      for (const m of fresh) seen.set(m.MessageId ?? '', describeDeadLetter(queue, m));
+      for (const m of fresh)
+        seen.set(
+          m.MessageId ?? '',
+          queue === 'notifications' ? describeNotificationLetter(m) : describeDeadLetter(queue, m),
+        );
     }
   } finally {
     for (let i = 0; i < handles.length; i += 10) {
@@ -143,6 +191,48 @@ export async function redriveDeadLetters(
     }
   }
   return moved;
+}
+
+/**
+ * Puts notifications a rule could not deliver back on the bus (every rule sees them again, so
+ * receivers deduplicate on `notification_id`), deleting each from the DLQ only once it is put.
+ * A message that is not an EventBridge event stays. Returns how many were put back and left.
+ */
+export async function redriveNotificationLetters(
+  sqs: SQSClient,
+  dlqUrl: string,
+  bus: Notifier,
+  limit: number,
+): Promise<{ moved: number; left: number }> {
+  let moved = 0;
+  const left = new Set<string>();
+  while (moved < limit) {
+    const got = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: Math.min(10, limit - moved),
+        VisibilityTimeout: 30,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    const messages = (got.Messages ?? []).filter((m) => !left.has(m.MessageId ?? ''));
+    if (messages.length === 0) break;
+    for (const m of messages) {
+      let notification: Notification;
+      try {
+        notification = notificationOf(m.Body ?? '');
+      } catch {
+        left.add(m.MessageId ?? '');
+        continue;
+      }
+      await bus.publish([notification]);
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }),
+      );
+      moved += 1;
+    }
+  }
+  return { moved, left: left.size };
 }
 
 /** A queue's URL by name (for a deployed stage). */

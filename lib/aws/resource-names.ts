@@ -12,6 +12,11 @@ export function tableName(stage: string, kind: Kind): string {
 export const hotglueApiKeyParameter = (stage: string): string =>
   `/${SERVICE}/${stage}/hotglue-api-key`;
 
+/** The stage's notification bus and the dead-letter queue of its rules' targets. */
+export const eventBusName = (stage: string): string => `${SERVICE}-${stage}`;
+export const notificationsDeadLetterQueueName = (stage: string): string =>
+  `${SERVICE}-${stage}-notifications-dlq`;
+
 /** Queue names as serverless.yml derives them: `<service>-<stage>-<kind>` and `…-dlq`. */
 export function queueName(stage: string, kind: Kind, deadLetter = false): string {
   return `${SERVICE}-${stage}-${kind}${deadLetter ? '-dlq' : ''}`;

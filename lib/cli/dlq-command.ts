@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { listDeadLetters, redriveDeadLetters } from '../aws/dead-letters';
+import { createEventBridgeClient, eventBridgeNotifier } from '../aws/eventbridge-notifier';
+import {
+  listDeadLetters,
+  redriveDeadLetters,
+  redriveNotificationLetters,
+  type DeadLetter,
+} from '../aws/dead-letters';
+import { eventBusName } from '../aws/resource-names';
 import { isKind, KINDS, type Kind } from '../webhook/kinds';
 import { table } from './format';
 import type { Io } from './query-commands';
@@ -12,11 +19,14 @@ list     show what is in the dead-letter queues (nothing is removed)
 redrive  move dead letters back to their queue, to be processed again once the cause is fixed
 
 Options:
-  --kind K        jobs, discover or connections (default: all three)
+  --kind K        jobs, discover, connections, or notifications: what the rules on a deployed
+                  stage's bus could not deliver; redrive puts them back on the bus (default: the
+                  three kinds, and for list notifications too)
   --limit N       at most N messages per queue (default 100 for list, all for redrive)
   --json          print JSON (list: an array; each entry includes the event's payload)
   --stage NAME    a deployed stage instead of the local stack (needs sqs:ReceiveMessage,
-                  sqs:DeleteMessage and sqs:GetQueueUrl on the DLQs, sqs:SendMessage on the queues)
+                  sqs:DeleteMessage and sqs:GetQueueUrl on the DLQs, sqs:SendMessage on the queues,
+                  events:PutEvents on the bus to redrive notifications)
   -h, --help      show this help`;
 
 export async function dlqCommand(args: string[], io: Io): Promise<number> {
@@ -40,11 +50,19 @@ export async function dlqCommand(args: string[], io: Io): Promise<number> {
     io.err(`dlq needs list or redrive\n\n${DLQ_HELP}`);
     return 2;
   }
-  if (values.kind !== undefined && !isKind(values.kind)) {
-    io.err(`--kind must be one of ${KINDS.join(', ')}`);
+  const notifications = values.kind === 'notifications';
+  if (values.kind !== undefined && !isKind(values.kind) && !notifications) {
+    io.err(`--kind must be one of ${[...KINDS, 'notifications'].join(', ')}`);
     return 2;
   }
-  const kinds: Kind[] = values.kind !== undefined ? [values.kind as Kind] : [...KINDS];
+  if (notifications && sub === 'redrive' && values.stage === undefined) {
+    io.err(
+      'locally there is no bus: notifications that fail are retried through their events (dlq redrive --kind K)',
+    );
+    return 2;
+  }
+  const kinds: Kind[] =
+    values.kind === undefined ? [...KINDS] : notifications ? [] : [values.kind as Kind];
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     io.err(`--limit must be a positive integer, got "${values.limit}"`);
@@ -53,27 +71,54 @@ export async function dlqCommand(args: string[], io: Io): Promise<number> {
   const target = await resolveQueueTarget(values.stage, io.config);
   try {
     if (sub === 'list') {
-      const letters = [];
+      const letters: DeadLetter[] = [];
       for (const kind of kinds) {
         const { deadLetter } = await target.queues(kind);
         letters.push(...(await listDeadLetters(target.sqs, kind, deadLetter, limit ?? 100)));
       }
+      if (values.kind === undefined || notifications)
+        letters.push(
+          ...(await listDeadLetters(
+            target.sqs,
+            'notifications',
+            await target.notificationsDeadLetter(),
+            limit ?? 100,
+          )),
+        );
       if (values.json) io.out(JSON.stringify(letters, null, 2));
       else if (letters.length === 0) io.out('no dead letters');
       else
         io.out(
           table(
-            ['QUEUE', 'MESSAGE_ID', 'RECEIVED_AT', 'REQUEST_ID', 'BYTES', 'PROBLEM'],
+            ['QUEUE', 'MESSAGE_ID', 'RECEIVED_AT', 'ID', 'BYTES', 'PROBLEM'],
             letters.map((l) => [
               l.queue,
               l.messageId,
-              l.receivedAt,
-              l.requestId,
+              l.receivedAt ?? l.sentAt,
+              l.requestId ?? (l.detailType && `${l.detailType} ${l.notificationId}`),
               l.bytes,
-              l.unreadable,
+              l.unreadable ?? l.error,
             ]),
           ),
         );
+      return 0;
+    }
+    if (notifications) {
+      const events = createEventBridgeClient();
+      try {
+        const { moved, left } = await redriveNotificationLetters(
+          target.sqs,
+          await target.notificationsDeadLetter(),
+          eventBridgeNotifier(events, eventBusName(values.stage as string)),
+          limit ?? Number.MAX_SAFE_INTEGER,
+        );
+        io.out(
+          `notifications: put ${moved} back on the bus${left > 0 ? `; left ${left} that are not EventBridge events` : ''}`,
+        );
+        if (values.json) io.out(JSON.stringify({ moved, left }));
+      } finally {
+        events.destroy();
+      }
       return 0;
     }
     let total = 0;

@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueUrlByName } from '../aws/dead-letters';
 import { toDocumentClient } from '../aws/dynamodb-client';
 import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
-import { queueName, tableName } from '../aws/resource-names';
+import { notificationsDeadLetterQueueName, queueName, tableName } from '../aws/resource-names';
 import type { CliConfig } from '../config/cli';
 import {
   localDocumentClient,
@@ -25,6 +25,8 @@ export interface QueueTarget {
   sqs: SQSClient;
   /** The URLs of a kind's queue and its dead-letter queue. */
   queues(kind: Kind): Promise<{ source: string; deadLetter: string }>;
+  /** The URL of the queue where notifications a rule could not deliver end. */
+  notificationsDeadLetter(): Promise<string>;
 }
 
 /**
@@ -56,11 +58,17 @@ export async function resolveQueueTarget(
         source: await queueUrlByName(sqs, queueName(stage, kind)),
         deadLetter: await queueUrlByName(sqs, queueName(stage, kind, true)),
       }),
+      notificationsDeadLetter: () => queueUrlByName(sqs, notificationsDeadLetterQueueName(stage)),
     };
   }
   const info = await readLocalStackInfo(config.dataDir);
   return {
     sqs: localSqsClient(info.sqsEndpoint, info.region),
     queues: async (kind) => localQueueUrls(info, kind),
+    notificationsDeadLetter: async () => {
+      const queue = info.queues.NotificationsDeadLetterQueue;
+      if (queue === undefined) throw new Error('the local stack has no notifications DLQ');
+      return queue.url;
+    },
   };
 }

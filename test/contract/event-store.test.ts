@@ -479,7 +479,9 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
       const random = seeded(11);
       const ids = new Set<string>();
       let n = 0;
-      for (const order of permutations(jobLifecycle(FAILURE))) {
+      // Every third of the 24 orders (the record's own contract above covers all 24).
+      const orders = [...permutations(jobLifecycle(FAILURE))].filter((_, i) => i % 3 === 0);
+      for (const order of orders) {
         const root = `notify/failed/${(n += 1)}`;
         const recorded: string[] = [];
         for (const p of withDuplicates(order, random)) {
@@ -499,8 +501,20 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
         });
         ids.add(String(unsent[0]?.notification.id));
       }
-      expect(ids.size).toBe(24);
+      expect(ids.size).toBe(orders.length);
     }, 120_000);
+
+    it('records nothing for a job that is still running, however its events arrive', async () => {
+      const root = `notify/running/${randomBytes(4).toString('hex')}`;
+      const events = jobLifecycle(['JOB_CREATED', 'DISCOVER_STARTED', 'SYNC_STARTED'], {
+        s3Root: root,
+      });
+      const recorded: string[] = [];
+      for (const p of withDuplicates(shuffle(events, seeded(5)), seeded(6)))
+        recorded.push(...(await store.store('jobs', stored(p))).recorded);
+      expect(recorded).toEqual([]);
+      expect(await store.unsent('jobs', jobKey(root))).toEqual([]);
+    });
 
     it('keeps a notification unsent until it is marked sent, so a writer that died before publishing loses none', async () => {
       const root = `notify/crash/${randomBytes(4).toString('hex')}`;

@@ -105,6 +105,10 @@ describe('notifications to NOTIFY_URL, from npm start', () => {
       notification_id: got[0]?.id,
     });
     expect(got[0]?.source).toBe('hotglue-webhooks');
+    // The stack said where they go when it started.
+    expect(stack.output.lines).toContain(
+      `  notifications: POSTed to ${receiver.url} and logged; follow them with npx hotglue-webhooks notifications tail`,
+    );
     // It appears in the stack's log too.
     expect(
       stack.output.lines.some(

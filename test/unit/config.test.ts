@@ -1,6 +1,7 @@
 import { loadLocalStackConfig } from '../../lib/config/local-stack';
 import { ConfigError } from '../../lib/config/env';
 import { loadIngestConfig, secretsFromEnv } from '../../lib/config/ingest';
+import { loadNotificationTarget } from '../../lib/config/notifications';
 import { loadReconcileConfig } from '../../lib/config/reconcile';
 
 const queues = {
@@ -133,6 +134,7 @@ describe('loadReconcileConfig', () => {
       hotglueApiUrl: 'https://api.hotglue.com',
       apiKeyParameter: deployed.HOTGLUE_API_KEY_PARAMETER,
       afterMs: 2 * 3_600_000,
+      notifications: { to: 'local' },
       metricsNamespace: 'HotglueWebhooks',
     });
     expect(
@@ -147,6 +149,25 @@ describe('loadReconcileConfig', () => {
       new ConfigError(
         'invalid configuration: JOBS_QUEUE_URL must be an http(s) URL; HOTGLUE_API_KEY_PARAMETER must be set; RECONCILE_AFTER must be a duration such as 30s, 15m, 2h or 1d (or 0)',
       ),
+    );
+  });
+});
+
+describe('loadNotificationTarget', () => {
+  it('puts notifications on the bus when one is named, else on the local log, file and URL', () => {
+    expect(loadNotificationTarget({ EVENT_BUS_NAME: 'hotglue-webhooks-prod' })).toEqual({
+      to: 'eventbridge',
+      bus: 'hotglue-webhooks-prod',
+    });
+    expect(
+      loadNotificationTarget({ NOTIFY_URL: 'http://127.0.0.1:9/hook', NOTIFICATIONS_FILE: '/d/n' }),
+    ).toEqual({ to: 'local', url: 'http://127.0.0.1:9/hook', file: '/d/n' });
+    expect(loadNotificationTarget({})).toEqual({ to: 'local' });
+  });
+
+  it('refuses a NOTIFY_URL that is not an http(s) URL, naming it', () => {
+    expect(() => loadNotificationTarget({ NOTIFY_URL: 'ftp://x' })).toThrow(
+      /NOTIFY_URL must be an http\(s\) URL when set/,
     );
   });
 });

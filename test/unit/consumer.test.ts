@@ -4,7 +4,7 @@ import type { StoredEvent } from '../../lib/records/stored-event';
 import { jobKey } from '../../lib/records/entity-keys';
 import { recordingCounters, recordingLog, recordingNotifier } from '../support/doubles';
 import { envelopeOf, payloadOf, sqsRecord } from '../support/events';
-import { jobLifecycle } from '../support/lifecycle';
+import { jobLifecycle, stored } from '../support/lifecycle';
 import { memoryStore } from '../support/memory-store';
 
 const jobRecord = (payload: Record<string, unknown>, messageId: string) =>
@@ -208,5 +208,80 @@ describe('batchConsumer, against the in-memory store', () => {
     ]);
     // Either order of arrival gives the same record.
     expect((await store.getJob('a'))?.status).toBe('SYNC_STARTED');
+  });
+});
+
+describe('batchConsumer: notifications', () => {
+  const completed = (root: string) => jobLifecycle(['JOB_COMPLETED'], { s3Root: root })[0] ?? {};
+
+  it('publishes the change its write recorded, then marks it sent', async () => {
+    const store = memoryStore();
+    const notifier = recordingNotifier();
+    const log = recordingLog();
+    const consume = batchConsumer('jobs', { store, notifier, log, counters: recordingCounters() });
+    const result = await consume({ Records: [jobRecord(completed('n/1'), 'm1')] });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(notifier.published.map((n) => [n['detail-type'], n.detail.s3_root])).toEqual([
+      ['Job Completed', 'n/1'],
+    ]);
+    expect(await store.unsent('jobs', jobKey('n/1'))).toEqual([]);
+    expect(log.lines.filter((l) => l.message === 'notification sent')).toHaveLength(1);
+    // A redelivery changes nothing and sends nothing.
+    await consume({ Records: [jobRecord(completed('n/1'), 'm2')] });
+    expect(notifier.published).toHaveLength(1);
+  });
+
+  it('fails the entity’s records when publishing fails, and publishes on the redelivery', async () => {
+    const store = memoryStore();
+    const notifier = recordingNotifier();
+    notifier.failing = true;
+    let clock = 1_000_000;
+    const consume = batchConsumer('jobs', {
+      store,
+      notifier,
+      log: recordingLog(),
+      counters: recordingCounters(),
+      now: () => clock,
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    const first = await consume({ Records: [jobRecord(completed('n/2'), 'm1')] });
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect((await store.unsent('jobs', jobKey('n/2'))).map((u) => u.notification.id)).toHaveLength(
+      1,
+    );
+    notifier.failing = false;
+    // The redelivery finds the change another delivery recorded: once that writer had its time
+    // (the clock is past the recording), it publishes it.
+    clock = Date.now() + 60_000;
+    const again = await consume({ Records: [jobRecord(completed('n/2'), 'm1')] });
+    expect(again.batchItemFailures).toEqual([]);
+    expect(notifier.published.map((n) => n['detail-type'])).toEqual(['Job Completed']);
+    expect(await store.unsent('jobs', jobKey('n/2'))).toEqual([]);
+  });
+
+  it('leaves a change another writer recorded to that writer while it is recent, and sends nothing when it is marked sent', async () => {
+    const store = memoryStore();
+    // Another consumer stores the job and is about to publish.
+    const other = await store.store('jobs', stored(completed('n/3')));
+    const notifier = recordingNotifier();
+    const waited: number[] = [];
+    const consume = batchConsumer('jobs', {
+      store,
+      notifier,
+      log: recordingLog(),
+      counters: recordingCounters(),
+      now: Date.now,
+      sleep: async (ms) => {
+        waited.push(ms);
+        // Meanwhile the other writer publishes and marks it sent.
+        await store.markSent('jobs', jobKey('n/3'), other.recorded);
+      },
+    });
+    const result = await consume({ Records: [jobRecord(completed('n/3'), 'dup')] });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(waited.length).toBeGreaterThan(0);
+    expect(notifier.published).toEqual([]);
   });
 });

@@ -58,7 +58,9 @@ export function dynamoDbEventStore(
   return {
     storeAll,
     store: async (kind, event) => (await storeAll(kind, [event]))[0] as StoreOutcome,
-    markSent: (kind, entityKey, ids) => markSent(db, table(kind), entityKey, ids),
+    markSent: async (kind, entityKey, ids) => {
+      await markSent(db, table(kind), entityKey, ids);
+    },
     unsent: (kind, entityKey) => readUnsent(db, table(kind), entityKey),
     recordStale: (entityKey, updatedAt, notice) =>
       recordStale(db, table('jobs'), entityKey, updatedAt, notice),

@@ -626,23 +626,23 @@ export async function storeEvents(
 /**
  * Removes published notifications from an entity's outbox. The version moves, so that a writer
  * that read the outbox before cannot write them back (its put fails, and it starts again from
- * this); a lost race is retried from a fresh read.
+ * this); a lost race is retried from a fresh read. Returns the capacity units it used.
  */
 export async function markSent(
   db: DynamoDBDocumentClient,
   table: string,
   pk: string,
   ids: readonly string[],
-): Promise<void> {
+): Promise<{ readUnits: number; writeUnits: number }> {
   const giveUpAt = Date.now() + CONFLICT_BUDGET_MS;
+  const spent = emptyOutcome();
   for (let attempt = 0; ; attempt += 1) {
-    const current = await get(db, table, { pk, sk: CURRENT }, emptyOutcome());
-    if (current === undefined) return;
+    const current = await get(db, table, { pk, sk: CURRENT }, spent);
     const outbox = outboxOf(current);
     const rest = outbox.filter((u) => !ids.includes(u.notification.id));
-    if (rest.length === outbox.length) return;
+    if (current === undefined || rest.length === outbox.length) return spent;
     try {
-      await db.send(
+      const updated = await db.send(
         new UpdateCommand({
           TableName: table,
           Key: { pk, sk: CURRENT },
@@ -657,9 +657,11 @@ export async function markSent(
             ':next': Number(current.version) + 1,
             ...(rest.length > 0 && { ':rest': outboxAttribute(rest).outbox }),
           },
+          ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      return;
+      spent.writeUnits += units(updated.ConsumedCapacity);
+      return spent;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       if (Date.now() >= giveUpAt) throw new WriteConflictError(pk);
