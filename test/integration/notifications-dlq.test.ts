@@ -3,6 +3,7 @@ import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   SendMessageCommand,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { listDeadLetters, redriveNotificationLetters } from '../../lib/aws/dead-letters';
 import { eventBridgeNotifier } from '../../lib/aws/eventbridge-notifier';
@@ -28,6 +29,17 @@ afterAll(async () => {
   await fauxqs.stop();
   await bus.close();
 });
+
+/** Messages in a queue, visible or not. */
+async function messagesIn(sqs: SQSClient, url: string): Promise<number> {
+  const { Attributes: a = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
+}
 
 /** A Job Failed notification as our consumer makes it, and as EventBridge delivers it to a DLQ. */
 function deadLetterOf(root: string) {
@@ -99,16 +111,7 @@ it('lists what a rule could not deliver, and puts it back on the bus', async () 
     });
     expect(JSON.parse(bus.entries[0]?.Detail ?? '{}')).toEqual(notification.detail);
     // Only the unreadable message stays, for a person to look at.
-    const attributes = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    expect(
-      Number(attributes.Attributes?.ApproximateNumberOfMessages) +
-        Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible),
-    ).toBe(1);
+    expect(await messagesIn(sqs, url)).toBe(1);
   } finally {
     sqs.destroy();
     events.destroy();
@@ -134,16 +137,7 @@ it('keeps a dead letter when the bus refuses it again', async () => {
       redriveNotificationLetters(sqs, url, eventBridgeNotifier(events, 'b'), 100),
     ).rejects.toThrow(/EventBridge refused 1 events/);
     // It is still in the queue (hidden until its visibility timeout ends), not lost.
-    const attributes = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    expect(
-      Number(attributes.Attributes?.ApproximateNumberOfMessages) +
-        Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible),
-    ).toBe(1);
+    expect(await messagesIn(sqs, url)).toBe(1);
   } finally {
     bus.failing = false;
     sqs.destroy();

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startAwsJsonServer } from './aws-json-server';
 
 /** One entry of a PutEvents call, as the SDK sent it. */
 export interface PutEntry {
@@ -11,9 +10,8 @@ export interface PutEntry {
 }
 
 /**
- * EventBridge's PutEvents over its real wire protocol (JSON 1.1, `X-Amz-Target:
- * AWSEvents.PutEvents`), for the packaged consumers' notifier: no EventBridge emulator runs here.
- * Keeps every entry and accepts them all, unless `failing` is set.
+ * EventBridge's PutEvents over its real wire protocol, for the notifiers: no EventBridge emulator
+ * runs here. Keeps every entry and accepts them all, unless `failing` is set.
  */
 export async function startFakeEventBridge(): Promise<{
   endpoint: string;
@@ -21,36 +19,33 @@ export async function startFakeEventBridge(): Promise<{
   failing: boolean;
   close(): Promise<void>;
 }> {
-  const fake = {
-    endpoint: '',
-    entries: [] as PutEntry[],
-    failing: false,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const send = (status: number, payload: unknown) =>
-        res
-          .writeHead(status, { 'content-type': 'application/x-amz-json-1.1' })
-          .end(JSON.stringify(payload));
-      if (req.headers['x-amz-target'] !== 'AWSEvents.PutEvents')
-        return send(400, { __type: 'InvalidAction', message: 'only PutEvents is faked' });
-      const { Entries = [] } = JSON.parse(body) as { Entries?: PutEntry[] };
-      if (fake.failing)
-        return send(200, {
-          FailedEntryCount: Entries.length,
-          Entries: Entries.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'down' })),
-        });
-      fake.entries.push(...Entries);
-      return send(200, {
-        FailedEntryCount: 0,
-        Entries: Entries.map((_, i) => ({ EventId: `event-${fake.entries.length + i}` })),
-      });
-    });
+  const entries: PutEntry[] = [];
+  const state = { failing: false };
+  const server = await startAwsJsonServer('AWSEvents.PutEvents', (input) => {
+    const put = (input.Entries as PutEntry[] | undefined) ?? [];
+    if (state.failing)
+      return {
+        status: 200,
+        body: {
+          FailedEntryCount: put.length,
+          Entries: put.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'down' })),
+        },
+      };
+    entries.push(...put);
+    return {
+      status: 200,
+      body: { FailedEntryCount: 0, Entries: put.map((_, i) => ({ EventId: `event-${i}` })) },
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return fake;
+  return {
+    endpoint: server.endpoint,
+    entries,
+    get failing() {
+      return state.failing;
+    },
+    set failing(value: boolean) {
+      state.failing = value;
+    },
+    close: server.close,
+  };
 }
