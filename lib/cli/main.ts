@@ -7,6 +7,7 @@ import { isKind, KINDS, type Kind } from '../webhook/kinds';
 import { samplePayload } from '../webhook/samples';
 import { signBody } from '../webhook/signature';
 
+import { dashboardCommand } from './dashboard-command';
 import { dlqCommand } from './dlq-command';
 import { notificationsCommand } from './notifications-command';
 import { reconcileCommand } from './reconcile-command';
@@ -31,6 +32,7 @@ Commands:
   dlq list | dlq redrive             inspect dead letters, or move them back to be processed
   reconcile                          ask hotglue's job-status API about jobs running too long
   notifications tail                 print the local stack's notifications as they are sent
+  dashboard                          serve the dashboard on 127.0.0.1 (local stack, or --stage)
 
 Queries go to the local stack running from this folder, or to a deployed stage with --stage.
 
@@ -173,6 +175,8 @@ export async function main(argv: string[], terminal: Terminal): Promise<number> 
         return await reconcileCommand(rest, io);
       case 'notifications':
         return await notificationsCommand(rest, io);
+      case 'dashboard':
+        return await dashboardCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':

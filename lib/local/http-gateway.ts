@@ -182,6 +182,11 @@ export async function startLocalGateway(options: {
   onError: (error: unknown) => void;
   /** Slow-client limits; SLOW_CLIENT_LIMITS unless a test asks for shorter ones. */
   limits?: { headersMs: number; requestMs: number };
+  /**
+   * Requests the local stack answers itself before the routes (the dashboard): true when it did.
+   * A deployed API has nothing of the kind.
+   */
+  local?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }): Promise<LocalGateway> {
   const limits = options.limits ?? SLOW_CLIENT_LIMITS;
   const invoke = concurrencyLimit(CONCURRENT_INVOCATIONS);
@@ -202,6 +207,18 @@ export async function startLocalGateway(options: {
     });
     req.on('end', () => {
       if (tooLarge) return jsonError(res, 413, 'request larger than the API Gateway limit');
+      if (options.local === undefined) return route();
+      options.local(req, res).then(
+        (handled) => {
+          if (!handled) route();
+        },
+        (error: unknown) => {
+          options.onError(error);
+          jsonError(res, 500, 'internal server error');
+        },
+      );
+    });
+    const route = (): void => {
       const method = req.method ?? 'GET';
       const routeKey = matchRoute(options.routes, method, rawPath(req.url ?? '/'));
       if (routeKey === undefined) return jsonError(res, 404, 'not found');
@@ -219,7 +236,7 @@ export async function startLocalGateway(options: {
           options.onError(error);
           jsonError(res, 500, 'internal server error');
         });
-    });
+    };
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -57,6 +57,8 @@ export interface LocalStackInfo {
   tables: Record<string, string>;
   /** Where the generated secret is kept, when the stack generated one. */
   secretFile?: string;
+  /** The dashboard, served beside the webhook routes. */
+  dashboardUrl: string;
   /** Every delivered notification, one JSON line each. */
   notificationsFile: string;
   /** Where notifications are POSTed (NOTIFY_URL), when set. */

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const { info } = stack;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   say(
-    `ready: webhooks=${info.webhookUrls.auto} dynamodb=${info.dynamodbEndpoint} sqs=${info.sqsEndpoint} data=${info.dataDir} (${seconds} s)`,
+    `ready: webhooks=${info.webhookUrls.auto} dashboard=${info.dashboardUrl} dynamodb=${info.dynamodbEndpoint} sqs=${info.sqsEndpoint} data=${info.dataDir} (${seconds} s)`,
   );
   say(
     `  per-kind URLs: ${info.webhookUrls.jobs}  ${info.webhookUrls.discover}  ${info.webhookUrls.connections}`,

@@ -26,6 +26,8 @@ import {
 } from './service-definition';
 import { startPoller, type Poller, type SqsHandler } from './sqs-poller';
 import { startReconcileLoop } from './reconcile-loop';
+import { localDashboard } from './dashboard';
+import { prepareDashboard } from '../dashboard/server';
 
 export interface LocalStackOptions extends Omit<LocalStackConfig, 'sharedSecret'> {
   /** Project folder holding serverless.yml and functions/. */
@@ -211,6 +213,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...secret.env,
     });
 
+    // The dashboard, served by the gateway beside the webhook routes (never deployed).
+    let gatewayPort = 0;
+    const dashboard = localDashboard({
+      dynamodbEndpoint: dynamo.endpoint,
+      sqsEndpoint: fauxqs.endpoint,
+      region,
+      tables: tableRefs,
+      queues: queueRefs,
+      queueNames: new Map(definition.queues.map((q) => [q.logicalId, q.name])),
+      host: options.host,
+      port: () => gatewayPort,
+    });
+    started.push({ close: async () => dashboard.close() });
+    // Its page is bundled now: a broken build shows at start, and the first view does not wait.
+    await prepareDashboard();
     const gateways: LocalGateway[] = [];
     const pollers: Poller[] = [];
     for (const fn of definition.functions) {
@@ -228,7 +245,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           routes: fn.httpRoutes,
           handler: loadHandler<HttpHandler>(options.cwd, fn.handler),
           onError: (error) => options.log('ingest invocation failed', { error: String(error) }),
+          local: dashboard.handler,
         });
+        gatewayPort = gateway.port;
         gateways.push(gateway);
       }
       if (fn.sqs) {
@@ -286,6 +305,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ),
       tables: Object.fromEntries([...tableRefs].map(([id, ref]) => [id, ref.ref])),
       ...(secret.file !== undefined && { secretFile: secret.file }),
+      dashboardUrl: `${baseUrl}/`,
       notificationsFile: join(dataDir, NOTIFICATIONS_FILE),
       ...(options.notifyUrl !== undefined && { notifyUrl: options.notifyUrl }),
     };

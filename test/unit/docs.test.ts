@@ -7,7 +7,9 @@ const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 const PAGES = [
   'README.md',
   'CHANGELOG.md',
-  ...readdirSync(join(ROOT, 'docs')).map((f) => `docs/${f}`),
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
 ];
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
@@ -26,6 +28,12 @@ describe('the documentation', () => {
     expect(Buffer.byteLength(readme)).toBeLessThanOrEqual(20_000);
     for (const page of PAGES.filter((p) => p.startsWith('docs/')))
       expect(readme).toContain(`](${page})`);
+  });
+
+  it('shows every image in docs/images somewhere, so none is left behind', () => {
+    const all = PAGES.map(read).join('\n');
+    for (const image of readdirSync(join(ROOT, 'docs', 'images')))
+      expect(all).toContain(`images/${image}`);
   });
 
   it('names in docs/evidence.md only test files and test names that exist', () => {

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { queueDepth } from '../aws/queue-depth';
+import { notificationsDeadLetterQueueName, queueName } from '../aws/resource-names';
+import type { QueueRow } from '../dashboard/api';
+import { startDashboard } from '../dashboard/server';
+import { readLocalStackInfo } from '../local/local-stack-facts';
+import { KINDS } from '../webhook/kinds';
+import type { Io } from './query-commands';
+import { resolveQueueTarget, resolveTarget } from './target';
+
+const DASHBOARD_HELP = `Usage: hotglue-webhooks dashboard [--stage NAME] [--port N]
+
+Serves the dashboard on 127.0.0.1 and prints its URL; Ctrl-C stops it. It only reads: jobs with
+their timelines, discover state, connections, and the depth of every queue and dead-letter queue
+(with the command that redrives them). Nothing is exposed beyond this machine.
+
+Options:
+  --stage NAME  a deployed stage, read with your AWS credentials (region and profile from the
+                usual AWS environment: AWS_REGION, AWS_PROFILE, ...). It needs dynamodb:Query and
+                dynamodb:BatchGetItem on the stage's tables and indexes, and sqs:GetQueueUrl and
+                sqs:GetQueueAttributes on its queues. Without --stage: the local stack running
+                from this folder (which also serves the dashboard itself, at its own URL).
+  --port N      the port to listen on (default 8080; 0 picks a free one)
+  -h, --help    show this help`;
+
+export async function dashboardCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      stage: { type: 'string' },
+      port: { type: 'string', default: '8080' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.out(DASHBOARD_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    io.err(`dashboard takes no arguments\n\n${DASHBOARD_HELP}`);
+    return 2;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.err(`--port must be a port number (0 picks a free one), got "${values.port}"`);
+    return 2;
+  }
+  const stage = values.stage;
+  const records = await resolveTarget(stage, io.config);
+  const target = await resolveQueueTarget(stage, io.config);
+  const local = stage === undefined ? await readLocalStackInfo(io.config.dataDir) : undefined;
+  const nameOf = (kind: (typeof KINDS)[number], deadLetter: boolean) =>
+    local === undefined
+      ? queueName(stage as string, kind, deadLetter)
+      : queueName(local.stage, kind, deadLetter);
+  const suffix = stage === undefined ? '' : ` --stage ${stage}`;
+  const queues = async (): Promise<QueueRow[]> => {
+    const rows: QueueRow[] = await Promise.all(
+      KINDS.map(async (kind) => {
+        const urls = await target.queues(kind);
+        return {
+          kind,
+          queue: { name: nameOf(kind, false), messages: await queueDepth(target.sqs, urls.source) },
+          deadLetter: {
+            name: nameOf(kind, true),
+            messages: await queueDepth(target.sqs, urls.deadLetter),
+          },
+          redrive: `npx hotglue-webhooks dlq redrive --kind ${kind}${suffix}`,
+        };
+      }),
+    );
+    if (stage !== undefined)
+      rows.push({
+        kind: 'notifications',
+        deadLetter: {
+          name: notificationsDeadLetterQueueName(stage),
+          messages: await queueDepth(target.sqs, await target.notificationsDeadLetter()),
+        },
+        redrive: `npx hotglue-webhooks dlq redrive --kind notifications${suffix}`,
+      });
+    return rows;
+  };
+  const server = await startDashboard(
+    { records: records.records, queues, ...(stage !== undefined && { stage }) },
+    port,
+  );
+  io.out(
+    `dashboard: ${server.url} (${stage === undefined ? 'the local stack' : `stage ${stage}`}; read only; Ctrl-C to stop)`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  records.close();
+  target.sqs.destroy();
+  return 0;
+}

@@ -1,0 +1,189 @@
+import { AmbiguousJobIdError, type RecordQueries } from '../ports/event-store';
+import {
+  take,
+  type ConnectionFilter,
+  type DiscoverFilter,
+  type JobFilter,
+  type JobSummary,
+} from '../records/views';
+import { parseSince } from '../webhook/time';
+
+/** One queue as the Queues page shows it: its depth, its DLQ's, and how to redrive. */
+export interface QueueRow {
+  /** jobs, discover, connections, or notifications (only a dead-letter queue). */
+  kind: string;
+  queue?: { name: string; messages: number };
+  deadLetter: { name: string; messages: number };
+  /** The CLI command that moves the dead letters back, to copy. */
+  redrive: string;
+}
+
+export interface DashboardDeps {
+  records: RecordQueries;
+  queues(): Promise<QueueRow[]>;
+  /** The deployed stage, or undefined for the local stack (shown on every page). */
+  stage?: string;
+  now?: () => Date;
+}
+
+/** An answer of the JSON API: a status and a body to send as JSON. */
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** A bad parameter: answered 400 with its reason. */
+class BadParameter extends Error {}
+
+const LIMIT_MAX = 1000;
+
+/** Reads the query: only `allowed` names, empty values left out; refuses anything else. */
+function paramsOf(query: URLSearchParams, allowed: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of query) {
+    if (!allowed.includes(name))
+      throw new BadParameter(`unknown parameter "${name}" (allowed: ${allowed.join(', ')})`);
+    if (value.trim() !== '') out[name] = value.trim();
+  }
+  return out;
+}
+
+function limitOf(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > LIMIT_MAX)
+    throw new BadParameter(`limit must be a whole number from 1 to ${LIMIT_MAX}, got "${value}"`);
+  return n;
+}
+
+function sinceOf(value: string | undefined, name: string, now: Date): Date | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseSince(value, name, now);
+  } catch (error) {
+    throw new BadParameter(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function flagOf(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new BadParameter(`${name} must be true or false, got "${value}"`);
+}
+
+/** Keeps only the keys whose value is set, so that a filter carries only what was asked. */
+const defined = <T extends Record<string, unknown>>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+const JOB_PARAMS = ['tenant', 'flow', 'env', 'status', 'since', 'updated_since', 'limit'] as const;
+
+async function jobs(deps: DashboardDeps, query: URLSearchParams): Promise<JobSummary[]> {
+  const p = paramsOf(query, JOB_PARAMS);
+  const now = deps.now?.() ?? new Date();
+  const filter: JobFilter = defined({
+    tenant: p.tenant,
+    flow: p.flow,
+    env: p.env,
+    status: p.status,
+    since: sinceOf(p.since, 'since', now),
+    updatedSince: sinceOf(p.updated_since, 'updated_since', now),
+  });
+  return take(deps.records.listJobs(filter), limitOf(p.limit, 50));
+}
+
+/** Jobs per status class, and failed jobs per tenant, among jobs updated since `since` (24h). */
+async function summary(deps: DashboardDeps, query: URLSearchParams) {
+  const p = paramsOf(query, ['since', 'tenant', 'flow']);
+  const now = deps.now?.() ?? new Date();
+  const since = sinceOf(p.since ?? '24h', 'since', now) as Date;
+  const byClass: Record<string, number> = { running: 0, failed: 0, completed: 0, other: 0 };
+  const failuresByTenant: Record<string, number> = {};
+  // Bounded: a summary of the last day reads at most this many jobs.
+  const seen = await take(
+    deps.records.listJobs(defined({ updatedSince: since, tenant: p.tenant, flow: p.flow })),
+    5_000,
+  );
+  for (const job of seen) {
+    byClass[job.status_class] = (byClass[job.status_class] ?? 0) + 1;
+    if (job.status_class === 'failed')
+      failuresByTenant[job.tenant] = (failuresByTenant[job.tenant] ?? 0) + 1;
+  }
+  return {
+    since: since.toISOString(),
+    jobs: seen.length,
+    truncated: seen.length === 5_000,
+    byClass,
+    failuresByTenant: Object.entries(failuresByTenant)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([tenant, failed]) => ({ tenant, failed })),
+  };
+}
+
+/**
+ * The dashboard's JSON API under `/api/`: the same JSON as the CLI's `--json` output (`jobs list`,
+ * `jobs get`, `discover list`, `connections list`), plus the queues and a summary. Only reads.
+ * Answers a bad parameter with 400, an unknown path with 404, another method with 405, each with
+ * `{"error": …}`.
+ */
+export async function answerApi(
+  deps: DashboardDeps,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+): Promise<ApiAnswer> {
+  if (method !== 'GET' && method !== 'HEAD')
+    return { status: 405, body: { error: 'method not allowed: the dashboard only reads' } };
+  try {
+    if (path === '/api/jobs') return { status: 200, body: await jobs(deps, query) };
+    if (path.startsWith('/api/jobs/')) {
+      paramsOf(query, []);
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice('/api/jobs/'.length));
+      } catch {
+        throw new BadParameter('the job id is not a valid URL-encoded string');
+      }
+      if (id === '') throw new BadParameter('name a job: /api/jobs/<url-encoded s3_root>');
+      const job = await deps.records.getJob(id);
+      return job === undefined
+        ? { status: 404, body: { error: `no job ${id}` } }
+        : { status: 200, body: job };
+    }
+    if (path === '/api/discover') {
+      const p = paramsOf(query, ['tenant', 'flow', 'status', 'limit']);
+      const filter: DiscoverFilter = defined({ tenant: p.tenant, flow: p.flow, status: p.status });
+      return {
+        status: 200,
+        body: await take(deps.records.listDiscover(filter), limitOf(p.limit, 100)),
+      };
+    }
+    if (path === '/api/connections') {
+      const p = paramsOf(query, ['tenant', 'flow', 'linked', 'limit']);
+      const filter: ConnectionFilter = defined({
+        tenant: p.tenant,
+        flow: p.flow,
+        linked: flagOf(p.linked, 'linked'),
+      });
+      return {
+        status: 200,
+        body: await take(deps.records.listConnections(filter), limitOf(p.limit, 100)),
+      };
+    }
+    if (path === '/api/queues') {
+      paramsOf(query, []);
+      return { status: 200, body: await deps.queues() };
+    }
+    if (path === '/api/summary') return { status: 200, body: await summary(deps, query) };
+    if (path === '/api/about') {
+      paramsOf(query, []);
+      return { status: 200, body: { stage: deps.stage ?? null, local: deps.stage === undefined } };
+    }
+    return { status: 404, body: { error: `no API at ${path}` } };
+  } catch (error) {
+    if (error instanceof BadParameter) return { status: 400, body: { error: error.message } };
+    if (error instanceof AmbiguousJobIdError)
+      return { status: 409, body: { error: error.message } };
+    throw error;
+  }
+}

@@ -1,0 +1,553 @@
+/**
+ * The dashboard's page script: plain DOM, no framework. Each page reads its filters from the URL,
+ * fetches its data from /api/, renders it into the page's tables, and fetches again every few
+ * seconds (REFRESH_MS) without reloading, so that new events appear and the filters stay.
+ */
+
+const REFRESH_MS = 4_000;
+
+type Json = Record<string, unknown>;
+
+/** An element with attributes and children; text is always set as text, never as HTML. */
+function h(
+  tag: string,
+  attributes: Record<string, string | undefined> = {},
+  ...children: (Node | string | undefined | null)[]
+): HTMLElement {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes))
+    if (value !== undefined) element.setAttribute(name, value);
+  for (const child of children)
+    if (child !== undefined && child !== null)
+      element.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  return element;
+}
+
+const text = (v: unknown): string =>
+  v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+
+/** A time as `2026-11-01 10:03:00Z`, short enough for a table; the full value in its title. */
+function timeCell(value: unknown): HTMLElement {
+  const s = text(value);
+  const short = s.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return h('td', {}, s === '' ? '' : h('time', { datetime: s, title: s }, short));
+}
+
+function duration(from: unknown, to: unknown): string {
+  const a = Date.parse(text(from));
+  const b = Date.parse(text(to));
+  if (Number.isNaN(a) || Number.isNaN(b) || b < a) return '';
+  const s = Math.round((b - a) / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** A status with its class as a badge: the word carries the meaning, the colour only helps. */
+function badge(label: string, tone: string): HTMLElement {
+  return h('span', { class: `badge badge-${tone}` }, label);
+}
+
+const jobTone = (statusClass: unknown): string =>
+  ({ completed: 'ok', failed: 'bad', running: 'busy' })[text(statusClass)] ?? 'other';
+const discoverTone = (status: unknown): string =>
+  ({ DISCOVER_SUCCESS: 'ok', DISCOVER_FAILED: 'bad', DISCOVER_STARTED: 'busy' })[text(status)] ??
+  'other';
+
+/** A table with a caption and header row; rows are replaced on each refresh. */
+function table(caption: string, headers: string[]): { element: HTMLElement; body: HTMLElement } {
+  const body = h('tbody');
+  const element = h(
+    'table',
+    {},
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, ...headers.map((name) => h('th', { scope: 'col' }, name)))),
+    body,
+  );
+  return { element, body };
+}
+
+function setRows(body: HTMLElement, rows: HTMLElement[], columns: number, empty: string): void {
+  body.replaceChildren(
+    ...(rows.length > 0
+      ? rows
+      : [h('tr', {}, h('td', { colspan: String(columns), class: 'empty' }, empty))]),
+  );
+}
+
+async function api<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  const body = (await response.json()) as T & { error?: string };
+  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body;
+}
+
+/** The page's status line: when its data was last fetched, or what went wrong. */
+const statusLine = h('p', { class: 'status', role: 'status' });
+
+/** Fetches and renders now, then again every REFRESH_MS, whatever happened the last time. */
+function live(render: () => Promise<void>): void {
+  const tick = async (): Promise<void> => {
+    try {
+      await render();
+      statusLine.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
+      statusLine.classList.remove('error');
+    } catch (error) {
+      statusLine.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}. Trying again.`;
+      statusLine.classList.add('error');
+    }
+    window.setTimeout(() => void tick(), REFRESH_MS);
+  };
+  void tick();
+}
+
+interface Field {
+  name: string;
+  label: string;
+  kind: 'text' | 'select' | 'checkbox';
+  options?: [value: string, label: string][];
+  hint?: string;
+}
+
+/**
+ * A filter form whose values live in the URL's query: submitting it rewrites the URL (so a view
+ * can be shared or bookmarked) and renders again, without reloading the page.
+ */
+function filterForm(fields: Field[], onChange: () => void): HTMLElement {
+  const params = new URLSearchParams(location.search);
+  const controls = fields.map((f) => {
+    const id = `filter-${f.name}`;
+    const value = params.get(f.name) ?? '';
+    let control: HTMLElement;
+    if (f.kind === 'select') {
+      control = h(
+        'select',
+        { id, name: f.name },
+        ...(f.options ?? []).map(([v, label]) => {
+          const option = h('option', { value: v }, label);
+          if (v === value) option.setAttribute('selected', '');
+          return option;
+        }),
+      );
+    } else if (f.kind === 'checkbox') {
+      control = h('input', { id, name: f.name, type: 'checkbox', value: 'true' });
+      if (value === 'true') control.setAttribute('checked', '');
+    } else {
+      control = h('input', {
+        id,
+        name: f.name,
+        type: 'text',
+        value,
+        placeholder: f.hint,
+        autocomplete: 'off',
+      });
+    }
+    return h('div', { class: 'field' }, h('label', { for: id }, f.label), control);
+  });
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filters' },
+    ...controls,
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit' }, 'Apply'),
+      h('a', { href: location.pathname }, 'Clear'),
+    ),
+  ) as HTMLFormElement;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const [name, value] of new FormData(form))
+      if (String(value).trim() !== '') next.set(name, String(value).trim());
+    const query = next.toString();
+    history.pushState(null, '', query === '' ? location.pathname : `${location.pathname}?${query}`);
+    onChange();
+  });
+  return form;
+}
+
+/** The API query for this page: the URL's filters, only the names the API takes. */
+function query(names: string[]): string {
+  const params = new URLSearchParams(location.search);
+  const out = new URLSearchParams();
+  for (const name of names) {
+    const value = params.get(name);
+    if (value !== null && value !== '') out.set(name, value);
+  }
+  const s = out.toString();
+  return s === '' ? '' : `?${s}`;
+}
+
+const jobHref = (s3Root: unknown): string => `/jobs/${encodeURIComponent(text(s3Root))}`;
+
+function jobsPage(main: HTMLElement): void {
+  const summary = h('section', { 'aria-labelledby': 'summary-heading', class: 'summary' });
+  const jobs = table('Jobs, newest first', [
+    'Status',
+    'Job',
+    'Tenant',
+    'Flow',
+    'Started',
+    'Last update',
+    'Duration',
+  ]);
+  const refresh = async (): Promise<void> => {
+    const [list, sums] = await Promise.all([
+      api<Json[]>(`/api/jobs${query(['tenant', 'flow', 'status', 'since', 'limit'])}`),
+      api<{
+        byClass: Record<string, number>;
+        failuresByTenant: { tenant: string; failed: number }[];
+      }>(`/api/summary${query(['tenant', 'flow'])}`),
+    ]);
+    setRows(
+      jobs.body,
+      list.map((j) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, badge(text(j.status), jobTone(j.status_class))),
+          h('td', {}, h('a', { href: jobHref(j.s3_root) }, text(j.job_id ?? j.s3_root))),
+          h('td', {}, text(j.tenant)),
+          h('td', {}, text(j.flow_id)),
+          timeCell(j.started_at),
+          timeCell(j.updated_at),
+          h('td', {}, duration(j.started_at, j.updated_at)),
+        ),
+      ),
+      7,
+      'No jobs match these filters.',
+    );
+    summary.replaceChildren(
+      h('h2', { id: 'summary-heading' }, 'Last 24 hours'),
+      h(
+        'ul',
+        { class: 'counts' },
+        ...['running', 'failed', 'completed', 'other'].map((c) =>
+          h(
+            'li',
+            {},
+            h(
+              'a',
+              { href: `/?status=${c}&since=24h` },
+              badge(c, jobTone(c)),
+              ` ${sums.byClass[c] ?? 0}`,
+            ),
+          ),
+        ),
+      ),
+      sums.failuresByTenant.length === 0
+        ? h('p', {}, 'No failed jobs.')
+        : h(
+            'table',
+            { class: 'compact' },
+            h('caption', {}, 'Failed jobs per tenant'),
+            h(
+              'thead',
+              {},
+              h('tr', {}, h('th', { scope: 'col' }, 'Tenant'), h('th', { scope: 'col' }, 'Failed')),
+            ),
+            h(
+              'tbody',
+              {},
+              ...sums.failuresByTenant.map((f) =>
+                h(
+                  'tr',
+                  {},
+                  h(
+                    'td',
+                    {},
+                    h(
+                      'a',
+                      { href: `/?tenant=${encodeURIComponent(f.tenant)}&status=failed` },
+                      f.tenant,
+                    ),
+                  ),
+                  h('td', {}, String(f.failed)),
+                ),
+              ),
+            ),
+          ),
+    );
+  };
+  main.append(
+    h('h1', {}, 'Jobs'),
+    summary,
+    filterForm(
+      [
+        { name: 'tenant', label: 'Tenant', kind: 'text' },
+        { name: 'flow', label: 'Flow', kind: 'text' },
+        {
+          name: 'status',
+          label: 'Status',
+          kind: 'select',
+          options: [
+            ['', 'Any'],
+            ['running', 'Running'],
+            ['failed', 'Failed'],
+            ['completed', 'Completed'],
+            ['other', 'Other'],
+          ],
+        },
+        { name: 'since', label: 'Started since', kind: 'text', hint: '24h, 7d or an ISO time' },
+      ],
+      () => void refresh().catch(() => undefined),
+    ),
+    jobs.element,
+  );
+  live(refresh);
+}
+
+function jobPage(main: HTMLElement, s3Root: string): void {
+  const heading = h('h1', {}, 'Job');
+  const fields = h('dl', { class: 'fields' });
+  const timeline = table('Timeline, in lifecycle order', [
+    'Time',
+    'Status',
+    'Error',
+    'Message',
+    'Records',
+    'Source',
+  ]);
+  main.append(
+    h('p', {}, h('a', { href: '/' }, '← All jobs')),
+    heading,
+    h('h2', {}, 'Record'),
+    fields,
+    h('h2', {}, 'Events'),
+    timeline.element,
+  );
+  live(async () => {
+    const job = await api<Json & { history: Json[] }>(`/api/jobs/${encodeURIComponent(s3Root)}`);
+    heading.replaceChildren(
+      `Job ${text(job.job_id ?? job.s3_root)} `,
+      badge(text(job.status), jobTone(job.status_class)),
+    );
+    const { history, ...record } = job;
+    fields.replaceChildren(
+      ...Object.entries(record)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, text(value))]),
+    );
+    setRows(
+      timeline.body,
+      history.map((e) =>
+        h(
+          'tr',
+          {},
+          timeCell(e.time),
+          h('td', {}, text(e.status)),
+          h('td', {}, text(e.error)),
+          h('td', {}, text(e.message)),
+          h('td', {}, text(e.record_count)),
+          h('td', {}, text(e.source)),
+        ),
+      ),
+      6,
+      'No events.',
+    );
+  });
+}
+
+function discoverPage(main: HTMLElement): void {
+  const states = table('Discover state per connector', [
+    'Status',
+    'Connector',
+    'Tenant',
+    'Flow',
+    'Environment',
+    'Last update',
+    'Last success',
+    'Last failure',
+    'Error',
+  ]);
+  const refresh = async (): Promise<void> => {
+    const list = await api<Json[]>(`/api/discover${query(['tenant', 'flow', 'status'])}`);
+    setRows(
+      states.body,
+      list.map((s) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, badge(text(s.status), discoverTone(s.status))),
+          h('td', {}, text(s.connector)),
+          h('td', {}, text(s.tenant)),
+          h('td', {}, text(s.flow_id)),
+          h('td', {}, text(s.env_id)),
+          timeCell(s.updated_at),
+          timeCell(s.last_success_at),
+          timeCell(s.last_failed_at),
+          h('td', {}, text(s.error ?? s.message)),
+        ),
+      ),
+      9,
+      'No discover state matches these filters.',
+    );
+  };
+  main.append(
+    h('h1', {}, 'Discover'),
+    filterForm(
+      [
+        { name: 'tenant', label: 'Tenant', kind: 'text' },
+        { name: 'flow', label: 'Flow', kind: 'text' },
+        {
+          name: 'status',
+          label: 'Status',
+          kind: 'select',
+          options: [
+            ['', 'Any'],
+            ['started', 'Started'],
+            ['success', 'Success'],
+            ['failed', 'Failed'],
+          ],
+        },
+      ],
+      () => void refresh().catch(() => undefined),
+    ),
+    states.element,
+  );
+  live(refresh);
+}
+
+function connectionsPage(main: HTMLElement): void {
+  const connections = table('Connections', [
+    'Linked',
+    'Connector',
+    'Type',
+    'Tenant',
+    'Flow',
+    'Latest event',
+    'Last update',
+    'Events',
+  ]);
+  const refresh = async (): Promise<void> => {
+    const list = await api<Json[]>(`/api/connections${query(['tenant', 'flow', 'linked'])}`);
+    setRows(
+      connections.body,
+      list.map((c) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, c.linked === true ? badge('linked', 'ok') : badge('unlinked', 'bad')),
+          h('td', {}, text(c.connector)),
+          h('td', {}, text(c.connector_type)),
+          h('td', {}, text(c.tenant)),
+          h('td', {}, text(c.flow_id)),
+          h('td', {}, text(c.event)),
+          timeCell(c.updated_at),
+          h('td', {}, text(c.event_count)),
+        ),
+      ),
+      8,
+      'No connections match these filters.',
+    );
+  };
+  main.append(
+    h('h1', {}, 'Connections'),
+    filterForm(
+      [
+        { name: 'tenant', label: 'Tenant', kind: 'text' },
+        { name: 'flow', label: 'Flow', kind: 'text' },
+        { name: 'linked', label: 'Linked only', kind: 'checkbox' },
+      ],
+      () => void refresh().catch(() => undefined),
+    ),
+    connections.element,
+  );
+  live(refresh);
+}
+
+function queuesPage(main: HTMLElement): void {
+  const queues = table('Queues and their dead-letter queues', [
+    'Kind',
+    'Queue',
+    'Waiting or in flight',
+    'Dead-letter queue',
+    'Dead letters',
+    'To redrive them',
+  ]);
+  main.append(
+    h('h1', {}, 'Queues'),
+    h(
+      'p',
+      {},
+      'This page only reads. Dead letters wait until you move them back with the command shown, once the cause is fixed.',
+    ),
+    queues.element,
+  );
+  live(async () => {
+    const rows = await api<
+      {
+        kind: string;
+        queue?: { name: string; messages: number };
+        deadLetter: { name: string; messages: number };
+        redrive: string;
+      }[]
+    >('/api/queues');
+    setRows(
+      queues.body,
+      rows.map((q) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, q.kind),
+          h('td', {}, q.queue?.name ?? '—'),
+          h('td', {}, q.queue === undefined ? '—' : String(q.queue.messages)),
+          h('td', {}, q.deadLetter.name),
+          h(
+            'td',
+            {},
+            q.deadLetter.messages > 0
+              ? badge(String(q.deadLetter.messages), 'bad')
+              : String(q.deadLetter.messages),
+          ),
+          h('td', {}, h('code', {}, q.redrive)),
+        ),
+      ),
+      6,
+      'No queues.',
+    );
+  });
+}
+
+const PAGES: [path: string, label: string][] = [
+  ['/', 'Jobs'],
+  ['/discover', 'Discover'],
+  ['/connections', 'Connections'],
+  ['/queues', 'Queues'],
+];
+
+function start(): void {
+  const path = location.pathname;
+  const current = path.startsWith('/jobs/') ? '/' : path;
+  const nav = h(
+    'nav',
+    { 'aria-label': 'Pages' },
+    h(
+      'ul',
+      {},
+      ...PAGES.map(([href, label]) =>
+        h('li', {}, h('a', { href, ...(href === current && { 'aria-current': 'page' }) }, label)),
+      ),
+    ),
+  );
+  const where = h('span', { class: 'where' });
+  void api<{ stage: string | null }>('/api/about').then((about) => {
+    where.textContent = about.stage === null ? 'local stack' : `stage ${about.stage}`;
+  });
+  const main = h('main', { id: 'main' });
+  document.body.replaceChildren(
+    h('header', {}, h('a', { href: '/', class: 'brand' }, 'hotglue-webhooks'), where, nav),
+    main,
+    h('footer', {}, statusLine),
+  );
+  if (path.startsWith('/jobs/')) jobPage(main, decodeURIComponent(path.slice('/jobs/'.length)));
+  else if (path === '/discover') discoverPage(main);
+  else if (path === '/connections') connectionsPage(main);
+  else if (path === '/queues') queuesPage(main);
+  else jobsPage(main);
+}
+
+// The back and forward buttons move between filter states: show the state the URL names.
+window.addEventListener('popstate', () => location.reload());
+start();

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { jobKey } from '../../lib/records/entity-keys';
+import { axeViolations, launchChromium, screenshot } from '../support/browser';
+import { eventually } from '../support/eventually';
+import { hmacHex, payloadOf } from '../support/events';
+import { FAILURE, jobLifecycle, SUCCESS } from '../support/lifecycle';
+import { startStack, type StackProcess } from '../support/local-stack';
+
+/**
+ * The dashboard `npm start` serves, in headless Chromium (Debian's, driven by playwright-core):
+ * pages, filters in the URL, a job's page, live refresh, accessibility, and nothing from
+ * another host.
+ */
+const secret = randomBytes(16).toString('hex');
+const tenant = `dash-${randomBytes(3).toString('hex')}`;
+const other = `${tenant}-other`;
+const failedRoot = `${tenant}/flows/f/jobs/failed`;
+const doneRoot = `${tenant}/flows/f/jobs/done`;
+let dataDir: string;
+let stack: StackProcess;
+let browser: Browser;
+let base: string;
+
+async function post(kind: 'jobs' | 'discover' | 'connections', payload: Record<string, unknown>) {
+  const body = JSON.stringify(payload);
+  const response = await fetch(stack.info.webhookUrls[kind], {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
+  });
+  expect(response.status).toBe(202);
+}
+
+async function jobsOf(t: string): Promise<{ s3_root: string; status: string }[]> {
+  return (await fetch(`${base}api/jobs?tenant=${t}`)).json() as Promise<
+    { s3_root: string; status: string }[]
+  >;
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'hgw-dashboard-'));
+  [stack, browser] = await Promise.all([
+    startStack(dataDir, { WEBHOOK_SECRET: secret }),
+    launchChromium(),
+  ]);
+  base = stack.info.dashboardUrl;
+  const start = new Date(Date.now() - 30 * 60_000);
+  for (const p of jobLifecycle(FAILURE, { s3Root: failedRoot, tenant, start }))
+    await post('jobs', { ...p, job_id: 'FAILEDJOB' });
+  for (const p of jobLifecycle(SUCCESS, { s3Root: doneRoot, tenant, start }))
+    await post('jobs', { ...p, job_id: 'DONEJOB' });
+  for (const p of jobLifecycle(['JOB_CREATED'], { s3Root: `${other}/job`, tenant: other, start }))
+    await post('jobs', p);
+  await post('discover', payloadOf('discover', { tenant, status: 'DISCOVER_FAILED' }));
+  await post('connections', payloadOf('connections', { tenant }));
+  await eventually(async () => {
+    const jobs = await jobsOf(tenant);
+    return jobs
+      .map((j) => j.status)
+      .sort()
+      .join() === 'JOB_COMPLETED,SYNC_FAILED'
+      ? true
+      : undefined;
+  }, 'the jobs to be stored');
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (stack?.child.exitCode === null) await stack.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** A page that records every request it makes and every byte it receives. */
+async function open(path: string, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  let bytes = 0;
+  page.on('request', (r) => void requests.push(r.url()));
+  page.on('response', (r) => {
+    void r.body().then(
+      (b) => (bytes += b.length),
+      () => undefined,
+    );
+  });
+  await page.goto(new URL(path, base).toString());
+  return { page, requests, bytes: () => bytes, close: () => context.close() };
+}
+
+/** The text of each row of the page's main table (the last table on the page). */
+const rows = (page: Page) => page.locator('main table').last().locator('tbody tr').allInnerTexts();
+
+describe('the dashboard in Chromium', () => {
+  it('shows the jobs, filters them from the URL, and links to a job’s page with its error and timeline', async () => {
+    const all = await open('/');
+    try {
+      await all.page.getByRole('link', { name: 'FAILEDJOB' }).waitFor();
+      const text = (await rows(all.page)).join('\n');
+      expect(text).toContain('FAILEDJOB');
+      expect(text).toContain('DONEJOB');
+      expect(text).toContain(other);
+      await screenshot(all.page, 'jobs');
+
+      // Only the assets of this server, nothing from another host; a light page.
+      expect(all.requests.filter((u) => !u.startsWith(base))).toEqual([]);
+      await eventually(async () => (all.bytes() > 0 ? true : undefined), 'the page weight');
+      expect(all.bytes()).toBeLessThan(200 * 1024);
+    } finally {
+      await all.close();
+    }
+
+    const ofTenant = await open(`/?tenant=${tenant}`);
+    try {
+      await ofTenant.page.getByRole('link', { name: 'DONEJOB' }).waitFor();
+      const shown = await rows(ofTenant.page);
+      expect(shown).toHaveLength(2);
+      for (const row of shown) expect(row).toContain(tenant);
+      expect(shown.join('\n')).not.toContain(other);
+      // The filter form shows what the URL asks.
+      expect(await ofTenant.page.getByLabel('Tenant').inputValue()).toBe(tenant);
+    } finally {
+      await ofTenant.close();
+    }
+
+    const failed = await open(`/?tenant=${tenant}&status=failed`);
+    try {
+      await failed.page.getByRole('link', { name: 'FAILEDJOB' }).waitFor();
+      const shown = await rows(failed.page);
+      expect(shown).toHaveLength(1);
+      expect(shown[0]).toContain('SYNC_FAILED');
+      await failed.page.getByRole('link', { name: 'FAILEDJOB' }).click();
+      await failed.page.waitForURL(`**/jobs/${encodeURIComponent(failedRoot)}`);
+      await failed.page.getByRole('heading', { name: /Job FAILEDJOB/ }).waitFor();
+      await failed.page.locator('main table tbody tr').first().waitFor();
+      const timeline = await rows(failed.page);
+      expect(timeline.map((r) => FAILURE.find((s) => r.includes(s)))).toEqual(FAILURE);
+      expect(await failed.page.locator('main').innerText()).toContain(
+        'SYNC_FAILED: connection reset',
+      );
+      await screenshot(failed.page, 'job');
+    } finally {
+      await failed.close();
+    }
+  }, 60_000);
+
+  it('applies the filter form without a reload, keeping the filters in the URL', async () => {
+    const view = await open('/');
+    try {
+      await view.page.getByRole('link', { name: 'FAILEDJOB' }).waitFor();
+      await view.page.evaluate(() => {
+        (globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true;
+      });
+      await view.page.getByLabel('Tenant').fill(tenant);
+      await view.page.getByLabel('Status').selectOption('completed');
+      await view.page.getByRole('button', { name: 'Apply' }).click();
+      await view.page.waitForURL(`**/?tenant=${tenant}&status=completed`);
+      await eventually(
+        async () => ((await rows(view.page)).length === 1 ? true : undefined),
+        'one row',
+      );
+      expect((await rows(view.page))[0]).toContain('DONEJOB');
+      // Same document: no reload happened.
+      expect(
+        await view.page.evaluate(
+          () => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce,
+        ),
+      ).toBe(true);
+    } finally {
+      await view.close();
+    }
+  }, 60_000);
+
+  it('refreshes by itself: an event sent after the page loaded appears without a reload', async () => {
+    const late = `${tenant}-late`;
+    const view = await open(`/?tenant=${late}`);
+    try {
+      await view.page.getByText('No jobs match these filters.').waitFor();
+      await view.page.evaluate(() => {
+        (globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true;
+      });
+      const [created] = jobLifecycle(['JOB_CREATED'], { s3Root: `${late}/job`, tenant: late });
+      await post('jobs', { ...created, job_id: 'LATEJOB' });
+      await view.page.getByRole('link', { name: 'LATEJOB' }).waitFor({ timeout: 20_000 });
+      expect(
+        await view.page.evaluate(
+          () => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce,
+        ),
+      ).toBe(true);
+      expect(new URL(view.page.url()).search).toBe(`?tenant=${late}`);
+    } finally {
+      await view.close();
+    }
+  }, 60_000);
+
+  it.each([
+    ['/', 'jobs'],
+    [`/jobs/${encodeURIComponent(failedRoot)}`, 'job'],
+    ['/discover', 'discover'],
+    ['/connections', 'connections'],
+    ['/queues', 'queues'],
+  ])(
+    'has no serious or critical accessibility violations on %s',
+    async (path, name) => {
+      const context = await browser.newContext({ bypassCSP: true });
+      const page = await context.newPage();
+      try {
+        await page.goto(new URL(path, base).toString());
+        await page.locator('main table tbody tr').first().waitFor();
+        await page.getByRole('status').filter({ hasText: 'Updated' }).waitFor();
+        const violations = await axeViolations(page);
+        expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual(
+          [],
+        );
+        if (name !== 'jobs' && name !== 'job') await screenshot(page, name);
+      } finally {
+        await context.close();
+      }
+    },
+    60_000,
+  );
+
+  it('is usable at 390 px: nothing wider than the screen but the tables’ own scroll', async () => {
+    for (const path of ['/', `/jobs/${encodeURIComponent(failedRoot)}`, '/queues']) {
+      const view = await open(path, { width: 390, height: 844 });
+      try {
+        await view.page.locator('main table tbody tr').first().waitFor();
+        const width = await view.page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+              .document.documentElement.scrollWidth,
+        );
+        expect(width).toBeLessThanOrEqual(390);
+        if (path === '/') await screenshot(view.page, 'jobs-390px');
+      } finally {
+        await view.close();
+      }
+    }
+  }, 60_000);
+
+  it('serves the queues page from /api/queues, with the command that redrives each DLQ', async () => {
+    const view = await open('/queues');
+    try {
+      await view.page.getByText('npx hotglue-webhooks dlq redrive --kind jobs').waitFor();
+      const api = await fetch(`${base}api/queues`);
+      expect(api.headers.get('content-type')).toMatch(/^application\/json/);
+      const queues = (await api.json()) as { kind: string; deadLetter: { messages: number } }[];
+      expect(queues.map((q) => q.kind)).toEqual(['jobs', 'discover', 'connections']);
+      const byTenant = await fetch(`${base}api/jobs?tenant=${tenant}`);
+      expect(byTenant.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(((await byTenant.json()) as unknown[]).length).toBe(2);
+      // The job's own API, by its url-encoded s3_root, as its page uses it.
+      const job = await fetch(`${base}api/jobs/${encodeURIComponent(failedRoot)}`);
+      expect(((await job.json()) as { s3_root: string }).s3_root).toBe(failedRoot);
+      expect(jobKey(failedRoot)).toContain(failedRoot);
+    } finally {
+      await view.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,98 @@
+import { answerApi, type DashboardDeps } from '../../lib/dashboard/api';
+import { take } from '../../lib/records/views';
+import { payloadOf } from '../support/events';
+import { FAILURE, jobLifecycle, stored, SUCCESS } from '../support/lifecycle';
+import { memoryStore } from '../support/memory-store';
+
+const NOW = new Date('2026-11-01T12:00:00.000Z');
+
+async function seeded() {
+  const store = memoryStore();
+  for (const p of jobLifecycle(FAILURE, { s3Root: 'a/failed', tenant: 'a' }))
+    await store.store('jobs', stored(p));
+  for (const p of jobLifecycle(SUCCESS, { s3Root: 'a/done', tenant: 'a' }))
+    await store.store('jobs', stored(p));
+  for (const p of jobLifecycle(['JOB_CREATED'], { s3Root: 'b/running', tenant: 'b' }))
+    await store.store('jobs', stored(p));
+  await store.store('connections', stored(payloadOf('connections', { tenant: 'a' })));
+  await store.store(
+    'discover',
+    stored(payloadOf('discover', { tenant: 'a', status: 'DISCOVER_FAILED' })),
+  );
+  const deps: DashboardDeps = {
+    records: store,
+    queues: async () => [
+      {
+        kind: 'jobs',
+        queue: { name: 'q', messages: 2 },
+        deadLetter: { name: 'q-dlq', messages: 1 },
+        redrive: 'npx hotglue-webhooks dlq redrive --kind jobs',
+      },
+    ],
+    now: () => NOW,
+  };
+  return { store, deps };
+}
+
+const get = (deps: DashboardDeps, path: string) => {
+  const url = new URL(path, 'http://x');
+  return answerApi(deps, 'GET', url.pathname, url.searchParams);
+};
+
+describe('the dashboard API', () => {
+  it('answers the same JSON as the CLI’s --json, filtered as asked', async () => {
+    const { store, deps } = await seeded();
+    const all = await get(deps, '/api/jobs');
+    expect(all).toEqual({ status: 200, body: await take(store.listJobs({}), 50) });
+    const failedOfA = await get(deps, '/api/jobs?tenant=a&status=failed');
+    expect((failedOfA.body as { s3_root: string }[]).map((j) => j.s3_root)).toEqual(['a/failed']);
+    // Empty values, as an empty form field sends them, are no filter.
+    expect((await get(deps, '/api/jobs?tenant=&flow=')).body).toEqual(all.body);
+    const job = await get(deps, `/api/jobs/${encodeURIComponent('a/failed')}`);
+    expect(job).toEqual({ status: 200, body: await store.getJob('a/failed') });
+    expect((await get(deps, '/api/discover?tenant=a&status=failed')).body).toEqual(
+      await take(store.listDiscover({ tenant: 'a', status: 'failed' }), 100),
+    );
+    expect((await get(deps, '/api/connections?linked=true')).body).toEqual(
+      await take(store.listConnections({ linked: true }), 100),
+    );
+    expect((await get(deps, '/api/queues')).body).toEqual(await deps.queues());
+  });
+
+  it('sums the jobs of the last 24 hours per status class, and failures per tenant', async () => {
+    const { deps } = await seeded();
+    // The lifecycles' events are on 2026-11-01 from 10:00: within a day of NOW.
+    const { body } = await get(deps, '/api/summary');
+    expect(body).toMatchObject({
+      jobs: 3,
+      byClass: { failed: 1, completed: 1, running: 1, other: 0 },
+      failuresByTenant: [{ tenant: 'a', failed: 1 }],
+    });
+    expect((await get(deps, '/api/summary?since=1h')).body).toMatchObject({ jobs: 0 });
+  });
+
+  it.each([
+    ['/api/jobs?limit=0', 400, /limit must be a whole number/],
+    ['/api/jobs?limit=5000', 400, /limit must be a whole number/],
+    ['/api/jobs?since=yesterday', 400, /since must be an ISO time or a duration/],
+    ['/api/jobs?colour=red', 400, /unknown parameter "colour"/],
+    ['/api/connections?linked=maybe', 400, /linked must be true or false/],
+    ['/api/jobs/%E0%A4%A', 400, /not a valid URL-encoded/],
+    ['/api/jobs/no-such-job', 404, /no job no-such-job/],
+    ['/api/nothing-here', 404, /no API at \/api\/nothing-here/],
+  ])('answers %s with %i and a reason', async (path, status, reason) => {
+    const { deps } = await seeded();
+    const answer = await get(deps, path);
+    expect(answer.status).toBe(status);
+    expect((answer.body as { error: string }).error).toMatch(reason);
+  });
+
+  it('only reads: any other method is 405', async () => {
+    const { deps } = await seeded();
+    const answer = await answerApi(deps, 'POST', '/api/jobs', new URLSearchParams());
+    expect(answer).toEqual({
+      status: 405,
+      body: { error: 'method not allowed: the dashboard only reads' },
+    });
+  });
+});
