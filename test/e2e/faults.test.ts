@@ -134,6 +134,7 @@ describe('faults in the local stack', () => {
     expect(await getJob('fault/dlq/1')).toBeUndefined();
 
     const redrive = await cli(['dlq', 'redrive', '--kind', 'jobs'], env());
+    expect(redrive.stderr).toBe('');
     expect(redrive.code).toBe(0);
     expect(redrive.stdout).toContain('jobs: moved 2 messages back to the queue');
     const job = await eventually(() => getJob('fault/dlq/1'), 'the redriven event to be stored');
