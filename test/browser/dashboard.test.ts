@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import { axeViolations, launchChromium, screenshot } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { hmacHex, payloadOf } from '../support/events';
 import { FAILURE, jobLifecycle, SUCCESS } from '../support/lifecycle';
-import { startStack, type StackProcess } from '../support/local-stack';
+import { cli, startStack, type StackProcess } from '../support/local-stack';
+import { LineWatcher, ROOT } from '../support/processes';
 
 /**
  * The dashboard `npm start` serves, in headless Chromium (Debian's, driven by playwright-core):
@@ -93,6 +95,34 @@ async function open(path: string, viewport = { width: 1280, height: 900 }) {
 
 /** The text of each row of the page's main table (the last table on the page). */
 const rows = (page: Page) => page.locator('main table').last().locator('tbody tr').allInnerTexts();
+
+describe('hotglue-webhooks dashboard', () => {
+  it('documents --stage, and serves the same dashboard on its own port', async () => {
+    const help = await cli(['dashboard', '--help'], { DATA_DIR: dataDir });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--stage NAME\s+a deployed stage/);
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'hotglue-webhooks.js'), 'dashboard', '--port', '0'],
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, WEBHOOK_SECRET: '' } },
+    );
+    const output = new LineWatcher(child);
+    try {
+      const line = await output.waitFor((l) => l.startsWith('dashboard: '), {
+        after: 0,
+        what: 'the dashboard URL',
+      });
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)?.[1] ?? '';
+      const own = await (await fetch(`${url}api/jobs?tenant=${tenant}`)).json();
+      expect(own).toEqual(await jobsOf(tenant));
+      const page = await fetch(url);
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+      expect(await page.text()).toContain('/assets/app.js');
+    } finally {
+      child.kill('SIGINT');
+    }
+  }, 60_000);
+});
 
 describe('the dashboard in Chromium', () => {
   it('shows the jobs, filters them from the URL, and links to a job’s page with its error and timeline', async () => {
