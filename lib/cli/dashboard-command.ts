@@ -4,6 +4,7 @@ import { notificationsDeadLetterQueueName, queueName } from '../aws/resource-nam
 import type { QueueRow } from '../dashboard/api';
 import { startDashboard } from '../dashboard/server';
 import { readLocalStackInfo } from '../local/local-stack-facts';
+import { latestNotifications } from '../local/notifications-file';
 import { KINDS } from '../webhook/kinds';
 import type { Io } from './query-commands';
 import { resolveQueueTarget, resolveTarget } from './target';
@@ -82,7 +83,14 @@ export async function dashboardCommand(args: string[], io: Io): Promise<number> 
     return rows;
   };
   const server = await startDashboard(
-    { records: records.records, queues, ...(stage !== undefined && { stage }) },
+    {
+      records: records.records,
+      queues,
+      ...(stage !== undefined && { stage }),
+      ...(local !== undefined && {
+        notifications: (limit: number) => latestNotifications(local.notificationsFile, limit),
+      }),
+    },
     port,
   );
   io.out(

@@ -21,6 +21,11 @@ export interface QueueRow {
 export interface DashboardDeps {
   records: RecordQueries;
   queues(): Promise<QueueRow[]>;
+  /**
+   * The latest notifications sent, newest first, where the dashboard can see them (the local
+   * stack's file); undefined for a deployed stage, whose notifications go to its bus.
+   */
+  notifications?: (limit: number) => Promise<unknown[]>;
   /** The deployed stage, or undefined for the local stack (shown on every page). */
   stage?: string;
   now?: () => Date;
@@ -175,6 +180,17 @@ export async function answerApi(
       return { status: 200, body: await deps.queues() };
     }
     if (path === '/api/summary') return { status: 200, body: await summary(deps, query) };
+    if (path === '/api/notifications') {
+      const p = paramsOf(query, ['limit']);
+      if (deps.notifications === undefined)
+        return {
+          status: 404,
+          body: {
+            error: `a deployed stage puts its notifications on its EventBridge bus${deps.stage === undefined ? '' : ` hotglue-webhooks-${deps.stage}`}: add a rule to receive them`,
+          },
+        };
+      return { status: 200, body: await deps.notifications(limitOf(p.limit, 100)) };
+    }
     if (path === '/api/about') {
       paramsOf(query, []);
       return { status: 200, body: { stage: deps.stage ?? null, local: deps.stage === undefined } };

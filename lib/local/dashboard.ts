@@ -3,6 +3,7 @@ import { queueDepth } from '../aws/queue-depth';
 import type { QueueRow } from '../dashboard/api';
 import { dashboardHandler, hostsFor } from '../dashboard/server';
 import { KINDS } from '../webhook/kinds';
+import { latestNotifications } from './notifications-file';
 import type { LocalRef } from './resources';
 import { LOGICAL_IDS, localDocumentClient, localSqsClient } from './local-stack-facts';
 
@@ -19,6 +20,7 @@ export function localDashboard(options: {
   queueNames: Map<string, string>;
   host: string;
   port: () => number;
+  notificationsFile: string;
 }) {
   const db = localDocumentClient(options.dynamodbEndpoint, options.region);
   const sqs = localSqsClient(options.sqsEndpoint, options.region);
@@ -42,7 +44,14 @@ export function localDashboard(options: {
       })),
     );
   return {
-    handler: dashboardHandler({ records, queues }, () => hostsFor(options.host, options.port())),
+    handler: dashboardHandler(
+      {
+        records,
+        queues,
+        notifications: (limit) => latestNotifications(options.notificationsFile, limit),
+      },
+      () => hostsFor(options.host, options.port()),
+    ),
     close: () => {
       db.destroy();
       sqs.destroy();

@@ -224,6 +224,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueNames: new Map(definition.queues.map((q) => [q.logicalId, q.name])),
       host: options.host,
       port: () => gatewayPort,
+      notificationsFile: join(dataDir, NOTIFICATIONS_FILE),
     });
     started.push({ close: async () => dashboard.close() });
     // Its page is bundled now: a broken build shows at start, and the first view does not wait.

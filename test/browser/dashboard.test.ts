@@ -232,6 +232,7 @@ describe('the dashboard in Chromium', () => {
     ['/discover', 'discover'],
     ['/connections', 'connections'],
     ['/queues', 'queues'],
+    ['/notifications', 'notifications'],
   ])(
     'has no serious or critical accessibility violations on %s',
     async (path, name) => {
@@ -268,6 +269,19 @@ describe('the dashboard in Chromium', () => {
       } finally {
         await view.close();
       }
+    }
+  }, 60_000);
+
+  it('lists the notifications the stack sent, linking each job’s to its page', async () => {
+    const view = await open('/notifications');
+    try {
+      await view.page.getByRole('link', { name: 'FAILEDJOB' }).waitFor();
+      const text = (await rows(view.page)).join('\n');
+      expect(text).toContain('Job Failed');
+      expect(text).toContain('Job Completed');
+      expect(text).toContain('Discover Failed');
+    } finally {
+      await view.close();
     }
   }, 60_000);
 

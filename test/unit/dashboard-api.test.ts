@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { answerApi, type DashboardDeps } from '../../lib/dashboard/api';
+import { latestNotifications } from '../../lib/local/notifications-file';
 import { take } from '../../lib/records/views';
 import { payloadOf } from '../support/events';
 import { FAILURE, jobLifecycle, stored, SUCCESS } from '../support/lifecycle';
@@ -85,6 +89,27 @@ describe('the dashboard API', () => {
     const answer = await get(deps, path);
     expect(answer.status).toBe(status);
     expect((answer.body as { error: string }).error).toMatch(reason);
+  });
+
+  it('shows the local stack’s notifications newest first, and says where a stage’s go', async () => {
+    const { deps } = await seeded();
+    const dir = await mkdtemp(join(tmpdir(), 'hgw-notes-'));
+    try {
+      const file = join(dir, 'notifications.ndjson');
+      await writeFile(
+        file,
+        `${JSON.stringify({ id: 'a' })}\n${JSON.stringify({ id: 'b' })}\n{"id":`,
+      );
+      const local = { ...deps, notifications: (n: number) => latestNotifications(file, n) };
+      expect((await get(local, '/api/notifications')).body).toEqual([{ id: 'b' }, { id: 'a' }]);
+      expect((await get(local, '/api/notifications?limit=1')).body).toEqual([{ id: 'b' }]);
+      expect(await latestNotifications(join(dir, 'none.ndjson'), 5)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const stage = await get({ ...deps, stage: 'prod' }, '/api/notifications');
+    expect(stage.status).toBe(404);
+    expect((stage.body as { error: string }).error).toMatch(/bus hotglue-webhooks-prod/);
   });
 
   it('only reads: any other method is 405', async () => {

@@ -510,11 +510,61 @@ function queuesPage(main: HTMLElement): void {
   });
 }
 
+function notificationsPage(main: HTMLElement): void {
+  const sent = table('Notifications sent, newest first', [
+    'Time',
+    'Detail-type',
+    'About',
+    'Change',
+    'Id',
+  ]);
+  const note = h('p');
+  main.append(h('h1', {}, 'Notifications'), note, sent.element);
+  live(async () => {
+    const response = await fetch('/api/notifications', { headers: { accept: 'application/json' } });
+    const body = (await response.json()) as Json[] | { error: string };
+    if (!Array.isArray(body)) {
+      // A deployed stage: its notifications are on its bus, not here.
+      note.textContent = body.error;
+      setRows(sent.body, [], 5, 'Not shown for a deployed stage.');
+      return;
+    }
+    note.textContent =
+      'One per change of a record’s state, as the local stack delivered them (to its log, NOTIFY_URL when set, and notifications tail).';
+    setRows(
+      sent.body,
+      body.map((n) => {
+        const d = (n.detail ?? {}) as Json;
+        const about =
+          d.s3_root !== undefined
+            ? h('a', { href: jobHref(d.s3_root) }, text(d.job_id ?? d.s3_root))
+            : `${text(d.connector)} · ${text(d.tenant)}`;
+        const change =
+          d.previous_linked !== undefined
+            ? `linked ${text(d.previous_linked) || '—'} → ${text(d.linked)}`
+            : `${text(d.previous_status) || '—'} → ${text(d.status)}`;
+        return h(
+          'tr',
+          {},
+          timeCell(n.time),
+          h('td', {}, text(n['detail-type'])),
+          h('td', {}, about),
+          h('td', {}, change),
+          h('td', {}, h('code', {}, text(n.id))),
+        );
+      }),
+      5,
+      'No notification yet: a job that completes or fails sends one.',
+    );
+  });
+}
+
 const PAGES: [path: string, label: string][] = [
   ['/', 'Jobs'],
   ['/discover', 'Discover'],
   ['/connections', 'Connections'],
   ['/queues', 'Queues'],
+  ['/notifications', 'Notifications'],
 ];
 
 function start(): void {
@@ -545,6 +595,7 @@ function start(): void {
   else if (path === '/discover') discoverPage(main);
   else if (path === '/connections') connectionsPage(main);
   else if (path === '/queues') queuesPage(main);
+  else if (path === '/notifications') notificationsPage(main);
   else jobsPage(main);
 }
 
