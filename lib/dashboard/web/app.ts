@@ -27,10 +27,10 @@ const text = (v: unknown): string =>
   v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
 
 /** A time as `2026-11-01 10:03:00Z`, short enough for a table; the full value in its title. */
-function timeCell(value: unknown): HTMLElement {
+function timeOf(value: unknown): Node | string {
   const s = text(value);
   const short = s.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-  return h('td', {}, s === '' ? '' : h('time', { datetime: s, title: s }, short));
+  return s === '' ? '' : h('time', { datetime: s, title: s }, short);
 }
 
 function duration(from: unknown, to: unknown): string {
@@ -181,44 +181,84 @@ function query(names: string[]): string {
 
 const jobHref = (s3Root: unknown): string => `/jobs/${encodeURIComponent(text(s3Root))}`;
 
-function jobsPage(main: HTMLElement): void {
-  const summary = h('section', { 'aria-labelledby': 'summary-heading', class: 'summary' });
-  const jobs = table('Jobs, newest first', [
-    'Status',
-    'Job',
-    'Tenant',
-    'Flow',
-    'Started',
-    'Last update',
-    'Duration',
-  ]);
+/** A table column: its header, and the content of its cell for one item. */
+type Column<T> = [header: string, cell: (item: T) => Node | string];
+
+const TENANT_FLOW: Field[] = [
+  { name: 'tenant', label: 'Tenant', kind: 'text' },
+  { name: 'flow', label: 'Flow', kind: 'text' },
+];
+
+/**
+ * A page of one table whose rows come from `source()` (which reads the URL's filters), with an
+ * optional filter form and what goes above it; the rows, and `above`, refresh by themselves.
+ */
+function listPage<T>(
+  main: HTMLElement,
+  options: {
+    title: string;
+    caption: string;
+    columns: Column<T>[];
+    source: () => string;
+    empty: string;
+    fields?: Field[];
+    above?: { element: HTMLElement; refresh: () => Promise<void> };
+  },
+): void {
+  const list = table(
+    options.caption,
+    options.columns.map(([header]) => header),
+  );
   const refresh = async (): Promise<void> => {
-    const [list, sums] = await Promise.all([
-      api<Json[]>(`/api/jobs${query(['tenant', 'flow', 'status', 'since', 'limit'])}`),
-      api<{
-        byClass: Record<string, number>;
-        failuresByTenant: { tenant: string; failed: number }[];
-      }>(`/api/summary${query(['tenant', 'flow'])}`),
-    ]);
+    const [items] = await Promise.all([api<T[]>(options.source()), options.above?.refresh()]);
     setRows(
-      jobs.body,
-      list.map((j) =>
+      list.body,
+      items.map((item) =>
+        h('tr', {}, ...options.columns.map(([, cell]) => h('td', {}, cell(item)))),
+      ),
+      options.columns.length,
+      options.empty,
+    );
+  };
+  main.append(
+    h('h1', {}, options.title),
+    ...(options.above === undefined ? [] : [options.above.element]),
+    ...(options.fields === undefined
+      ? []
+      : [filterForm(options.fields, () => void refresh().catch(() => undefined))]),
+    list.element,
+  );
+  live(refresh);
+}
+
+/** The jobs page's summary: counts per status class and failures per tenant, last 24 hours. */
+function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
+  const element = h('section', { 'aria-labelledby': 'summary-heading', class: 'summary' });
+  const refresh = async (): Promise<void> => {
+    const sums = await api<{
+      byClass: Record<string, number>;
+      failuresByTenant: { tenant: string; failed: number }[];
+    }>(`/api/summary${query(['tenant', 'flow'])}`);
+    const failures = table('Failed jobs per tenant', ['Tenant', 'Failed']);
+    failures.element.classList.add('compact');
+    setRows(
+      failures.body,
+      sums.failuresByTenant.map((f) =>
         h(
           'tr',
           {},
-          h('td', {}, badge(text(j.status), jobTone(j.status_class))),
-          h('td', {}, h('a', { href: jobHref(j.s3_root) }, text(j.job_id ?? j.s3_root))),
-          h('td', {}, text(j.tenant)),
-          h('td', {}, text(j.flow_id)),
-          timeCell(j.started_at),
-          timeCell(j.updated_at),
-          h('td', {}, duration(j.started_at, j.updated_at)),
+          h(
+            'td',
+            {},
+            h('a', { href: `/?tenant=${encodeURIComponent(f.tenant)}&status=failed` }, f.tenant),
+          ),
+          h('td', {}, String(f.failed)),
         ),
       ),
-      7,
-      'No jobs match these filters.',
+      2,
+      'No failed jobs.',
     );
-    summary.replaceChildren(
+    element.replaceChildren(
       h('h2', { id: 'summary-heading' }, 'Last 24 hours'),
       h(
         'ul',
@@ -236,66 +276,45 @@ function jobsPage(main: HTMLElement): void {
           ),
         ),
       ),
-      sums.failuresByTenant.length === 0
-        ? h('p', {}, 'No failed jobs.')
-        : h(
-            'table',
-            { class: 'compact' },
-            h('caption', {}, 'Failed jobs per tenant'),
-            h(
-              'thead',
-              {},
-              h('tr', {}, h('th', { scope: 'col' }, 'Tenant'), h('th', { scope: 'col' }, 'Failed')),
-            ),
-            h(
-              'tbody',
-              {},
-              ...sums.failuresByTenant.map((f) =>
-                h(
-                  'tr',
-                  {},
-                  h(
-                    'td',
-                    {},
-                    h(
-                      'a',
-                      { href: `/?tenant=${encodeURIComponent(f.tenant)}&status=failed` },
-                      f.tenant,
-                    ),
-                  ),
-                  h('td', {}, String(f.failed)),
-                ),
-              ),
-            ),
-          ),
+      failures.element,
     );
   };
-  main.append(
-    h('h1', {}, 'Jobs'),
-    summary,
-    filterForm(
-      [
-        { name: 'tenant', label: 'Tenant', kind: 'text' },
-        { name: 'flow', label: 'Flow', kind: 'text' },
-        {
-          name: 'status',
-          label: 'Status',
-          kind: 'select',
-          options: [
-            ['', 'Any'],
-            ['running', 'Running'],
-            ['failed', 'Failed'],
-            ['completed', 'Completed'],
-            ['other', 'Other'],
-          ],
-        },
-        { name: 'since', label: 'Started since', kind: 'text', hint: '24h, 7d or an ISO time' },
-      ],
-      () => void refresh().catch(() => undefined),
-    ),
-    jobs.element,
-  );
-  live(refresh);
+  return { element, refresh };
+}
+
+function jobsPage(main: HTMLElement): void {
+  listPage<Json>(main, {
+    title: 'Jobs',
+    caption: 'Jobs, newest first',
+    above: jobsSummary(),
+    source: () => `/api/jobs${query(['tenant', 'flow', 'status', 'since', 'limit'])}`,
+    empty: 'No jobs match these filters.',
+    fields: [
+      ...TENANT_FLOW,
+      {
+        name: 'status',
+        label: 'Status',
+        kind: 'select',
+        options: [
+          ['', 'Any'],
+          ['running', 'Running'],
+          ['failed', 'Failed'],
+          ['completed', 'Completed'],
+          ['other', 'Other'],
+        ],
+      },
+      { name: 'since', label: 'Started since', kind: 'text', hint: '24h, 7d or an ISO time' },
+    ],
+    columns: [
+      ['Status', (j) => badge(text(j.status), jobTone(j.status_class))],
+      ['Job', (j) => h('a', { href: jobHref(j.s3_root) }, text(j.job_id ?? j.s3_root))],
+      ['Tenant', (j) => text(j.tenant)],
+      ['Flow', (j) => text(j.flow_id)],
+      ['Started', (j) => timeOf(j.started_at)],
+      ['Last update', (j) => timeOf(j.updated_at)],
+      ['Duration', (j) => duration(j.started_at, j.updated_at)],
+    ],
+  });
 }
 
 function jobPage(main: HTMLElement, s3Root: string): void {
@@ -335,7 +354,7 @@ function jobPage(main: HTMLElement, s3Root: string): void {
         h(
           'tr',
           {},
-          timeCell(e.time),
+          h('td', {}, timeOf(e.time)),
           h('td', {}, text(e.status)),
           h('td', {}, text(e.error)),
           h('td', {}, text(e.message)),
@@ -350,212 +369,132 @@ function jobPage(main: HTMLElement, s3Root: string): void {
 }
 
 function discoverPage(main: HTMLElement): void {
-  const states = table('Discover state per connector', [
-    'Status',
-    'Connector',
-    'Tenant',
-    'Flow',
-    'Environment',
-    'Last update',
-    'Last success',
-    'Last failure',
-    'Error',
-  ]);
-  const refresh = async (): Promise<void> => {
-    const list = await api<Json[]>(`/api/discover${query(['tenant', 'flow', 'status'])}`);
-    setRows(
-      states.body,
-      list.map((s) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, badge(text(s.status), discoverTone(s.status))),
-          h('td', {}, text(s.connector)),
-          h('td', {}, text(s.tenant)),
-          h('td', {}, text(s.flow_id)),
-          h('td', {}, text(s.env_id)),
-          timeCell(s.updated_at),
-          timeCell(s.last_success_at),
-          timeCell(s.last_failed_at),
-          h('td', {}, text(s.error ?? s.message)),
-        ),
-      ),
-      9,
-      'No discover state matches these filters.',
-    );
-  };
-  main.append(
-    h('h1', {}, 'Discover'),
-    filterForm(
-      [
-        { name: 'tenant', label: 'Tenant', kind: 'text' },
-        { name: 'flow', label: 'Flow', kind: 'text' },
-        {
-          name: 'status',
-          label: 'Status',
-          kind: 'select',
-          options: [
-            ['', 'Any'],
-            ['started', 'Started'],
-            ['success', 'Success'],
-            ['failed', 'Failed'],
-          ],
-        },
-      ],
-      () => void refresh().catch(() => undefined),
-    ),
-    states.element,
-  );
-  live(refresh);
+  listPage<Json>(main, {
+    title: 'Discover',
+    caption: 'Discover state per connector',
+    source: () => `/api/discover${query(['tenant', 'flow', 'status'])}`,
+    empty: 'No discover state matches these filters.',
+    fields: [
+      ...TENANT_FLOW,
+      {
+        name: 'status',
+        label: 'Status',
+        kind: 'select',
+        options: [
+          ['', 'Any'],
+          ['started', 'Started'],
+          ['success', 'Success'],
+          ['failed', 'Failed'],
+        ],
+      },
+    ],
+    columns: [
+      ['Status', (s) => badge(text(s.status), discoverTone(s.status))],
+      ['Connector', (s) => text(s.connector)],
+      ['Tenant', (s) => text(s.tenant)],
+      ['Flow', (s) => text(s.flow_id)],
+      ['Environment', (s) => text(s.env_id)],
+      ['Last update', (s) => timeOf(s.updated_at)],
+      ['Last success', (s) => timeOf(s.last_success_at)],
+      ['Last failure', (s) => timeOf(s.last_failed_at)],
+      ['Error', (s) => text(s.error ?? s.message)],
+    ],
+  });
 }
 
 function connectionsPage(main: HTMLElement): void {
-  const connections = table('Connections', [
-    'Linked',
-    'Connector',
-    'Type',
-    'Tenant',
-    'Flow',
-    'Latest event',
-    'Last update',
-    'Events',
-  ]);
-  const refresh = async (): Promise<void> => {
-    const list = await api<Json[]>(`/api/connections${query(['tenant', 'flow', 'linked'])}`);
-    setRows(
-      connections.body,
-      list.map((c) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, c.linked === true ? badge('linked', 'ok') : badge('unlinked', 'bad')),
-          h('td', {}, text(c.connector)),
-          h('td', {}, text(c.connector_type)),
-          h('td', {}, text(c.tenant)),
-          h('td', {}, text(c.flow_id)),
-          h('td', {}, text(c.event)),
-          timeCell(c.updated_at),
-          h('td', {}, text(c.event_count)),
-        ),
-      ),
-      8,
-      'No connections match these filters.',
-    );
-  };
-  main.append(
-    h('h1', {}, 'Connections'),
-    filterForm(
-      [
-        { name: 'tenant', label: 'Tenant', kind: 'text' },
-        { name: 'flow', label: 'Flow', kind: 'text' },
-        { name: 'linked', label: 'Linked only', kind: 'checkbox' },
-      ],
-      () => void refresh().catch(() => undefined),
-    ),
-    connections.element,
-  );
-  live(refresh);
+  listPage<Json>(main, {
+    title: 'Connections',
+    caption: 'Connections',
+    source: () => `/api/connections${query(['tenant', 'flow', 'linked'])}`,
+    empty: 'No connections match these filters.',
+    fields: [...TENANT_FLOW, { name: 'linked', label: 'Linked only', kind: 'checkbox' }],
+    columns: [
+      ['Linked', (c) => (c.linked === true ? badge('linked', 'ok') : badge('unlinked', 'bad'))],
+      ['Connector', (c) => text(c.connector)],
+      ['Type', (c) => text(c.connector_type)],
+      ['Tenant', (c) => text(c.tenant)],
+      ['Flow', (c) => text(c.flow_id)],
+      ['Latest event', (c) => text(c.event)],
+      ['Last update', (c) => timeOf(c.updated_at)],
+      ['Events', (c) => text(c.event_count)],
+    ],
+  });
+}
+
+interface QueueRow {
+  kind: string;
+  queue?: { name: string; messages: number };
+  deadLetter: { name: string; messages: number };
+  redrive: string;
 }
 
 function queuesPage(main: HTMLElement): void {
-  const queues = table('Queues and their dead-letter queues', [
-    'Kind',
-    'Queue',
-    'Waiting or in flight',
-    'Dead-letter queue',
-    'Dead letters',
-    'To redrive them',
-  ]);
-  main.append(
-    h('h1', {}, 'Queues'),
-    h(
-      'p',
-      {},
-      'This page only reads. Dead letters wait until you move them back with the command shown, once the cause is fixed.',
-    ),
-    queues.element,
-  );
-  live(async () => {
-    const rows = await api<
-      {
-        kind: string;
-        queue?: { name: string; messages: number };
-        deadLetter: { name: string; messages: number };
-        redrive: string;
-      }[]
-    >('/api/queues');
-    setRows(
-      queues.body,
-      rows.map((q) =>
-        h(
-          'tr',
-          {},
-          h('td', {}, q.kind),
-          h('td', {}, q.queue?.name ?? '—'),
-          h('td', {}, q.queue === undefined ? '—' : String(q.queue.messages)),
-          h('td', {}, q.deadLetter.name),
-          h(
-            'td',
-            {},
-            q.deadLetter.messages > 0
-              ? badge(String(q.deadLetter.messages), 'bad')
-              : String(q.deadLetter.messages),
-          ),
-          h('td', {}, h('code', {}, q.redrive)),
-        ),
+  listPage<QueueRow>(main, {
+    title: 'Queues',
+    caption: 'Queues and their dead-letter queues',
+    above: {
+      element: h(
+        'p',
+        {},
+        'This page only reads. Dead letters wait until you move them back with the command shown, once the cause is fixed.',
       ),
-      6,
-      'No queues.',
-    );
+      refresh: async () => undefined,
+    },
+    source: () => '/api/queues',
+    empty: 'No queues.',
+    columns: [
+      ['Kind', (q) => q.kind],
+      ['Queue', (q) => q.queue?.name ?? '—'],
+      ['Waiting or in flight', (q) => (q.queue === undefined ? '—' : String(q.queue.messages))],
+      ['Dead-letter queue', (q) => q.deadLetter.name],
+      [
+        'Dead letters',
+        (q) =>
+          q.deadLetter.messages > 0
+            ? badge(String(q.deadLetter.messages), 'bad')
+            : String(q.deadLetter.messages),
+      ],
+      ['To redrive them', (q) => h('code', {}, q.redrive)],
+    ],
   });
 }
 
 function notificationsPage(main: HTMLElement): void {
-  const sent = table('Notifications sent, newest first', [
-    'Time',
-    'Detail-type',
-    'About',
-    'Change',
-    'Id',
-  ]);
-  const note = h('p');
-  main.append(h('h1', {}, 'Notifications'), note, sent.element);
-  live(async () => {
-    const response = await fetch('/api/notifications', { headers: { accept: 'application/json' } });
-    const body = (await response.json()) as Json[] | { error: string };
-    if (!Array.isArray(body)) {
-      // A deployed stage: its notifications are on its bus, not here.
-      note.textContent = body.error;
-      setRows(sent.body, [], 5, 'Not shown for a deployed stage.');
-      return;
-    }
-    note.textContent =
-      'One per change of a record’s state, as the local stack delivered them (to its log, NOTIFY_URL when set, and notifications tail).';
-    setRows(
-      sent.body,
-      body.map((n) => {
-        const d = (n.detail ?? {}) as Json;
-        const about =
-          d.s3_root !== undefined
+  const note = h(
+    'p',
+    {},
+    'One per change of a record’s state, as the local stack delivered them (to its log, NOTIFY_URL when set, and notifications tail). A deployed stage puts them on its EventBridge bus instead.',
+  );
+  listPage<Json>(main, {
+    title: 'Notifications',
+    caption: 'Notifications sent, newest first',
+    above: { element: note, refresh: async () => undefined },
+    source: () => '/api/notifications',
+    empty: 'No notification yet: a job that completes or fails sends one.',
+    columns: [
+      ['Time', (n) => timeOf(n.time)],
+      ['Detail-type', (n) => text(n['detail-type'])],
+      [
+        'About',
+        (n) => {
+          const d = (n.detail ?? {}) as Json;
+          return d.s3_root !== undefined
             ? h('a', { href: jobHref(d.s3_root) }, text(d.job_id ?? d.s3_root))
             : `${text(d.connector)} · ${text(d.tenant)}`;
-        const change =
-          d.previous_linked !== undefined
+        },
+      ],
+      [
+        'Change',
+        (n) => {
+          const d = (n.detail ?? {}) as Json;
+          return d.previous_linked !== undefined
             ? `linked ${text(d.previous_linked) || '—'} → ${text(d.linked)}`
             : `${text(d.previous_status) || '—'} → ${text(d.status)}`;
-        return h(
-          'tr',
-          {},
-          timeCell(n.time),
-          h('td', {}, text(n['detail-type'])),
-          h('td', {}, about),
-          h('td', {}, change),
-          h('td', {}, h('code', {}, text(n.id))),
-        );
-      }),
-      5,
-      'No notification yet: a job that completes or fails sends one.',
-    );
+        },
+      ],
+      ['Id', (n) => h('code', {}, text(n.id))],
+    ],
   });
 }
 
