@@ -14,14 +14,21 @@ export const createEventBridgeClient = (): EventBridgeClient =>
 /**
  * Notifications onto the stage's custom bus: `source`, `detail-type`, `time` and `detail` as
  * given. EventBridge assigns each event an `id` of its own; ours is `detail.notification_id`. A
- * call that leaves any entry unput throws, so the consumer's records fail and come back.
+ * call that leaves any entry unput throws, so the consumer's records fail and come back. `client`
+ * may be a function that makes it: it is then made on the first publish, not at cold start (most
+ * batches change no state and publish nothing).
  */
-export function eventBridgeNotifier(client: EventBridgeClient, busName: string): Notifier {
+export function eventBridgeNotifier(
+  client: EventBridgeClient | (() => EventBridgeClient),
+  busName: string,
+): Notifier {
+  let made: EventBridgeClient | undefined = typeof client === 'function' ? undefined : client;
   return {
     async publish(notifications) {
+      made ??= (client as () => EventBridgeClient)();
       for (let i = 0; i < notifications.length; i += ENTRIES_PER_CALL) {
         const chunk = notifications.slice(i, i + ENTRIES_PER_CALL);
-        const put = await client.send(
+        const put = await made.send(
           new PutEventsCommand({
             Entries: chunk.map((n) => ({
               EventBusName: busName,

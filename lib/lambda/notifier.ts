@@ -6,5 +6,5 @@ import type { Notifier } from '../ports/notifier';
 /** The notifier a function's configuration names, built once per container. */
 export const notifierFor = (target: NotificationTarget): Notifier =>
   target.to === 'eventbridge'
-    ? eventBridgeNotifier(createEventBridgeClient(), target.bus)
+    ? eventBridgeNotifier(createEventBridgeClient, target.bus)
     : httpNotifier(target);

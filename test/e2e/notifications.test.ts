@@ -8,7 +8,7 @@ import { localQueueUrls, localSqsClient } from '../../lib/local/local-stack-fact
 import type { Notification } from '../../lib/records/changes';
 import type { Kind } from '../../lib/webhook/kinds';
 import { eventually as until } from '../support/eventually';
-import { hmacHex, payloadOf } from '../support/events';
+import { payloadOf } from '../support/events';
 import {
   FAILURE,
   jobLifecycle,
@@ -17,7 +17,7 @@ import {
   SUCCESS,
   withDuplicates,
 } from '../support/lifecycle';
-import { cli, startStack, type StackProcess } from '../support/local-stack';
+import { cli, postSigned, startStack, type StackProcess } from '../support/local-stack';
 import { startNotifyReceiver } from '../support/notify-receiver';
 import { LineWatcher, ROOT } from '../support/processes';
 
@@ -43,13 +43,7 @@ afterAll(async () => {
 });
 
 async function post(kind: Kind, payload: Record<string, unknown>, to = stack): Promise<void> {
-  const body = JSON.stringify(payload);
-  const response = await fetch(to.info.webhookUrls[kind], {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
-  });
-  expect(response.status).toBe(202);
+  expect(await postSigned(to, kind, payload, secret)).toBe(202);
 }
 
 /** Waits until every queue of the stack is empty: everything sent so far was handled. */

@@ -3,10 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually as until } from '../support/eventually';
-import { hmacHex } from '../support/events';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
 import { jobLifecycle } from '../support/lifecycle';
-import { cli, startStack, type StackProcess } from '../support/local-stack';
+import { cli, postSigned, startStack, type StackProcess } from '../support/local-stack';
 
 /** `hotglue-webhooks reconcile` on the local stack, against a fake of hotglue's job-status API. */
 const KEY = randomBytes(12).toString('hex');
@@ -30,13 +29,7 @@ afterAll(async () => {
 const env = () => ({ DATA_DIR: dataDir, HOTGLUE_API_URL: fake.url, HOTGLUE_API_KEY: KEY });
 
 async function post(payload: Record<string, unknown>, to: StackProcess = stack): Promise<void> {
-  const body = JSON.stringify(payload);
-  const response = await fetch(to.info.webhookUrls.jobs, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
-  });
-  expect(response.status).toBe(202);
+  expect(await postSigned(to, 'jobs', payload, secret)).toBe(202);
 }
 
 async function job(s3Root: string): Promise<
@@ -129,7 +122,10 @@ describe('hotglue-webhooks reconcile on the local stack', () => {
 
     const repaired = await until(async () => {
       const j = await job(`${tenant}/stale`);
-      return j?.status === 'JOB_COMPLETED' ? j : undefined;
+      // The record is written before the event's history item: wait for both.
+      return j?.status === 'JOB_COMPLETED' && j.history.some((h) => h.status === 'JOB_COMPLETED')
+        ? j
+        : undefined;
     }, 'the reconciled status');
     expect(repaired.history.at(-1)).toMatchObject({ status: 'JOB_COMPLETED', source: 'reconcile' });
     expect((await job(`${tenant}/missing`))?.status).toBe('JOB_CREATED');
@@ -192,7 +188,8 @@ describe('npm start with HOTGLUE_API_KEY set', () => {
           result.code === 0
             ? (JSON.parse(result.stdout) as { status: string; history: { source: string }[] })
             : undefined;
-        return found?.status === 'JOB_FAILED' ? found : undefined;
+        // The record is written before the event's history item: wait for both.
+        return found?.status === 'JOB_FAILED' && found.history.length === 2 ? found : undefined;
       }, 'the loop to reconcile the job');
       expect(repaired.history.at(-1)?.source).toBe('reconcile');
       expect(looping.output.lines.some((l) => l.includes('"reconcile run"'))).toBe(true);

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { readLocalStackInfo, type LocalStackInfo } from '../../lib/local/local-stack-facts';
+import type { Kind } from '../../lib/webhook/kinds';
+import { hmacHex } from './events';
 import { LineWatcher, ROOT, spawnTs, waitForExit } from './processes';
 
 export interface StackProcess {
@@ -74,4 +76,21 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<C
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** POSTs `payload` to the stack's route for `kind`, signed with `secret`; returns the answer's status. */
+export async function postSigned(
+  stack: StackProcess,
+  kind: Kind,
+  payload: Record<string, unknown>,
+  secret: string,
+): Promise<number> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(stack.info.webhookUrls[kind], {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-hub-signature': hmacHex(secret, body) },
+  });
+  await response.arrayBuffer();
+  return response.status;
 }
