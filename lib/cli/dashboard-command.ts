@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
 import { queueDepth } from '../aws/queue-depth';
-import { notificationsDeadLetterQueueName, queueName } from '../aws/resource-names';
+import { notificationsDeadLetterQueueName } from '../aws/resource-names';
 import type { QueueRow } from '../dashboard/api';
+import { kindQueueRows } from '../dashboard/queues';
 import { startDashboard } from '../dashboard/server';
 import { readLocalStackInfo } from '../local/local-stack-facts';
 import { latestNotifications } from '../local/notifications-file';
-import { KINDS } from '../webhook/kinds';
 import type { Io } from './query-commands';
 import { resolveQueueTarget, resolveTarget } from './target';
 
@@ -51,25 +51,13 @@ export async function dashboardCommand(args: string[], io: Io): Promise<number> 
   const records = await resolveTarget(stage, io.config);
   const target = await resolveQueueTarget(stage, io.config);
   const local = stage === undefined ? await readLocalStackInfo(io.config.dataDir) : undefined;
-  const nameOf = (kind: (typeof KINDS)[number], deadLetter: boolean) =>
-    local === undefined
-      ? queueName(stage as string, kind, deadLetter)
-      : queueName(local.stage, kind, deadLetter);
   const suffix = stage === undefined ? '' : ` --stage ${stage}`;
   const queues = async (): Promise<QueueRow[]> => {
-    const rows: QueueRow[] = await Promise.all(
-      KINDS.map(async (kind) => {
-        const urls = await target.queues(kind);
-        return {
-          kind,
-          queue: { name: nameOf(kind, false), messages: await queueDepth(target.sqs, urls.source) },
-          deadLetter: {
-            name: nameOf(kind, true),
-            messages: await queueDepth(target.sqs, urls.deadLetter),
-          },
-          redrive: `npx hotglue-webhooks dlq redrive --kind ${kind}${suffix}`,
-        };
-      }),
+    const rows = await kindQueueRows(
+      target.sqs,
+      (kind) => target.queues(kind),
+      stage ?? (local?.stage as string),
+      stage !== undefined,
     );
     if (stage !== undefined)
       rows.push({

@@ -7,7 +7,7 @@ import {
   type Unsent,
 } from '../ports/event-store';
 import type { Log } from '../ports/log';
-import type { Notifier } from '../ports/notifier';
+import { ABANDONED_AFTER_MS, type Notifier } from '../ports/notifier';
 import { ENTITIES } from '../records/entities';
 import type { StoredEvent } from '../records/stored-event';
 import { contentHash } from '../webhook/content-hash';
@@ -26,11 +26,6 @@ export interface ConsumerDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/**
- * How long a notification another writer recorded is left to that writer before this one
- * publishes it too: far longer than a publish takes, far shorter than the consumer's timeout.
- */
-const ABANDONED_AFTER_MS = 10_000;
 const WAIT_STEP_MS = 250;
 
 const toStoredEvent = ({ envelope, payload }: ConsumedEvent): StoredEvent => ({

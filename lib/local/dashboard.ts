@@ -1,8 +1,7 @@
 import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
-import { queueDepth } from '../aws/queue-depth';
 import type { QueueRow } from '../dashboard/api';
+import { kindQueueRows } from '../dashboard/queues';
 import { dashboardHandler, hostsFor } from '../dashboard/server';
-import { KINDS } from '../webhook/kinds';
 import { latestNotifications } from './notifications-file';
 import type { LocalRef } from './resources';
 import { LOGICAL_IDS, localDocumentClient, localSqsClient } from './local-stack-facts';
@@ -17,7 +16,8 @@ export function localDashboard(options: {
   region: string;
   tables: Map<string, LocalRef>;
   queues: Map<string, LocalRef>;
-  queueNames: Map<string, string>;
+  /** The local stage, which names the queues. */
+  stage: string;
   host: string;
   port: () => number;
   notificationsFile: string;
@@ -30,18 +30,16 @@ export function localDashboard(options: {
     discover: tableOf(LOGICAL_IDS.discover.table),
     connections: tableOf(LOGICAL_IDS.connections.table),
   });
-  const queue = async (id: string) => ({
-    name: options.queueNames.get(id) ?? id,
-    messages: await queueDepth(sqs, options.queues.get(id)?.ref ?? ''),
-  });
-  const queues = async (): Promise<QueueRow[]> =>
-    Promise.all(
-      KINDS.map(async (kind) => ({
-        kind,
-        queue: await queue(LOGICAL_IDS[kind].queue),
-        deadLetter: await queue(LOGICAL_IDS[kind].deadLetterQueue),
-        redrive: `npx hotglue-webhooks dlq redrive --kind ${kind}`,
-      })),
+  const urlOf = (id: string) => options.queues.get(id)?.ref ?? '';
+  const queues = (): Promise<QueueRow[]> =>
+    kindQueueRows(
+      sqs,
+      async (kind) => ({
+        source: urlOf(LOGICAL_IDS[kind].queue),
+        deadLetter: urlOf(LOGICAL_IDS[kind].deadLetterQueue),
+      }),
+      options.stage,
+      false,
     );
   return {
     handler: dashboardHandler(

@@ -221,7 +221,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region,
       tables: tableRefs,
       queues: queueRefs,
-      queueNames: new Map(definition.queues.map((q) => [q.logicalId, q.name])),
+      stage: definition.stage,
       host: options.host,
       port: () => gatewayPort,
       notificationsFile: join(dataDir, NOTIFICATIONS_FILE),

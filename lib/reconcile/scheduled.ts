@@ -3,15 +3,12 @@ import type { EventQueue } from '../ports/event-queue';
 import type { EventStore, RecordQueries } from '../ports/event-store';
 import { ApiKeyRejectedError, type JobStatusSource } from '../ports/job-status';
 import type { Log } from '../ports/log';
-import type { Notifier } from '../ports/notifier';
+import { ABANDONED_AFTER_MS, type Notifier } from '../ports/notifier';
 import { staleJobNotification } from '../records/changes';
 import { jobKey } from '../records/entity-keys';
 import type { JobSummary } from '../records/views';
 import { durationText } from '../webhook/time';
 import { findStaleJobs, RECONCILE_DEFAULTS, reconcileJobs } from './reconcile';
-
-/** A notice another run recorded and did not mark sent is published again after this long. */
-const ABANDONED_AFTER_MS = 10_000;
 
 export interface ScheduledReconcileDeps {
   jobs: Pick<RecordQueries, 'listJobs'>;

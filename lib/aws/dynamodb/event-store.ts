@@ -486,7 +486,9 @@ export async function storeEvents(
     const held = new Map([...ownHeld, ...waiting.held]);
     const pending = (current?.pending as string[] | undefined) ?? [];
     unsent = outboxOf(current);
-    let state = current && { record: recordOf(entity.kind, current), fold: foldOf(current) };
+    // The record as read (the folds copy it, never change it): the start, and what a change is from.
+    const before = current === undefined ? undefined : recordOf(entity.kind, current);
+    let state = current && { record: before, fold: foldOf(current) };
     const added: string[] = [];
     plan = { candidates, ids, duplicate: [], folded: [], toWrite: [], held: [] };
     for (const [c, event] of candidates.entries()) {
@@ -536,7 +538,6 @@ export async function storeEvents(
     const nextPending = [...stillPending, ...added];
     // The changes this write makes join the outbox in the same write: published after it, and
     // removed only once published (markSent), so a crash in between loses none.
-    const before = current === undefined ? undefined : recordOf(entity.kind, current);
     const changes = recordChanges(entity.kind, pk, before, record, first.receivedAt).filter(
       (n) => !unsent.some((u) => u.notification.id === n.id),
     );
