@@ -13,18 +13,27 @@ import { hmacHex, payloadOf } from '../support/events';
 import { cli, startStack, type StackProcess } from '../support/local-stack';
 import { waitForExit } from '../support/processes';
 
-/** `npm start` killed with SIGKILL keeps every event it answered 202, through its queue journal. */
+/**
+ * `npm start` killed with SIGKILL keeps every event it answered 202, through its queue journal.
+ * Each test owns its data folder, so that one test's leftovers never count in another's figures.
+ */
 let dataDir: string;
 let stack: StackProcess | undefined;
 const secret = randomBytes(16).toString('hex');
+const dataDirs: string[] = [];
 
-beforeAll(async () => {
+beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-crash-'));
+  dataDirs.push(dataDir);
+});
+
+afterEach(async () => {
+  if (stack?.child.exitCode === null && stack.child.signalCode === null) await stack.stop();
+  stack = undefined;
 });
 
 afterAll(async () => {
-  if (stack?.child.exitCode === null && stack.child.signalCode === null) await stack.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await Promise.all(dataDirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 const start = (env: Record<string, string> = {}) =>
@@ -88,8 +97,13 @@ async function untilAllStored(info: LocalStackInfo, tenant: string, wanted: Set<
   );
 }
 
-const recoveredLine = (running: StackProcess): string =>
-  running.output.lines.find((l) => l.trim().startsWith('recovered:')) ?? '';
+/** The start's `recovered:` line, waited for: it is printed after the `ready:` line. */
+const recoveredLine = (running: StackProcess): Promise<string> =>
+  running.output.line((l) => l.trim().startsWith('recovered:'), 'the recovered line');
+
+/** The stop's `still queued` line, if any: `stop()` resolves once all its output has been read. */
+const stillQueuedLine = (running: StackProcess): string | undefined =>
+  running.output.lines.find((l) => l.includes('still queued'));
 
 describe('the local stack killed with SIGKILL', () => {
   it('stores every event that got 202 once restarted on the same data, after a kill at 300 of 600', async () => {
@@ -100,7 +114,7 @@ describe('the local stack killed with SIGKILL', () => {
     expect(accepted.size).toBeGreaterThanOrEqual(300);
 
     stack = await start();
-    expect(recoveredLine(stack)).toMatch(/^ {2}recovered: /);
+    expect(await recoveredLine(stack)).toMatch(/^ {2}recovered: /);
     await untilAllStored(stack.info, tenant, accepted);
     const dlq = await cli(['dlq', 'list', '--kind', 'jobs', '--json'], { DATA_DIR: dataDir });
     expect(JSON.parse(dlq.stdout)).toEqual([]);
@@ -108,7 +122,6 @@ describe('the local stack killed with SIGKILL', () => {
 
   it('puts the whole unconsumed backlog back on its queue and says how much it recovered', async () => {
     // DynamoDB cut and retries held back: every accepted event is still queued at the kill.
-    if (stack?.child.exitCode === null && stack.child.signalCode === null) await stack.stop();
     const tenant = `backlog-${randomBytes(4).toString('hex')}`;
     const first = await start({ LOCAL_RETRY_DELAY_SECONDS: '600' });
     stack = first;
@@ -117,17 +130,15 @@ describe('the local stack killed with SIGKILL', () => {
     expect(accepted.size).toBe(40);
 
     stack = await start();
-    const line = recoveredLine(stack);
+    const line = await recoveredLine(stack);
     const jobsQueue = stack.info.queues.JobsQueue?.name ?? 'missing';
-    // Earlier tests' leftovers would count too; this data folder had none left after the first.
     expect(line).toContain(`recovered: 40 queued events from the last run`);
     expect(line).toContain(`${jobsQueue}=40`);
     await untilAllStored(stack.info, tenant, accepted);
     expect(await stack.stop()).toBe(0);
-    expect(stack.output.lines.some((l) => l.includes('still queued'))).toBe(false);
+    expect(stillQueuedLine(stack)).toBeUndefined();
   }, 150_000);
   it('keeps the backlog across Ctrl-C too, says so on stopping, and delivers it at the next start', async () => {
-    if (stack?.child.exitCode === null && stack.child.signalCode === null) await stack.stop();
     const tenant = `ctrl-c-${randomBytes(4).toString('hex')}`;
     const first = await start({ LOCAL_RETRY_DELAY_SECONDS: '600' });
     stack = first;
@@ -143,10 +154,10 @@ describe('the local stack killed with SIGKILL', () => {
     }
     expect(await first.stop()).toBe(0);
     const jobsQueue = first.info.queues.JobsQueue?.name ?? 'missing';
-    expect(first.output.lines.find((l) => l.includes('still queued'))).toContain(`${jobsQueue}=10`);
+    expect(stillQueuedLine(first)).toContain(`${jobsQueue}=10`);
 
     stack = await start();
-    expect(recoveredLine(stack)).toContain(`recovered: 10 queued events from the last run`);
+    expect(await recoveredLine(stack)).toContain(`recovered: 10 queued events from the last run`);
     await untilAllStored(stack.info, tenant, new Set(bodies.map((_, n) => `${tenant}/job-${n}`)));
   }, 150_000);
 });

@@ -63,14 +63,18 @@ const consumed = (messageId: string) =>
   });
 
 describe('the local stack', () => {
-  it('prints a ready line with the URLs, endpoints and data folder, and generates a secret', () => {
+  it('prints a ready line with the URLs, endpoints and data folder, and generates a secret', async () => {
     const ready = stack.output.lines.find((l) => l.startsWith('ready:')) ?? '';
     expect(ready).toContain(stack.info.webhookUrls.auto);
     expect(ready).toContain(`dynamodb=${stack.info.dynamodbEndpoint}`);
     expect(ready).toContain(`sqs=${stack.info.sqsEndpoint}`);
     expect(ready).toContain(`data=${dataDir}`);
     expect(secret).toMatch(/^[0-9a-f]{48}$/);
-    expect(stack.output.lines.join('\n')).toContain(secret);
+    const secretLine = await stack.output.line(
+      (l) => l.startsWith('  webhook secret:'),
+      'the webhook secret line',
+    );
+    expect(secretLine).toContain(secret);
   });
 
   it.each(KINDS)('takes `hotglue-webhooks send %s` and consumes the event', async (kind) => {

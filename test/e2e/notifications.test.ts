@@ -100,15 +100,16 @@ describe('notifications to NOTIFY_URL, from npm start', () => {
     });
     expect(got[0]?.source).toBe('hotglue-webhooks');
     // The stack said where they go when it started.
-    expect(stack.output.lines).toContain(
+    expect(
+      await stack.output.line((l) => l.startsWith('  notifications:'), 'the notifications line'),
+    ).toBe(
       `  notifications: POSTed to ${receiver.url} and logged; follow them with npx hotglue-webhooks notifications tail`,
     );
     // It appears in the stack's log too.
-    expect(
-      stack.output.lines.some(
-        (l) => l.includes('"notification sent"') && l.includes(String(got[0]?.id)),
-      ),
-    ).toBe(true);
+    await stack.output.line(
+      (l) => l.includes('"notification sent"') && l.includes(String(got[0]?.id)),
+      'the notification sent log line',
+    );
   }, 60_000);
 
   it('sends exactly one Job Failed with status, error and tenant, though the first delivery got 500', async () => {

@@ -171,9 +171,10 @@ describe('npm start with HOTGLUE_API_KEY set', () => {
       RECONCILE_AFTER: '1h',
     });
     try {
-      expect(looping.output.lines).toContain(
-        `  reconcile: every 2s, jobs running with no event for 1h, against ${fake.url}`,
-      );
+      const reconcileLine = `  reconcile: every 2s, jobs running with no event for 1h, against ${fake.url}`;
+      expect(
+        await looping.output.line((l) => l.startsWith('  reconcile:'), 'the reconcile line'),
+      ).toBe(reconcileLine);
       const root = `loop-${randomBytes(4).toString('hex')}/stale`;
       const start = new Date(Date.now() - 3 * 3_600_000);
       const [created, , completed] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED', 'JOB_FAILED'], {
@@ -192,7 +193,7 @@ describe('npm start with HOTGLUE_API_KEY set', () => {
         return found?.status === 'JOB_FAILED' && found.history.length === 2 ? found : undefined;
       }, 'the loop to reconcile the job');
       expect(repaired.history.at(-1)?.source).toBe('reconcile');
-      expect(looping.output.lines.some((l) => l.includes('"reconcile run"'))).toBe(true);
+      await looping.output.line((l) => l.includes('"reconcile run"'), 'a reconcile run log line');
     } finally {
       await looping.stop();
       await rm(loopDir, { recursive: true, force: true });

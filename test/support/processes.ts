@@ -74,6 +74,15 @@ export class LineWatcher {
     });
   }
 
+  /**
+   * The first line printed since the start that passes `test`, waiting for it if it has not come
+   * yet: read a line this way, never with `lines.find` after waiting for an earlier line, since a
+   * later line can arrive in a later chunk of the pipe.
+   */
+  line(test: (line: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+    return this.waitFor(test, { after: 0, timeoutMs, what });
+  }
+
   /** JSON log lines (the handlers' structured logs). */
   json(): Record<string, unknown>[] {
     return this.lines.flatMap((line) => {
@@ -89,14 +98,20 @@ export class LineWatcher {
   }
 }
 
+/**
+ * Resolves with the exit code once the child has exited *and* its stdout and stderr are closed
+ * (`close`, not `exit`), so that every line it printed has been read by then.
+ */
 export function waitForExit(child: ChildProcess, timeoutMs = 15_000): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  const streamsOpen = [child.stdout, child.stderr].some((s) => s !== null && !s.destroyed);
+  const exited = child.exitCode !== null || child.signalCode !== null;
+  if (exited && !streamsOpen) return Promise.resolve(child.exitCode);
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error('process did not exit in time'));
     }, timeoutMs);
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       clearTimeout(timer);
       resolvePromise(code);
     });
