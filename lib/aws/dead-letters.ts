@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Notifier } from '../ports/notifier';
 import type { Notification } from '../records/changes';
+import { queueOrder } from '../records/message-group';
 import { parseEnvelope } from '../webhook/envelope';
 import type { Kind } from '../webhook/kinds';
 
@@ -153,12 +154,40 @@ export async function listDeadLetters(
 }
 
 /**
- * Moves messages from a dead-letter queue back to its source queue, to be processed again once
- * the cause is fixed: each is sent to the source first and deleted from the DLQ only after, so a
- * failure in between can duplicate a message (which storage absorbs) but never lose one.
+ * The group and deduplication id a dead letter goes back on its FIFO queue with: its entity's
+ * group (from the envelope, so that a letter of 0.2.0's standard DLQ gets one too, else the group
+ * it died in), and a deduplication id of its own, so that SQS does not drop it as a resend of the
+ * original within five minutes, while a redrive retried after a failed delete stays one message.
+ */
+function redriveOrder(
+  kind: Kind,
+  message: Message,
+): { MessageGroupId: string; MessageDeduplicationId: string } {
+  const deduplicationId = `redrive-${message.MessageId ?? ''}`;
+  try {
+    const { envelope, body } = parseEnvelope(message.Body ?? '');
+    const payload = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const { groupId } = queueOrder(kind, payload, envelope.eventKey);
+    return { MessageGroupId: groupId, MessageDeduplicationId: deduplicationId };
+  } catch {
+    // Unreadable: it fails again and comes back here; its own group, or one for such letters.
+    return {
+      MessageGroupId: message.Attributes?.MessageGroupId ?? 'unreadable',
+      MessageDeduplicationId: deduplicationId,
+    };
+  }
+}
+
+/**
+ * Moves messages from a dead-letter queue (FIFO, or 0.2.0's standard one) back to the kind's FIFO
+ * queue, to be processed again once the cause is fixed: each is sent to the queue first and
+ * deleted from the DLQ only after, so a failure in between can duplicate a message (which storage
+ * absorbs) but never lose one. A FIFO DLQ hands out a group's letters in order, so they go back in
+ * order.
  */
 export async function redriveDeadLetters(
   sqs: SQSClient,
+  kind: Kind,
   dlqUrl: string,
   sourceUrl: string,
   limit: number,
@@ -172,6 +201,7 @@ export async function redriveDeadLetters(
         VisibilityTimeout: 30,
         WaitTimeSeconds: 1,
         MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['MessageGroupId'],
       }),
     );
     const messages = got.Messages ?? [];
@@ -181,6 +211,7 @@ export async function redriveDeadLetters(
         new SendMessageCommand({
           QueueUrl: sourceUrl,
           MessageBody: m.Body ?? '',
+          ...redriveOrder(kind, m),
           ...(m.MessageAttributes !== undefined && { MessageAttributes: m.MessageAttributes }),
         }),
       );

@@ -17,7 +17,12 @@ export const eventBusName = (stage: string): string => `${SERVICE}-${stage}`;
 export const notificationsDeadLetterQueueName = (stage: string): string =>
   `${SERVICE}-${stage}-notifications-dlq`;
 
-/** Queue names as serverless.yml derives them: `<service>-<stage>-<kind>` and `…-dlq`. */
+/** FIFO queue names as serverless.yml derives them: `<service>-<stage>-<kind>.fifo`, `…-dlq.fifo`. */
 export function queueName(stage: string, kind: Kind, deadLetter = false): string {
+  return `${SERVICE}-${stage}-${kind}${deadLetter ? '-dlq' : ''}.fifo`;
+}
+
+/** 0.2.0's standard queues, kept for one release while they drain (docs/operations.md). */
+export function legacyQueueName(stage: string, kind: Kind, deadLetter = false): string {
   return `${SERVICE}-${stage}-${kind}${deadLetter ? '-dlq' : ''}`;
 }

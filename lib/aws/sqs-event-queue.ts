@@ -3,19 +3,24 @@ import { QueueUnavailableError, type EventQueue } from '../ports/event-queue';
 import type { Kind } from '../webhook/kinds';
 
 /**
- * An EventQueue over SQS: one queue per kind, for the kinds this process sends (reconciliation
- * sends only jobs). Any failure of SQS becomes a QueueUnavailableError.
+ * An EventQueue over SQS: one FIFO queue per kind, for the kinds this process sends
+ * (reconciliation sends only jobs). Any failure of SQS becomes a QueueUnavailableError.
  */
 export function sqsEventQueue(
   client: SQSClient,
   queueUrls: Partial<Record<Kind, string>>,
 ): EventQueue {
   return {
-    async send(kind, messageBody) {
+    async send(kind, { body, groupId, deduplicationId }) {
       if (queueUrls[kind] === undefined) throw new Error(`no ${kind} queue configured`);
       try {
         const result = await client.send(
-          new SendMessageCommand({ QueueUrl: queueUrls[kind], MessageBody: messageBody }),
+          new SendMessageCommand({
+            QueueUrl: queueUrls[kind],
+            MessageBody: body,
+            MessageGroupId: groupId,
+            MessageDeduplicationId: deduplicationId,
+          }),
         );
         if (result.MessageId === undefined) throw new Error('SQS returned no MessageId');
         return { messageId: result.MessageId };

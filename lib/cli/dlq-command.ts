@@ -73,8 +73,10 @@ export async function dlqCommand(args: string[], io: Io): Promise<number> {
     if (sub === 'list') {
       const letters: DeadLetter[] = [];
       for (const kind of kinds) {
-        const { deadLetter } = await target.queues(kind);
-        letters.push(...(await listDeadLetters(target.sqs, kind, deadLetter, limit ?? 100)));
+        const { deadLetter, legacyDeadLetter } = await target.queues(kind);
+        for (const url of [deadLetter, legacyDeadLetter])
+          if (url !== undefined)
+            letters.push(...(await listDeadLetters(target.sqs, kind, url, limit ?? 100)));
       }
       if (values.kind === undefined || notifications)
         letters.push(
@@ -123,13 +125,18 @@ export async function dlqCommand(args: string[], io: Io): Promise<number> {
     }
     let total = 0;
     for (const kind of kinds) {
-      const { source, deadLetter } = await target.queues(kind);
-      const moved = await redriveDeadLetters(
-        target.sqs,
-        deadLetter,
-        source,
-        limit ?? Number.MAX_SAFE_INTEGER,
-      );
+      const { source, deadLetter, legacyDeadLetter } = await target.queues(kind);
+      let moved = 0;
+      // Both into the FIFO queue: 0.2.0's standard DLQ is emptied the same way (docs/operations.md).
+      for (const url of [deadLetter, legacyDeadLetter])
+        if (url !== undefined)
+          moved += await redriveDeadLetters(
+            target.sqs,
+            kind,
+            url,
+            source,
+            (limit ?? Number.MAX_SAFE_INTEGER) - moved,
+          );
       io.out(`${kind}: moved ${moved} message${moved === 1 ? '' : 's'} back to the queue`);
       total += moved;
     }

@@ -3,12 +3,18 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueUrlByName } from '../aws/dead-letters';
 import { toDocumentClient } from '../aws/dynamodb-client';
 import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
-import { notificationsDeadLetterQueueName, queueName, tableName } from '../aws/resource-names';
+import {
+  legacyQueueName,
+  notificationsDeadLetterQueueName,
+  queueName,
+  tableName,
+} from '../aws/resource-names';
 import type { CliConfig } from '../config/cli';
 import {
   localDocumentClient,
   localQueueUrls,
   localSqsClient,
+  type KindQueueUrls,
   localTables,
   readLocalStackInfo,
 } from '../local/local-stack-facts';
@@ -23,8 +29,8 @@ export interface Target {
 
 export interface QueueTarget {
   sqs: SQSClient;
-  /** The URLs of a kind's queue and its dead-letter queue. */
-  queues(kind: Kind): Promise<{ source: string; deadLetter: string }>;
+  /** The URLs of a kind's queue and its dead-letter queues. */
+  queues(kind: Kind): Promise<KindQueueUrls>;
   /** The URL of the queue where notifications a rule could not deliver end. */
   notificationsDeadLetter(): Promise<string>;
 }
@@ -54,10 +60,17 @@ export async function resolveQueueTarget(
     const sqs = new SQSClient({});
     return {
       sqs,
-      queues: async (kind) => ({
-        source: await queueUrlByName(sqs, queueName(stage, kind)),
-        deadLetter: await queueUrlByName(sqs, queueName(stage, kind, true)),
-      }),
+      queues: async (kind) => {
+        const legacyDeadLetter = await queueUrlByName(
+          sqs,
+          legacyQueueName(stage, kind, true),
+        ).catch(() => undefined);
+        return {
+          source: await queueUrlByName(sqs, queueName(stage, kind)),
+          deadLetter: await queueUrlByName(sqs, queueName(stage, kind, true)),
+          ...(legacyDeadLetter !== undefined && { legacyDeadLetter }),
+        };
+      },
       notificationsDeadLetter: () => queueUrlByName(sqs, notificationsDeadLetterQueueName(stage)),
     };
   }

@@ -7,6 +7,7 @@ import { buildEnvelope, MAX_BODY_BYTES } from '../webhook/envelope';
 import { eventKey } from '../webhook/event-key';
 import type { Kind } from '../webhook/kinds';
 import { keyProblem } from '../records/key-limits';
+import { queueOrder } from '../records/message-group';
 import { validationProblem } from '../webhook/schemas';
 import { verifySignature } from '../webhook/signature';
 import {
@@ -199,14 +200,16 @@ async function accept(
   if (problem !== undefined) throw new InvalidEventError(problem);
   counters.count('accepted', { kind });
   const key = eventKey(kind, payload);
-  const messageBody = buildEnvelope({
-    kind,
-    body: request.body,
-    receivedAt: request.receivedAt,
-    requestId: request.requestId,
-    eventKey: key,
+  const { messageId } = await queue.send(kind, {
+    body: buildEnvelope({
+      kind,
+      body: request.body,
+      receivedAt: request.receivedAt,
+      requestId: request.requestId,
+      eventKey: key,
+    }),
+    ...queueOrder(kind, payload, key),
   });
-  const { messageId } = await queue.send(kind, messageBody);
   counters.count('enqueued', { kind });
   log.info('event accepted', {
     requestId: request.requestId,

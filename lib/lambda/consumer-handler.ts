@@ -1,4 +1,4 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createDocumentClient } from '../aws/dynamodb-client';
 import { dynamoDbEventStore } from '../aws/dynamodb/dynamodb-store';
 import { logger } from '../aws/logger';
@@ -10,9 +10,12 @@ import type { Kind } from '../webhook/kinds';
 
 /**
  * The Lambda handler of one kind's consumer: configuration read and clients built once per
- * container, metrics published once per invocation.
+ * container, metrics published once per invocation, retries and waits bounded by the
+ * invocation's remaining time (see deadlineOf).
  */
-export function consumerHandler(kind: Kind): (event: SQSEvent) => Promise<SQSBatchResponse> {
+export function consumerHandler(
+  kind: Kind,
+): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const config = loadConsumerConfig(kind);
   const counters = emfCounters(config.metricsNamespace);
   const store = dynamoDbEventStore(
@@ -28,9 +31,9 @@ export function consumerHandler(kind: Kind): (event: SQSEvent) => Promise<SQSBat
     log: logger,
     counters,
   });
-  return async (event) => {
+  return async (event, context) => {
     try {
-      return await consume(event);
+      return await consume(event, context);
     } finally {
       counters.flush();
     }

@@ -45,9 +45,14 @@ interface FauxqsApp {
 }
 
 /** The parts of fauxqs's in-memory SQS store that the journal hooks into (fauxqs 1.9.2). */
+interface FauxqsMessage {
+  messageId: string;
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
+}
 interface FauxqsQueue {
   name: string;
-  enqueue(message: { messageId: string }): void;
+  enqueue(message: FauxqsMessage): void;
   purge(): void;
   inspectMessages(): Record<'ready' | 'delayed', { messageId: string }[]> & {
     inflight: { message: { messageId: string } }[];
@@ -62,7 +67,13 @@ interface FauxqsSqsStore {
 }
 interface FauxqsSqsStoreClass {
   new (): FauxqsSqsStore;
-  createMessage(body: string, attributes: Record<string, unknown>): { messageId: string };
+  createMessage(
+    body: string,
+    attributes: Record<string, unknown>,
+    delaySeconds?: number,
+    messageGroupId?: string,
+    messageDeduplicationId?: string,
+  ): FauxqsMessage;
 }
 
 export interface RunningSqs extends RunningEmulator {
@@ -103,7 +114,30 @@ export async function startFauxqs(port: number, journal?: SqsJournal): Promise<R
   const SqsStore = await loadSqsStoreClass();
   const store = new SqsStore();
   if (journal !== undefined) {
-    store.spy = { addMessage: (event) => journal.record(event) };
+    // fauxqs's spy leaves out a FIFO message's group and deduplication ids: each queue's enqueue
+    // says which message it is enqueuing, so that its journal line keeps them.
+    let enqueuing: FauxqsMessage | undefined;
+    store.spy = {
+      addMessage: (event) =>
+        journal.record({
+          ...event,
+          ...(enqueuing?.messageId === event.messageId && {
+            messageGroupId: enqueuing.messageGroupId,
+            messageDeduplicationId: enqueuing.messageDeduplicationId,
+          }),
+        }),
+    };
+    const enqueueOf = (queue: FauxqsQueue): FauxqsQueue['enqueue'] => {
+      const enqueue = queue.enqueue.bind(queue);
+      return (message) => {
+        enqueuing = message;
+        try {
+          enqueue(message);
+        } finally {
+          enqueuing = undefined;
+        }
+      };
+    };
     const purgeOf = (queue: FauxqsQueue): (() => void) => {
       const purge = queue.purge.bind(queue);
       return () => {
@@ -115,6 +149,7 @@ export async function startFauxqs(port: number, journal?: SqsJournal): Promise<R
     store.createQueue = (...args) => {
       const queue = createQueue(...args);
       queue.purge = purgeOf(queue);
+      queue.enqueue = enqueueOf(queue);
       return queue;
     };
     const deleteQueue = store.deleteQueue.bind(store);
@@ -139,7 +174,13 @@ export async function startFauxqs(port: number, journal?: SqsJournal): Promise<R
           missing.push(m);
           continue;
         }
-        const message = SqsStore.createMessage(m.body, m.attributes);
+        const message = SqsStore.createMessage(
+          m.body,
+          m.attributes,
+          undefined,
+          m.groupId,
+          m.deduplicationId,
+        );
         message.messageId = m.id;
         queue.enqueue(message);
       }

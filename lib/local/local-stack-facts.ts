@@ -23,21 +23,36 @@ export const NOTIFICATIONS_FILE = 'notifications.ndjson';
 /** The emulators check that requests are signed, not by whom: these credentials are the stack's. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
-/** serverless.yml's logical ids of each kind's table, queue and dead-letter queue. */
-export const LOGICAL_IDS: Record<Kind, { table: string; queue: string; deadLetterQueue: string }> =
-  {
-    jobs: { table: 'JobsTable', queue: 'JobsQueue', deadLetterQueue: 'JobsDeadLetterQueue' },
-    discover: {
-      table: 'DiscoverTable',
-      queue: 'DiscoverQueue',
-      deadLetterQueue: 'DiscoverDeadLetterQueue',
-    },
-    connections: {
-      table: 'ConnectionsTable',
-      queue: 'ConnectionsQueue',
-      deadLetterQueue: 'ConnectionsDeadLetterQueue',
-    },
-  };
+interface KindResources {
+  table: string;
+  /** The kind's FIFO queue and its FIFO dead-letter queue. */
+  queue: string;
+  deadLetterQueue: string;
+  /** 0.2.0's standard dead-letter queue, drained for one release (docs/operations.md). */
+  legacyDeadLetterQueue: string;
+}
+
+/** serverless.yml's logical ids of each kind's table, queue and dead-letter queues. */
+export const LOGICAL_IDS: Record<Kind, KindResources> = {
+  jobs: {
+    table: 'JobsTable',
+    queue: 'JobsFifoQueue',
+    deadLetterQueue: 'JobsFifoDeadLetterQueue',
+    legacyDeadLetterQueue: 'JobsDeadLetterQueue',
+  },
+  discover: {
+    table: 'DiscoverTable',
+    queue: 'DiscoverFifoQueue',
+    deadLetterQueue: 'DiscoverFifoDeadLetterQueue',
+    legacyDeadLetterQueue: 'DiscoverDeadLetterQueue',
+  },
+  connections: {
+    table: 'ConnectionsTable',
+    queue: 'ConnectionsFifoQueue',
+    deadLetterQueue: 'ConnectionsFifoDeadLetterQueue',
+    legacyDeadLetterQueue: 'ConnectionsDeadLetterQueue',
+  },
+};
 
 /** What a running stack tells its users; written to `<dataDir>/local-stack.json`. */
 export interface LocalStackInfo {
@@ -83,16 +98,22 @@ export const localTables = (info: LocalStackInfo): Record<Kind, string> =>
     KINDS.map((kind) => [kind, info.tables[LOGICAL_IDS[kind].table] ?? '']),
   ) as Record<Kind, string>;
 
+/** A kind's queue URLs: its FIFO queue and DLQ, and 0.2.0's standard DLQ where there is one. */
+export interface KindQueueUrls {
+  source: string;
+  deadLetter: string;
+  legacyDeadLetter?: string;
+}
+
 /** Each kind's queue and dead-letter queue URLs in a running stack. */
-export function localQueueUrls(
-  info: LocalStackInfo,
-  kind: Kind,
-): { source: string; deadLetter: string } {
-  const source = info.queues[LOGICAL_IDS[kind].queue]?.url;
-  const deadLetter = info.queues[LOGICAL_IDS[kind].deadLetterQueue]?.url;
+export function localQueueUrls(info: LocalStackInfo, kind: Kind): KindQueueUrls {
+  const ids = LOGICAL_IDS[kind];
+  const source = info.queues[ids.queue]?.url;
+  const deadLetter = info.queues[ids.deadLetterQueue]?.url;
+  const legacyDeadLetter = info.queues[ids.legacyDeadLetterQueue]?.url;
   if (source === undefined || deadLetter === undefined)
     throw new Error(`the local stack has no ${kind} queues`);
-  return { source, deadLetter };
+  return { source, deadLetter, ...(legacyDeadLetter !== undefined && { legacyDeadLetter }) };
 }
 
 /** An SQS client for a local emulator (its queue URLs name a host that does not resolve). */

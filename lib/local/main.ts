@@ -108,12 +108,10 @@ async function main(): Promise<void> {
     'message',
     (message: { type?: string; service?: 'sqs' | 'dynamodb'; down?: boolean }) => {
       if (message?.type === 'fault' && message.service !== undefined) {
-        stack.setFault(message.service, message.down === true);
-        process.send?.({
-          type: 'fault-set',
-          service: message.service,
-          down: message.down === true,
-        });
+        const { service } = message;
+        void stack
+          .setFault(service, message.down === true)
+          .then(() => process.send?.({ type: 'fault-set', service, down: message.down === true }));
       }
     },
   );

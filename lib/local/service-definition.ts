@@ -28,12 +28,15 @@ interface FunctionSpec {
   httpRoutes: string[];
   /** Schedule expressions, e.g. `rate(15 minutes)`: the local stack runs its own loop instead. */
   schedules: string[];
-  sqs?: {
-    queueLogicalId: string;
-    batchSize: number;
-    maximumBatchingWindow: number;
-    reportBatchItemFailures: boolean;
-  };
+  /** Its SQS event sources, in the order serverless.yml lists them (none for most functions). */
+  sqs: SqsTrigger[];
+}
+
+interface SqsTrigger {
+  queueLogicalId: string;
+  batchSize: number;
+  maximumBatchingWindow: number;
+  reportBatchItemFailures: boolean;
 }
 
 export interface QueueSpec {
@@ -94,6 +97,10 @@ const QUEUE_ATTRIBUTES = [
   'ReceiveMessageWaitTimeSeconds',
   'VisibilityTimeout',
   'SqsManagedSseEnabled',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
 ] as const;
 
 function httpRoute(event: unknown): string | undefined {
@@ -119,8 +126,16 @@ export function extractDefinition(printed: Json): ServiceDefinition {
   const functions: FunctionSpec[] = Object.entries(obj(printed.functions)).map(([key, raw]) => {
     const fn = obj(raw);
     const events = Array.isArray(fn.events) ? fn.events : [];
-    const sqsEvent = events.map((e) => obj(e).sqs).find((s) => s !== undefined);
-    const sqs = sqsEvent === undefined ? undefined : obj(sqsEvent);
+    const sqs = events
+      .map((e) => obj(e).sqs)
+      .filter((s) => s !== undefined)
+      .map(obj)
+      .map((trigger) => ({
+        queueLogicalId: logicalIdOfArn(trigger.arn),
+        batchSize: Number(trigger.batchSize ?? 10),
+        maximumBatchingWindow: Number(trigger.maximumBatchingWindow ?? 0),
+        reportBatchItemFailures: trigger.functionResponseType === 'ReportBatchItemFailures',
+      }));
     return {
       key,
       handler: String(fn.handler),
@@ -128,14 +143,7 @@ export function extractDefinition(printed: Json): ServiceDefinition {
       environment: obj(fn.environment),
       httpRoutes: events.map(httpRoute).filter((r): r is string => r !== undefined),
       schedules: events.map(scheduleOf).filter((r): r is string => r !== undefined),
-      ...(sqs && {
-        sqs: {
-          queueLogicalId: logicalIdOfArn(sqs.arn),
-          batchSize: Number(sqs.batchSize ?? 10),
-          maximumBatchingWindow: Number(sqs.maximumBatchingWindow ?? 0),
-          reportBatchItemFailures: sqs.functionResponseType === 'ReportBatchItemFailures',
-        },
-      }),
+      sqs,
     };
   });
   const queues: QueueSpec[] = [];

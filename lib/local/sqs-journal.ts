@@ -21,6 +21,9 @@ export interface QueueEvent {
   body?: string;
   messageAttributes?: Record<string, unknown>;
   status: string;
+  /** A FIFO message's group and deduplication ids (added by startFauxqs: its spy omits them). */
+  messageGroupId?: string;
+  messageDeduplicationId?: string;
 }
 
 /** A message accepted by a queue and not deleted yet: what a restart must put back. */
@@ -29,11 +32,21 @@ export interface JournalledMessage {
   queue: string;
   body: string;
   attributes: Record<string, unknown>;
+  /** On a FIFO queue: its group (restored in the journal's order) and deduplication id. */
+  groupId?: string;
+  deduplicationId?: string;
 }
 
 /** One line of the journal: a message put on a queue, moved to another, or gone. */
 type Line =
-  | { put: string; queue: string; body: string; attributes: Record<string, unknown> }
+  | {
+      put: string;
+      queue: string;
+      body: string;
+      attributes: Record<string, unknown>;
+      group?: string;
+      dedup?: string;
+    }
   | { move: string; queue: string }
   | { gone: string };
 
@@ -73,6 +86,8 @@ function replay(text: string): { pending: Map<string, JournalledMessage>; unread
         queue: line.queue,
         body: line.body,
         attributes: line.attributes,
+        ...(line.group !== undefined && { groupId: line.group }),
+        ...(line.dedup !== undefined && { deduplicationId: line.dedup }),
       });
     } else if ('move' in line) {
       const message = pending.get(line.move);
@@ -85,7 +100,14 @@ function replay(text: string): { pending: Map<string, JournalledMessage>; unread
 }
 
 const putLine = (m: JournalledMessage): string =>
-  `${JSON.stringify({ put: m.id, queue: m.queue, body: m.body, attributes: m.attributes })}\n`;
+  `${JSON.stringify({
+    put: m.id,
+    queue: m.queue,
+    body: m.body,
+    attributes: m.attributes,
+    ...(m.groupId !== undefined && { group: m.groupId }),
+    ...(m.deduplicationId !== undefined && { dedup: m.deduplicationId }),
+  })}\n`;
 
 /** Writes `messages` to a fresh file beside `file` and renames it over `file`: never half done. */
 function rewrite(file: string, messages: Iterable<JournalledMessage>): number {
@@ -165,6 +187,10 @@ export function openSqsJournal(file: string): SqsJournal {
         queue: event.queueName,
         body: event.body ?? '',
         attributes: event.messageAttributes ?? {},
+        ...(event.messageGroupId !== undefined && { groupId: event.messageGroupId }),
+        ...(event.messageDeduplicationId !== undefined && {
+          deduplicationId: event.messageDeduplicationId,
+        }),
       };
       pending.set(id, message);
       const line = putLine(message);

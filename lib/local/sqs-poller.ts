@@ -34,6 +34,12 @@ export interface Poller {
   readonly processed: number;
 }
 
+/** Each receive's long poll. */
+export const LONG_POLL_SECONDS = 1;
+
+/** Longest a receive (a 1 s long poll) may take before the poller gives up on it and polls again. */
+const RECEIVE_TIMEOUT_MS = 10_000;
+
 function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const attributes = message.Attributes ?? {};
   return {
@@ -45,6 +51,16 @@ function toSqsRecord(message: Message, queueArn: string, region: string): SQSRec
       SentTimestamp: attributes.SentTimestamp ?? '',
       SenderId: attributes.SenderId ?? '',
       ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? '',
+      // A FIFO queue's: as Lambda passes them.
+      ...(attributes.MessageGroupId !== undefined && {
+        MessageGroupId: attributes.MessageGroupId,
+      }),
+      ...(attributes.MessageDeduplicationId !== undefined && {
+        MessageDeduplicationId: attributes.MessageDeduplicationId,
+      }),
+      ...(attributes.SequenceNumber !== undefined && {
+        SequenceNumber: attributes.SequenceNumber,
+      }),
     },
     messageAttributes: Object.fromEntries(
       Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
@@ -105,14 +121,15 @@ export function startPoller(options: PollerOptions): Poller {
       new ReceiveMessageCommand({
         QueueUrl: options.queueUrl,
         MaxNumberOfMessages: Math.min(options.batchSize, 10),
-        WaitTimeSeconds: 1,
+        WaitTimeSeconds: LONG_POLL_SECONDS,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
         ...(options.visibilityTimeoutSeconds !== undefined && {
           VisibilityTimeout: options.visibilityTimeoutSeconds,
         }),
       }),
-      { abortSignal: abort.signal },
+      // A receive cut mid-flight (a fault, a restart of the emulator) must not hang the poller.
+      { abortSignal: AbortSignal.any([abort.signal, AbortSignal.timeout(RECEIVE_TIMEOUT_MS)]) },
     );
     const messages = received.Messages ?? [];
     if (messages.length === 0) return;

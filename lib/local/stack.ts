@@ -24,7 +24,7 @@ import {
   resolveIntrinsic,
   type ServiceDefinition,
 } from './service-definition';
-import { startPoller, type Poller, type SqsHandler } from './sqs-poller';
+import { LONG_POLL_SECONDS, startPoller, type Poller, type SqsHandler } from './sqs-poller';
 import { startReconcileLoop } from './reconcile-loop';
 import { localDashboard } from './dashboard';
 import { prepareDashboard } from '../dashboard/server';
@@ -43,7 +43,13 @@ export interface LocalStack {
   secret?: string;
   /** The previous run's backlog, put back on the queues from the journal at this start. */
   recovered: Recovery;
-  setFault(service: 'sqs' | 'dynamodb', down: boolean): void;
+  /**
+   * Cuts (or restores) the handlers' connection to SQS or DynamoDB. Restoring SQS resolves only once
+   * every long poll the cut left waiting inside fauxqs has ended: such a receive would claim the
+   * next message for a connection that is gone, hiding it for the visibility timeout (as a cut
+   * receive can on AWS), which a test would take for a lost message.
+   */
+  setFault(service: 'sqs' | 'dynamodb', down: boolean): Promise<void>;
   /** Stops; what is still queued stays in the journal for the next start. */
   stop(): Promise<{ leftInQueues: Record<string, number> }>;
 }
@@ -129,7 +135,7 @@ function loadHandler<T>(cwd: string, handler: string): T {
 
 /** Functions the local stack invokes: HTTP routes and SQS event sources. */
 const runsHere = (fn: ServiceDefinition['functions'][number]): boolean =>
-  fn.httpRoutes.length > 0 || fn.sqs !== undefined;
+  fn.httpRoutes.length > 0 || fn.sqs.length > 0;
 
 function functionEnvironment(
   definition: ServiceDefinition,
@@ -251,10 +257,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         gatewayPort = gateway.port;
         gateways.push(gateway);
       }
-      if (fn.sqs) {
-        const queue = queueRefs.get(fn.sqs.queueLogicalId);
+      // One poller per trigger and slot; a FIFO queue gives each group's messages to one poller
+      // at a time (fauxqs locks a group while one of its messages is in flight), as Lambda does.
+      for (const trigger of fn.sqs) {
+        const queue = queueRefs.get(trigger.queueLogicalId);
         if (queue === undefined)
-          throw new Error(`${fn.key} polls an undefined queue ${fn.sqs.queueLogicalId}`);
+          throw new Error(`${fn.key} polls an undefined queue ${trigger.queueLogicalId}`);
         const sqs = localSqsClient(`http://127.0.0.1:${sqsProxy.port}`, region);
         const handler = loadHandler<SqsHandler>(options.cwd, fn.handler);
         for (let n = 0; n < (options.pollersPerQueue ?? 2); n += 1) {
@@ -266,8 +274,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               region,
               functionName: name,
               timeoutSeconds: fn.timeoutSeconds,
-              batchSize: fn.sqs.batchSize,
-              reportBatchItemFailures: fn.sqs.reportBatchItemFailures,
+              batchSize: trigger.batchSize,
+              reportBatchItemFailures: trigger.reportBatchItemFailures,
               retryDelaySeconds: options.retryDelaySeconds,
               ...(options.visibilityTimeoutSeconds !== undefined && {
                 visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
@@ -321,8 +329,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       info,
       recovered,
       ...(secret.secret !== undefined && { secret: secret.secret }),
-      setFault(service, down) {
+      async setFault(service, down) {
         (service === 'sqs' ? sqsProxy : dynamoProxy).setDown(down);
+        if (service === 'sqs' && !down)
+          await new Promise((resolve) => setTimeout(resolve, LONG_POLL_SECONDS * 1000 + 500));
       },
       async stop() {
         await Promise.all(gateways.map((g) => g.close()));

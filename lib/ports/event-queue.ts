@@ -1,8 +1,18 @@
 import type { Kind } from '../webhook/kinds';
 
+/** One event as it goes on its kind's FIFO queue. */
+interface QueuedMessage {
+  /** The envelope (see buildEnvelope). */
+  body: string;
+  /** Its entity's message group (see messageGroupId): one consumer at a time per entity. */
+  groupId: string;
+  /** Its event key: SQS drops a second send of one event within five minutes. */
+  deduplicationId: string;
+}
+
 /** Where accepted events go. `send` resolves only once the queue has durably stored the message. */
 export interface EventQueue {
-  send(kind: Kind, messageBody: string): Promise<{ messageId: string }>;
+  send(kind: Kind, message: QueuedMessage): Promise<{ messageId: string }>;
 }
 
 /** The queue could not take a message: nothing was queued, so the sender may retry. */

@@ -24,9 +24,17 @@ export interface StoreOutcome {
   duplicate: boolean;
   /** The entity's record was written (false when the merge left it unchanged). */
   changed: boolean;
-  /** Record writes that lost a race with another writer and were retried. */
+  /**
+   * Conditional record writes that lost a race with another writer and were retried (each one
+   * charged by DynamoDB as a write). With one writer per entity, 0 but for a reconcile run's
+   * Job Stale notice, or a 0.2.0 queue's consumer while it drains.
+   */
   conflicts: number;
-  /** Write capacity units consumed, where the store measures them (0 elsewhere). */
+  /**
+   * Write capacity units consumed, where the store measures them (0 elsewhere): as DynamoDB
+   * reports them for the writes that succeeded, and for conditional writes that failed (which
+   * DynamoDB charges but does not report) by the item's size.
+   */
   writeUnits: number;
   /** Read capacity units consumed, where the store measures them (0 elsewhere). */
   readUnits: number;
@@ -47,19 +55,20 @@ export interface StoreOutcome {
  * any repetition of the same events leave the same record.
  */
 export interface EventStore {
-  store(kind: Kind, event: StoredEvent): Promise<StoreOutcome>;
+  /** `until` (epoch ms, here and below): no retry of a lost race starts after it. */
+  store(kind: Kind, event: StoredEvent, until?: number): Promise<StoreOutcome>;
   /**
    * Stores events of one entity (all with the same `ENTITIES[kind].key`): the same as storing them
    * one by one, in one go where the store can (one record write for them all). One outcome per
    * event, in order. On an error, some may be stored and the rest not: storing again is safe.
    */
-  storeAll(kind: Kind, events: readonly StoredEvent[]): Promise<StoreOutcome[]>;
+  storeAll(kind: Kind, events: readonly StoredEvent[], until?: number): Promise<StoreOutcome[]>;
   /**
    * Marks an entity's notifications sent once they are published: they leave its outbox (ids no
    * longer there are ignored). Until then every write, or redelivery, of the entity reports them
    * as unsent, so a writer that dies before publishing loses none.
    */
-  markSent(kind: Kind, entityKey: string, ids: readonly string[]): Promise<void>;
+  markSent(kind: Kind, entityKey: string, ids: readonly string[], until?: number): Promise<void>;
   /** The entity's notifications not yet marked sent, read now. */
   unsent(kind: Kind, entityKey: string): Promise<Unsent[]>;
   /**
@@ -88,7 +97,7 @@ export interface RecordQueries {
   history(kind: Kind, entityKey: string): Promise<StoredEvent[]>;
 }
 
-/** A record could not be written after many lost races: the event is left for SQS to retry. */
+/** A record could not be written after a few lost races: the event is left for SQS to retry. */
 export class WriteConflictError extends Error {
   constructor(entityKey: string) {
     super(`gave up updating ${entityKey} after repeated conflicts`);

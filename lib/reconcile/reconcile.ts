@@ -6,6 +6,7 @@ import { keyProblem } from '../records/key-limits';
 import type { JobSummary } from '../records/views';
 import { buildEnvelope } from '../webhook/envelope';
 import { eventKey } from '../webhook/event-key';
+import { queueOrder } from '../records/message-group';
 import { validationProblem } from '../webhook/schemas';
 
 /** What reconciling one stale job did. */
@@ -176,17 +177,18 @@ export async function reconcileJobs(
     if (after === job.status) return result('unchanged', 'hotglue reports the same status', after);
     if (options.dryRun) return result('updated', 'dry run: not queued', after);
     try {
-      const { messageId } = await deps.queue.send(
-        'jobs',
-        buildEnvelope({
+      const key = eventKey('jobs', payload);
+      const { messageId } = await deps.queue.send('jobs', {
+        body: buildEnvelope({
           kind: 'jobs',
           body: Buffer.from(JSON.stringify(payload)),
           receivedAt: now(),
           requestId: `reconcile-${randomUUID()}`,
-          eventKey: eventKey('jobs', payload),
+          eventKey: key,
           source: 'reconcile',
         }),
-      );
+        ...queueOrder('jobs', payload, key),
+      });
       return result('updated', `queued as message ${messageId}`, after);
     } catch {
       return result(

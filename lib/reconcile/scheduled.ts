@@ -27,7 +27,7 @@ export interface ScheduledReconcileDeps {
 export interface ScheduledReconcileOptions {
   /** A running job is stale after this long without an event. */
   afterMs: number;
-  /** No poll starts after this time (epoch ms). */
+  /** No poll, stale notice or retry starts after this time (epoch ms). */
   deadline?: number;
 }
 
@@ -55,7 +55,7 @@ export async function scheduledReconcile(
   const now = deps.now ?? (() => new Date());
   const stale = await findStaleJobs(deps.jobs, options.afterMs, now());
   deps.counters.count('StaleJobs', {}, stale.length);
-  const staleNotices = await noticeStaleJobs(deps, stale, options.afterMs, now());
+  const staleNotices = await noticeStaleJobs(deps, stale, options, now());
   const summary = { staleJobs: stale.length, staleNotices, polled: 0, deferred: 0, outcomes: {} };
   const key = await deps.apiKey();
   if (key === undefined) {
@@ -116,11 +116,13 @@ export async function scheduledReconcile(
 async function noticeStaleJobs(
   deps: ScheduledReconcileDeps,
   stale: JobSummary[],
-  afterMs: number,
+  { afterMs, deadline }: ScheduledReconcileOptions,
   now: Date,
 ): Promise<number> {
   let published = 0;
   for (const job of stale) {
+    // Past the deadline the rest wait for the next run, which finds them stale again.
+    if (deadline !== undefined && Date.now() >= deadline) break;
     const key = jobKey(job.s3_root);
     try {
       const notice = staleJobNotification(key, job, durationText(afterMs), now.toISOString());
@@ -147,6 +149,7 @@ async function noticeStaleJobs(
         'jobs',
         key,
         notifications.map((n) => n.id),
+        deadline,
       );
       published += notifications.length;
     } catch (error) {

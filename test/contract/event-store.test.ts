@@ -8,9 +8,11 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbEventStore, dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
+import { CONFLICT_ATTEMPTS } from '../../lib/aws/dynamodb/event-store';
 import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
 import {
   AmbiguousJobIdError,
+  WriteConflictError,
   type EventStore,
   type RecordQueries,
 } from '../../lib/ports/event-store';
@@ -827,61 +829,47 @@ describe.each(['dynalite', 'DynamoDB Local'])('the DynamoDB store on %s', (name)
     expect((await own.getJob('serial/1'))?.event_count).toBe(events.length);
   });
 
-  it('has the next writer fold in the event of one that lost a race, and leaves no inbox behind', async () => {
-    const s3Root = 'race/helped';
-    const inboxItems = async () =>
-      (
-        await db.send(
-          new QueryCommand({
-            TableName: tables.jobs,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
-            ExpressionAttributeValues: { ':pk': jobKey(s3Root), ':inbox': 'INBOX#' },
-            ConsistentRead: true,
-          }),
-        )
-      ).Items;
-    const [created, started, succeeded] = jobLifecycle(SUCCESS, { s3Root });
-    await store.store('jobs', stored(created ?? {}));
-    // Writer A stalls at each CURRENT write until let go; it loses the first race to B.
-    const gates: (() => void)[] = [];
-    const arrivals: (() => void)[] = [];
-    const arrived = [0, 1].map((n) => new Promise<void>((resolve) => (arrivals[n] = resolve)));
-    const slow = documentClient(server(name).backend.endpoint);
-    const send = slow.send.bind(slow) as (command: unknown) => Promise<unknown>;
-    let puts = 0;
-    (slow as unknown as { send: unknown }).send = async (command: unknown) => {
-      const input = (command as { input?: { Item?: { sk?: string } } }).input;
-      if (command instanceof PutCommand && input?.Item?.sk === CURRENT) {
-        const n = puts;
-        puts += 1;
-        arrivals[n]?.();
-        if (n < 2) await new Promise<void>((resolve) => (gates[n] = resolve));
-      }
-      return send(command);
-    };
-    const a = dynamoDbStore(slow, tables).store('jobs', stored(started ?? {}));
-    await arrived[0];
-    expect((await store.store('jobs', stored(succeeded ?? {}))).conflicts).toBe(0);
-    gates[0]?.();
-    // A lost, left its event in the inbox, and is about to try again: C comes first.
-    await arrived[1];
-    expect(await inboxItems()).toHaveLength(1);
-    const completed = jobLifecycle(SUCCESS, { s3Root }).at(-1) ?? {};
-    await store.store('jobs', stored(completed));
-    // C folded A's event in with its own, before A wrote anything.
-    expect((await store.getJob(s3Root))?.event_count).toBe(4);
-    // A's second write loses, and A finds its event counted.
-    gates[1]?.();
-    const resultA = await a;
-    slow.destroy();
-    expect(resultA).toMatchObject({ duplicate: false, changed: true, conflicts: 2 });
-    const job = await store.getJob(s3Root);
-    expect(job?.event_count).toBe(4);
-    expect(job?.history.map((h) => h.status).sort()).toEqual(
-      [created, started, succeeded, completed].map((p) => String(p?.status)).sort(),
-    );
-    expect(await inboxItems()).toEqual([]);
-  });
+  it.each([
+    ['a few lost races', () => Date.now() + 60_000, CONFLICT_ATTEMPTS],
+    ['its deadline', () => Date.now(), 1],
+  ])(
+    'gives the event back to SQS after %s, and stores it when delivered again',
+    async (_what, until, attempts) => {
+      const s3Root = `race/lost-${attempts}`;
+      const events = jobLifecycle(SUCCESS, { s3Root });
+      await store.store('jobs', stored(events[0] ?? {}));
+      // Before each of A's CURRENT writes, another writer moves the record on.
+      const others = events.slice(2).map((p) => stored(p));
+      const losing = documentClient(server(name).backend.endpoint);
+      const send = losing.send.bind(losing) as (command: unknown) => Promise<unknown>;
+      let tries = 0;
+      (losing as unknown as { send: unknown }).send = async (command: unknown) => {
+        const input = (command as { input?: { Item?: { sk?: string } } }).input;
+        if (command instanceof PutCommand && input?.Item?.sk === CURRENT) {
+          const other = others[tries];
+          tries += 1;
+          if (other !== undefined) await store.store('jobs', other);
+          else
+            await store.store(
+              'jobs',
+              stored({ ...events[1], s3_root: s3Root, message: `x${tries}` }),
+            );
+        }
+        return send(command);
+      };
+      const started = stored(events[1] ?? {});
+      await expect(
+        dynamoDbStore(losing, tables).storeAll('jobs', [started], until()),
+      ).rejects.toThrow(WriteConflictError);
+      losing.destroy();
+      expect(tries).toBe(attempts);
+      // SQS delivers it again, and it counts once.
+      expect(await store.store('jobs', started)).toMatchObject({ duplicate: false, changed: true });
+      const job = await store.getJob(s3Root);
+      expect(job?.history.map((h) => h.status)).toContain('SYNC_STARTED');
+      expect(job?.event_count).toBe(1 + 1 + tries);
+    },
+  );
 
   it.each([
     ['its CURRENT write', (sk: string) => sk === CURRENT],

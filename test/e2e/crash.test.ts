@@ -131,7 +131,7 @@ describe('the local stack killed with SIGKILL', () => {
 
     stack = await start();
     const line = await recoveredLine(stack);
-    const jobsQueue = stack.info.queues.JobsQueue?.name ?? 'missing';
+    const jobsQueue = stack.info.queues.JobsFifoQueue?.name ?? 'missing';
     expect(line).toContain(`recovered: 40 queued events from the last run`);
     expect(line).toContain(`${jobsQueue}=40`);
     await untilAllStored(stack.info, tenant, accepted);
@@ -153,7 +153,7 @@ describe('the local stack killed with SIGKILL', () => {
       expect(response.status).toBe(202);
     }
     expect(await first.stop()).toBe(0);
-    const jobsQueue = first.info.queues.JobsQueue?.name ?? 'missing';
+    const jobsQueue = first.info.queues.JobsFifoQueue?.name ?? 'missing';
     expect(stillQueuedLine(first)).toContain(`${jobsQueue}=10`);
 
     stack = await start();

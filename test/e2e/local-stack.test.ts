@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_BODY_BYTES } from '../../lib/webhook/envelope';
 import { KINDS } from '../../lib/webhook/kinds';
+import { eventually } from '../support/eventually';
 import { hmacHex, payloadOf } from '../support/events';
 import { cli, startStack, type StackProcess } from '../support/local-stack';
 import { packageTemplate, resourcesOfType } from '../support/template';
@@ -180,8 +182,8 @@ describe('the local stack', () => {
   it('retries a record that keeps failing and dead-letters it after the redrive count', async () => {
     const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
     const queues = Object.values(stack.info.queues);
-    const jobs = queues.find((q) => q.name.endsWith('-jobs'));
-    const dlq = queues.find((q) => q.name.endsWith('-jobs-dlq'));
+    const jobs = queues.find((q) => q.name.endsWith('-jobs.fifo'));
+    const dlq = queues.find((q) => q.name.endsWith('-jobs-dlq.fifo'));
     const redrive = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: jobs?.url, AttributeNames: ['RedrivePolicy'] }),
     );
@@ -191,27 +193,41 @@ describe('the local stack', () => {
     );
     expect(maxReceiveCount).toBeGreaterThanOrEqual(3);
     const sent = await sqs.send(
-      new SendMessageCommand({ QueueUrl: jobs?.url, MessageBody: '{"not":"an envelope"}' }),
+      new SendMessageCommand({
+        QueueUrl: jobs?.url,
+        MessageBody: '{"not":"an envelope"}',
+        MessageGroupId: 'poison',
+        MessageDeduplicationId: randomUUID(),
+      }),
     );
     const id = sent.MessageId ?? '';
-    let dead: { MessageId?: string; Attributes?: Record<string, string> } | undefined;
-    for (let i = 0; i < 30 && dead === undefined; i += 1) {
-      const got = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: dlq?.url,
-          WaitTimeSeconds: 1,
-          MessageSystemAttributeNames: ['All'],
-        }),
-      );
-      dead = got.Messages?.find((m) => m.MessageId === id);
-    }
-    expect(dead).toBeDefined();
-    const failures = stack.output
-      .json()
-      .filter((l) => l.message === 'record failed' && l.messageId === id);
-    expect(failures).toHaveLength(maxReceiveCount);
+    const failuresOf = () =>
+      stack.output.json().filter((l) => l.message === 'record failed' && l.messageId === id);
+    // Its last failure logged, it moves to the DLQ at the next receive.
+    await eventually(
+      async () => (failuresOf().length >= maxReceiveCount ? true : undefined),
+      () => `${maxReceiveCount} failures of ${id} (${failuresOf().length} so far)`,
+      { timeoutMs: 60_000 },
+    );
+    const dead = await eventually(
+      async () =>
+        (
+          await sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: dlq?.url,
+              WaitTimeSeconds: 1,
+              MessageSystemAttributeNames: ['All'],
+            }),
+          )
+        ).Messages?.find((m) => m.MessageId === id),
+      `${id} in the dead-letter queue`,
+      { timeoutMs: 30_000 },
+    );
+    // In its group, on the FIFO dead-letter queue, after exactly the redrive count.
+    expect(dead.Attributes?.MessageGroupId).toBe('poison');
+    expect(failuresOf()).toHaveLength(maxReceiveCount);
     sqs.destroy();
-  }, 60_000);
+  }, 120_000);
 
   it('creates exactly the queues, tables and routes that serverless.yml packages (no drift)', async () => {
     const template = await packageTemplate(stack.info.stage, join(dataDir, 'package'));

@@ -7,6 +7,8 @@ import {
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { queueDepth } from '../../lib/aws/queue-depth';
 import { LOCAL_CREDENTIALS, localSqsClient } from '../../lib/local/local-stack-facts';
+import { ENTITIES } from '../../lib/records/entities';
+import { messageGroupId } from '../../lib/records/message-group';
 import { MAX_BODY_BYTES, parseEnvelope } from '../../lib/webhook/envelope';
 import { KINDS, type Kind } from '../../lib/webhook/kinds';
 import { hmacHex, httpApiEvent, payloadOf } from '../support/events';
@@ -62,6 +64,7 @@ async function takeOne(kind: Kind) {
       QueueUrl: queueUrls[kind],
       WaitTimeSeconds: 2,
       MaxNumberOfMessages: 10,
+      MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId'],
     }),
   );
   expect(got.Messages).toHaveLength(1);
@@ -79,8 +82,14 @@ beforeAll(async () => {
   for (const kind of KINDS) {
     const created = await sqs.send(
       new CreateQueueCommand({
-        QueueName: `it-${kind}`,
-        Attributes: { MaximumMessageSize: '1048576' },
+        QueueName: `it-${kind}.fifo`,
+        // As serverless.yml defines the queues: FIFO in high-throughput mode.
+        Attributes: {
+          MaximumMessageSize: '1048576',
+          FifoQueue: 'true',
+          DeduplicationScope: 'messageGroup',
+          FifoThroughputLimit: 'perMessageGroupId',
+        },
       }),
     );
     queueUrls[kind] = created.QueueUrl ?? '';
@@ -117,6 +126,10 @@ describe('functions/ingest against fauxqs over HTTP', () => {
       expect(envelope.requestId).toBe(`it-${kind}`);
       expect(envelope.receivedAt).toBe('2026-11-29T05:00:00.000Z');
       expect(envelope.eventKey).toMatch(/^[0-9a-f]{64}$/);
+      // In its entity's group, deduplicated by its event key.
+      const entityKey = ENTITIES[kind].key(JSON.parse(body) as Record<string, unknown>);
+      expect(message?.Attributes?.MessageGroupId).toBe(messageGroupId(entityKey));
+      expect(message?.Attributes?.MessageDeduplicationId).toBe(envelope.eventKey);
     },
   );
 

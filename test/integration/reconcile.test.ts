@@ -27,7 +27,7 @@ function pipeline() {
   const store = memoryStore();
   const queued: string[] = [];
   const queue: EventQueue = {
-    send: async (_kind, body) => {
+    send: async (_kind, { body }) => {
       queued.push(body);
       return { messageId: `m${queued.length}` };
     },

@@ -26,7 +26,7 @@ export function recordingLog(): RecordedLog {
 }
 
 interface RecordingQueue extends EventQueue {
-  sent: { kind: Kind; messageBody: string }[];
+  sent: { kind: Kind; messageBody: string; groupId: string; deduplicationId: string }[];
   failing: boolean;
 }
 
@@ -35,9 +35,9 @@ function recordingQueue(): RecordingQueue {
   const queue: RecordingQueue = {
     sent: [],
     failing: false,
-    async send(kind, messageBody) {
+    async send(kind, { body, groupId, deduplicationId }) {
       if (queue.failing) throw new QueueUnavailableError(new Error('connect ECONNREFUSED'));
-      queue.sent.push({ kind, messageBody });
+      queue.sent.push({ kind, messageBody: body, groupId, deduplicationId });
       return { messageId: `msg-${queue.sent.length}` };
     },
   };

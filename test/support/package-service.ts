@@ -19,6 +19,8 @@ export async function packageService(
   stage: string,
   outDir: string,
   env: Record<string, string | undefined> = process.env,
+  /** More options for `serverless package`, e.g. `--param name=value`. */
+  extraArgs: string[] = [],
 ): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'hgw-service-'));
   try {
@@ -35,6 +37,7 @@ export async function packageService(
         stage,
         '--package',
         resolve(outDir),
+        ...extraArgs,
       ],
       { cwd: work, env: { ...env, SLS_TELEMETRY_DISABLED: '1' }, maxBuffer: 16 * 1024 * 1024 },
     );

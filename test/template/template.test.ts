@@ -56,6 +56,7 @@ const KINDS = [
 async function packageStage(
   stage: string,
   dir: string,
+  extraArgs: string[] = [],
 ): Promise<{ template: Template; text: string }> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
@@ -68,7 +69,7 @@ async function packageStage(
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
     AWS_CONFIG_FILE: '/nonexistent',
   });
-  await packageService(stage, dir, env);
+  await packageService(stage, dir, env, extraArgs);
   const text = await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
   return { template: JSON.parse(text) as Template, text };
 }
@@ -83,7 +84,11 @@ let ciDir: string;
 beforeAll(async () => {
   prodDir = await mkdtemp(join(tmpdir(), 'hgw-prod-'));
   ciDir = await mkdtemp(join(tmpdir(), 'hgw-ci-'));
-  ({ template: prod } = await packageStage('prod', prodDir));
+  // prod also shows a parameter set at package time (the consumers' concurrency cap).
+  ({ template: prod } = await packageStage('prod', prodDir, [
+    '--param',
+    'consumerMaxConcurrency=7',
+  ]));
   ({ template, text } = await packageStage('ci', ciDir));
 }, 120_000);
 
@@ -100,6 +105,15 @@ const resource = (id: string): Resource => {
 const ofType = (t: Template, type: string) =>
   Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+/** A local queue as the template makes the kinds' queues: FIFO, in high-throughput mode. */
+const fifoQueue = (name: string) => ({
+  QueueName: `${name}.fifo`,
+  Attributes: {
+    FifoQueue: 'true',
+    DeduplicationScope: 'messageGroup',
+    FifoThroughputLimit: 'perMessageGroupId',
+  },
+});
 
 /**
  * Whether `roleId`'s policy allows a call a bundle made: its action, and for a DynamoDB Query of an
@@ -198,32 +212,86 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
   });
 
   it.each(KINDS)(
-    'gives the %s consumer its own queue, batch settings and partial batch failures',
+    'gives the %s consumer its FIFO queue, batch settings, a concurrency cap and partial batch failures',
     (Kind) => {
-      const [, mapping] =
-        ofType(template, 'AWS::Lambda::EventSourceMapping').find(([, m]) =>
+      const mappings = ofType(template, 'AWS::Lambda::EventSourceMapping')
+        .filter(([, m]) =>
           JSON.stringify(m.Properties.FunctionName).includes(`Consume${Kind}LambdaFunction`),
-        ) ?? [];
-      expect(mapping?.Properties.EventSourceArn).toEqual(getAtt(`${Kind}Queue`));
-      expect(mapping?.Properties.BatchSize).toBe(10);
-      expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBe(1);
-      expect(mapping?.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+        )
+        .map(([, m]) => m.Properties);
+      const fifo = mappings.find(
+        (m) => JSON.stringify(m.EventSourceArn) === JSON.stringify(getAtt(`${Kind}FifoQueue`)),
+      );
+      expect(fifo?.BatchSize).toBe(10);
+      // FIFO event sources take no batching window.
+      expect(fifo?.MaximumBatchingWindowInSeconds).toBeUndefined();
+      expect(fifo?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(fifo?.ScalingConfig).toEqual({ MaximumConcurrency: 100 });
+      // 0.2.0's standard queue is drained by the same consumer for one release, with the same cap.
+      const legacy = mappings.find(
+        (m) => JSON.stringify(m.EventSourceArn) === JSON.stringify(getAtt(`${Kind}Queue`)),
+      );
+      expect(legacy?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(legacy?.ScalingConfig).toEqual({ MaximumConcurrency: 100 });
+      expect(mappings).toHaveLength(2);
+      // Three consumers at the cap leave most of an account's default 1,000 to ingest.
+      expect(3 * 100).toBeLessThanOrEqual(1_000 / 2);
+    },
+  );
+
+  it('caps every consumer trigger by the consumerMaxConcurrency parameter', () => {
+    const caps = ofType(prod, 'AWS::Lambda::EventSourceMapping').map(
+      ([, m]) => m.Properties.ScalingConfig,
+    );
+    expect(caps).toHaveLength(6);
+    for (const cap of caps) expect(cap).toEqual({ MaximumConcurrency: 7 });
+  });
+
+  it.each(KINDS)(
+    'makes the %s queue FIFO in high-throughput mode, with an encrypted FIFO DLQ after 3+ receives and 6x the consumer timeout',
+    (Kind) => {
+      const queue = resource(`${Kind}FifoQueue`).Properties;
+      const dlq = resource(`${Kind}FifoDeadLetterQueue`).Properties;
+      expect(queue.FifoQueue).toBe(true);
+      expect(queue.DeduplicationScope).toBe('messageGroup');
+      expect(queue.FifoThroughputLimit).toBe('perMessageGroupId');
+      expect(queue.ContentBasedDeduplication).toBeUndefined();
+      expect(dlq.FifoQueue).toBe(true);
+      expect(queue.SqsManagedSseEnabled).toBe(true);
+      expect(dlq.SqsManagedSseEnabled).toBe(true);
+      expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual(getAtt(`${Kind}FifoDeadLetterQueue`));
+      expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(3);
+      const timeout = resource(`Consume${Kind}LambdaFunction`).Properties.Timeout as number;
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+      expect(queue.QueueName).toBe(`hotglue-webhooks-ci-${Kind.toLowerCase()}.fifo`);
+      expect(dlq.QueueName).toBe(`hotglue-webhooks-ci-${Kind.toLowerCase()}-dlq.fifo`);
     },
   );
 
   it.each(KINDS)(
-    'encrypts the %s queue and its DLQ, redrives after 3+ receives, and keeps 6x the consumer timeout',
+    'keeps 0.2.0’s %s standard queue and DLQ exactly as they were, so that an upgrade loses nothing queued',
     (Kind) => {
       const queue = resource(`${Kind}Queue`).Properties;
       const dlq = resource(`${Kind}DeadLetterQueue`).Properties;
-      expect(queue.SqsManagedSseEnabled).toBe(true);
-      expect(dlq.SqsManagedSseEnabled).toBe(true);
-      expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
-      expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual(getAtt(`${Kind}DeadLetterQueue`));
-      expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(3);
-      const timeout = resource(`Consume${Kind}LambdaFunction`).Properties.Timeout as number;
-      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
-      expect(queue.QueueName).toBe(`hotglue-webhooks-ci-${Kind.toLowerCase()}`);
+      // Any change of these properties would have CloudFormation replace (delete) the queue.
+      expect(queue).toEqual({
+        QueueName: `hotglue-webhooks-ci-${Kind.toLowerCase()}`,
+        VisibilityTimeout: 180,
+        MaximumMessageSize: 1048576,
+        MessageRetentionPeriod: 1209600,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          deadLetterTargetArn: getAtt(`${Kind}DeadLetterQueue`),
+          maxReceiveCount: 5,
+        },
+      });
+      expect(dlq).toEqual({
+        QueueName: `hotglue-webhooks-ci-${Kind.toLowerCase()}-dlq`,
+        MaximumMessageSize: 1048576,
+        MessageRetentionPeriod: 1209600,
+        SqsManagedSseEnabled: true,
+      });
     },
   );
 
@@ -292,7 +360,11 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         {
           Effect: 'Allow',
           Action: ['sqs:SendMessage'],
-          Resource: [getAtt('JobsQueue'), getAtt('DiscoverQueue'), getAtt('ConnectionsQueue')],
+          Resource: [
+            getAtt('JobsFifoQueue'),
+            getAtt('DiscoverFifoQueue'),
+            getAtt('ConnectionsFifoQueue'),
+          ],
         },
         {
           Effect: 'Allow',
@@ -303,7 +375,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     });
 
     it.each(KINDS)(
-      'lets the %s consumer use only its own queue, its own table and the bus',
+      'lets the %s consumer use only its own queues, its own table and the bus',
       (Kind) => {
         expect(normalized(`Consume${Kind}Role`)).toEqual([
           {
@@ -319,16 +391,14 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
               'sqs:GetQueueAttributes',
               'sqs:ReceiveMessage',
             ],
-            Resource: [getAtt(`${Kind}Queue`)],
+            Resource: [getAtt(`${Kind}FifoQueue`), getAtt(`${Kind}Queue`)],
           },
           {
             Effect: 'Allow',
             Action: [
               'dynamodb:BatchGetItem',
-              'dynamodb:DeleteItem',
               'dynamodb:GetItem',
               'dynamodb:PutItem',
-              'dynamodb:Query',
               'dynamodb:UpdateItem',
             ],
             Resource: [getAtt(`${Kind}Table`)],
@@ -356,7 +426,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
           Resource: [getAtt('JobsTable')],
         },
         { Effect: 'Allow', Action: ['events:PutEvents'], Resource: [getAtt('NotificationBus')] },
-        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('JobsQueue')] },
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [getAtt('JobsFifoQueue')] },
         {
           Effect: 'Allow',
           Action: ['ssm:GetParameter'],
@@ -408,18 +478,23 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
   });
 
   describe('observability', () => {
-    it.each(KINDS)('alarms on any message in the %s dead-letter queue', (Kind) => {
-      const alarm = resource(`${Kind}DeadLetterAlarm`).Properties;
-      expect(alarm).toMatchObject({
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Threshold: 0,
-        ComparisonOperator: 'GreaterThanThreshold',
-      });
-      expect(alarm.Dimensions).toEqual([
-        { Name: 'QueueName', Value: getAtt(`${Kind}DeadLetterQueue`, 'QueueName') },
-      ]);
-      expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    it.each(KINDS)('alarms on any message in the %s dead-letter queues', (Kind) => {
+      for (const [alarmId, queueId] of [
+        [`${Kind}DeadLetterAlarm`, `${Kind}FifoDeadLetterQueue`],
+        [`${Kind}LegacyDeadLetterAlarm`, `${Kind}DeadLetterQueue`],
+      ] as const) {
+        const alarm = resource(alarmId).Properties;
+        expect(alarm).toMatchObject({
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
+        expect(alarm.Dimensions).toEqual([
+          { Name: 'QueueName', Value: getAtt(queueId, 'QueueName') },
+        ]);
+        expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      }
     });
 
     it.each(FUNCTIONS)('alarms on %s errors', (fn) => {
@@ -518,7 +593,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     it('gives reconcile its table, queue, threshold, API URL and only the name of the key parameter', () => {
       expect(variables()).toMatchObject({
         JOBS_TABLE: { Ref: 'JobsTable' },
-        JOBS_QUEUE_URL: { Ref: 'JobsQueue' },
+        JOBS_QUEUE_URL: { Ref: 'JobsFifoQueue' },
         RECONCILE_AFTER: '2h',
         HOTGLUE_API_URL: 'https://api.hotglue.com',
         HOTGLUE_API_KEY_PARAMETER: '/hotglue-webhooks/ci/hotglue-api-key',
@@ -709,7 +784,7 @@ describe('packaged function bundles, run in a bare Node process against the loca
       const urls: Record<string, string> = {};
       for (const kind of ['jobs', 'discover', 'connections']) {
         urls[kind] =
-          (await sqs.send(new CreateQueueCommand({ QueueName: `bundle-${kind}` }))).QueueUrl ?? '';
+          (await sqs.send(new CreateQueueCommand(fifoQueue(`bundle-${kind}`)))).QueueUrl ?? '';
       }
       const env = {
         AWS_ENDPOINT_URL_SQS: proxy.endpoint,
@@ -834,8 +909,7 @@ describe('packaged function bundles, run in a bare Node process against the loca
     try {
       const tables = await createProjectTables(dynamo.endpoint);
       const queueUrl =
-        (await sqs.send(new CreateQueueCommand({ QueueName: 'bundle-reconcile-jobs' }))).QueueUrl ??
-        '';
+        (await sqs.send(new CreateQueueCommand(fifoQueue('bundle-reconcile-jobs')))).QueueUrl ?? '';
       const s3Root = 'bundle/stale-job';
       const events = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], {
         s3Root,

@@ -1,4 +1,8 @@
+import { DEADLINE_MARGIN_MS, deadlineOf } from '../../lib/consumer/budget';
 import { batchConsumer } from '../../lib/consumer/consume-batch';
+import { ABANDONED_AFTER_MS } from '../../lib/ports/notifier';
+import { ENTITIES } from '../../lib/records/entities';
+import { messageGroupId } from '../../lib/records/message-group';
 import { WriteConflictError, type EventStore } from '../../lib/ports/event-store';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import { jobKey } from '../../lib/records/entity-keys';
@@ -284,4 +288,157 @@ describe('batchConsumer: notifications', () => {
     expect(waited.length).toBeGreaterThan(0);
     expect(notifier.published).toEqual([]);
   });
+});
+
+/** An SQS record of a FIFO queue: in its entity's message group, as ingest sends it. */
+const fifoRecord = (payload: Record<string, unknown>, messageId: string) => {
+  const record = jobRecord(payload, messageId);
+  record.attributes.MessageGroupId = messageGroupId(ENTITIES.jobs.key(payload));
+  record.eventSourceARN = 'arn:aws:sqs:us-east-1:123456789012:q.fifo';
+  return record;
+};
+
+describe('batchConsumer on a FIFO queue', () => {
+  it('fails the rest of a group after its first failure, in order, and goes on with other groups', async () => {
+    const store = memoryStore();
+    const tried: string[] = [];
+    const picky: EventStore = {
+      ...store,
+      storeAll: async (kind, events) => {
+        if (events.some((e) => e.payload.message === 'bad')) throw new Error('not this one');
+        return store.storeAll(kind, events);
+      },
+      store: async (kind, event) => {
+        tried.push(String(event.payload.status));
+        if (event.payload.message === 'bad') throw new Error('not this one');
+        return store.store(kind, event);
+      },
+    };
+    const log = recordingLog();
+    const consume = batchConsumer('jobs', {
+      notifier: recordingNotifier(),
+      store: picky,
+      log,
+      counters: recordingCounters(),
+    });
+    const [a1, a2, a3, a4] = jobLifecycle(
+      ['JOB_CREATED', 'SYNC_STARTED', 'SYNC_SUCCESS', 'JOB_COMPLETED'],
+      { s3Root: 'fifo/a' },
+    );
+    const [b1, b2] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: 'fifo/b' });
+    const result = await consume({
+      Records: [
+        fifoRecord(a1 ?? {}, 'a1'),
+        fifoRecord(b1 ?? {}, 'b1'),
+        fifoRecord({ ...a2, message: 'bad' }, 'a2'),
+        sqsRecord('garbage', {
+          messageId: 'b-poison',
+          attributes: { ...fifoRecord(b1 ?? {}, 'x').attributes },
+        }),
+        fifoRecord(a3 ?? {}, 'a3'),
+        fifoRecord(b2 ?? {}, 'b2'),
+        fifoRecord(a4 ?? {}, 'a4'),
+      ],
+    });
+    // a: stored up to its failure, never tried after it; b: its poison message fails its later one.
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual([
+      'a2',
+      'b-poison',
+      'a3',
+      'b2',
+      'a4',
+    ]);
+    expect(tried).toEqual(['JOB_CREATED', 'SYNC_STARTED']);
+    expect((await store.getJob('fifo/a'))?.event_count).toBe(1);
+    expect((await store.getJob('fifo/b'))?.event_count).toBe(1);
+    const skipped = log.lines.filter((l) => l.fields.error === 'EarlierInGroupFailedError');
+    expect(skipped.map((l) => l.fields.messageId).sort()).toEqual(['a3', 'a4', 'b2']);
+  });
+
+  it('stores one group’s records together, in one call, in the batch’s order', async () => {
+    const store = memoryStore();
+    const calls: string[][] = [];
+    const consume = batchConsumer('jobs', {
+      notifier: recordingNotifier(),
+      store: {
+        ...store,
+        storeAll: async (kind, events) => {
+          calls.push(events.map((e) => String(e.payload.status)));
+          return store.storeAll(kind, events);
+        },
+      },
+      log: recordingLog(),
+      counters: recordingCounters(),
+    });
+    const lifecycle = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED', 'SYNC_SUCCESS'], {
+      s3Root: 'fifo/c',
+    });
+    const result = await consume({
+      Records: lifecycle.map((p, i) => fifoRecord(p, `c${i}`)),
+    });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(calls).toEqual([['JOB_CREATED', 'SYNC_STARTED', 'SYNC_SUCCESS']]);
+  });
+});
+
+describe('the consumer’s time budget', () => {
+  const contextWith = (remainingMs: number, clock: { now: number }) => {
+    const started = clock.now;
+    return { getRemainingTimeInMillis: () => remainingMs - (clock.now - started) };
+  };
+
+  it('ends before the invocation does, keeping a margin to report', () => {
+    const clock = { now: 1_000_000 };
+    expect(deadlineOf(contextWith(30_000, clock), clock.now)).toBe(
+      clock.now + 30_000 - DEADLINE_MARGIN_MS,
+    );
+    // A short remaining time keeps four fifths of it for work.
+    expect(deadlineOf(contextWith(5_000, clock), clock.now)).toBe(clock.now + 4_000);
+    expect(deadlineOf(contextWith(0, clock), clock.now)).toBe(clock.now);
+  });
+
+  it.each([30_000, 12_000, 4_000])(
+    'never waits past the invocation’s time (%i ms left) for another writer’s notifications',
+    async (remainingMs) => {
+      const clock = { now: Date.parse('2026-11-30T06:00:00Z') };
+      const store = memoryStore();
+      const [created] = jobLifecycle(['JOB_CREATED'], { s3Root: 'budget/1' });
+      // Another writer recorded a notification just now and has not published it.
+      const unsent = [
+        {
+          recordedAt: clock.now,
+          notification: {
+            id: 'n-theirs',
+            source: 'hotglue-webhooks' as const,
+            'detail-type': 'Job Failed' as const,
+            time: new Date(clock.now).toISOString(),
+            detail: { s3_root: 'budget/1' },
+          },
+        },
+      ];
+      const notifier = recordingNotifier();
+      const context = contextWith(remainingMs, clock);
+      const consume = batchConsumer('jobs', {
+        notifier,
+        store: {
+          ...store,
+          storeAll: async (kind, events) =>
+            (await store.storeAll(kind, events)).map((o) => ({ ...o, unsent, recorded: [] })),
+          unsent: async () => unsent,
+        },
+        log: recordingLog(),
+        counters: recordingCounters(),
+        now: () => clock.now,
+        sleep: async (ms) => {
+          clock.now += ms;
+        },
+      });
+      const result = await consume({ Records: [fifoRecord(created ?? {}, 'm')] }, context);
+      expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+      // Waiting out ABANDONED_AFTER_MS fits in 30 s, not in less: then the record fails in time.
+      const fits = remainingMs - Math.min(DEADLINE_MARGIN_MS, remainingMs / 5) > ABANDONED_AFTER_MS;
+      expect(result.batchItemFailures.length).toBe(fits ? 0 : 1);
+      expect(notifier.published.length).toBe(fits ? 1 : 0);
+    },
+  );
 });

@@ -61,6 +61,23 @@ describe('handleIngest: accepted events', () => {
     },
   );
 
+  it('queues each event in its entity’s message group, deduplicated by its event key', async () => {
+    const { queue, call } = setup();
+    const post = (fields: Record<string, unknown>) =>
+      call(signed('/webhooks/jobs', JSON.stringify(payloadOf('jobs', fields)), SECRETS.jobs));
+    await post({ s3_root: 'a/one', status: 'JOB_CREATED' });
+    await post({ s3_root: 'a/one', status: 'SYNC_STARTED' });
+    await post({ s3_root: 'a/two', status: 'JOB_CREATED' });
+    const [first, second, other] = queue.sent;
+    // One group per job, whatever its status; another job, another group.
+    expect(first?.groupId).toMatch(/^[0-9a-f]{64}$/);
+    expect(second?.groupId).toBe(first?.groupId);
+    expect(other?.groupId).not.toBe(first?.groupId);
+    for (const sent of queue.sent)
+      expect(sent.deduplicationId).toBe(parseEnvelope(sent.messageBody).envelope.eventKey);
+    expect(new Set(queue.sent.map((m) => m.deduplicationId)).size).toBe(3);
+  });
+
   it.each(KINDS)('detects a %s event on POST /webhooks', async (kind) => {
     const { queue, call } = setup();
     const response = await call(

@@ -78,18 +78,20 @@ describe('extractDefinition', () => {
   it('reads routes, event sources, queues with their redrive, and tables', () => {
     const d = extractDefinition(printed);
     expect(d.functions[0]?.httpRoutes).toEqual(['POST /x', '$default', 'GET /h']);
-    expect(d.functions[1]?.sqs).toEqual({
-      queueLogicalId: 'Q',
-      batchSize: 5,
-      maximumBatchingWindow: 0,
-      reportBatchItemFailures: true,
-    });
+    expect(d.functions[1]?.sqs).toEqual([
+      {
+        queueLogicalId: 'Q',
+        batchSize: 5,
+        maximumBatchingWindow: 0,
+        reportBatchItemFailures: true,
+      },
+    ]);
     expect(d.functions[1]?.timeoutSeconds).toBe(30);
     expect(d.functions[2]).toMatchObject({
       httpRoutes: [],
       schedules: ['rate(15 minutes)', 'cron(0 * * * ? *)'],
     });
-    expect(d.functions[2]?.sqs).toBeUndefined();
+    expect(d.functions[2]?.sqs).toEqual([]);
     expect(d.queues[0]).toEqual({
       logicalId: 'Q',
       name: 'q',

@@ -13,16 +13,29 @@ describe('sqsEventQueue', () => {
   } as unknown as SQSClient;
   const queue = sqsEventQueue(client, { jobs: 'https://sqs.example/jobs' });
 
-  it('sends a kind to its own queue, and calls an SQS failure a QueueUnavailableError', async () => {
-    expect(await queue.send('jobs', 'body')).toEqual({ messageId: 'm-1' });
-    expect(calls).toEqual([{ QueueUrl: 'https://sqs.example/jobs', MessageBody: 'body' }]);
-    await expect(queue.send('jobs', 'again')).rejects.toThrow(QueueUnavailableError);
+  const message = (body: string) => ({ body, groupId: 'g-1', deduplicationId: 'd-1' });
+
+  it('sends a kind to its own queue in its group, and calls an SQS failure a QueueUnavailableError', async () => {
+    expect(await queue.send('jobs', message('body'))).toEqual({ messageId: 'm-1' });
+    expect(calls).toEqual([
+      {
+        QueueUrl: 'https://sqs.example/jobs',
+        MessageBody: 'body',
+        MessageGroupId: 'g-1',
+        MessageDeduplicationId: 'd-1',
+      },
+    ]);
+    await expect(queue.send('jobs', message('again'))).rejects.toThrow(QueueUnavailableError);
   });
 
   it('refuses a kind it has no queue for, without calling SQS (a wiring error, not an outage)', async () => {
     const before = calls.length;
-    await expect(queue.send('discover', 'body')).rejects.toThrow('no discover queue configured');
-    await expect(queue.send('discover', 'body')).rejects.not.toThrow(QueueUnavailableError);
+    await expect(queue.send('discover', message('body'))).rejects.toThrow(
+      'no discover queue configured',
+    );
+    await expect(queue.send('discover', message('body'))).rejects.not.toThrow(
+      QueueUnavailableError,
+    );
     expect(calls).toHaveLength(before);
   });
 });

@@ -36,10 +36,10 @@ export function dynamoDbEventStore(
 ): EventStore {
   const table = tableOf(tables);
   // One write at a time per entity within this process: racing ourselves only costs conflicts.
-  // (A Lambda instance runs one batch at a time, and the consumer already stores each entity's
-  // records of a batch together; this serves a process that runs several pollers, as npm start.)
+  // (FIFO groups already give an entity to one consumer at a time; this serves a process that
+  // also polls a 0.2.0 standard queue while it drains, as npm start may.)
   const inFlight = new Map<string, Promise<unknown>>();
-  const storeAll = async (kind: Kind, events: readonly StoredEvent[]) => {
+  const storeAll = async (kind: Kind, events: readonly StoredEvent[], until?: number) => {
     const entity = ENTITIES[kind] as Entity<unknown>;
     const first = events[0];
     if (first === undefined) return [];
@@ -47,7 +47,7 @@ export function dynamoDbEventStore(
     const before = inFlight.get(key) ?? Promise.resolve();
     const mine = before
       .catch(() => undefined)
-      .then(() => storeEvents(db, table(kind), entity, events, options));
+      .then(() => storeEvents(db, table(kind), entity, events, options, until));
     inFlight.set(key, mine);
     try {
       return await mine;
@@ -57,9 +57,9 @@ export function dynamoDbEventStore(
   };
   return {
     storeAll,
-    store: async (kind, event) => (await storeAll(kind, [event]))[0] as StoreOutcome,
-    markSent: async (kind, entityKey, ids) => {
-      await markSent(db, table(kind), entityKey, ids);
+    store: async (kind, event, until) => (await storeAll(kind, [event], until))[0] as StoreOutcome,
+    markSent: async (kind, entityKey, ids, until) => {
+      await markSent(db, table(kind), entityKey, ids, until);
     },
     unsent: (kind, entityKey) => readUnsent(db, table(kind), entityKey),
     recordStale: (entityKey, updatedAt, notice) =>

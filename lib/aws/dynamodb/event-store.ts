@@ -1,8 +1,7 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -12,6 +11,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { itemBytes, writeUnitsOf } from './item-size';
 import { WriteConflictError, type StoreOutcome, type Unsent } from '../../ports/event-store';
 import { recordChanges, type Notification } from '../../records/changes';
 import { boundRecord, type Entity } from '../../records/entities';
@@ -23,7 +23,6 @@ import {
   foldOf,
   historyAttributes,
   holds,
-  INBOX_PREFIX,
   outboxAttribute,
   outboxEntry,
   outboxOf,
@@ -34,14 +33,7 @@ import {
   type Item,
 } from './table-layout';
 
-/**
- * How long a write keeps retrying lost races on the CURRENT item's version check before its events
- * go back to SQS: 15 s, half the consumer's 30 s timeout (the entities of a batch are stored at
- * once, so a batch takes about as long as its slowest entity). Between attempts, a backoff of
- * full jitter doubling from 8 ms up to 1 s spreads the writers of a busy entity apart. `npm run
- * bench` figure (g) measures 32 writers on one entity.
- */
-const CONFLICT_BUDGET_MS = 15_000;
+/** Full-jitter backoff between tries of a write that lost a race: doubling from 32 ms, at most 1 s. */
 const backoffMs = (attempt: number): number => Math.random() * Math.min(1000, 32 * 2 ** attempt);
 const units = (c: ConsumedCapacity | undefined): number => c?.CapacityUnits ?? 0;
 
@@ -121,9 +113,13 @@ async function conditionalPut(
     return { written: true };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return error.Item === undefined
-      ? { written: false }
-      : { written: false, found: unmarshall(error.Item) };
+    const found = error.Item === undefined ? undefined : unmarshall(error.Item);
+    // DynamoDB charges a failed conditional write (by the larger of the two items) but reports
+    // no capacity for it: counted from the sizes.
+    outcome.writeUnits += writeUnitsOf(
+      Math.max(itemBytes(input.Item ?? {}), found === undefined ? 0 : itemBytes(found)),
+    );
+    return found === undefined ? { written: false } : { written: false, found };
   }
 }
 
@@ -307,106 +303,90 @@ const emptyOutcome = (): StoreOutcome => ({
   recorded: [],
 });
 
-/** The largest compressed payload an inbox item carries; a larger event waits for its own write. */
-const INBOX_MAX_GZ = PART_BYTES;
-/** Inbox items a crashed writer leaves behind expire after a day (its message comes back anyway). */
-const INBOX_TTL_SECONDS = 86_400;
-
-/** The events writers that lost a race left in an entity's inbox. */
-async function readInbox(
-  db: DynamoDBDocumentClient,
-  table: string,
-  pk: string,
-  outcome: StoreOutcome,
-): Promise<StoredEvent[]> {
-  const items = await queryItems(
-    db,
-    {
-      TableName: table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
-      ExpressionAttributeValues: { ':pk': pk, ':inbox': INBOX_PREFIX },
-      // Eventually consistent is enough: whether an event is folded is read strongly.
-      ConsistentRead: false,
-    },
-    outcome,
-  );
-  return items.map((item) => ({
-    hash: String(item.hash),
-    receivedAt: String(item.received_at),
-    ...(item.source === 'reconcile' && { source: 'reconcile' as const }),
-    payload: JSON.parse(
-      gunzipSync(Buffer.from(item.payload_gz as Uint8Array)).toString('utf8'),
-    ) as StoredEvent['payload'],
-  }));
-}
-
-/** Leaves `event` in the inbox (keeping the larger hash per id); false when it is too large to. */
-async function putInbox(
-  db: DynamoDBDocumentClient,
-  table: string,
-  pk: string,
-  id: string,
-  event: StoredEvent,
-  outcome: StoreOutcome,
-): Promise<boolean> {
-  const gz = gzipSync(Buffer.from(JSON.stringify(event.payload)));
-  if (gz.length > INBOX_MAX_GZ) return false;
-  await countedPut(
-    db,
-    {
-      TableName: table,
-      Item: {
-        pk,
-        sk: `${INBOX_PREFIX}${id}`,
-        hash: event.hash,
-        received_at: event.receivedAt,
-        ...(event.source !== undefined && { source: event.source }),
-        payload_gz: gz,
-        expires_at: Math.floor(Date.now() / 1000) + INBOX_TTL_SECONDS,
-      },
-      ConditionExpression: 'attribute_not_exists(pk) OR #hash < :hash',
-      ExpressionAttributeNames: { '#hash': 'hash' },
-      ExpressionAttributeValues: { ':hash': event.hash },
-    },
-    outcome,
-  );
-  return true;
-}
-
-/** Deletes an inbox item if it still holds this content. */
-async function clearInbox(
-  db: DynamoDBDocumentClient,
-  table: string,
-  pk: string,
-  id: string,
-  hash: string,
-): Promise<void> {
-  try {
-    await db.send(
-      new DeleteCommand({
-        TableName: table,
-        Key: { pk, sk: `${INBOX_PREFIX}${id}` },
-        ConditionExpression: '#hash = :hash',
-        ExpressionAttributeNames: { '#hash': 'hash' },
-        ExpressionAttributeValues: { ':hash': hash },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
-
-/** What one attempt decided for each candidate event: fold it in, write its history item. */
+/** What one attempt decided for each of the events: fold it in, write its history item. */
 interface Plan {
-  candidates: StoredEvent[];
-  ids: string[];
   /** Held already (this content, or a larger one with its id), or folded pending its history. */
   duplicate: boolean[];
   folded: boolean[];
   toWrite: boolean[];
-  /** Candidates whose history item held this very content when read: folded long ago. */
-  held: boolean[];
+  /** The record and fold state with the events folded in (undefined: nothing to fold). */
+  state: { record: unknown; fold: unknown } | undefined;
+  /** History ids this fold adds to the record (new to it). */
+  added: string[];
 }
+
+/**
+ * Decides, for events of one entity in batch order, which fold into the record as `current`
+ * holds it and which only need their history item: a pure function of what was read.
+ * `held` maps each history id already written to its hash (null when the item keeps none).
+ */
+function planFold(
+  entity: Entity<unknown>,
+  events: readonly StoredEvent[],
+  ids: readonly string[],
+  current: Item | undefined,
+  heldHashes: ReadonlyMap<string, string | null>,
+): Plan {
+  const held = new Map(heldHashes);
+  const pending = (current?.pending as string[] | undefined) ?? [];
+  let state = current && { record: recordOf(entity.kind, current), fold: foldOf(current) };
+  const plan: Plan = { duplicate: [], folded: [], toWrite: [], state: undefined, added: [] };
+  for (const [i, event] of events.entries()) {
+    const id = ids[i] as string;
+    const heldHash = held.get(id);
+    // Listed in pending with no history item: folded by an earlier delivery whose history write
+    // never happened. (Once the history item exists, its hash tells.)
+    const inPending = pending.includes(id) && !held.has(id);
+    const sameContent = held.has(id) && (heldHash === null || heldHash === event.hash);
+    // Another content under a held id (a connection's event_id sent twice): it counts in the
+    // record as the merge says (folding it again changes nothing), but the history keeps the
+    // larger hash.
+    const largerHeld = typeof heldHash === 'string' && heldHash > event.hash;
+    const fold = !inPending && !sameContent;
+    plan.duplicate.push(inPending || sameContent || largerHeld);
+    plan.folded.push(fold);
+    // An event folded without its history item gets it now.
+    plan.toWrite.push((fold && !largerHeld) || inPending);
+    if (!fold) continue;
+    const isNew = !held.has(id);
+    state = entity.fold(state, event, isNew);
+    // Later events with this id see it held, by the larger hash.
+    if (!largerHeld) held.set(id, event.hash);
+    if (isNew) plan.added.push(id);
+  }
+  plan.state = plan.folded.includes(true) ? state : undefined;
+  return plan;
+}
+
+/**
+ * How many times a write that lost the race on the CURRENT item's version tries again. With one
+ * consumer per entity (each entity is one FIFO message group), the only other writers are a
+ * reconcile run adding a Job Stale notice and, while a 0.2.0 stage drains its old queues, that
+ * queue's consumer: a lost race is rare, and a few tries settle it.
+ */
+export const CONFLICT_ATTEMPTS = 5;
+
+/**
+ * Retries `attempt` while it reports a lost race (`undefined`), with full-jitter backoff from
+ * 8 ms, at most CONFLICT_ATTEMPTS times and never past `until` (epoch ms): then the write is
+ * left to SQS (WriteConflictError), with time in hand for the caller to report it.
+ */
+async function retryConflicts<T>(
+  pk: string,
+  until: number,
+  attempt: (n: number) => Promise<T | undefined>,
+): Promise<T> {
+  for (let n = 0; ; n += 1) {
+    const done = await attempt(n);
+    if (done !== undefined) return done;
+    const pause = backoffMs(n);
+    if (n + 1 >= CONFLICT_ATTEMPTS || Date.now() + pause >= until) throw new WriteConflictError(pk);
+    await sleep(pause);
+  }
+}
+
+/** How long storing may go on retrying when the caller gives no deadline. */
+const DEFAULT_BUDGET_MS = 10_000;
 
 /**
  * Stores events of one entity, reading only the entity's CURRENT item and the events' own
@@ -414,7 +394,7 @@ interface Plan {
  * Entity.fold) and the CURRENT item is written once for them all, only if nobody changed it
  * meanwhile (a version check); then each event's history item is written. No transaction is used;
  * every write is conditional. Storing a batch is storing its events one by one, with one record
- * write instead of one per event: fewer writes, and fewer races on a busy entity.
+ * write instead of one per event.
  *
  * Counting each event once without a transaction: the CURRENT item lists in `pending` the ids of
  * events folded in whose history item may not be written yet. An event whose history item
@@ -423,13 +403,9 @@ interface Plan {
  * from `pending` the ids whose history items have been written since, so the list stays as short
  * as the number of writes in flight.
  *
- * Helping on a busy entity: a writer that loses the race leaves its events in the entity's inbox
- * (`INBOX#<id>` items), and every writer folds in, with its own, the events waiting there. So the
- * next writer to win folds in all who wait, and a loser is done as soon as anyone wins: a busy
- * entity takes one write per round of writers rather than one per writer. An uncontended write
- * costs one more read (the empty inbox, read alongside the CURRENT item) and no more writes.
- *
- * Outcomes are per event; the units and conflicts of shared writes are counted on the first.
+ * One writer per entity (FIFO message groups) makes a lost race rare: it is retried from the item
+ * that won it (see retryConflicts), until `until` (epoch ms). Outcomes are per event; the units and
+ * conflicts of shared writes are counted on the first.
  */
 export async function storeEvents(
   db: DynamoDBDocumentClient,
@@ -437,191 +413,151 @@ export async function storeEvents(
   entity: Entity<unknown>,
   events: readonly StoredEvent[],
   options: StoreOptions = {},
+  until: number = Date.now() + DEFAULT_BUDGET_MS,
 ): Promise<StoreOutcome[]> {
   const outcomes = events.map(emptyOutcome);
   const first = events[0];
-  const shared = outcomes[0];
-  if (first === undefined || shared === undefined) return outcomes;
+  const counted = outcomes[0];
+  if (first === undefined || counted === undefined) return outcomes;
   const pk = entity.key(first.payload);
   if (events.some((e) => entity.key(e.payload) !== pk))
     throw new Error('storeEvents takes the events of one entity');
-  let plan: Plan | undefined;
-  // Per event of ours: a duplicate when first read (what its outcome reports).
-  let duplicateAtFirst: boolean[] = [];
-  let wrote = false;
-  // The outbox of the CURRENT item as this writer last wrote or read it, and what it recorded.
-  let unsent: Unsent[] = [];
-  let recorded: string[] = [];
-  // The record holds what this writer folded (written by it, or found to hold it already).
-  let settled = false;
-  let inboxed = false;
+  const ids = events.map((e) => entity.historyId(e));
+  const written = new Set<string>();
   // A lost race hands back the CURRENT item that won it: the retry starts from that.
   let known: { current: Item | undefined } | undefined;
-  const written = new Set<string>();
-  const giveUpAt = Date.now() + CONFLICT_BUDGET_MS;
-  /** Leaves our events still to fold in the inbox; false if one is too large (it keeps racing). */
-  const leaveInInbox = async ({ candidates, folded }: Plan): Promise<boolean> => {
-    const mine = candidates.slice(0, events.length).filter((_, i) => folded[i]);
-    const left = await Promise.all(
-      mine.map((e) => putInbox(db, table, pk, entity.historyId(e), e, shared)),
-    );
-    return left.every(Boolean);
-  };
-  for (let attempt = 0; ; attempt += 1) {
-    const ownIds = [...new Set(events.map((e) => entity.historyId(e)))];
-    // Ours first, in batch order; then what other writers left waiting, with their held hashes.
-    const [current, ownHeld, waiting] = await Promise.all([
-      known === undefined ? get(db, table, { pk, sk: CURRENT }, shared) : known.current,
-      heldHashes(db, table, pk, ownIds, shared),
-      readInbox(db, table, pk, shared).then(async (found) => {
-        const others = found.filter((w) => !events.some((e) => e.hash === w.hash));
-        const ids = [...new Set(others.map((e) => entity.historyId(e)))].filter(
-          (id) => !ownIds.includes(id),
-        );
-        return { others, held: await heldHashes(db, table, pk, ids, shared) };
-      }),
+  let duplicateAtFirst: boolean[] = [];
+  const settled = await retryConflicts(pk, until, async (attempt) => {
+    const [current, held] = await Promise.all([
+      known === undefined ? get(db, table, { pk, sk: CURRENT }, counted) : known.current,
+      heldHashes(db, table, pk, [...new Set(ids)], counted),
     ]);
-    const candidates: StoredEvent[] = [...events, ...waiting.others];
-    const ids = candidates.map((e) => entity.historyId(e));
-    const held = new Map([...ownHeld, ...waiting.held]);
-    const pending = (current?.pending as string[] | undefined) ?? [];
-    unsent = outboxOf(current);
-    // The record as read (the folds copy it, never change it): the start, and what a change is from.
-    const before = current === undefined ? undefined : recordOf(entity.kind, current);
-    let state = current && { record: before, fold: foldOf(current) };
-    const added: string[] = [];
-    plan = { candidates, ids, duplicate: [], folded: [], toWrite: [], held: [] };
-    for (const [c, event] of candidates.entries()) {
-      const id = ids[c] as string;
-      const heldHash = held.get(id);
-      // Listed in pending with no history item: folded by an earlier delivery whose history write
-      // never happened. (Once the history item exists, its hash tells.)
-      const inPending = pending.includes(id) && !held.has(id);
-      const sameContent = held.has(id) && (heldHash === null || heldHash === event.hash);
-      // Another content under a held id (a connection's event_id sent twice): it counts in the
-      // record as the merge says (folding it again changes nothing), but the history keeps the
-      // larger hash.
-      const largerHeld = typeof heldHash === 'string' && heldHash > event.hash;
-      const fold = !inPending && !sameContent;
-      plan.duplicate.push(inPending || sameContent || largerHeld);
-      plan.folded.push(fold);
-      plan.held.push(sameContent && !inPending);
-      // An event folded without its history item gets it from its own writer (or this one).
-      plan.toWrite.push((fold && !largerHeld) || (inPending && c < events.length));
-      if (!fold) continue;
-      const isNew = !held.has(id);
-      state = entity.fold(state, event, isNew);
-      // Later candidates with this id see it held, by the larger hash.
-      if (!largerHeld) held.set(id, event.hash);
-      if (isNew) added.push(id);
-    }
-    if (attempt === 0) duplicateAtFirst = plan.duplicate.slice(0, events.length);
-    // Done once none of ours is left to fold: the others' writers are still at it.
-    if (state === undefined || !plan.folded.slice(0, events.length).includes(true)) {
-      plan.toWrite = plan.toWrite.map((w, c) => w && c < events.length);
-      plan.folded = plan.folded.map((f, c) => f && c < events.length);
-      break;
-    }
-    // Out of time with events of ours still to fold: SQS brings them back later.
-    if (attempt > 0 && Date.now() >= giveUpAt) throw new WriteConflictError(pk);
-    // Others already wait on this entity: join them rather than race them; whoever writes next
-    // folds in everyone, this writer included.
-    if (!inboxed && plan.folded.slice(events.length).includes(true)) {
-      inboxed = await leaveInInbox(plan);
-      if (inboxed) {
-        await sleep(backoffMs(attempt));
-        continue;
-      }
-    }
-    const record = boundRecord(state.record) as Record<string, unknown>;
-    const stillPending = await unwritten(db, table, pk, pending, shared, written);
-    const nextPending = [...stillPending, ...added];
-    // The changes this write makes join the outbox in the same write: published after it, and
-    // removed only once published (markSent), so a crash in between loses none.
-    const changes = recordChanges(entity.kind, pk, before, record, first.receivedAt).filter(
-      (n) => !unsent.some((u) => u.notification.id === n.id),
-    );
-    const recordedAt = Date.now();
-    const outbox = [...unsent, ...changes.map((notification) => ({ notification, recordedAt }))];
-    const attributes = {
-      ...currentAttributes(entity.kind, record, state.fold),
-      ...(nextPending.length > 0 && { pending: nextPending }),
-      ...outboxAttribute(outbox),
-      ...(current?.stale_notified !== undefined && { stale_notified: current.stale_notified }),
-    };
-    if (current !== undefined && holds(current, attributes)) {
-      settled = true;
-      break;
-    }
-    const version = Number(current?.version ?? 0);
-    const put = await conditionalPut(
+    const plan = planFold(entity, events, ids, current, held);
+    if (attempt === 0) duplicateAtFirst = plan.duplicate;
+    const write = await writeCurrent(
       db,
-      {
-        TableName: table,
-        Item: { pk, sk: CURRENT, ...attributes, version: version + 1 },
-        ...(current === undefined
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: '#version = :version',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':version': version },
-            }),
-      },
-      shared,
+      table,
+      entity,
+      { pk, current, plan, written, storedAt: first.receivedAt },
+      counted,
     );
-    if (put.written) {
-      wrote = true;
-      settled = true;
-      unsent = outbox;
-      recorded = changes.map((n) => n.id);
-      break;
+    if (write.lost) {
+      counted.conflicts += 1;
+      known = write.found === undefined ? undefined : { current: write.found };
+      return undefined;
     }
-    shared.conflicts += 1;
-    known = put.found === undefined ? undefined : { current: put.found };
-    if (!inboxed) inboxed = await leaveInInbox(plan);
-    await sleep(backoffMs(attempt));
-  }
-  const done = plan as Plan;
+    return { plan, ...write };
+  });
   for (const [i, outcome] of outcomes.entries()) {
-    outcome.unsent = unsent;
-    outcome.recorded = recorded;
+    outcome.unsent = settled.unsent;
+    outcome.recorded = settled.recorded;
     outcome.duplicate = duplicateAtFirst[i] ?? false;
-    // Folded by this writer's write, or by another writer's that took it from the inbox.
-    outcome.changed = done.folded[i] ? wrote : !outcome.duplicate;
+    outcome.changed = (settled.plan.folded[i] ?? false) && settled.wrote;
   }
-  // Each id's history item once, from its largest-hash candidate.
+  await writeHistory(db, table, entity, pk, events, ids, settled.plan, outcomes, options);
+  return outcomes;
+}
+
+/** What writing the CURRENT item did: written (or already so), or lost to another writer. */
+type CurrentWrite =
+  | { lost: false; wrote: boolean; unsent: Unsent[]; recorded: string[] }
+  | { lost: true; found?: Item };
+
+/**
+ * Writes the CURRENT item with the plan's events folded in and the changes they make added to the
+ * outbox, if its version is still the one read. Nothing to fold, or an item that already holds
+ * exactly this, is no write.
+ */
+async function writeCurrent(
+  db: DynamoDBDocumentClient,
+  table: string,
+  entity: Entity<unknown>,
+  read: {
+    pk: string;
+    current: Item | undefined;
+    plan: Plan;
+    written: Set<string>;
+    /** When the batch's first event was received: the notifications' time. */
+    storedAt: string;
+  },
+  counted: StoreOutcome,
+): Promise<CurrentWrite> {
+  const { pk, current, plan } = read;
+  const unsent = outboxOf(current);
+  if (plan.state === undefined) return { lost: false, wrote: false, unsent, recorded: [] };
+  const before = current === undefined ? undefined : recordOf(entity.kind, current);
+  const record = boundRecord(plan.state.record) as Record<string, unknown>;
+  const pending = (current?.pending as string[] | undefined) ?? [];
+  const stillPending = await unwritten(db, table, pk, pending, counted, read.written);
+  const nextPending = [...stillPending, ...plan.added];
+  // The changes this write makes join the outbox in the same write: published after it, and
+  // removed only once published (markSent), so a crash in between loses none.
+  const changes = recordChanges(entity.kind, pk, before, record, read.storedAt).filter(
+    (n) => !unsent.some((u) => u.notification.id === n.id),
+  );
+  const recordedAt = Date.now();
+  const outbox = [...unsent, ...changes.map((notification) => ({ notification, recordedAt }))];
+  const attributes = {
+    ...currentAttributes(entity.kind, record, plan.state.fold),
+    ...(nextPending.length > 0 && { pending: nextPending }),
+    ...outboxAttribute(outbox),
+    ...(current?.stale_notified !== undefined && { stale_notified: current.stale_notified }),
+  };
+  if (current !== undefined && holds(current, attributes))
+    return { lost: false, wrote: false, unsent, recorded: [] };
+  const version = Number(current?.version ?? 0);
+  const put = await conditionalPut(
+    db,
+    {
+      TableName: table,
+      Item: { pk, sk: CURRENT, ...attributes, version: version + 1 },
+      ...(current === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: '#version = :version',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':version': version },
+          }),
+    },
+    counted,
+  );
+  if (!put.written) return { lost: true, ...(put.found !== undefined && { found: put.found }) };
+  return { lost: false, wrote: true, unsent: outbox, recorded: changes.map((n) => n.id) };
+}
+
+/** Writes each history id's item once, from its largest-hash event among those to write. */
+async function writeHistory(
+  db: DynamoDBDocumentClient,
+  table: string,
+  entity: Entity<unknown>,
+  pk: string,
+  events: readonly StoredEvent[],
+  ids: readonly string[],
+  plan: Plan,
+  outcomes: StoreOutcome[],
+  options: StoreOptions,
+): Promise<void> {
   const best = new Map<string, number>();
-  for (const [c, write] of done.toWrite.entries()) {
-    const id = done.ids[c] as string;
+  for (const [i, write] of plan.toWrite.entries()) {
+    const id = ids[i] as string;
     const other = best.get(id);
-    const hash = (done.candidates[c] as StoredEvent).hash;
-    if (write && (other === undefined || (done.candidates[other] as StoredEvent).hash < hash))
-      best.set(id, c);
+    const hash = (events[i] as StoredEvent).hash;
+    if (write && (other === undefined || (events[other] as StoredEvent).hash < hash))
+      best.set(id, i);
   }
   await Promise.all(
-    [...best.values()].map((c) =>
+    [...best.values()].map((i) =>
       putHistory(
         db,
         table,
         entity,
         pk,
-        done.candidates[c] as StoredEvent,
-        outcomes[c] ?? shared,
+        events[i] as StoredEvent,
+        outcomes[i] as StoreOutcome,
         options,
       ),
     ),
   );
-  // Inbox items whose events are now folded and whose history items exist: this writer's own,
-  // the ones it folded for others, and any a crashed writer left behind.
-  await Promise.all(
-    done.candidates.map((event, c) => {
-      const ours = c < events.length;
-      return (ours && inboxed) || (!ours && ((settled && done.folded[c]) || done.held[c]))
-        ? clearInbox(db, table, pk, done.ids[c] as string, event.hash)
-        : undefined;
-    }),
-  );
-  return outcomes;
 }
 
 /**
@@ -634,14 +570,19 @@ export async function markSent(
   table: string,
   pk: string,
   ids: readonly string[],
-): Promise<{ readUnits: number; writeUnits: number }> {
-  const giveUpAt = Date.now() + CONFLICT_BUDGET_MS;
+  until: number = Date.now() + DEFAULT_BUDGET_MS,
+): Promise<{ readUnits: number; writeUnits: number; conflicts: number }> {
   const spent = emptyOutcome();
-  for (let attempt = 0; ; attempt += 1) {
+  const done = () => ({
+    readUnits: spent.readUnits,
+    writeUnits: spent.writeUnits,
+    conflicts: spent.conflicts,
+  });
+  return retryConflicts(pk, until, async () => {
     const current = await get(db, table, { pk, sk: CURRENT }, spent);
     const outbox = outboxOf(current);
     const rest = outbox.filter((u) => !ids.includes(u.notification.id));
-    if (current === undefined || rest.length === outbox.length) return spent;
+    if (current === undefined || rest.length === outbox.length) return done();
     try {
       const updated = await db.send(
         new UpdateCommand({
@@ -662,13 +603,15 @@ export async function markSent(
         }),
       );
       spent.writeUnits += units(updated.ConsumedCapacity);
-      return spent;
+      return done();
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      if (Date.now() >= giveUpAt) throw new WriteConflictError(pk);
-      await sleep(backoffMs(attempt));
+      // Charged by the item's size, though not reported (see conditionalPut).
+      spent.writeUnits += writeUnitsOf(itemBytes(current));
+      spent.conflicts += 1;
+      return undefined;
     }
-  }
+  });
 }
 
 /** An entity's outbox, read now (strongly consistent). */

@@ -25,11 +25,6 @@ export const CURRENT = 'CURRENT';
 /** Sort key prefix of history items. */
 export const EVENT_PREFIX = 'EVENT#';
 const PART_PREFIX = 'PART#';
-/**
- * Sort key prefix of inbox items: an event whose writer lost a race on the CURRENT item, left for
- * the next writer to fold in with its own (see storeEvents). Transient: deleted once folded.
- */
-export const INBOX_PREFIX = 'INBOX#';
 
 /** Index names, as serverless.yml defines them. */
 export const INDEX = {
