@@ -33,7 +33,15 @@ import {
 } from '../lib/aws/dynamodb/table-layout';
 import { ENTITIES } from '../lib/records/entities';
 import type { StoredEvent } from '../lib/records/stored-event';
-import { localDynamoDbClient, localSqsClient } from '../lib/local/local-stack-facts';
+import { LOGICAL_IDS, localDynamoDbClient, localSqsClient } from '../lib/local/local-stack-facts';
+import {
+  DYNAMODB_LIMITS,
+  PartitionMeter,
+  writeCharges,
+  type TableSchema,
+} from '../lib/local/partition-model';
+import { extractDefinition, printServiceConfig } from '../lib/local/service-definition';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { signBody } from '../lib/webhook/signature';
 import {
   createProjectTables,
@@ -652,6 +660,85 @@ async function benchHotEntity(events = 1_000, consumers = 32) {
   }
 }
 
+/**
+ * (h) hotglue's top of the hour, modelled: 2,000 new jobs of one flow in one second (one per
+ * tenant), each written as the consumer writes it (its CURRENT item with the real layout and
+ * index keys, and its history item), charged per partition key value of the table and of each
+ * index as DynamoDB bills it (lib/local/partition-model.ts). The figure is the hottest key's
+ * write units in that second over DynamoDB's 1,000 per key value.
+ */
+async function benchHotPartition(jobsPerSecond = 2_000) {
+  const definition = extractDefinition(
+    await printServiceConfig(ROOT, 'bench', join(tmpdir(), 'hotglue-webhooks-print-cache')),
+  );
+  const spec = definition.tables.find((t) => t.logicalId === LOGICAL_IDS.jobs.table);
+  const props = spec?.properties as {
+    KeySchema: { AttributeName: string; KeyType: string }[];
+    GlobalSecondaryIndexes: {
+      IndexName: string;
+      KeySchema: { AttributeName: string; KeyType: string }[];
+      Projection: { ProjectionType: string };
+    }[];
+  };
+  const key = (schema: { AttributeName: string; KeyType: string }[], type: string) =>
+    schema.find((k) => k.KeyType === type)?.AttributeName;
+  const schema: TableSchema = {
+    name: 'jobs',
+    hashKey: key(props.KeySchema, 'HASH') ?? 'pk',
+    rangeKey: key(props.KeySchema, 'RANGE') ?? 'sk',
+    indexes: props.GlobalSecondaryIndexes.map((i) => ({
+      name: i.IndexName,
+      hashKey: key(i.KeySchema, 'HASH') ?? '',
+      ...(key(i.KeySchema, 'RANGE') !== undefined && { rangeKey: key(i.KeySchema, 'RANGE') }),
+      projection: i.Projection.ProjectionType,
+    })),
+  };
+  const meter = new PartitionMeter(
+    { writeUnits: Number.POSITIVE_INFINITY, readUnits: Number.POSITIVE_INFINITY },
+    () => 0,
+  );
+  const flow = 'flow-top-of-the-hour';
+  const hour = new Date('2026-11-30T07:00:00.000Z');
+  for (let n = 0; n < jobsPerSecond; n += 1) {
+    const payload = {
+      ...samplePayload('jobs', { now: hour }),
+      tenant: `tenant-${n}`,
+      flow_id: flow,
+      status: 'JOB_CREATED',
+    };
+    const event: StoredEvent = {
+      hash: contentHash(payload),
+      receivedAt: hour.toISOString(),
+      payload,
+    };
+    const entity = ENTITIES.jobs;
+    const pk = entity.key(payload);
+    const { record, fold } = entity.fold(undefined, event, true);
+    const current = marshall(
+      { pk, sk: CURRENT, ...currentAttributes('jobs', record as never, fold), version: 1 },
+      { removeUndefinedValues: true },
+    );
+    const history = marshall(
+      {
+        pk,
+        sk: `${EVENT_PREFIX}${entity.historyId(event)}`,
+        ...historyAttributes('jobs', event),
+        payload_gz: gzipSync(Buffer.from(JSON.stringify(payload))),
+      },
+      { removeUndefinedValues: true },
+    );
+    meter.charge(writeCharges(schema, undefined, current), 'write');
+    meter.charge(writeCharges(schema, undefined, history), 'write');
+  }
+  const hottest = meter.hottest('write', 5);
+  const top = hottest[0] ?? { key: '', unitsPerSecond: 0 };
+  return {
+    jobsPerSecond,
+    hottest,
+    share: top.unitsPerSecond / DYNAMODB_LIMITS.writeUnits,
+  };
+}
+
 /** (e) Modelled AWS cost per million job webhooks. */
 export const MODEL = {
   memoryGb: 0.25,
@@ -819,6 +906,16 @@ async function main(): Promise<void> {
       `of ${hot.events}`,
       String(hot.eventCount),
       String(hot.events),
+    ]);
+  }
+  if (want('h')) {
+    const hot = await benchHotPartition();
+    figures.h = hot;
+    rows.push([
+      `(h) hottest key, ${hot.jobsPerSecond} new jobs/s of one flow, over 1,000 WCU/s`,
+      `${hot.hottest[0]?.key ?? ''}: ${hot.hottest[0]?.unitsPerSecond ?? 0} WCU/s`,
+      hot.share.toFixed(3),
+      '≤ 0.25',
     ]);
   }
   if (want('e') && ingest && wru > 0) {

@@ -28,6 +28,11 @@ export interface LocalStackConfig {
   allowUnsigned: boolean;
   /** NOTIFY_URL: where each notification is POSTed; unset, they are only logged. */
   notifyUrl?: string;
+  /**
+   * DynamoDB's per-partition limits, modelled in front of dynalite (see partition-model.ts):
+   * units per second per key value; absent, nothing is throttled.
+   */
+  partitionLimits?: { writeUnits: number; readUnits: number };
   /** Reconciliation with hotglue's job-status API, run every `intervalMs`; absent without a key. */
   reconcile?: { apiUrl: string; apiKey: string; intervalMs: number; afterMs: number };
 }
@@ -54,6 +59,8 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     RECONCILE_INTERVAL: duration('15m'),
     RECONCILE_AFTER: duration('2h'),
     NOTIFY_URL: optionalHttpUrl(),
+    LOCAL_PARTITION_WRITE_UNITS: integer(0, 1_000_000, 0),
+    LOCAL_PARTITION_READ_UNITS: integer(0, 3_000_000, 0),
   });
   const apiKey = (env.HOTGLUE_API_KEY ?? '').trim();
   const shared = (env[SHARED_SECRET_VARIABLE] ?? '').trim();
@@ -76,6 +83,12 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     ...(shared !== '' && { sharedSecret: shared }),
     allowUnsigned: read.WEBHOOK_ALLOW_UNSIGNED,
     ...(read.NOTIFY_URL !== undefined && { notifyUrl: read.NOTIFY_URL }),
+    ...(read.LOCAL_PARTITION_WRITE_UNITS > 0 && {
+      partitionLimits: {
+        writeUnits: read.LOCAL_PARTITION_WRITE_UNITS,
+        readUnits: read.LOCAL_PARTITION_READ_UNITS || 3 * read.LOCAL_PARTITION_WRITE_UNITS,
+      },
+    }),
     ...(apiKey !== '' &&
       read.RECONCILE_INTERVAL > 0 && {
         reconcile: {

@@ -78,6 +78,8 @@ export interface LocalStackInfo {
   notificationsFile: string;
   /** Where notifications are POSTed (NOTIFY_URL), when set. */
   notifyUrl?: string;
+  /** What the partition model saw (LOCAL_PARTITION_WRITE_UNITS), when it runs: GET it. */
+  partitionModelUrl?: string;
 }
 
 /** Reads the facts of the stack running on `dataDir`; explains what to do when there is none. */

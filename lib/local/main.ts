@@ -102,6 +102,10 @@ async function main(): Promise<void> {
       ? '  notifications: logged ("notification sent"); set NOTIFY_URL to POST them, or follow them with npx hotglue-webhooks notifications tail'
       : `  notifications: POSTed to ${config.notifyUrl} and logged; follow them with npx hotglue-webhooks notifications tail`,
   );
+  if (config.partitionLimits !== undefined)
+    say(
+      `  partition model: ${config.partitionLimits.writeUnits} write and ${config.partitionLimits.readUnits} read units per second per key value, then throttled as DynamoDB would (${info.partitionModelUrl ?? ''})`,
+    );
   say('  try: npx hotglue-webhooks send jobs     stop: Ctrl-C');
 
   process.on(

@@ -24,6 +24,7 @@ import {
   resolveIntrinsic,
   type ServiceDefinition,
 } from './service-definition';
+import { startThroughputProxy } from './throughput-proxy';
 import { LONG_POLL_SECONDS, startPoller, type Poller, type SqsHandler } from './sqs-poller';
 import { startReconcileLoop } from './reconcile-loop';
 import { localDashboard } from './dashboard';
@@ -189,7 +190,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.push(fauxqs);
     const sqsProxy: FaultProxy = await startFaultProxy(fauxqs.port);
     started.push(sqsProxy);
-    const dynamoProxy: FaultProxy = await startFaultProxy(dynamo.port);
+    // Handlers → fault proxy → (the partition model, when asked for) → dynalite.
+    const modelled =
+      options.partitionLimits === undefined
+        ? undefined
+        : await startThroughputProxy(
+            dynamo.port,
+            localDynamoDbClient(dynamo.endpoint, options.region ?? definition.region),
+            options.partitionLimits,
+          );
+    if (modelled !== undefined) started.push(modelled);
+    const dynamoProxy: FaultProxy = await startFaultProxy(modelled?.port ?? dynamo.port);
     started.push(dynamoProxy);
 
     const adminSqs = localSqsClient(fauxqs.endpoint, region);
@@ -317,6 +328,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dashboardUrl: `${baseUrl}/`,
       notificationsFile: join(dataDir, NOTIFICATIONS_FILE),
       ...(options.notifyUrl !== undefined && { notifyUrl: options.notifyUrl }),
+      ...(modelled !== undefined && {
+        partitionModelUrl: `${modelled.endpoint}/__partition-model`,
+      }),
     };
     const stackFile = join(dataDir, STACK_FILE);
     await writeFile(stackFile, JSON.stringify(info, null, 2));

@@ -31,10 +31,7 @@ function valueBytes(value: AttributeValue): number {
   if (value.M !== undefined)
     return (
       3 +
-      Object.entries(value.M).reduce(
-        (s, [k, v]) => s + 1 + Buffer.byteLength(k) + valueBytes(v),
-        0,
-      )
+      Object.entries(value.M).reduce((s, [k, v]) => s + 1 + Buffer.byteLength(k) + valueBytes(v), 0)
     );
   return 0;
 }

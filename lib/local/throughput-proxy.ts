@@ -1,0 +1,284 @@
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  DescribeTableCommand,
+  GetItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  PartitionMeter,
+  readUnitsOf,
+  writeCharges,
+  type Charge,
+  type Limits,
+  type TableSchema,
+  type WireItem,
+} from './partition-model';
+import { wireItemBytes } from '../aws/dynamodb/item-size';
+
+/**
+ * An HTTP proxy speaking DynamoDB's JSON protocol in front of dynalite or DynamoDB Local, that
+ * charges every request to the partition key values it touches (see PartitionMeter) and answers
+ * DynamoDB's throttling error, as DynamoDB would, to a request past a limit. The writes' charges
+ * are known before they are forwarded (the item before is read from the backend), so a throttled
+ * write is not applied. Two approximations, both on the cautious side of nothing: an UpdateItem is
+ * charged to its table key before it is applied and to the indexes it moved only after (none of
+ * this project's updates moves an index key); a read is refused when its key's window is already
+ * full, and charged its actual units after.
+ */
+export interface ThroughputProxy {
+  readonly port: number;
+  readonly endpoint: string;
+  readonly meter: PartitionMeter;
+  /** What the meter saw, as `GET /__partition-model` answers it. */
+  report(): PartitionReport;
+  close(): Promise<void>;
+}
+
+export interface PartitionReport {
+  limits: Limits;
+  throttled: number;
+  throttledKeys: Record<string, number>;
+  hottestWrites: { key: string; unitsPerSecond: number }[];
+  hottestReads: { key: string; unitsPerSecond: number }[];
+  /** Writes per key over the run, every key that had any. */
+  writes: Record<string, number>;
+}
+
+type Body = Record<string, unknown>;
+
+const THROTTLED = {
+  __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+  message:
+    'Throughput exceeds the current capacity for one or more partition key values (modelled by the local stack)',
+};
+
+/** The key attributes of `item` for `table`. */
+const keyOf = (table: TableSchema, item: WireItem): WireItem => {
+  const key: WireItem = {};
+  for (const name of [table.hashKey, table.rangeKey])
+    if (name !== undefined && item[name] !== undefined) key[name] = item[name] as AttributeValue;
+  return key;
+};
+
+const keyText = (v: AttributeValue | undefined): string => v?.S ?? v?.N ?? '';
+
+/** The hash key value a KeyConditionExpression fixes (`#h = :h`, `pk = :pk AND …`). */
+function queriedHash(body: Body, hashKey: string): string {
+  const names = (body.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const values = (body.ExpressionAttributeValues ?? {}) as Record<string, AttributeValue>;
+  for (const part of String(body.KeyConditionExpression ?? '').split(/\s+AND\s+/i)) {
+    const match = /^\s*\(?\s*([#\w.]+)\s*=\s*(:\w+)\s*\)?\s*$/.exec(part);
+    if (match === null) continue;
+    const name = match[1]?.startsWith('#') ? names[match[1]] : match[1];
+    if (name === hashKey) return keyText(values[match[2] as string]);
+  }
+  return '';
+}
+
+export async function startThroughputProxy(
+  targetPort: number,
+  backend: DynamoDBClient,
+  limits: Limits,
+  options: { host?: string; now?: () => number } = {},
+): Promise<ThroughputProxy> {
+  const host = options.host ?? '127.0.0.1';
+  const meter = new PartitionMeter(limits, options.now);
+  const schemas = new Map<string, Promise<TableSchema>>();
+  const schemaOf = (name: string): Promise<TableSchema> => {
+    const known = schemas.get(name);
+    if (known !== undefined) return known;
+    const loaded = backend.send(new DescribeTableCommand({ TableName: name })).then(({ Table }) => {
+      const keyName = (schema: { AttributeName?: string; KeyType?: string }[] = [], type: string) =>
+        schema.find((k) => k.KeyType === type)?.AttributeName;
+      return {
+        name,
+        hashKey: keyName(Table?.KeySchema, 'HASH') ?? '',
+        ...(keyName(Table?.KeySchema, 'RANGE') !== undefined && {
+          rangeKey: keyName(Table?.KeySchema, 'RANGE'),
+        }),
+        indexes: (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({
+          name: i.IndexName ?? '',
+          hashKey: keyName(i.KeySchema, 'HASH') ?? '',
+          ...(keyName(i.KeySchema, 'RANGE') !== undefined && {
+            rangeKey: keyName(i.KeySchema, 'RANGE'),
+          }),
+          projection: i.Projection?.ProjectionType ?? 'ALL',
+          nonKeyAttributes: i.Projection?.NonKeyAttributes ?? [],
+        })),
+      };
+    });
+    loaded.catch(() => schemas.delete(name));
+    schemas.set(name, loaded);
+    return loaded;
+  };
+  const itemBefore = async (table: string, key: WireItem): Promise<WireItem | undefined> =>
+    (await backend.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true })))
+      .Item;
+
+  const forward = (
+    headers: IncomingHttpHeaders,
+    body: string,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> =>
+    new Promise((resolve, reject) => {
+      const out = request(
+        { host, port: targetPort, method: 'POST', path: '/', headers },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 500,
+              headers: response.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          response.on('error', reject);
+        },
+      );
+      out.on('error', reject);
+      out.end(body);
+    });
+
+  /** The charges of one Put or Delete, and whether the meter takes them. */
+  const writeOf = async (table: string, put?: WireItem, deleteKey?: WireItem) => {
+    const schema = await schemaOf(table);
+    const key = put !== undefined ? keyOf(schema, put) : (deleteKey ?? {});
+    return writeCharges(schema, await itemBefore(table, key), put);
+  };
+
+  /** Decides one request: throttled (an answer), or forwarded (with a charge after, for reads). */
+  async function handle(action: string, body: Body, headers: IncomingHttpHeaders, raw: string) {
+    const table = String(body.TableName ?? '');
+    const reply = (charges: Charge[], kind: 'write' | 'read') =>
+      meter.charge(charges, kind) === undefined ? forward(headers, raw) : undefined;
+    switch (action) {
+      case 'PutItem':
+        return reply(await writeOf(table, body.Item as WireItem), 'write');
+      case 'DeleteItem':
+        return reply(await writeOf(table, undefined, body.Key as WireItem), 'write');
+      case 'UpdateItem': {
+        const schema = await schemaOf(table);
+        const key = body.Key as WireItem;
+        const before = await itemBefore(table, key);
+        const tableOnly = writeCharges({ ...schema, indexes: [] }, before, before ?? key);
+        if (meter.charge(tableOnly, 'write') !== undefined) return undefined;
+        const answer = await forward(headers, raw);
+        const after = await itemBefore(table, key);
+        meter.charge(writeCharges(schema, before, after).slice(1), 'write');
+        return answer;
+      }
+      case 'BatchWriteItem': {
+        const requests = body.RequestItems as Record<
+          string,
+          { PutRequest?: { Item: WireItem }; DeleteRequest?: { Key: WireItem } }[]
+        >;
+        const kept: typeof requests = {};
+        const unprocessed: typeof requests = {};
+        for (const [name, list] of Object.entries(requests)) {
+          for (const r of list) {
+            const charges = await writeOf(name, r.PutRequest?.Item, r.DeleteRequest?.Key);
+            const into = meter.charge(charges, 'write') === undefined ? kept : unprocessed;
+            (into[name] ??= []).push(r);
+          }
+        }
+        if (Object.keys(kept).length === 0) return undefined;
+        const answer = await forward(headers, JSON.stringify({ ...body, RequestItems: kept }));
+        if (Object.keys(unprocessed).length === 0 || answer.status !== 200) return answer;
+        const parsed = JSON.parse(answer.body) as { UnprocessedItems?: typeof requests };
+        for (const [name, list] of Object.entries(parsed.UnprocessedItems ?? {}))
+          (unprocessed[name] ??= []).push(...list);
+        return { ...answer, body: JSON.stringify({ ...parsed, UnprocessedItems: unprocessed }) };
+      }
+      case 'GetItem':
+      case 'Query': {
+        const schema = await schemaOf(table);
+        const index = schema.indexes.find((i) => i.name === body.IndexName);
+        const consistent = body.ConsistentRead === true;
+        const hash =
+          action === 'GetItem'
+            ? keyText((body.Key as WireItem)[schema.hashKey])
+            : queriedHash(body, index?.hashKey ?? schema.hashKey);
+        const key = `${table}${index ? `/${index.name}` : ''} ${hash}`;
+        const least = readUnitsOf(0, consistent);
+        if (meter.charge([{ key, units: least }], 'read') !== undefined) return undefined;
+        const answer = await forward(headers, raw);
+        if (answer.status === 200) {
+          const parsed = JSON.parse(answer.body) as { Item?: WireItem; Items?: WireItem[] };
+          const bytes = [...(parsed.Items ?? []), ...(parsed.Item ? [parsed.Item] : [])].reduce(
+            (s, i) => s + wireItemBytes(i),
+            0,
+          );
+          meter.charge([{ key, units: readUnitsOf(bytes, consistent) - least }], 'read');
+        }
+        return answer;
+      }
+      default:
+        return forward(headers, raw);
+    }
+  }
+
+  const report = (): PartitionReport => ({
+    limits,
+    throttled: meter.throttled,
+    throttledKeys: Object.fromEntries(meter.throttledKeys),
+    hottestWrites: meter.hottest('write', 10),
+    hottestReads: meter.hottest('read', 10),
+    writes: Object.fromEntries(meter.writes),
+  });
+
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/__partition-model') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report()));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const action = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      let body: Body = {};
+      try {
+        body = JSON.parse(raw) as Body;
+      } catch {
+        // not JSON: forwarded as it is, for the backend to refuse
+      }
+      handle(action, body, req.headers, raw)
+        .then((answer) => {
+          if (answer === undefined) {
+            res
+              .writeHead(400, {
+                'content-type': 'application/x-amz-json-1.0',
+                'x-amzn-errortype': 'ProvisionedThroughputExceededException',
+              })
+              .end(JSON.stringify(THROTTLED));
+            return;
+          }
+          const { 'content-length': _length, 'transfer-encoding': _te, ...rest } = answer.headers;
+          res.writeHead(answer.status, rest).end(answer.body);
+        })
+        .catch((error: unknown) => {
+          res
+            .writeHead(500, { 'content-type': 'application/x-amz-json-1.0' })
+            .end(JSON.stringify({ __type: 'InternalServerError', message: String(error) }));
+        });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    endpoint: `http://${host}:${port}`,
+    meter,
+    report,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+}

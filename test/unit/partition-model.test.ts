@@ -1,0 +1,87 @@
+import {
+  PartitionMeter,
+  writeCharges,
+  type TableSchema,
+  type WireItem,
+} from '../../lib/local/partition-model';
+
+const table: TableSchema = {
+  name: 't',
+  hashKey: 'pk',
+  rangeKey: 'sk',
+  indexes: [
+    { name: 'by-status', hashKey: 'status', rangeKey: 'started', projection: 'KEYS_ONLY' },
+    { name: 'all', hashKey: 'entity', projection: 'ALL' },
+  ],
+};
+const item = (fields: Record<string, string>): WireItem =>
+  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, { S: v }]));
+
+describe('writeCharges: what DynamoDB bills a write, per key value', () => {
+  it('charges a new item to its partition and a put to each index it enters', () => {
+    const after = item({ pk: 'a', sk: 'CURRENT', status: 'running', started: '1', entity: 'job' });
+    expect(writeCharges(table, undefined, after)).toEqual([
+      { key: 't a', units: 1 },
+      { key: 't/by-status running', units: 1 },
+      { key: 't/all job', units: 1 },
+    ]);
+  });
+
+  it('charges a changed index key as a delete and a put, and no index write for an unchanged KEYS_ONLY entry', () => {
+    const before = item({
+      pk: 'a',
+      sk: 'C',
+      status: 'running',
+      started: '1',
+      entity: 'job',
+      x: '1',
+    });
+    const after = { ...before, status: { S: 'failed' }, x: { S: '2' } };
+    const keys = writeCharges(table, before, after).map((c) => c.key);
+    // by-status moved (delete on the old value, put on the new); `all` projects ALL, so x counts.
+    expect(keys).toEqual(['t a', 't/by-status running', 't/by-status failed', 't/all job']);
+    const same = { ...before, x: { S: '3' } };
+    expect(writeCharges(table, before, same).map((c) => c.key)).toEqual(['t a', 't/all job']);
+  });
+
+  it('charges a kilobyte more for each kilobyte of the larger item', () => {
+    const big = item({ pk: 'a', sk: 'C', blob: 'x'.repeat(3000) });
+    expect(writeCharges(table, big, item({ pk: 'a', sk: 'C' }))[0]?.units).toBe(3);
+  });
+});
+
+describe('PartitionMeter', () => {
+  it('throttles a key value past its limit within one second, and starts again the next', () => {
+    let now = 10_000;
+    const meter = new PartitionMeter({ writeUnits: 3, readUnits: 9 }, () => now);
+    const one = [{ key: 'k', units: 1 }];
+    expect([1, 2, 3, 4].map(() => meter.charge(one, 'write'))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      'k',
+    ]);
+    // Other keys and reads have their own budgets.
+    expect(meter.charge([{ key: 'other', units: 3 }], 'write')).toBeUndefined();
+    expect(meter.charge([{ key: 'k', units: 9 }], 'read')).toBeUndefined();
+    now += 1000;
+    expect(meter.charge(one, 'write')).toBeUndefined();
+    expect(meter.throttled).toBe(1);
+    expect(meter.hottest('write')[0]).toEqual({ key: 'k', unitsPerSecond: 3 });
+  });
+
+  it('charges a request all or nothing: a throttled write leaves every key as it was', () => {
+    const meter = new PartitionMeter({ writeUnits: 2, readUnits: 6 }, () => 0);
+    expect(meter.charge([{ key: 'hot', units: 2 }], 'write')).toBeUndefined();
+    expect(
+      meter.charge(
+        [
+          { key: 'cold', units: 1 },
+          { key: 'hot', units: 1 },
+        ],
+        'write',
+      ),
+    ).toBe('hot');
+    expect(meter.charge([{ key: 'cold', units: 2 }], 'write')).toBeUndefined();
+  });
+});
