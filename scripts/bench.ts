@@ -419,10 +419,11 @@ async function seedConnection(db: DynamoDBDocumentClient, table: string, events:
   }
   const first = events[0] as StoredEvent;
   const state = folded as { record: Record<string, unknown>; fold: unknown };
+  const pk = entity.key(first.payload);
   items.push({
-    pk: entity.key(first.payload),
+    pk,
     sk: CURRENT,
-    ...currentAttributes('connections', state.record, state.fold),
+    ...currentAttributes('connections', pk, state.record, state.fold),
     version: 1,
   });
   for (let i = 0; i < items.length; i += 25) {
@@ -715,7 +716,7 @@ async function benchHotPartition(jobsPerSecond = 2_000) {
     const pk = entity.key(payload);
     const { record, fold } = entity.fold(undefined, event, true);
     const current = marshall(
-      { pk, sk: CURRENT, ...currentAttributes('jobs', record as never, fold), version: 1 },
+      { pk, sk: CURRENT, ...currentAttributes('jobs', pk, record as never, fold), version: 1 },
       { removeUndefinedValues: true },
     );
     const history = marshall(

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueUrlByName } from '../aws/dead-letters';
 import { toDocumentClient } from '../aws/dynamodb-client';
@@ -41,14 +42,22 @@ export interface QueueTarget {
  * this folder (read from `<DATA_DIR>/local-stack.json`, so no flag or endpoint is needed).
  */
 export async function resolveTarget(stage: string | undefined, config: CliConfig): Promise<Target> {
+  const { db, tables } = await resolveTables(stage, config);
+  return { records: dynamoDbRecordQueries(db, tables), close: () => db.destroy() };
+}
+
+/** The tables of a deployed stage (named as serverless.yml names them) or of the local stack. */
+export async function resolveTables(
+  stage: string | undefined,
+  config: CliConfig,
+): Promise<{ db: DynamoDBDocumentClient; tables: Record<Kind, string> }> {
   if (stage !== undefined) {
     const db = toDocumentClient(new DynamoDBClient({}));
     const tables = Object.fromEntries(KINDS.map((kind) => [kind, tableName(stage, kind)]));
-    return { records: dynamoDbRecordQueries(db, tables), close: () => db.destroy() };
+    return { db, tables: tables as Record<Kind, string> };
   }
   const info = await readLocalStackInfo(config.dataDir);
-  const db = localDocumentClient(info.dynamodbEndpoint, info.region);
-  return { records: dynamoDbRecordQueries(db, localTables(info)), close: () => db.destroy() };
+  return { db: localDocumentClient(info.dynamodbEndpoint, info.region), tables: localTables(info) };
 }
 
 /** The queues of a deployed stage (`--stage`, looked up by name), or of the local stack. */

@@ -21,5 +21,5 @@ const NO_CONTEXT_BUDGET_MS = 20_000;
 export function deadlineOf(context: InvocationContext | undefined, now: number): number {
   if (context === undefined) return now + NO_CONTEXT_BUDGET_MS;
   const remaining = context.getRemainingTimeInMillis();
-  return now + Math.max(0, remaining - Math.min(DEADLINE_MARGIN_MS, remaining / 5));
+  return now + Math.max(0, Math.floor(remaining - Math.min(DEADLINE_MARGIN_MS, remaining / 5)));
 }

@@ -119,6 +119,54 @@ function scheduleOf(event: unknown): string | undefined {
   return Array.isArray(rate) ? rate.map(String).join(', ') : String(rate);
 }
 
+/**
+ * Evaluates the template's `Fn::If`s in `value` as CloudFormation would with the parameters'
+ * defaults (the stage params serverless resolved into them): conditions built of `Fn::Equals`,
+ * `Fn::Not`, `Fn::Or`, `Fn::And` and `Condition`, and `Ref: AWS::NoValue` dropped from lists and
+ * maps. So the local tables get the index layout a deploy of the stage would.
+ */
+export function resolveConditionals(value: unknown, printed: Json): unknown {
+  const resources = obj(printed.resources);
+  const parameters = obj(resources.Parameters);
+  const conditions = obj(resources.Conditions);
+  const scalar = (v: unknown): unknown => {
+    const ref = obj(v).Ref;
+    return typeof ref === 'string' ? obj(parameters[ref]).Default : v;
+  };
+  const test = (c: unknown): boolean => {
+    const o = obj(c);
+    if (typeof o.Condition === 'string') return test(conditions[o.Condition]);
+    const [op, args] = Object.entries(o)[0] ?? [];
+    const list = Array.isArray(args) ? args : [];
+    switch (op) {
+      case 'Fn::Equals':
+        return String(scalar(list[0])) === String(scalar(list[1]));
+      case 'Fn::Not':
+        return !test(list[0]);
+      case 'Fn::Or':
+        return list.some(test);
+      case 'Fn::And':
+        return list.every(test);
+      default:
+        throw new Error(`cannot evaluate condition ${JSON.stringify(c)} locally`);
+    }
+  };
+  const noValue = (v: unknown) => obj(v).Ref === 'AWS::NoValue';
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk).filter((x) => !noValue(x));
+    if (typeof v !== 'object' || v === null) return v;
+    const branch = (v as Json)['Fn::If'];
+    if (Array.isArray(branch) && typeof branch[0] === 'string')
+      return walk(test(conditions[branch[0]]) ? branch[1] : branch[2]);
+    return Object.fromEntries(
+      Object.entries(v as Json)
+        .map(([k, x]) => [k, walk(x)] as const)
+        .filter(([, x]) => !noValue(x)),
+    );
+  };
+  return walk(value);
+}
+
 /** Extracts functions, queues and tables from the output of `serverless print`. */
 export function extractDefinition(printed: Json): ServiceDefinition {
   const provider = obj(printed.provider);
@@ -170,7 +218,7 @@ export function extractDefinition(printed: Json): ServiceDefinition {
         }),
       });
     } else if (resource.Type === 'AWS::DynamoDB::Table') {
-      tables.push({ logicalId, properties });
+      tables.push({ logicalId, properties: obj(resolveConditionals(properties, printed)) });
     }
   }
   return {

@@ -206,7 +206,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const adminSqs = localSqsClient(fauxqs.endpoint, region);
     const adminDynamo = localDynamoDbClient(dynamo.endpoint, region);
     const queueRefs = await createQueues(adminSqs, definition.queues);
-    const tableRefs = await createTables(adminDynamo, definition.tables);
+    const tableRefs = await createTables(adminDynamo, definition.tables, options.log);
     // The previous run's backlog goes back on its queues before anything polls them.
     const unknown = fauxqs.restore(journal.recovered);
     const recovered: Recovery = {

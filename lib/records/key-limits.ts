@@ -2,6 +2,7 @@ import type { Kind } from '../webhook/kinds';
 import { connectionOrderKey, discoverOrderKey, ENTITIES, jobOrderKey } from './entities';
 import type { ConnectionRecord } from './connections';
 import type { DiscoverRecord } from './discover';
+import { sharded } from './shards';
 import { text } from './stored-event';
 
 /** DynamoDB's key limits in UTF-8 bytes, for tables and indexes alike. */
@@ -12,6 +13,9 @@ const SORT_KEY_BYTES = 1024;
 const LONGEST_TIME = '0000-00-00T00:00:00.000000Z';
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : String(value ?? ''));
+
+/** A flow's sharded index key (`<flow_id>#07`), the longest the shards make. */
+const shardKey = (flow: unknown): string => sharded(str(flow), '00');
 
 interface KeyCheck {
   /** The payload fields the key is made of, as a reason names them. */
@@ -29,7 +33,7 @@ function checks(kind: Kind, p: Record<string, unknown>): KeyCheck[] {
       return [
         { fields: ['s3_root'], key: pk, limit: PARTITION_KEY_BYTES },
         { fields: ['tenant'], key: str(p.tenant), limit: PARTITION_KEY_BYTES },
-        { fields: ['flow_id'], key: str(p.flow_id), limit: PARTITION_KEY_BYTES },
+        { fields: ['flow_id'], key: shardKey(p.flow_id), limit: PARTITION_KEY_BYTES },
         ...(jobId === undefined
           ? []
           : [{ fields: ['job_id'], key: jobId, limit: PARTITION_KEY_BYTES }]),
@@ -51,7 +55,7 @@ function checks(kind: Kind, p: Record<string, unknown>): KeyCheck[] {
       return [
         { fields: identity, key: pk, limit: PARTITION_KEY_BYTES },
         { fields: ['tenant'], key: record.tenant, limit: PARTITION_KEY_BYTES },
-        { fields: ['flow_id'], key: record.flow_id, limit: PARTITION_KEY_BYTES },
+        { fields: ['flow_id'], key: shardKey(record.flow_id), limit: PARTITION_KEY_BYTES },
         { fields: identity, key: discoverOrderKey(record), limit: SORT_KEY_BYTES },
       ];
     }
@@ -71,7 +75,7 @@ function checks(kind: Kind, p: Record<string, unknown>): KeyCheck[] {
           ? []
           : [{ fields: ['event_id'], key: `EVENT#${eventId}`, limit: SORT_KEY_BYTES }]),
         { fields: ['tenant'], key: record.tenant, limit: PARTITION_KEY_BYTES },
-        { fields: ['flow_id'], key: record.flow_id, limit: PARTITION_KEY_BYTES },
+        { fields: ['flow_id'], key: shardKey(record.flow_id), limit: PARTITION_KEY_BYTES },
         { fields: identity, key: connectionOrderKey(record), limit: SORT_KEY_BYTES },
       ];
     }

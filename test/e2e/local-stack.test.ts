@@ -10,6 +10,7 @@ import {
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveConditionals } from '../../lib/local/service-definition';
 import { MAX_BODY_BYTES } from '../../lib/webhook/envelope';
 import { KINDS } from '../../lib/webhook/kinds';
 import { eventually } from '../support/eventually';
@@ -276,8 +277,14 @@ describe('the local stack', () => {
       expect((tables.TableNames ?? []).sort()).toEqual(
         templateTables.map(([, t]) => String(t.Properties?.TableName)).sort(),
       );
+      // As CloudFormation evaluates the layout's conditions for a stage deployed with defaults.
+      const cfn = template as { Parameters?: unknown; Conditions?: unknown };
+      const printed = { resources: { Parameters: cfn.Parameters, Conditions: cfn.Conditions } };
       for (const [, table] of templateTables) {
-        const props = table.Properties ?? {};
+        const props = resolveConditionals(table.Properties ?? {}, printed) as Record<
+          string,
+          unknown
+        >;
         const got = (
           await dynamo.send(new DescribeTableCommand({ TableName: String(props.TableName) }))
         ).Table;

@@ -49,12 +49,12 @@ describe('the throughput proxy', () => {
           Item: {
             pk: `JOB#p/${n}`,
             sk: 'CURRENT',
-            status_class: 'hot-status',
+            status_shard: 'hot#01',
             started_key: `${n}`,
           },
         }),
       );
-    // Every item enters one by-status key value: its sixth entry in a second is past 5.
+    // Every item enters one by-status-shard key value: its sixth entry in a second is past 5.
     const results = [];
     for (let n = 0; n < 8; n += 1)
       results.push(
@@ -71,7 +71,7 @@ describe('the throughput proxy', () => {
     );
     expect(got.Item).toBeUndefined();
     const report = proxy.report();
-    expect(report.throttledKeys[`${tables.jobs}/by-status hot-status`]).toBe(3);
+    expect(report.throttledKeys[`${tables.jobs}/by-status-shard hot#01`]).toBe(3);
     db.destroy();
   });
 

@@ -16,6 +16,7 @@ import { ROOT, startFauxqsProcess } from '../support/processes';
 import { unzip } from '../support/unzip';
 import { packageService } from '../support/package-service';
 import { localSqsClient } from '../../lib/local/local-stack-facts';
+import { resolveConditionals } from '../../lib/local/service-definition';
 import { dynamoDbEventStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
 import { startFakeEventBridge } from '../support/fake-eventbridge';
@@ -105,6 +106,33 @@ const resource = (id: string): Resource => {
 const ofType = (t: Template, type: string) =>
   Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+/** Each table's indexes and attribute definitions with the parameter IndexStep at `step`. */
+const layout = (step: number) => {
+  const printed = {
+    resources: {
+      Parameters: {
+        ...template.Parameters,
+        IndexStep: { ...template.Parameters?.IndexStep, Default: String(step) },
+      },
+      Conditions: template.Conditions,
+    },
+  };
+  return Object.fromEntries(
+    ['JobsTable', 'DiscoverTable', 'ConnectionsTable'].map((t) => {
+      const props = resolveConditionals(resource(t).Properties, printed) as {
+        GlobalSecondaryIndexes: { IndexName: string; KeySchema: { AttributeName: string }[] }[];
+        AttributeDefinitions: { AttributeName: string }[];
+      };
+      return [
+        t,
+        {
+          indexes: props.GlobalSecondaryIndexes,
+          attributes: props.AttributeDefinitions.map((a) => a.AttributeName),
+        },
+      ];
+    }),
+  );
+};
 /** A local queue as the template makes the kinds' queues: FIFO, in high-throughput mode. */
 const fifoQueue = (name: string) => ({
   QueueName: `${name}.fifo`,
@@ -326,6 +354,53 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     }
   });
 
+  describe('index layout steps (indexStep), as CloudFormation evaluates them', () => {
+    const TABLES = ['JobsTable', 'DiscoverTable', 'ConnectionsTable'];
+    const names = (step: number) =>
+      Object.fromEntries(
+        TABLES.map((t) => [t, (layout(step)[t]?.indexes ?? []).map((i) => i.IndexName).sort()]),
+      );
+
+    it('starts at 0.2.0’s indexes and ends at the sharded ones', () => {
+      expect(names(0)).toEqual({
+        JobsTable: ['by-flow', 'by-job-id', 'by-status', 'by-tenant', 'by-updated'],
+        DiscoverTable: ['all', 'by-flow', 'by-tenant'],
+        ConnectionsTable: ['all', 'by-flow', 'by-tenant'],
+      });
+      expect(names(4)).toEqual({
+        JobsTable: ['by-flow-shard', 'by-job-id', 'by-status-shard', 'by-tenant', 'by-updated'],
+        DiscoverTable: ['all', 'by-flow-shard', 'by-tenant'],
+        ConnectionsTable: ['all', 'by-flow-shard', 'by-tenant'],
+      });
+      // A stage deployed without the parameter gets step 4.
+      expect(template.Parameters?.IndexStep?.Default).toBe('4');
+    });
+
+    it.each([1, 2, 3, 4])(
+      'changes at most one index per table from step %i - 1, as CloudFormation requires',
+      (step) => {
+        for (const table of TABLES) {
+          const before = new Set(names(step - 1)[table]);
+          const after = new Set(names(step)[table]);
+          const changed = [...before, ...after].filter((n) => before.has(n) !== after.has(n));
+          expect(changed.length).toBeLessThanOrEqual(1);
+        }
+      },
+    );
+
+    it.each([0, 1, 2, 3, 4])('defines exactly the attributes the keys of step %i use', (step) => {
+      for (const table of TABLES) {
+        const { indexes, attributes } = layout(step)[table] ?? { indexes: [], attributes: [] };
+        const used = new Set([
+          'pk',
+          'sk',
+          ...indexes.flatMap((i) => i.KeySchema.map((k) => k.AttributeName)),
+        ]);
+        expect(attributes.sort()).toEqual([...used].sort());
+      }
+    });
+  });
+
   describe('least privilege', () => {
     const statements = (roleId: string) =>
       (
@@ -418,7 +493,10 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         {
           Effect: 'Allow',
           Action: ['dynamodb:Query'],
-          Resource: [{ 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-status']] }],
+          Resource: [
+            { 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-status-shard']] },
+            { 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-status']] },
+          ],
         },
         {
           Effect: 'Allow',
@@ -437,13 +515,10 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
           ],
         },
       ]);
-      const indexes = resource('JobsTable').Properties.GlobalSecondaryIndexes as {
-        IndexName: string;
-        KeySchema: { AttributeName: string }[];
-      }[];
-      expect(indexes.find((i) => i.IndexName === 'by-status')?.KeySchema[0]?.AttributeName).toBe(
-        'status_class',
-      );
+      const indexes = layout(4).JobsTable?.indexes ?? [];
+      expect(
+        indexes.find((i) => i.IndexName === 'by-status-shard')?.KeySchema[0]?.AttributeName,
+      ).toBe('status_shard');
     });
 
     it('has no wildcard action or resource in any IAM policy', () => {

@@ -14,6 +14,25 @@ import {
 import { getJob, listConnections, listDiscover, listJobs } from './queries';
 import { splitPartition } from './table-layout';
 
+/**
+ * `db` with every call it sends aborted at `until` (epoch ms): the SDK's own retries (four
+ * attempts of up to 5 s each) then end with the caller's budget instead of running past it.
+ */
+function withDeadline(
+  db: DynamoDBDocumentClient,
+  until: number | undefined,
+): DynamoDBDocumentClient {
+  if (until === undefined) return db;
+  const signal = AbortSignal.timeout(Math.max(1, Math.ceil(until - Date.now())));
+  const send = db.send.bind(db) as (command: unknown, options?: object) => Promise<unknown>;
+  return new Proxy(db, {
+    get: (target, name, receiver) =>
+      name === 'send'
+        ? (command: unknown, options?: object) => send(command, { ...options, abortSignal: signal })
+        : (Reflect.get(target, name, receiver) as unknown),
+  });
+}
+
 /** The table of each kind a process uses; asking for another kind is a wiring error. */
 type Tables = Partial<Record<Kind, string>>;
 
@@ -47,7 +66,9 @@ export function dynamoDbEventStore(
     const before = inFlight.get(key) ?? Promise.resolve();
     const mine = before
       .catch(() => undefined)
-      .then(() => storeEvents(db, table(kind), entity, events, options, until));
+      .then(() =>
+        storeEvents(withDeadline(db, until), table(kind), entity, events, options, until),
+      );
     inFlight.set(key, mine);
     try {
       return await mine;
@@ -59,7 +80,7 @@ export function dynamoDbEventStore(
     storeAll,
     store: async (kind, event, until) => (await storeAll(kind, [event], until))[0] as StoreOutcome,
     markSent: async (kind, entityKey, ids, until) => {
-      await markSent(db, table(kind), entityKey, ids, until);
+      await markSent(withDeadline(db, until), table(kind), entityKey, ids, until);
     },
     unsent: (kind, entityKey) => readUnsent(db, table(kind), entityKey),
     recordStale: (entityKey, updatedAt, notice) =>

@@ -498,7 +498,7 @@ async function writeCurrent(
   const recordedAt = Date.now();
   const outbox = [...unsent, ...changes.map((notification) => ({ notification, recordedAt }))];
   const attributes = {
-    ...currentAttributes(entity.kind, record, plan.state.fold),
+    ...currentAttributes(entity.kind, pk, record, plan.state.fold),
     ...(nextPending.length > 0 && { pending: nextPending }),
     ...outboxAttribute(outbox),
     ...(current?.stale_notified !== undefined && { stale_notified: current.stale_notified }),

@@ -25,7 +25,8 @@ import {
 } from '../../records/views';
 import type { Kind } from '../../webhook/kinds';
 import { readHistory, readPartition } from './event-store';
-import { ALL_INDEX_ENTITY, INDEX, recordOf, splitPartition, type Item } from './table-layout';
+import { everyShard } from '../../records/shards';
+import { ENTITY_VALUE, INDEX, recordOf, splitPartition, type Item } from './table-layout';
 
 const PAGE = 100;
 
@@ -126,22 +127,25 @@ async function* records<R>(
     for (const item of await batchGet(db, table, batch)) yield recordOf<R>(kind, item);
 }
 
-/** Merges index streams that are each sorted newest first by the attribute `by`. */
-async function* mergeNewestFirst(
+/**
+ * Merges index streams each sorted by the attribute `by` (descending when `newestFirst`) into one
+ * stream in that order. Each stream pages by itself, so the merge reads a shard's next page only
+ * when its items come up: paging stays correct however the items fall over the shards.
+ */
+async function* mergeSorted(
   streams: AsyncGenerator<Item>[],
   by: string,
+  newestFirst: boolean,
 ): AsyncGenerator<Item> {
   const heads = await Promise.all(streams.map((s) => s.next()));
+  const before = (a: Item, b: Item) =>
+    newestFirst ? String(a[by]) > String(b[by]) : String(a[by]) < String(b[by]);
   for (;;) {
     let best = -1;
     heads.forEach((head, i) => {
       if (head.done) return;
       const current = heads[best];
-      if (
-        best < 0 ||
-        (current && !current.done && String(head.value[by]) > String(current.value[by]))
-      )
-        best = i;
+      if (best < 0 || (current && !current.done && before(head.value, current.value))) best = i;
     });
     if (best < 0) return;
     const head = heads[best] as IteratorYieldResult<Item>;
@@ -150,9 +154,55 @@ async function* mergeNewestFirst(
   }
 }
 
+/** Keys per shard and page: 16 shards of 25 fill the CLI's default 50 twice over in one round. */
+const SHARD_PAGE = 25;
+
+/** A missing index (a stage upgrading from 0.2.0 that does not have it yet) or one backfilling. */
+const indexUnavailable = (error: unknown): boolean =>
+  error instanceof Error &&
+  error.name === 'ValidationException' &&
+  /index/i.test(error.message) &&
+  /(does not have|backfilling|not found)/i.test(error.message);
+
+/**
+ * Every shard of `value` in a sharded index, merged in the sort key's order; where the table does
+ * not have that index yet (0.2.0's layout, during an upgrade), `fallback`'s unsharded index
+ * instead. `legacy` also queries 0.2.0's unsharded value in the same index (records the
+ * `migrate` command has not rewritten yet).
+ */
+async function* queryShards(
+  db: DynamoDBDocumentClient,
+  table: string,
+  query: Omit<IndexQuery, 'hash' | 'pageSize'> & { hash: [string, string]; pageSize?: number },
+  options: {
+    sortKey: string;
+    fallback?: { index: string; hash: [string, string] };
+    legacy?: boolean;
+  },
+): AsyncGenerator<Item> {
+  const [name, value] = query.hash;
+  const pageSize = query.pageSize ?? SHARD_PAGE;
+  const streams = [...everyShard(value), ...(options.legacy === true ? [value] : [])].map((v) =>
+    queryIndex(db, table, { ...query, hash: [name, v], pageSize }),
+  );
+  const merged = mergeSorted(streams, options.sortKey, query.newestFirst === true);
+  let first: IteratorResult<Item>;
+  try {
+    first = await merged.next();
+  } catch (error) {
+    if (options.fallback === undefined || !indexUnavailable(error)) throw error;
+    yield* queryIndex(db, table, { ...query, ...options.fallback });
+    return;
+  }
+  if (first.done) return;
+  yield first.value;
+  yield* merged;
+}
+
 /**
  * Jobs newest first (by start time), through an index: by tenant, else by flow, else by status
- * class (all classes merged when no status is given). Never a Scan.
+ * class (all classes merged when no status is given); the flow and status indexes are sharded.
+ * Never a Scan.
  */
 export async function* listJobs(
   db: DynamoDBDocumentClient,
@@ -163,35 +213,57 @@ export async function* listJobs(
   if (filter.updatedSince !== undefined) {
     // By the hour of the latest event, newest first, then exactly by the records' updated_at.
     const hour = sinceKey(filter.updatedSince).slice(0, 13);
-    const keys = queryIndex(db, table, {
-      index: INDEX.byUpdated,
-      hash: ['entity', 'job'],
-      from: ['updated_key', hour],
-      newestFirst: true,
-      ...page,
-    });
+    const keys = queryShards(
+      db,
+      table,
+      {
+        index: INDEX.byUpdated,
+        hash: ['entity', ENTITY_VALUE.jobs],
+        from: ['updated_key', hour],
+        newestFirst: true,
+        ...page,
+      },
+      { sortKey: 'updated_key', legacy: true },
+    );
     yield* newestUpdateFirst(matching(records<JobRecord>(db, table, 'jobs', keys), filter));
     return;
   }
-  const by = (index: string, hash: [string, string]): AsyncGenerator<Item> =>
-    queryIndex(db, table, {
-      index,
-      hash,
-      newestFirst: true,
-      ...(filter.since && { from: ['started_key', sinceKey(filter.since)] }),
-      ...page,
-    });
+  const from = filter.since && {
+    from: ['started_key', sinceKey(filter.since)] as [string, string],
+  };
+  const sharded = (index: string, hash: [string, string], legacyIndex: string) =>
+    queryShards(
+      db,
+      table,
+      { index, hash, newestFirst: true, ...from, ...page },
+      { sortKey: 'started_key', fallback: { index: legacyIndex, hash: legacyHash(hash) } },
+    );
   const keys =
     filter.tenant !== undefined
-      ? by(INDEX.byTenant, ['tenant', filter.tenant])
+      ? queryIndex(db, table, {
+          index: INDEX.byTenant,
+          hash: ['tenant', filter.tenant],
+          newestFirst: true,
+          ...from,
+          ...page,
+        })
       : filter.flow !== undefined
-        ? by(INDEX.byFlow, ['flow_id', filter.flow])
-        : mergeNewestFirst(
-            statusClassesOf(filter.status).map((c) => by(INDEX.byStatus, ['status_class', c])),
+        ? sharded(INDEX.byFlow, ['flow_shard', filter.flow], INDEX.legacyByFlow)
+        : mergeSorted(
+            statusClassesOf(filter.status).map((c) =>
+              sharded(INDEX.byStatus, ['status_shard', c], INDEX.legacyByStatus),
+            ),
             'started_key',
+            true,
           );
   yield* matching(records<JobRecord>(db, table, 'jobs', keys), filter);
 }
+
+/** 0.2.0's unsharded attribute for a sharded one: `flow_shard` was `flow_id`, `status_shard` `status_class`. */
+const legacyHash = ([name, value]: [string, string]): [string, string] => [
+  name === 'flow_shard' ? 'flow_id' : 'status_class',
+  value,
+];
 
 async function* matching(
   jobs: AsyncIterable<JobRecord>,
@@ -200,17 +272,31 @@ async function* matching(
   for await (const record of jobs) if (jobMatches(record, filter)) yield jobSummary(record);
 }
 
+/** A discover state's or connection's index keys: by tenant, by flow (sharded), or all (sharded). */
 function keysFor(
   db: DynamoDBDocumentClient,
   table: string,
-  entity: string,
+  kind: 'discover' | 'connections',
   filter: { tenant?: string; flow?: string },
 ): AsyncGenerator<Item> {
   if (filter.tenant !== undefined)
     return queryIndex(db, table, { index: INDEX.byTenant, hash: ['tenant', filter.tenant] });
   if (filter.flow !== undefined)
-    return queryIndex(db, table, { index: INDEX.byFlow, hash: ['flow_id', filter.flow] });
-  return queryIndex(db, table, { index: INDEX.all, hash: ['entity', entity] });
+    return queryShards(
+      db,
+      table,
+      { index: INDEX.byFlow, hash: ['flow_shard', filter.flow] },
+      {
+        sortKey: 'sort_key',
+        fallback: { index: INDEX.legacyByFlow, hash: ['flow_id', filter.flow] },
+      },
+    );
+  return queryShards(
+    db,
+    table,
+    { index: INDEX.all, hash: ['entity', ENTITY_VALUE[kind]] },
+    { sortKey: 'sort_key', legacy: true },
+  );
 }
 
 /** Discover state per (env_id, tenant, flow_id, connector), ordered by tenant, flow, connector. */
@@ -219,7 +305,7 @@ export async function* listDiscover(
   table: string,
   filter: DiscoverFilter = {},
 ): AsyncGenerator<DiscoverView> {
-  const keys = keysFor(db, table, ALL_INDEX_ENTITY.discover, filter);
+  const keys = keysFor(db, table, 'discover', filter);
   for await (const record of records<DiscoverRecord>(db, table, 'discover', keys)) {
     if (discoverMatches(record, filter)) yield discoverSummary(record);
   }
@@ -231,7 +317,7 @@ export async function* listConnections(
   table: string,
   filter: ConnectionFilter = {},
 ): AsyncGenerator<ConnectionView> {
-  const keys = keysFor(db, table, ALL_INDEX_ENTITY.connections, filter);
+  const keys = keysFor(db, table, 'connections', filter);
   for await (const record of records<ConnectionRecord>(db, table, 'connections', keys)) {
     if (!connectionMatches(record, filter)) continue;
     const pk = connectionKey({ ...record, connector_type: record.connector_type });

@@ -24,6 +24,8 @@ const BOOKKEEPING = [
   'updated_key',
   'entity',
   'sort_key',
+  'status_shard',
+  'flow_shard',
   'shadowed',
   'json_fields',
   'fold',

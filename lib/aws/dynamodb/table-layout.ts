@@ -9,6 +9,7 @@ import {
 import { canonicalJson, contentHash } from '../../webhook/content-hash';
 import { attributeValue, recordAttributes, recordFromItem, type Item } from './record-item';
 import { microsToIso } from '../../webhook/time';
+import { sharded, shardOf } from '../../records/shards';
 import type { Notification } from '../../records/changes';
 import type { Unsent } from '../../ports/event-store';
 import type { StoredEvent } from '../../records/stored-event';
@@ -26,14 +27,21 @@ export const CURRENT = 'CURRENT';
 export const EVENT_PREFIX = 'EVENT#';
 const PART_PREFIX = 'PART#';
 
-/** Index names, as serverless.yml defines them. */
+/**
+ * Index names, as serverless.yml defines them. The keys one flow's burst would concentrate carry
+ * a shard (see shards.ts): `by-status-shard` (status_shard), `by-flow-shard` (flow_shard), and
+ * the `entity` of `by-updated` and `all`. `by-status` and `by-flow` are 0.2.0's unsharded
+ * indexes, read only while a stage upgrading from 0.2.0 does not have the sharded ones yet.
+ */
 export const INDEX = {
   byTenant: 'by-tenant',
-  byFlow: 'by-flow',
-  byStatus: 'by-status',
+  byFlow: 'by-flow-shard',
+  byStatus: 'by-status-shard',
   byUpdated: 'by-updated',
   byJobId: 'by-job-id',
   all: 'all',
+  legacyByFlow: 'by-flow',
+  legacyByStatus: 'by-status',
 } as const;
 
 /**
@@ -48,22 +56,51 @@ export const partKey = (historyId: string, index: number): string =>
 
 type Rec = Record<string, unknown>;
 
+/** The `entity` value (before its shard) of `by-updated` (jobs) and `all` (the others). */
+export const ENTITY_VALUE = {
+  jobs: 'job',
+  discover: 'discover',
+  connections: 'connection',
+} as const;
+
 /**
- * The attributes the indexes need beside the record's own (tenant, flow_id, status_class, job_id
- * are record attributes): a job's start-time sort key, and for the others an entity marker and a
- * listing order key.
+ * The attributes the indexes need beside the record's own (tenant and job_id are record
+ * attributes): the sharded keys of the entity's shard (`entity`, and a job's `status_shard`, each
+ * kind's `flow_shard`), a job's start-time and update-hour sort keys, and for the others a listing
+ * order key.
  */
-const INDEX_ATTRIBUTES: Record<Kind, (record: Rec) => Item> = {
-  jobs: (r) => {
-    const job = r as { s3_root: string; started_at?: string; updated_at?: string };
-    return { started_key: jobOrderKey(job), entity: 'job', updated_key: jobUpdatedKey(job) };
+const INDEX_ATTRIBUTES: Record<Kind, (record: Rec, shard: string) => Item> = {
+  jobs: (r, shard) => {
+    const job = r as {
+      s3_root: string;
+      started_at?: string;
+      updated_at?: string;
+      status_class: string;
+      flow_id?: unknown;
+    };
+    return {
+      started_key: jobOrderKey(job),
+      entity: sharded(ENTITY_VALUE.jobs, shard),
+      updated_key: jobUpdatedKey(job),
+      status_shard: sharded(job.status_class, shard),
+      ...(typeof job.flow_id === 'string' && { flow_shard: sharded(job.flow_id, shard) }),
+    };
   },
-  discover: (r) => ({ entity: 'discover', sort_key: discoverOrderKey(r as never) }),
-  connections: (r) => ({ entity: 'connection', sort_key: connectionOrderKey(r as never) }),
+  discover: (r, shard) => ({
+    entity: sharded(ENTITY_VALUE.discover, shard),
+    sort_key: discoverOrderKey(r as never),
+    flow_shard: sharded(String(r.flow_id), shard),
+  }),
+  connections: (r, shard) => ({
+    entity: sharded(ENTITY_VALUE.connections, shard),
+    sort_key: connectionOrderKey(r as never),
+    flow_shard: sharded(String(r.flow_id), shard),
+  }),
 };
 
-/** The `entity` value of the `all` index for kinds listed through it. */
-export const ALL_INDEX_ENTITY = { discover: 'discover', connections: 'connection' } as const;
+/** The index attributes of the record `record` of entity `entityKey`, as a CURRENT item has them. */
+export const indexAttributes = (kind: Kind, entityKey: string, record: Rec): Item =>
+  INDEX_ATTRIBUTES[kind](record, shardOf(entityKey));
 
 /**
  * The readable attributes of a history item besides its payload (kept gzip-compressed): what it
@@ -130,9 +167,14 @@ export const recordOf = <R>(kind: Kind, item: Item): R =>
  * A CURRENT item's attributes besides its key, version and pending list: the readable record,
  * the index keys, and `fold`, what folding in one more event needs (see Entity.fold).
  */
-export const currentAttributes = (kind: Kind, record: Rec, fold: unknown): Item => ({
+export const currentAttributes = (
+  kind: Kind,
+  entityKey: string,
+  record: Rec,
+  fold: unknown,
+): Item => ({
   ...recordAttributes(record, ENTITIES[kind].attributes, ENTITIES[kind].computed),
-  ...INDEX_ATTRIBUTES[kind](record),
+  ...indexAttributes(kind, entityKey, record),
   fold: attributeValue(fold),
 });
 
