@@ -464,7 +464,11 @@ async function benchHistoryGrowth() {
       );
     // Warm up DynamoDB Local's JIT on another connection, then take turns between the sizes so
     // that a busy spell of the machine weighs on all of them alike.
-    for (let i = 0; i < 40; i += 1) await store.store('connections', event('growth-warm-up', i));
+    for (let i = 0; i < 40; i += 1) {
+      const warm = event('growth-warm-up', i);
+      const { recorded } = await store.store('connections', warm);
+      await store.markSent('connections', ENTITIES.connections.key(warm.payload), recorded);
+    }
     const samples = new Map(
       sizes.map((size) => [size, { ms: [] as number[], reads: 0, writes: 0 }]),
     );
@@ -480,6 +484,14 @@ async function benchHistoryGrowth() {
           sample.ms.push(performance.now() - t0);
           sample.reads += outcome.readUnits;
           sample.writes += outcome.writeUnits;
+          // As the consumer does once it has published them (not timed: figure d counts it), so
+          // that the outbox does not grow from one sample to the next.
+          if (outcome.recorded.length > 0)
+            await store.markSent(
+              'connections',
+              ENTITIES.connections.key(next.payload),
+              outcome.recorded,
+            );
         }
       }
     }
@@ -745,7 +757,7 @@ export const MODEL = {
   memoryGb: 0.25,
   /** One SQS SendMessage round trip in the ingest function. */
   sqsSendMs: 15,
-  /** One strongly consistent Query and two conditional writes in a consumer. */
+  /** Two strongly consistent reads (the record, the events' history items) and two conditional writes. */
   consumerMsPerEvent: 20,
   /** Events per consumer batch (SQS receive and delete, and consumer invocations, are per batch). */
   eventsPerBatch: 5,

@@ -51,6 +51,28 @@ describe('the local SQS journal', () => {
     reopened.close();
   });
 
+  it('keeps a FIFO message’s group and deduplication ids across a restart', () => {
+    const journal = openSqsJournal(file);
+    journal.record({
+      ...published('f', 'jobs.fifo'),
+      messageGroupId: 'group-of-the-job',
+      messageDeduplicationId: 'event-key',
+    });
+    journal.record(published('s', 'jobs'));
+    const reopened = openSqsJournal(file);
+    expect(reopened.recovered.map((m) => [m.id, m.groupId, m.deduplicationId])).toEqual([
+      ['f', 'group-of-the-job', 'event-key'],
+      ['s', undefined, undefined],
+    ]);
+    // Compacted on open, and still there at the next.
+    reopened.close();
+    expect(openSqsJournal(file).recovered[0]).toMatchObject({
+      groupId: 'group-of-the-job',
+      deduplicationId: 'event-key',
+    });
+    journal.close();
+  });
+
   it('follows a message into its dead-letter queue, and keeps it there across a restore', () => {
     const journal = openSqsJournal(file);
     journal.record(published('a', 'jobs'));
