@@ -8,6 +8,7 @@ import {
 } from '../ports/event-store';
 import type { Log } from '../ports/log';
 import { ABANDONED_AFTER_MS, type Notifier } from '../ports/notifier';
+import type { Notification } from '../records/changes';
 import { ENTITIES } from '../records/entities';
 import type { StoredEvent } from '../records/stored-event';
 import { contentHash } from '../webhook/content-hash';
@@ -47,6 +48,199 @@ const toStoredEvent = ({ envelope, payload }: ConsumedEvent): StoredEvent => ({
 
 const groupOf = (record: SQSRecord): string | undefined => record.attributes?.MessageGroupId;
 
+/** One invocation: its kind, dependencies, deadline, and the records and groups that failed. */
+interface Run {
+  kind: Kind;
+  deps: ConsumerDeps & { now: () => number; sleep: (ms: number) => Promise<void> };
+  /** No retry or wait goes on past this (epoch ms). */
+  until: number;
+  failed: Set<string>;
+  failedGroups: Set<string>;
+}
+
+/** Reports a record failed (logged with why, never its body) and blocks the rest of its group. */
+function fail(run: Run, record: SQSRecord, error: unknown): void {
+  run.deps.log.error('record failed', {
+    messageId: record.messageId,
+    kind: run.kind,
+    receiveCount: record.attributes?.ApproximateReceiveCount,
+    error: error instanceof Error ? error.name : typeof error,
+    reason:
+      error instanceof PoisonMessageError || error instanceof EarlierInGroupFailedError
+        ? error.message
+        : undefined,
+  });
+  run.failed.add(record.messageId);
+  const group = groupOf(record);
+  if (group !== undefined) run.failedGroups.add(group);
+}
+
+/** Whether a record's group already failed in this batch (it is then failed too, untried). */
+function blocked(run: Run, record: SQSRecord): boolean {
+  const group = groupOf(record);
+  if (group === undefined || !run.failedGroups.has(group)) return false;
+  fail(run, record, new EarlierInGroupFailedError());
+  return true;
+}
+
+/** The batch's records decoded, by entity, in batch order; a group stops at its first failure. */
+function decodeBatch(run: Run, records: readonly SQSRecord[]): Map<string, Delivery[]> {
+  const byEntity = new Map<string, Delivery[]>();
+  for (const record of records) {
+    if (blocked(run, record)) continue;
+    try {
+      const consumed = decodeRecord(run.kind, record);
+      const key = ENTITIES[run.kind].key(consumed.payload);
+      byEntity.set(key, [...(byEntity.get(key) ?? []), { record, consumed }]);
+    } catch (error) {
+      fail(run, record, error);
+    }
+  }
+  return byEntity;
+}
+
+const logStored = (
+  run: Run,
+  consumed: ConsumedEvent,
+  { unsent, recorded, ...outcome }: StoreOutcome,
+): void =>
+  run.deps.log.info('event stored', {
+    messageId: consumed.messageId,
+    kind: run.kind,
+    eventKey: consumed.envelope.eventKey,
+    ...outcome,
+    unsent: unsent.length,
+    recorded: recorded.length,
+  });
+
+/**
+ * The notifications to publish now: those the outcomes' writes recorded, and those another writer
+ * recorded (a reconcile run's Job Stale, or a consumer that died) once that writer has had
+ * ABANDONED_AFTER_MS to publish them itself. Waits for that, re-reading the outbox, never past the
+ * deadline (it throws then, so that the records fail and come back).
+ */
+async function toPublish(run: Run, key: string, outcomes: StoreOutcome[]): Promise<Notification[]> {
+  const { store, now, sleep } = run.deps;
+  const unsent = new Map<string, Unsent>();
+  const recorded = new Set<string>();
+  for (const o of outcomes) {
+    for (const u of o.unsent) unsent.set(u.notification.id, u);
+    for (const id of o.recorded) recorded.add(id);
+  }
+  let theirs = [...unsent.values()].filter((u) => !recorded.has(u.notification.id));
+  while (theirs.some((u) => now() - u.recordedAt < ABANDONED_AFTER_MS)) {
+    if (now() + WAIT_STEP_MS >= run.until)
+      throw new Error('deadline reached waiting for another writer’s notifications');
+    await sleep(WAIT_STEP_MS);
+    const still = new Set((await store.unsent(run.kind, key)).map((u) => u.notification.id));
+    theirs = theirs.filter((u) => still.has(u.notification.id));
+  }
+  const ours = [...unsent.values()].filter((u) => recorded.has(u.notification.id));
+  return [...ours, ...theirs].map((u) => u.notification);
+}
+
+/**
+ * Publishes the notifications of one entity (see toPublish), then marks them sent. Should
+ * publishing or marking fail, or the deadline come first, the entity's records fail too: SQS
+ * delivers them again and the store reports the same notifications unsent (at least once;
+ * receivers deduplicate on the id).
+ */
+async function publishUnsent(
+  run: Run,
+  key: string,
+  deliveries: Delivery[],
+  outcomes: StoreOutcome[],
+): Promise<void> {
+  const { notifier, log, counters, store } = run.deps;
+  const count = outcomes.reduce((n, o) => Math.max(n, o.unsent.length), 0);
+  if (count === 0) return;
+  try {
+    const publish = await toPublish(run, key, outcomes);
+    if (publish.length === 0) return;
+    await notifier.publish(publish);
+    for (const n of publish) {
+      log.info('notification sent', {
+        kind: run.kind,
+        notificationId: n.id,
+        detailType: n['detail-type'],
+        entity: key,
+      });
+      counters.count('notified', { kind: run.kind, detailType: n['detail-type'] });
+    }
+    await store.markSent(
+      run.kind,
+      key,
+      publish.map((n) => n.id),
+      run.until,
+    );
+  } catch (error) {
+    log.error('notifications not sent', {
+      kind: run.kind,
+      entity: key,
+      count,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    for (const { record } of deliveries) fail(run, record, error);
+  }
+}
+
+/** Stores an entity's records one by one, in order, up to the first that fails. */
+async function storeOneByOne(run: Run, key: string, deliveries: Delivery[]): Promise<void> {
+  const outcomes: StoreOutcome[] = [];
+  const done: Delivery[] = [];
+  for (const delivery of deliveries) {
+    if (blocked(run, delivery.record)) continue;
+    try {
+      const outcome = await run.deps.store.store(
+        run.kind,
+        toStoredEvent(delivery.consumed),
+        run.until,
+      );
+      logStored(run, delivery.consumed, outcome);
+      outcomes.push(outcome);
+      done.push(delivery);
+    } catch (error) {
+      fail(run, delivery.record, error);
+    }
+  }
+  await publishUnsent(run, key, done, outcomes);
+}
+
+/** Stores one entity's records together (one record write); else one by one (storeOneByOne). */
+async function storeEntity(run: Run, key: string, deliveries: Delivery[]): Promise<void> {
+  try {
+    const outcomes = await run.deps.store.storeAll(
+      run.kind,
+      deliveries.map(({ consumed }) => toStoredEvent(consumed)),
+      run.until,
+    );
+    for (const [i, { consumed }] of deliveries.entries())
+      logStored(run, consumed, outcomes[i] as StoreOutcome);
+    await publishUnsent(run, key, deliveries, outcomes);
+  } catch (error) {
+    // Lost races past the budget fail alike one by one: let SQS bring them back.
+    if (deliveries.length === 1 || error instanceof WriteConflictError) {
+      for (const { record } of deliveries) fail(run, record, error);
+      return;
+    }
+    await storeOneByOne(run, key, deliveries);
+  }
+}
+
+/**
+ * A group's records after one that failed fail too, even where they were stored (storing again is
+ * safe): SQS then gives them back in order.
+ */
+function failLaterInGroups(run: Run, records: readonly SQSRecord[]): void {
+  for (const [at, record] of records.entries()) {
+    const group = groupOf(record);
+    if (group === undefined || !run.failedGroups.has(group) || run.failed.has(record.messageId))
+      continue;
+    if (records.slice(0, at).some((r) => groupOf(r) === group && run.failed.has(r.messageId)))
+      fail(run, record, new EarlierInGroupFailedError());
+  }
+}
+
 /**
  * The consumer of one kind's queue: stores each record's event and reports the records that
  * failed, so that SQS retries only those (and dead-letters them after the redrive count) while
@@ -68,168 +262,23 @@ export function batchConsumer(
   kind: Kind,
   deps: ConsumerDeps,
 ): (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse> {
-  const entity = ENTITIES[kind];
-  const { store, notifier, log, counters } = deps;
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-
   return async (event, context) => {
-    const until = deadlineOf(context, now());
-    const failed = new Set<string>();
-    const failedGroups = new Set<string>();
-    const fail = (record: SQSRecord, error: unknown): void => {
-      log.error('record failed', {
-        messageId: record.messageId,
-        kind,
-        receiveCount: record.attributes?.ApproximateReceiveCount,
-        error: error instanceof Error ? error.name : typeof error,
-        reason:
-          error instanceof PoisonMessageError || error instanceof EarlierInGroupFailedError
-            ? error.message
-            : undefined,
-      });
-      failed.add(record.messageId);
-      const group = groupOf(record);
-      if (group !== undefined) failedGroups.add(group);
+    const run: Run = {
+      kind,
+      deps: { ...deps, now, sleep },
+      until: deadlineOf(context, now()),
+      failed: new Set(),
+      failedGroups: new Set(),
     };
-
-    // Decoded in batch order; a group stops at its first failure.
-    const byEntity = new Map<string, Delivery[]>();
-    for (const record of event.Records) {
-      const group = groupOf(record);
-      if (group !== undefined && failedGroups.has(group)) {
-        fail(record, new EarlierInGroupFailedError());
-        continue;
-      }
-      try {
-        const consumed = decodeRecord(kind, record);
-        const key = entity.key(consumed.payload);
-        byEntity.set(key, [...(byEntity.get(key) ?? []), { record, consumed }]);
-      } catch (error) {
-        fail(record, error);
-      }
-    }
-
-    const stored = (consumed: ConsumedEvent, { unsent, recorded, ...outcome }: StoreOutcome) =>
-      log.info('event stored', {
-        messageId: consumed.messageId,
-        kind,
-        eventKey: consumed.envelope.eventKey,
-        ...outcome,
-        unsent: unsent.length,
-        recorded: recorded.length,
-      });
-
-    /**
-     * Publishes the notifications of one entity, then marks them sent: those this consumer's
-     * write recorded at once; those another writer recorded (a reconcile run's Job Stale, or a
-     * consumer that died) only once that writer has had ABANDONED_AFTER_MS to publish them itself,
-     * and never past the deadline. Should publishing or marking fail, or the deadline come first,
-     * the entity's records fail too: SQS delivers them again and the store reports the same
-     * notifications unsent (at least once; receivers deduplicate on the id).
-     */
-    const publishUnsent = async (key: string, deliveries: Delivery[], outcomes: StoreOutcome[]) => {
-      const unsent = new Map<string, Unsent>();
-      const recorded = new Set<string>();
-      for (const o of outcomes) {
-        for (const u of o.unsent) unsent.set(u.notification.id, u);
-        for (const id of o.recorded) recorded.add(id);
-      }
-      if (unsent.size === 0) return;
-      try {
-        let theirs = [...unsent.values()].filter((u) => !recorded.has(u.notification.id));
-        while (theirs.some((u) => now() - u.recordedAt < ABANDONED_AFTER_MS)) {
-          if (now() + WAIT_STEP_MS >= until)
-            throw new Error('deadline reached waiting for another writer’s notifications');
-          await sleep(WAIT_STEP_MS);
-          const still = new Set((await store.unsent(kind, key)).map((u) => u.notification.id));
-          theirs = theirs.filter((u) => still.has(u.notification.id));
-        }
-        const publish = [
-          ...[...unsent.values()].filter((u) => recorded.has(u.notification.id)),
-          ...theirs,
-        ].map((u) => u.notification);
-        if (publish.length === 0) return;
-        await notifier.publish(publish);
-        for (const n of publish) {
-          log.info('notification sent', {
-            kind,
-            notificationId: n.id,
-            detailType: n['detail-type'],
-            entity: key,
-          });
-          counters.count('notified', { kind, detailType: n['detail-type'] });
-        }
-        await store.markSent(
-          kind,
-          key,
-          publish.map((n) => n.id),
-          until,
-        );
-      } catch (error) {
-        log.error('notifications not sent', {
-          kind,
-          entity: key,
-          count: unsent.size,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        for (const { record } of deliveries) fail(record, error);
-      }
-    };
-
-    /** Stores one entity's records: together, else one by one in order up to the first failure. */
-    const storeEntity = async (key: string, deliveries: Delivery[]): Promise<void> => {
-      try {
-        const outcomes = await store.storeAll(
-          kind,
-          deliveries.map(({ consumed }) => toStoredEvent(consumed)),
-          until,
-        );
-        for (const [i, { consumed }] of deliveries.entries())
-          stored(consumed, outcomes[i] as StoreOutcome);
-        await publishUnsent(key, deliveries, outcomes);
-        return;
-      } catch (error) {
-        // Lost races past the budget fail alike one by one: let SQS bring them back.
-        if (deliveries.length === 1 || error instanceof WriteConflictError) {
-          for (const { record } of deliveries) fail(record, error);
-          return;
-        }
-      }
-      const outcomes: StoreOutcome[] = [];
-      const done: Delivery[] = [];
-      for (const delivery of deliveries) {
-        const group = groupOf(delivery.record);
-        if (group !== undefined && failedGroups.has(group)) {
-          fail(delivery.record, new EarlierInGroupFailedError());
-          continue;
-        }
-        try {
-          const outcome = await store.store(kind, toStoredEvent(delivery.consumed), until);
-          stored(delivery.consumed, outcome);
-          outcomes.push(outcome);
-          done.push(delivery);
-        } catch (error) {
-          fail(delivery.record, error);
-        }
-      }
-      await publishUnsent(key, done, outcomes);
-    };
-
-    await Promise.all([...byEntity.entries()].map(([key, list]) => storeEntity(key, list)));
-    // A group's records after one that failed fail too, even where they were stored (storing
-    // again is safe): SQS then gives them back in order.
-    for (const record of event.Records) {
-      const group = groupOf(record);
-      if (group !== undefined && failedGroups.has(group) && !failed.has(record.messageId)) {
-        const earlier = event.Records.slice(0, event.Records.indexOf(record));
-        if (earlier.some((r) => groupOf(r) === group && failed.has(r.messageId)))
-          fail(record, new EarlierInGroupFailedError());
-      }
-    }
-    if (failed.size > 0) counters.count('failed', { kind }, failed.size);
+    const byEntity = decodeBatch(run, event.Records);
+    await Promise.all([...byEntity].map(([key, list]) => storeEntity(run, key, list)));
+    failLaterInGroups(run, event.Records);
+    const { failed } = run;
+    if (failed.size > 0) deps.counters.count('failed', { kind }, failed.size);
     if (event.Records.length > failed.size)
-      counters.count('processed', { kind }, event.Records.length - failed.size);
+      deps.counters.count('processed', { kind }, event.Records.length - failed.size);
     // Reported in the batch's order, which is the order SQS gave.
     const batchItemFailures = event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({
       itemIdentifier: r.messageId,

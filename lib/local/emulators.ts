@@ -103,6 +103,57 @@ const messageIds = (queue: FauxqsQueue): string[] => {
 };
 
 /**
+ * Has fauxqs's store write every enqueue, dead-letter move, delete and purge to `journal` before
+ * it answers (see sqs-journal.ts).
+ */
+function journalStore(store: FauxqsSqsStore, journal: SqsJournal): void {
+  // fauxqs's spy leaves out a FIFO message's group and deduplication ids: each queue's enqueue
+  // says which message it is enqueuing, so that its journal line keeps them.
+  let enqueuing: FauxqsMessage | undefined;
+  store.spy = {
+    addMessage: (event) =>
+      journal.record({
+        ...event,
+        ...(enqueuing?.messageId === event.messageId && {
+          messageGroupId: enqueuing.messageGroupId,
+          messageDeduplicationId: enqueuing.messageDeduplicationId,
+        }),
+      }),
+  };
+  const enqueueOf = (queue: FauxqsQueue): FauxqsQueue['enqueue'] => {
+    const enqueue = queue.enqueue.bind(queue);
+    return (message) => {
+      enqueuing = message;
+      try {
+        enqueue(message);
+      } finally {
+        enqueuing = undefined;
+      }
+    };
+  };
+  const purgeOf = (queue: FauxqsQueue): (() => void) => {
+    const purge = queue.purge.bind(queue);
+    return () => {
+      journal.forget(messageIds(queue));
+      purge();
+    };
+  };
+  const createQueue = store.createQueue.bind(store);
+  store.createQueue = (...args) => {
+    const queue = createQueue(...args);
+    queue.purge = purgeOf(queue);
+    queue.enqueue = enqueueOf(queue);
+    return queue;
+  };
+  const deleteQueue = store.deleteQueue.bind(store);
+  store.deleteQueue = (url) => {
+    const queue = store.getQueue(url);
+    if (queue !== undefined) journal.forget(messageIds(queue));
+    return deleteQueue(url);
+  };
+}
+
+/**
  * fauxqs (SQS) in this process, on loopback only. In memory, unless a journal is given: then
  * every enqueue, dead-letter move, delete and purge is written to it before fauxqs answers.
  */
@@ -113,52 +164,7 @@ export async function startFauxqs(port: number, journal?: SqsJournal): Promise<R
   };
   const SqsStore = await loadSqsStoreClass();
   const store = new SqsStore();
-  if (journal !== undefined) {
-    // fauxqs's spy leaves out a FIFO message's group and deduplication ids: each queue's enqueue
-    // says which message it is enqueuing, so that its journal line keeps them.
-    let enqueuing: FauxqsMessage | undefined;
-    store.spy = {
-      addMessage: (event) =>
-        journal.record({
-          ...event,
-          ...(enqueuing?.messageId === event.messageId && {
-            messageGroupId: enqueuing.messageGroupId,
-            messageDeduplicationId: enqueuing.messageDeduplicationId,
-          }),
-        }),
-    };
-    const enqueueOf = (queue: FauxqsQueue): FauxqsQueue['enqueue'] => {
-      const enqueue = queue.enqueue.bind(queue);
-      return (message) => {
-        enqueuing = message;
-        try {
-          enqueue(message);
-        } finally {
-          enqueuing = undefined;
-        }
-      };
-    };
-    const purgeOf = (queue: FauxqsQueue): (() => void) => {
-      const purge = queue.purge.bind(queue);
-      return () => {
-        journal.forget(messageIds(queue));
-        purge();
-      };
-    };
-    const createQueue = store.createQueue.bind(store);
-    store.createQueue = (...args) => {
-      const queue = createQueue(...args);
-      queue.purge = purgeOf(queue);
-      queue.enqueue = enqueueOf(queue);
-      return queue;
-    };
-    const deleteQueue = store.deleteQueue.bind(store);
-    store.deleteQueue = (url) => {
-      const queue = store.getQueue(url);
-      if (queue !== undefined) journal.forget(messageIds(queue));
-      return deleteQueue(url);
-    };
-  }
+  if (journal !== undefined) journalStore(store, journal);
   const app = buildApp({ logger: false, stores: { sqsStore: store } });
   await app.listen({ port, host: HOST });
   const actual = (app.server.address() as AddressInfo).port;

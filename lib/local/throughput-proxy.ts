@@ -1,4 +1,11 @@
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   DescribeTableCommand,
@@ -77,158 +84,182 @@ function queriedHash(body: Body, hashKey: string): string {
   return '';
 }
 
-export async function startThroughputProxy(
-  targetPort: number,
-  backend: DynamoDBClient,
-  limits: Limits,
-  options: { host?: string; now?: () => number } = {},
-): Promise<ThroughputProxy> {
-  const host = options.host ?? '127.0.0.1';
-  const meter = new PartitionMeter(limits, options.now);
+type Forwarded = { status: number; headers: IncomingHttpHeaders; body: string };
+
+/** What handling a request needs: the meter, the tables' key schemas, the backend. */
+interface Proxying {
+  meter: PartitionMeter;
+  schemaOf(table: string): Promise<TableSchema>;
+  /** The item as it is now in the backend (strongly consistent). */
+  itemBefore(table: string, key: WireItem): Promise<WireItem | undefined>;
+  forward(headers: IncomingHttpHeaders, body: string): Promise<Forwarded>;
+}
+
+const keyName = (schema: { AttributeName?: string; KeyType?: string }[] = [], type: string) =>
+  schema.find((k) => k.KeyType === type)?.AttributeName;
+
+/** A table's key schema, from DescribeTable, loaded once per table. */
+function schemaLoader(backend: DynamoDBClient): (table: string) => Promise<TableSchema> {
   const schemas = new Map<string, Promise<TableSchema>>();
-  const schemaOf = (name: string): Promise<TableSchema> => {
+  return (name) => {
     const known = schemas.get(name);
     if (known !== undefined) return known;
     const loaded = backend.send(new DescribeTableCommand({ TableName: name })).then(({ Table }) => {
-      const keyName = (schema: { AttributeName?: string; KeyType?: string }[] = [], type: string) =>
-        schema.find((k) => k.KeyType === type)?.AttributeName;
+      const range = keyName(Table?.KeySchema, 'RANGE');
       return {
         name,
         hashKey: keyName(Table?.KeySchema, 'HASH') ?? '',
-        ...(keyName(Table?.KeySchema, 'RANGE') !== undefined && {
-          rangeKey: keyName(Table?.KeySchema, 'RANGE'),
+        ...(range !== undefined && { rangeKey: range }),
+        indexes: (Table?.GlobalSecondaryIndexes ?? []).map((i) => {
+          const indexRange = keyName(i.KeySchema, 'RANGE');
+          return {
+            name: i.IndexName ?? '',
+            hashKey: keyName(i.KeySchema, 'HASH') ?? '',
+            ...(indexRange !== undefined && { rangeKey: indexRange }),
+            projection: i.Projection?.ProjectionType ?? 'ALL',
+            nonKeyAttributes: i.Projection?.NonKeyAttributes ?? [],
+          };
         }),
-        indexes: (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({
-          name: i.IndexName ?? '',
-          hashKey: keyName(i.KeySchema, 'HASH') ?? '',
-          ...(keyName(i.KeySchema, 'RANGE') !== undefined && {
-            rangeKey: keyName(i.KeySchema, 'RANGE'),
-          }),
-          projection: i.Projection?.ProjectionType ?? 'ALL',
-          nonKeyAttributes: i.Projection?.NonKeyAttributes ?? [],
-        })),
       };
     });
     loaded.catch(() => schemas.delete(name));
     schemas.set(name, loaded);
     return loaded;
   };
-  const itemBefore = async (table: string, key: WireItem): Promise<WireItem | undefined> =>
-    (await backend.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true })))
-      .Item;
+}
 
-  const forward = (
-    headers: IncomingHttpHeaders,
-    body: string,
-  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> =>
+/** Sends a request on to the backend as it came, and reads its answer whole. */
+const forwarder =
+  (host: string, port: number) =>
+  (headers: IncomingHttpHeaders, body: string): Promise<Forwarded> =>
     new Promise((resolve, reject) => {
-      const out = request(
-        { host, port: targetPort, method: 'POST', path: '/', headers },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 500,
-              headers: response.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-          response.on('error', reject);
-        },
-      );
+      const out = request({ host, port, method: 'POST', path: '/', headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 500,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        response.on('error', reject);
+      });
       out.on('error', reject);
       out.end(body);
     });
 
-  /** The charges of one Put or Delete, and whether the meter takes them. */
-  const writeOf = async (table: string, put?: WireItem, deleteKey?: WireItem) => {
-    const schema = await schemaOf(table);
-    const key = put !== undefined ? keyOf(schema, put) : (deleteKey ?? {});
-    return writeCharges(schema, await itemBefore(table, key), put);
-  };
+/** The charges of one Put (`put`) or Delete (`deleteKey`), from the item it replaces. */
+async function writeOf(
+  p: Proxying,
+  table: string,
+  put?: WireItem,
+  deleteKey?: WireItem,
+): Promise<Charge[]> {
+  const schema = await p.schemaOf(table);
+  const key = put !== undefined ? keyOf(schema, put) : (deleteKey ?? {});
+  return writeCharges(schema, await p.itemBefore(table, key), put);
+}
 
-  /** Decides one request: throttled (an answer), or forwarded (with a charge after, for reads). */
-  async function handle(action: string, body: Body, headers: IncomingHttpHeaders, raw: string) {
-    const table = String(body.TableName ?? '');
-    const reply = (charges: Charge[], kind: 'write' | 'read') =>
-      meter.charge(charges, kind) === undefined ? forward(headers, raw) : undefined;
-    switch (action) {
-      case 'PutItem':
-        return reply(await writeOf(table, body.Item as WireItem), 'write');
-      case 'DeleteItem':
-        return reply(await writeOf(table, undefined, body.Key as WireItem), 'write');
-      case 'UpdateItem': {
-        const schema = await schemaOf(table);
-        const key = body.Key as WireItem;
-        const before = await itemBefore(table, key);
-        const tableOnly = writeCharges({ ...schema, indexes: [] }, before, before ?? key);
-        if (meter.charge(tableOnly, 'write') !== undefined) return undefined;
-        const answer = await forward(headers, raw);
-        const after = await itemBefore(table, key);
-        meter.charge(writeCharges(schema, before, after).slice(1), 'write');
-        return answer;
-      }
-      case 'BatchWriteItem': {
-        const requests = body.RequestItems as Record<
-          string,
-          { PutRequest?: { Item: WireItem }; DeleteRequest?: { Key: WireItem } }[]
-        >;
-        const kept: typeof requests = {};
-        const unprocessed: typeof requests = {};
-        for (const [name, list] of Object.entries(requests)) {
-          for (const r of list) {
-            const charges = await writeOf(name, r.PutRequest?.Item, r.DeleteRequest?.Key);
-            const into = meter.charge(charges, 'write') === undefined ? kept : unprocessed;
-            (into[name] ??= []).push(r);
-          }
-        }
-        if (Object.keys(kept).length === 0) return undefined;
-        const answer = await forward(headers, JSON.stringify({ ...body, RequestItems: kept }));
-        if (Object.keys(unprocessed).length === 0 || answer.status !== 200) return answer;
-        const parsed = JSON.parse(answer.body) as { UnprocessedItems?: typeof requests };
-        for (const [name, list] of Object.entries(parsed.UnprocessedItems ?? {}))
-          (unprocessed[name] ??= []).push(...list);
-        return { ...answer, body: JSON.stringify({ ...parsed, UnprocessedItems: unprocessed }) };
-      }
-      case 'GetItem':
-      case 'Query': {
-        const schema = await schemaOf(table);
-        const index = schema.indexes.find((i) => i.name === body.IndexName);
-        const consistent = body.ConsistentRead === true;
-        const hash =
-          action === 'GetItem'
-            ? keyText((body.Key as WireItem)[schema.hashKey])
-            : queriedHash(body, index?.hashKey ?? schema.hashKey);
-        const key = `${table}${index ? `/${index.name}` : ''} ${hash}`;
-        const least = readUnitsOf(0, consistent);
-        if (meter.charge([{ key, units: least }], 'read') !== undefined) return undefined;
-        const answer = await forward(headers, raw);
-        if (answer.status === 200) {
-          const parsed = JSON.parse(answer.body) as { Item?: WireItem; Items?: WireItem[] };
-          const bytes = [...(parsed.Items ?? []), ...(parsed.Item ? [parsed.Item] : [])].reduce(
-            (s, i) => s + wireItemBytes(i),
-            0,
-          );
-          meter.charge([{ key, units: readUnitsOf(bytes, consistent) - least }], 'read');
-        }
-        return answer;
-      }
-      default:
-        return forward(headers, raw);
+/** An UpdateItem: its table key charged before, the index entries it moved after (see above). */
+async function update(p: Proxying, body: Body, headers: IncomingHttpHeaders, raw: string) {
+  const table = String(body.TableName ?? '');
+  const schema = await p.schemaOf(table);
+  const key = body.Key as WireItem;
+  const before = await p.itemBefore(table, key);
+  const tableOnly = writeCharges({ ...schema, indexes: [] }, before, before ?? key);
+  if (p.meter.charge(tableOnly, 'write') !== undefined) return undefined;
+  const answer = await p.forward(headers, raw);
+  const after = await p.itemBefore(table, key);
+  p.meter.charge(writeCharges(schema, before, after).slice(1), 'write');
+  return answer;
+}
+
+type WriteRequests = Record<
+  string,
+  { PutRequest?: { Item: WireItem }; DeleteRequest?: { Key: WireItem } }[]
+>;
+
+/** A BatchWriteItem: the requests a limit refuses come back in UnprocessedItems, as on DynamoDB. */
+async function batchWrite(p: Proxying, body: Body, headers: IncomingHttpHeaders) {
+  const kept: WriteRequests = {};
+  const unprocessed: WriteRequests = {};
+  for (const [name, list] of Object.entries(body.RequestItems as WriteRequests)) {
+    for (const r of list) {
+      const charges = await writeOf(p, name, r.PutRequest?.Item, r.DeleteRequest?.Key);
+      const into = p.meter.charge(charges, 'write') === undefined ? kept : unprocessed;
+      (into[name] ??= []).push(r);
     }
   }
+  if (Object.keys(kept).length === 0) return undefined;
+  const answer = await p.forward(headers, JSON.stringify({ ...body, RequestItems: kept }));
+  if (Object.keys(unprocessed).length === 0 || answer.status !== 200) return answer;
+  const parsed = JSON.parse(answer.body) as { UnprocessedItems?: WriteRequests };
+  for (const [name, list] of Object.entries(parsed.UnprocessedItems ?? {}))
+    (unprocessed[name] ??= []).push(...list);
+  return { ...answer, body: JSON.stringify({ ...parsed, UnprocessedItems: unprocessed }) };
+}
 
-  const report = (): PartitionReport => ({
-    limits,
-    throttled: meter.throttled,
-    throttledKeys: Object.fromEntries(meter.throttledKeys),
-    hottestWrites: meter.hottest('write', 10),
-    hottestReads: meter.hottest('read', 10),
-    writes: Object.fromEntries(meter.writes),
-  });
+/** A GetItem or Query: refused when its key's window is full, then charged what it read. */
+async function read(
+  p: Proxying,
+  action: string,
+  body: Body,
+  headers: IncomingHttpHeaders,
+  raw: string,
+) {
+  const table = String(body.TableName ?? '');
+  const schema = await p.schemaOf(table);
+  const index = schema.indexes.find((i) => i.name === body.IndexName);
+  const consistent = body.ConsistentRead === true;
+  const hash =
+    action === 'GetItem'
+      ? keyText((body.Key as WireItem)[schema.hashKey])
+      : queriedHash(body, index?.hashKey ?? schema.hashKey);
+  const key = `${table}${index ? `/${index.name}` : ''} ${hash}`;
+  const least = readUnitsOf(0, consistent);
+  if (p.meter.charge([{ key, units: least }], 'read') !== undefined) return undefined;
+  const answer = await p.forward(headers, raw);
+  if (answer.status === 200) {
+    const parsed = JSON.parse(answer.body) as { Item?: WireItem; Items?: WireItem[] };
+    const items = [...(parsed.Items ?? []), ...(parsed.Item ? [parsed.Item] : [])];
+    const bytes = items.reduce((s, i) => s + wireItemBytes(i), 0);
+    p.meter.charge([{ key, units: readUnitsOf(bytes, consistent) - least }], 'read');
+  }
+  return answer;
+}
 
-  const server: Server = createServer((req, res) => {
+/** One request: throttled (undefined), or the backend's answer. */
+async function handle(
+  p: Proxying,
+  action: string,
+  body: Body,
+  headers: IncomingHttpHeaders,
+  raw: string,
+): Promise<Forwarded | undefined> {
+  const table = String(body.TableName ?? '');
+  const charged = async (charges: Promise<Charge[]>) =>
+    p.meter.charge(await charges, 'write') === undefined ? p.forward(headers, raw) : undefined;
+  switch (action) {
+    case 'PutItem':
+      return charged(writeOf(p, table, body.Item as WireItem));
+    case 'DeleteItem':
+      return charged(writeOf(p, table, undefined, body.Key as WireItem));
+    case 'UpdateItem':
+      return update(p, body, headers, raw);
+    case 'BatchWriteItem':
+      return batchWrite(p, body, headers);
+    case 'GetItem':
+    case 'Query':
+      return read(p, action, body, headers, raw);
+    default:
+      return p.forward(headers, raw);
+  }
+}
+
+/** Answers one HTTP request: the report, a throttle, or the backend's answer. */
+function serve(p: Proxying, report: () => PartitionReport) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     if (req.method === 'GET' && req.url === '/__partition-model') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report()));
       return;
@@ -244,7 +275,7 @@ export async function startThroughputProxy(
       } catch {
         // not JSON: forwarded as it is, for the backend to refuse
       }
-      handle(action, body, req.headers, raw)
+      handle(p, action, body, req.headers, raw)
         .then((answer) => {
           if (answer === undefined) {
             res
@@ -264,7 +295,34 @@ export async function startThroughputProxy(
             .end(JSON.stringify({ __type: 'InternalServerError', message: String(error) }));
         });
     });
+  };
+}
+
+export async function startThroughputProxy(
+  targetPort: number,
+  backend: DynamoDBClient,
+  limits: Limits,
+  options: { host?: string; now?: () => number } = {},
+): Promise<ThroughputProxy> {
+  const host = options.host ?? '127.0.0.1';
+  const meter = new PartitionMeter(limits, options.now);
+  const proxying: Proxying = {
+    meter,
+    schemaOf: schemaLoader(backend),
+    itemBefore: async (table, key) =>
+      (await backend.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true })))
+        .Item,
+    forward: forwarder(host, targetPort),
+  };
+  const report = (): PartitionReport => ({
+    limits,
+    throttled: meter.throttled,
+    throttledKeys: Object.fromEntries(meter.throttledKeys),
+    hottestWrites: meter.hottest('write', 10),
+    hottestReads: meter.hottest('read', 10),
+    writes: Object.fromEntries(meter.writes),
   });
+  const server: Server = createServer(serve(proxying, report));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, resolve);
