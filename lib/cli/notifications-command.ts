@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { NOTIFICATIONS_FILE } from '../local/local-stack-facts';
+import { NOTIFICATIONS_FILE, readLocalStackInfo } from '../local/local-stack-facts';
 import type { Notification } from '../records/changes';
 import type { Io } from './query-commands';
 
@@ -93,6 +93,8 @@ export async function notificationsCommand(args: string[], io: Io): Promise<numb
     );
     return 2;
   }
+  // Following needs a stack that writes: without one, say so rather than wait for ever.
+  await readLocalStackInfo(io.config.dataDir);
   const file = join(io.config.dataDir, NOTIFICATIONS_FILE);
   const from = values.all
     ? 0

@@ -85,12 +85,29 @@ export interface LocalStackInfo {
 /** Reads the facts of the stack running on `dataDir`; explains what to do when there is none. */
 export async function readLocalStackInfo(dataDir: string): Promise<LocalStackInfo> {
   const file = join(dataDir, STACK_FILE);
+  let info: LocalStackInfo;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LocalStackInfo;
+    info = JSON.parse(await readFile(file, 'utf8')) as LocalStackInfo;
   } catch {
     throw new Error(
       `no local stack is running here (no ${file}): start one with "npm start", or pass --stage NAME`,
     );
+  }
+  // A stack killed with SIGKILL (or a crash) leaves its file behind: its process is gone.
+  if (!processAlive(info.pid))
+    throw new Error(
+      `no local stack is running here (${file} is left from one that stopped without cleaning up, pid ${info.pid}): start one with "npm start", or pass --stage NAME`,
+    );
+  return info;
+}
+
+/** Whether a process with this id runs (signal 0 only checks; EPERM means it runs as another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -3,17 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { durationText } from '../webhook/time';
 import { loadLocalStackConfig } from '../config/local-stack';
-import { STACK_FILE } from './local-stack-facts';
+import { processAlive, STACK_FILE } from './local-stack-facts';
 import { startLocalStack, type LocalStack, type Recovery } from './stack';
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** dynalite's store allows one process per folder: refuse a second stack on the same data. */
 async function refuseIfRunning(dataDir: string): Promise<void> {
@@ -21,7 +12,7 @@ async function refuseIfRunning(dataDir: string): Promise<void> {
     const { pid } = JSON.parse(await readFile(join(dataDir, STACK_FILE), 'utf8')) as {
       pid: number;
     };
-    if (pid !== process.pid && isAlive(pid)) {
+    if (pid !== process.pid && processAlive(pid)) {
       throw new Error(
         `a local stack (pid ${pid}) is already running on ${dataDir}; stop it or set DATA_DIR`,
       );

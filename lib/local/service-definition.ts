@@ -63,7 +63,12 @@ export async function printServiceConfig(
   cacheDir: string,
 ): Promise<Json> {
   const source = await readFile(join(cwd, 'serverless.yml'), 'utf8');
-  const digest = createHash('sha256').update(`${stage}\n${source}`).digest('hex').slice(0, 16);
+  // The region comes from AWS_REGION when --region is not given: it is part of what is printed.
+  const region = process.env.AWS_REGION ?? '';
+  const digest = createHash('sha256')
+    .update(`${stage}\n${region}\n${source}`)
+    .digest('hex')
+    .slice(0, 16);
   const cacheFile = join(cacheDir, `serverless-print-${digest}.json`);
   try {
     return JSON.parse(await readFile(cacheFile, 'utf8')) as Json;

@@ -594,6 +594,10 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       // Nothing a request carries besides its route: no header (a signature), no body.
       expect(Object.values(format).filter((v) => /header|body|querystring/i.test(v))).toEqual([]);
       expect(resource('HttpApiLogGroup').Properties.RetentionInDays).toBeGreaterThan(0);
+      // Vended logs need no entry in the account's CloudWatch Logs resource policy.
+      expect(resource('HttpApiLogGroup').Properties.LogGroupName).toBe(
+        '/aws/vendedlogs/http-api/hotglue-webhooks-ci',
+      );
       const filter = resource('ThrottledRequestsMetricFilter').Properties;
       expect(filter.LogGroupName).toEqual({ Ref: 'HttpApiLogGroup' });
       expect(filter.FilterPattern).toMatch(/\$\.status = "429"/);
