@@ -1,3 +1,4 @@
+import { itemBytes } from '../../lib/aws/dynamodb/item-size';
 import {
   PartitionMeter,
   writeCharges,
@@ -83,5 +84,15 @@ describe('PartitionMeter', () => {
       ),
     ).toBe('hot');
     expect(meter.charge([{ key: 'cold', units: 2 }], 'write')).toBeUndefined();
+  });
+});
+
+describe('itemBytes: an item’s size as DynamoDB bills it', () => {
+  it('counts names and values as DynamoDB does, and never throws on a value it cannot marshal', () => {
+    // "pk" (2) + "a" (1); "n" (1) + 123 (3 digits: 2 + 1); "m" (1) + map {x: true} (3 + 1 + 1 + 1).
+    expect(itemBytes({ pk: 'a' })).toBe(3);
+    expect(itemBytes({ n: 123 })).toBe(4);
+    expect(itemBytes({ m: { x: true } })).toBe(7);
+    expect(itemBytes({ big: 2 ** 60 })).toBeGreaterThan(0);
   });
 });

@@ -45,9 +45,17 @@ function valueBytes(value: AttributeValue): number {
 export const wireItemBytes = (item: WireItem): number =>
   Object.entries(item).reduce((s, [name, v]) => s + Buffer.byteLength(name) + valueBytes(v), 0);
 
-/** The same for an item as the document client holds it. */
-export const itemBytes = (item: Record<string, unknown>): number =>
-  wireItemBytes(marshall(item, { removeUndefinedValues: true }));
+/**
+ * The same for an item as the document client holds it. Only for counting: should a value be one
+ * the document client cannot marshal (which the store never writes), its JSON length stands in.
+ */
+export function itemBytes(item: Record<string, unknown>): number {
+  try {
+    return wireItemBytes(marshall(item, { removeUndefinedValues: true }));
+  } catch {
+    return Buffer.byteLength(JSON.stringify(item) ?? '');
+  }
+}
 
 /** Write units of writing an item of `bytes`: one per KB, at least one. */
 export const writeUnitsOf = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
