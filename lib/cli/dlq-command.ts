@@ -10,7 +10,7 @@ import { eventBusName } from '../aws/resource-names';
 import { isKind, KINDS, type Kind } from '../webhook/kinds';
 import { table } from './format';
 import type { Io } from './query-commands';
-import { resolveQueueTarget } from './target';
+import { resolveQueueTarget, type QueueTarget } from './target';
 
 const DLQ_HELP = `Usage: hotglue-webhooks dlq list [--kind K] [--limit N] [--json] [--stage NAME]
        hotglue-webhooks dlq redrive [--kind K] [--limit N] [--stage NAME]
@@ -28,6 +28,102 @@ Options:
                   sqs:DeleteMessage and sqs:GetQueueUrl on the DLQs, sqs:SendMessage on the queues,
                   events:PutEvents on the bus to redrive notifications)
   -h, --help      show this help`;
+
+interface DlqOptions {
+  kinds: Kind[];
+  limit: number | undefined;
+  json: boolean;
+  stage: string | undefined;
+  /** --kind notifications: the stage's notifications DLQ only. */
+  notifications: boolean;
+}
+
+/** dlq list: the kinds' dead letters (FIFO and 0.2.0's), and the notifications DLQ's. */
+async function listLetters(
+  target: QueueTarget,
+  { kinds, limit, json }: DlqOptions,
+  io: Io,
+): Promise<number> {
+  const letters: DeadLetter[] = [];
+  for (const kind of kinds) {
+    const { deadLetter, legacyDeadLetter } = await target.queues(kind);
+    for (const url of [deadLetter, legacyDeadLetter])
+      if (url !== undefined)
+        letters.push(...(await listDeadLetters(target.sqs, kind, url, limit ?? 100)));
+  }
+  // The notifications DLQ too, unless one kind was asked for.
+  if (kinds.length !== 1)
+    letters.push(
+      ...(await listDeadLetters(
+        target.sqs,
+        'notifications',
+        await target.notificationsDeadLetter(),
+        limit ?? 100,
+      )),
+    );
+  if (json) io.out(JSON.stringify(letters, null, 2));
+  else if (letters.length === 0) io.out('no dead letters');
+  else
+    io.out(
+      table(
+        ['QUEUE', 'MESSAGE_ID', 'RECEIVED_AT', 'ID', 'BYTES', 'PROBLEM'],
+        letters.map((l) => [
+          l.queue,
+          l.messageId,
+          l.receivedAt ?? l.sentAt,
+          l.requestId ?? (l.detailType && `${l.detailType} ${l.notificationId}`),
+          l.bytes,
+          l.unreadable ?? l.error,
+        ]),
+      ),
+    );
+  return 0;
+}
+
+/** dlq redrive: the kinds' dead letters back to their FIFO queues, or notifications to the bus. */
+async function redriveLetters(
+  target: QueueTarget,
+  { kinds, limit, json, stage, notifications }: DlqOptions,
+  io: Io,
+): Promise<number> {
+  if (notifications) {
+    const events = createEventBridgeClient();
+    try {
+      const { moved, left } = await redriveNotificationLetters(
+        target.sqs,
+        await target.notificationsDeadLetter(),
+        eventBridgeNotifier(events, eventBusName(stage as string)),
+        limit ?? Number.MAX_SAFE_INTEGER,
+      );
+      io.out(
+        `notifications: put ${moved} back on the bus${left > 0 ? `; left ${left} that are not EventBridge events` : ''}`,
+      );
+      if (json) io.out(JSON.stringify({ moved, left }));
+    } finally {
+      events.destroy();
+    }
+    return 0;
+  }
+  let total = 0;
+  for (const kind of kinds) {
+    const { source, deadLetter, legacyDeadLetter } = await target.queues(kind);
+    let moved = 0;
+    // Both into the FIFO queue: 0.2.0's standard DLQ is emptied the same way (docs/operations.md).
+    for (const url of [deadLetter, legacyDeadLetter])
+      if (url !== undefined)
+        moved += await redriveDeadLetters(
+          target.sqs,
+          kind,
+          url,
+          source,
+          (limit ?? Number.MAX_SAFE_INTEGER) - moved,
+        );
+    io.out(`${kind}: moved ${moved} message${moved === 1 ? '' : 's'} back to the queue`);
+    total += moved;
+  }
+  if (json) io.out(JSON.stringify({ moved: total }));
+  return 0;
+}
 
 export async function dlqCommand(args: string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
@@ -69,79 +165,11 @@ export async function dlqCommand(args: string[], io: Io): Promise<number> {
     return 2;
   }
   const target = await resolveQueueTarget(values.stage, io.config);
+  const options = { kinds, limit, json: values.json, stage: values.stage, notifications };
   try {
-    if (sub === 'list') {
-      const letters: DeadLetter[] = [];
-      for (const kind of kinds) {
-        const { deadLetter, legacyDeadLetter } = await target.queues(kind);
-        for (const url of [deadLetter, legacyDeadLetter])
-          if (url !== undefined)
-            letters.push(...(await listDeadLetters(target.sqs, kind, url, limit ?? 100)));
-      }
-      if (values.kind === undefined || notifications)
-        letters.push(
-          ...(await listDeadLetters(
-            target.sqs,
-            'notifications',
-            await target.notificationsDeadLetter(),
-            limit ?? 100,
-          )),
-        );
-      if (values.json) io.out(JSON.stringify(letters, null, 2));
-      else if (letters.length === 0) io.out('no dead letters');
-      else
-        io.out(
-          table(
-            ['QUEUE', 'MESSAGE_ID', 'RECEIVED_AT', 'ID', 'BYTES', 'PROBLEM'],
-            letters.map((l) => [
-              l.queue,
-              l.messageId,
-              l.receivedAt ?? l.sentAt,
-              l.requestId ?? (l.detailType && `${l.detailType} ${l.notificationId}`),
-              l.bytes,
-              l.unreadable ?? l.error,
-            ]),
-          ),
-        );
-      return 0;
-    }
-    if (notifications) {
-      const events = createEventBridgeClient();
-      try {
-        const { moved, left } = await redriveNotificationLetters(
-          target.sqs,
-          await target.notificationsDeadLetter(),
-          eventBridgeNotifier(events, eventBusName(values.stage as string)),
-          limit ?? Number.MAX_SAFE_INTEGER,
-        );
-        io.out(
-          `notifications: put ${moved} back on the bus${left > 0 ? `; left ${left} that are not EventBridge events` : ''}`,
-        );
-        if (values.json) io.out(JSON.stringify({ moved, left }));
-      } finally {
-        events.destroy();
-      }
-      return 0;
-    }
-    let total = 0;
-    for (const kind of kinds) {
-      const { source, deadLetter, legacyDeadLetter } = await target.queues(kind);
-      let moved = 0;
-      // Both into the FIFO queue: 0.2.0's standard DLQ is emptied the same way (docs/operations.md).
-      for (const url of [deadLetter, legacyDeadLetter])
-        if (url !== undefined)
-          moved += await redriveDeadLetters(
-            target.sqs,
-            kind,
-            url,
-            source,
-            (limit ?? Number.MAX_SAFE_INTEGER) - moved,
-          );
-      io.out(`${kind}: moved ${moved} message${moved === 1 ? '' : 's'} back to the queue`);
-      total += moved;
-    }
-    if (values.json) io.out(JSON.stringify({ moved: total }));
-    return 0;
+    return sub === 'list'
+      ? await listLetters(target, options, io)
+      : await redriveLetters(target, options, io);
   } finally {
     target.sqs.destroy();
   }

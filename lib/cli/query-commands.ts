@@ -117,6 +117,59 @@ function given<T extends Record<string, unknown>>(
   };
 }
 
+/** jobs get: one job, by s3_root or job_id, with its history. */
+async function getJobCommand(
+  id: string,
+  stage: string | undefined,
+  asJson: boolean,
+  io: Io,
+): Promise<number> {
+  const target = await resolveTarget(stage, io.config);
+  try {
+    const job = await target.records.getJob(id);
+    if (job === undefined) {
+      io.err(`no job ${id}`);
+      return 1;
+    }
+    if (asJson) {
+      json(io, job);
+    } else {
+      io.out(
+        fields(job, [
+          's3_root',
+          'job_id',
+          'tenant',
+          'flow_id',
+          'env_id',
+          'status',
+          'started_at',
+          'updated_at',
+          'tap',
+          'target',
+          'error',
+          'message',
+        ]),
+      );
+      io.out('');
+      io.out(
+        table(
+          ['TIME', 'STATUS', 'RECORDS', 'ERROR'],
+          job.history.map((h) => [h.time, h.status, h.record_count, h.error ?? h.message]),
+        ),
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof AmbiguousJobIdError) {
+      io.err(error.message);
+      return 1;
+    }
+    throw error;
+  } finally {
+    target.close();
+  }
+}
+
 export async function jobsCommand(args: string[], io: Io): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
@@ -142,50 +195,7 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       io.err(`jobs get needs one s3_root or job_id\n\n${JOBS_HELP}`);
       return 2;
     }
-    const target = await resolveTarget(values.stage, io.config);
-    try {
-      const job = await target.records.getJob(id);
-      if (job === undefined) {
-        io.err(`no job ${id}`);
-        return 1;
-      }
-      if (values.json) {
-        json(io, job);
-      } else {
-        io.out(
-          fields(job, [
-            's3_root',
-            'job_id',
-            'tenant',
-            'flow_id',
-            'env_id',
-            'status',
-            'started_at',
-            'updated_at',
-            'tap',
-            'target',
-            'error',
-            'message',
-          ]),
-        );
-        io.out('');
-        io.out(
-          table(
-            ['TIME', 'STATUS', 'RECORDS', 'ERROR'],
-            job.history.map((h) => [h.time, h.status, h.record_count, h.error ?? h.message]),
-          ),
-        );
-      }
-      return 0;
-    } catch (error) {
-      if (error instanceof AmbiguousJobIdError) {
-        io.err(error.message);
-        return 1;
-      }
-      throw error;
-    } finally {
-      target.close();
-    }
+    return getJobCommand(id, values.stage, values.json, io);
   }
   if (sub === 'list') {
     if (positionals.length > 0) {

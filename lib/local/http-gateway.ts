@@ -172,7 +172,7 @@ const jsonError = (res: ServerResponse, status: number, error: string): void => 
  * Serves `routes` the way an HTTP API does: builds a payload 2.0 event with the raw body and
  * headers intact and invokes the real handler.
  */
-export async function startLocalGateway(options: {
+interface GatewayOptions {
   host: string;
   port: number;
   functionName: string;
@@ -187,7 +187,33 @@ export async function startLocalGateway(options: {
    * A deployed API has nothing of the kind.
    */
   local?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
-}): Promise<LocalGateway> {
+}
+
+/** Answers a request on its route with the handler, as API Gateway invokes a function. */
+function routeRequest(
+  options: GatewayOptions,
+  invoke: ReturnType<typeof concurrencyLimit>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+): void {
+  const method = req.method ?? 'GET';
+  const routeKey = matchRoute(options.routes, method, rawPath(req.url ?? '/'));
+  if (routeKey === undefined) return jsonError(res, 404, 'not found');
+  const requestId = randomUUID();
+  const event = toHttpApiEvent(req, body, routeKey, requestId);
+  invoke(() =>
+    options.handler(event, lambdaContext(options.functionName, requestId, options.timeoutSeconds)),
+  )
+    .then((result) => send(res, result))
+    .catch((error: unknown) => {
+      // API Gateway answers a failed invocation with a bare 500.
+      options.onError(error);
+      jsonError(res, 500, 'internal server error');
+    });
+}
+
+export async function startLocalGateway(options: GatewayOptions): Promise<LocalGateway> {
   const limits = options.limits ?? SLOW_CLIENT_LIMITS;
   const invoke = concurrencyLimit(CONCURRENT_INVOCATIONS);
   const serverOptions = {
@@ -218,25 +244,7 @@ export async function startLocalGateway(options: {
         },
       );
     });
-    const route = (): void => {
-      const method = req.method ?? 'GET';
-      const routeKey = matchRoute(options.routes, method, rawPath(req.url ?? '/'));
-      if (routeKey === undefined) return jsonError(res, 404, 'not found');
-      const requestId = randomUUID();
-      const event = toHttpApiEvent(req, Buffer.concat(chunks), routeKey, requestId);
-      invoke(() =>
-        options.handler(
-          event,
-          lambdaContext(options.functionName, requestId, options.timeoutSeconds),
-        ),
-      )
-        .then((result) => send(res, result))
-        .catch((error: unknown) => {
-          // API Gateway answers a failed invocation with a bare 500.
-          options.onError(error);
-          jsonError(res, 500, 'internal server error');
-        });
-    };
+    const route = (): void => routeRequest(options, invoke, req, res, Buffer.concat(chunks));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,7 +2,7 @@ import '../config/quiet-warnings';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { durationText } from '../webhook/time';
-import { loadLocalStackConfig } from '../config/local-stack';
+import { loadLocalStackConfig, type LocalStackConfig } from '../config/local-stack';
 import { processAlive, STACK_FILE } from './local-stack-facts';
 import { startLocalStack, type LocalStack, type Recovery } from './stack';
 
@@ -49,19 +49,14 @@ const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const cwd = resolve(__dirname, '..', '..');
-  const config = loadLocalStackConfig(cwd);
-  await refuseIfRunning(config.dataDir);
-  const stack: LocalStack = await startLocalStack({
-    ...config,
-    cwd,
-    env: process.env,
-    log: (message, fields) => say(JSON.stringify({ level: 'WARN', message, ...fields })),
-  });
+/** The start's banner: the ready line, then what runs and how (tests read these lines). */
+function printBanner(
+  stack: LocalStack,
+  config: LocalStackConfig,
+  cwd: string,
+  seconds: string,
+): void {
   const { info } = stack;
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
   say(
     `ready: webhooks=${info.webhookUrls.auto} dashboard=${info.dashboardUrl} dynamodb=${info.dynamodbEndpoint} sqs=${info.sqsEndpoint} data=${info.dataDir} (${seconds} s)`,
   );
@@ -97,6 +92,21 @@ async function main(): Promise<void> {
     say(
       `  partition model: ${config.partitionLimits.writeUnits} write and ${config.partitionLimits.readUnits} read units per second per key value, then throttled as DynamoDB would (${info.partitionModelUrl ?? ''})`,
     );
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const cwd = resolve(__dirname, '..', '..');
+  const config = loadLocalStackConfig(cwd);
+  await refuseIfRunning(config.dataDir);
+  const stack: LocalStack = await startLocalStack({
+    ...config,
+    cwd,
+    env: process.env,
+    log: (message, fields) => say(JSON.stringify({ level: 'WARN', message, ...fields })),
+  });
+  const { info } = stack;
+  printBanner(stack, config, cwd, ((Date.now() - started) / 1000).toFixed(1));
   say('  try: npx hotglue-webhooks send jobs     stop: Ctrl-C');
 
   process.on(

@@ -106,6 +106,59 @@ export function failedMessageIds(
   return new Set(ids as string[]);
 }
 
+type Outcome = { ok: true; result: SQSBatchResponse | void } | { ok: false };
+
+/** Invokes the handler with the batch as Lambda would, within the function's timeout. */
+async function invoke(options: PollerOptions, records: SQSRecord[]): Promise<Outcome> {
+  try {
+    const context = lambdaContext(
+      options.functionName,
+      crypto.randomUUID(),
+      options.timeoutSeconds,
+    );
+    return {
+      ok: true,
+      result: await withTimeout(
+        options.handler({ Records: records }, context),
+        options.timeoutSeconds,
+      ),
+    };
+  } catch (error) {
+    options.log('invocation failed', { function: options.functionName, error: String(error) });
+    return { ok: false };
+  }
+}
+
+/** Deletes what succeeded and makes the failures visible again after the retry delay. */
+async function settle(
+  options: PollerOptions,
+  records: SQSRecord[],
+  failed: Set<string>,
+): Promise<void> {
+  const done = records.filter((r) => !failed.has(r.messageId));
+  if (done.length > 0) {
+    await options.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+      }),
+    );
+  }
+  const retry = records.filter((r) => failed.has(r.messageId));
+  if (retry.length > 0) {
+    await options.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: retry.map((r, i) => ({
+          Id: String(i),
+          ReceiptHandle: r.receiptHandle,
+          VisibilityTimeout: options.retryDelaySeconds,
+        })),
+      }),
+    );
+  }
+}
+
 /**
  * Polls one queue the way Lambda's SQS event source does: receive a batch, invoke the handler
  * with a real SQS event, delete what succeeded and leave failures to be retried; SQS itself
@@ -134,44 +187,12 @@ export function startPoller(options: PollerOptions): Poller {
     const messages = received.Messages ?? [];
     if (messages.length === 0) return;
     const records = messages.map((m) => toSqsRecord(m, options.queueArn, options.region));
-    const requestId = crypto.randomUUID();
-    let outcome: { ok: true; result: SQSBatchResponse | void } | { ok: false };
-    try {
-      const context = lambdaContext(options.functionName, requestId, options.timeoutSeconds);
-      outcome = {
-        ok: true,
-        result: await withTimeout(
-          options.handler({ Records: records }, context),
-          options.timeoutSeconds,
-        ),
-      };
-    } catch (error) {
-      options.log('invocation failed', { function: options.functionName, error: String(error) });
-      outcome = { ok: false };
-    }
-    const failed = failedMessageIds(records, outcome, options.reportBatchItemFailures);
-    const done = records.filter((r) => !failed.has(r.messageId));
-    if (done.length > 0) {
-      await options.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
-        }),
-      );
-    }
-    const retry = records.filter((r) => failed.has(r.messageId));
-    if (retry.length > 0) {
-      await options.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: options.queueUrl,
-          Entries: retry.map((r, i) => ({
-            Id: String(i),
-            ReceiptHandle: r.receiptHandle,
-            VisibilityTimeout: options.retryDelaySeconds,
-          })),
-        }),
-      );
-    }
+    const outcome = await invoke(options, records);
+    await settle(
+      options,
+      records,
+      failedMessageIds(records, outcome, options.reportBatchItemFailures),
+    );
     processed += 1;
   }
 

@@ -1,3 +1,6 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -162,10 +165,338 @@ function functionEnvironment(
 }
 
 /**
+ * dynalite and fauxqs (journalled), each behind a fault proxy for the handlers, and the partition
+ * model between dynalite and its proxy when asked for; each registered in `started` to be closed.
+ */
+async function startEmulators(
+  options: LocalStackOptions,
+  dataDir: string,
+  region: string,
+  journal: SqsJournal,
+  started: { close(): Promise<void> }[],
+) {
+  const dynamo: RunningEmulator = await startDynalite(
+    join(dataDir, 'dynamodb'),
+    options.dynamodbPort,
+  );
+  started.push(dynamo);
+  const fauxqs: RunningSqs = await startFauxqs(options.sqsPort, journal);
+  started.push(fauxqs);
+  const sqsProxy: FaultProxy = await startFaultProxy(fauxqs.port);
+  started.push(sqsProxy);
+  // Handlers → fault proxy → (the partition model, when asked for) → dynalite.
+  const modelled =
+    options.partitionLimits === undefined
+      ? undefined
+      : await startThroughputProxy(
+          dynamo.port,
+          localDynamoDbClient(dynamo.endpoint, region),
+          options.partitionLimits,
+        );
+  if (modelled !== undefined) started.push(modelled);
+  const dynamoProxy: FaultProxy = await startFaultProxy(modelled?.port ?? dynamo.port);
+  started.push(dynamoProxy);
+
+  return { dynamo, fauxqs, sqsProxy, dynamoProxy, modelled };
+}
+
+/** One poller per SQS trigger of `fn` and slot, invoking its real handler. */
+function startPollers(
+  fn: ServiceDefinition['functions'][number],
+  name: string,
+  at: {
+    options: LocalStackOptions;
+    queueRefs: Map<string, LocalRef>;
+    sqsEndpoint: string;
+    region: string;
+  },
+): Poller[] {
+  const { options, queueRefs, region } = at;
+  const pollers: Poller[] = [];
+  // One poller per trigger and slot; a FIFO queue gives each group's messages to one poller
+  // at a time (fauxqs locks a group while one of its messages is in flight), as Lambda does.
+  for (const trigger of fn.sqs) {
+    const queue = queueRefs.get(trigger.queueLogicalId);
+    if (queue === undefined)
+      throw new Error(`${fn.key} polls an undefined queue ${trigger.queueLogicalId}`);
+    const sqs = localSqsClient(at.sqsEndpoint, region);
+    const handler = loadHandler<SqsHandler>(options.cwd, fn.handler);
+    for (let n = 0; n < (options.pollersPerQueue ?? 2); n += 1) {
+      pollers.push(
+        startPoller({
+          sqs,
+          queueUrl: queue.ref,
+          queueArn: queue.arn,
+          region,
+          functionName: name,
+          timeoutSeconds: fn.timeoutSeconds,
+          batchSize: trigger.batchSize,
+          reportBatchItemFailures: trigger.reportBatchItemFailures,
+          retryDelaySeconds: options.retryDelaySeconds,
+          ...(options.visibilityTimeoutSeconds !== undefined && {
+            visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+          }),
+          handler,
+          log: options.log,
+        }),
+      );
+    }
+  }
+  return pollers;
+}
+
+/** Puts the previous run's journalled backlog back on its queues; says what it put back. */
+function restoreJournal(fauxqs: RunningSqs, journal: SqsJournal, file: string): Recovery {
+  const unknown = fauxqs.restore(journal.recovered);
+  return {
+    file,
+    byQueue: countByQueue(journal.recovered.filter((m) => !unknown.includes(m))),
+    unknownQueues: countByQueue(unknown),
+    unreadableLines: journal.unreadable,
+  };
+}
+
+/** Where the handlers' SDK clients go: the fault proxies, with the stack's credentials. */
+const handlerEndpoints = (region: string, sqsPort: number, dynamodbPort: number) => ({
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_REGION: region,
+  AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsPort}`,
+  AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamodbPort}`,
+});
+
+/** The webhook and dashboard URLs under the gateway's base URL. */
+const stackUrls = (baseUrl: string) => ({
+  baseUrl,
+  webhookUrls: {
+    auto: `${baseUrl}/webhooks`,
+    jobs: `${baseUrl}/webhooks/jobs`,
+    discover: `${baseUrl}/webhooks/discover`,
+    connections: `${baseUrl}/webhooks/connections`,
+  },
+  dashboardUrl: `${baseUrl}/`,
+});
+
+/** Each queue's name, URL and ARN, by logical id. */
+const queueFacts = (definition: ServiceDefinition, queueRefs: Map<string, LocalRef>) =>
+  Object.fromEntries(
+    definition.queues.map((q) => {
+      const ref = queueRefs.get(q.logicalId) as LocalRef;
+      return [q.logicalId, { name: q.name, url: ref.ref, arn: ref.arn }];
+    }),
+  );
+
+/**
+ * Runs every function the way AWS would: the HTTP one behind the local gateway (with the
+ * dashboard's routes before its own), each SQS trigger with pollers. A scheduled function
+ * (reconcile) runs as a loop of the stack's own, configured from this shell (HOTGLUE_API_KEY,
+ * RECONCILE_INTERVAL); anything else would be silently left out, so it is refused.
+ */
+async function startFunctions(
+  definition: ServiceDefinition,
+  at: {
+    options: LocalStackOptions;
+    queueRefs: Map<string, LocalRef>;
+    sqsEndpoint: string;
+    region: string;
+    local: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  },
+): Promise<{ gateway: LocalGateway; pollers: Poller[] }> {
+  const { options } = at;
+  const gateways: LocalGateway[] = [];
+  const pollers: Poller[] = [];
+  for (const fn of definition.functions) {
+    const name = `${definition.service}-${definition.stage}-${fn.key}`;
+    if (!runsHere(fn) && fn.schedules.length === 0)
+      throw new Error(`${fn.key} has no HTTP route, SQS queue or schedule the local stack runs`);
+    if (fn.httpRoutes.length > 0)
+      gateways.push(
+        await startLocalGateway({
+          host: options.host,
+          port: options.port,
+          functionName: name,
+          timeoutSeconds: fn.timeoutSeconds,
+          routes: fn.httpRoutes,
+          handler: loadHandler<HttpHandler>(options.cwd, fn.handler),
+          onError: (error) => options.log('ingest invocation failed', { error: String(error) }),
+          local: at.local,
+        }),
+      );
+    pollers.push(...startPollers(fn, name, at));
+  }
+  const [gateway] = gateways;
+  if (gateway === undefined || gateways.length !== 1)
+    throw new Error(`expected one HTTP function, found ${gateways.length}`);
+  return { gateway, pollers };
+}
+
+/** The dashboard, its page bundled now: a broken build shows at start, the first view waits not. */
+async function startDashboard(
+  options: Parameters<typeof localDashboard>[0],
+): Promise<ReturnType<typeof localDashboard>> {
+  const dashboard = localDashboard(options);
+  await prepareDashboard();
+  return dashboard;
+}
+
+/** LocalStack.setFault over the two fault proxies (see its contract). */
+const faultSetter =
+  (sqsProxy: FaultProxy, dynamoProxy: FaultProxy): LocalStack['setFault'] =>
+  async (service, down) => {
+    (service === 'sqs' ? sqsProxy : dynamoProxy).setDown(down);
+    if (service === 'sqs' && !down)
+      await new Promise((resolve) => setTimeout(resolve, LONG_POLL_SECONDS * 1000 + 500));
+  };
+
+/** What the running stack tells its users (written to local-stack.json). */
+function stackInfo(at: {
+  options: LocalStackOptions;
+  definition: ServiceDefinition;
+  dataDir: string;
+  region: string;
+  gatewayPort: number;
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  queueRefs: Map<string, LocalRef>;
+  tableRefs: Map<string, LocalRef>;
+  secretFile: string | undefined;
+  partitionModelUrl: string | undefined;
+}): LocalStackInfo {
+  const { options, definition } = at;
+  return {
+    ...stackUrls(`http://${options.host}:${at.gatewayPort}`),
+    pid: process.pid,
+    dynamodbEndpoint: at.dynamodbEndpoint,
+    sqsEndpoint: at.sqsEndpoint,
+    region: at.region,
+    stage: definition.stage,
+    dataDir: at.dataDir,
+    routes: definition.functions.flatMap((f) => f.httpRoutes),
+    queues: queueFacts(definition, at.queueRefs),
+    tables: Object.fromEntries([...at.tableRefs].map(([id, ref]) => [id, ref.ref])),
+    ...(at.secretFile !== undefined && { secretFile: at.secretFile }),
+    notificationsFile: join(at.dataDir, NOTIFICATIONS_FILE),
+    ...(options.notifyUrl !== undefined && { notifyUrl: options.notifyUrl }),
+    ...(at.partitionModelUrl !== undefined && { partitionModelUrl: at.partitionModelUrl }),
+  };
+}
+
+/**
+ * Every queue and table the definition has, then the previous run's backlog back on its queues
+ * (before anything polls them).
+ */
+async function createResources(
+  definition: ServiceDefinition,
+  at: {
+    sqs: SQSClient;
+    dynamo: DynamoDBClient;
+    restore: () => Recovery;
+    log: LocalStackOptions['log'];
+  },
+) {
+  const queueRefs = await createQueues(at.sqs, definition.queues);
+  const tableRefs = await createTables(at.dynamo, definition.tables, at.log);
+  return { queueRefs, tableRefs, recovered: at.restore() };
+}
+
+/**
  * Starts the whole pipeline on this machine: dynalite and fauxqs, every queue and table that
  * serverless.yml defines, the HTTP routes served by the real ingest handler, and one poller per
  * SQS event source invoking the real consumer handlers.
  */
+/** What startLocalStack has set up before it starts anything that must be stopped again. */
+interface Launch {
+  options: LocalStackOptions;
+  dataDir: string;
+  definition: ServiceDefinition;
+  region: string;
+  /** What has been started, to close in reverse order (stopAll) on a failed start or a stop. */
+  started: { close(): Promise<void> }[];
+  stopAll(): Promise<void>;
+  journal: SqsJournal;
+  journalFile: string;
+}
+
+/** Starts the emulators, resources, handlers and loops of the stack (see startLocalStack). */
+async function launch(at: Launch): Promise<LocalStack> {
+  const { options, dataDir, definition, region, started, stopAll, journal, journalFile } = at;
+  const { dynamo, fauxqs, sqsProxy, dynamoProxy, modelled } = await startEmulators(
+    options,
+    dataDir,
+    region,
+    journal,
+    started,
+  );
+  const { queueRefs, tableRefs, recovered } = await createResources(definition, {
+    sqs: localSqsClient(fauxqs.endpoint, region),
+    dynamo: localDynamoDbClient(dynamo.endpoint, region),
+    restore: () => restoreJournal(fauxqs, journal, journalFile),
+    log: options.log,
+  });
+  const refs = new Map([...queueRefs, ...tableRefs]);
+
+  const secret = await resolveLocalSecret({ ...options, dataDir });
+  // Handlers read their configuration from process.env at load, as on Lambda.
+  Object.assign(process.env, handlerEndpoints(region, sqsProxy.port, dynamoProxy.port), {
+    ...functionEnvironment(definition, refs),
+    ...localOverrides(options.env, join(dataDir, NOTIFICATIONS_FILE)),
+    ...secret.env,
+  });
+  // The dashboard, served by the gateway beside the webhook routes (never deployed).
+  let gatewayPort = 0;
+  const dashboard = await startDashboard({
+    dynamodbEndpoint: dynamo.endpoint,
+    sqsEndpoint: fauxqs.endpoint,
+    region,
+    tables: tableRefs,
+    queues: queueRefs,
+    stage: definition.stage,
+    host: options.host,
+    port: () => gatewayPort,
+    notificationsFile: join(dataDir, NOTIFICATIONS_FILE),
+  });
+  started.push({ close: async () => dashboard.close() });
+  const { gateway, pollers } = await startFunctions(definition, {
+    options,
+    queueRefs,
+    sqsEndpoint: `http://127.0.0.1:${sqsProxy.port}`,
+    region,
+    local: dashboard.handler,
+  });
+  gatewayPort = gateway.port;
+  const info = stackInfo({
+    options,
+    definition,
+    dataDir,
+    region,
+    gatewayPort: gateway.port,
+    dynamodbEndpoint: dynamo.endpoint,
+    sqsEndpoint: fauxqs.endpoint,
+    queueRefs,
+    tableRefs,
+    secretFile: secret.file,
+    partitionModelUrl: modelled && `${modelled.endpoint}/__partition-model`,
+  });
+  const stackFile = join(dataDir, STACK_FILE);
+  await writeFile(stackFile, JSON.stringify(info, null, 2));
+  const reconciling =
+    options.reconcile === undefined
+      ? undefined
+      : startReconcileLoop({ info, ...options.reconcile, log: options.log });
+  // Stopped in this order: no new request, no new poll, then the journal's count and the rest.
+  const stop = async () => {
+    await gateway.close();
+    await reconciling?.close();
+    await Promise.all(pollers.map((p) => p.stop()));
+    const leftInQueues = journal.pendingByQueue();
+    await rm(stackFile, { force: true });
+    await stopAll();
+    return { leftInQueues };
+  };
+  const setFault = faultSetter(sqsProxy, dynamoProxy);
+  return { info, recovered, ...(secret.secret && { secret: secret.secret }), setFault, stop };
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
@@ -181,183 +512,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const journal: SqsJournal = openSqsJournal(journalFile);
   started.push({ close: async () => journal.close() });
   try {
-    const dynamo: RunningEmulator = await startDynalite(
-      join(dataDir, 'dynamodb'),
-      options.dynamodbPort,
-    );
-    started.push(dynamo);
-    const fauxqs: RunningSqs = await startFauxqs(options.sqsPort, journal);
-    started.push(fauxqs);
-    const sqsProxy: FaultProxy = await startFaultProxy(fauxqs.port);
-    started.push(sqsProxy);
-    // Handlers → fault proxy → (the partition model, when asked for) → dynalite.
-    const modelled =
-      options.partitionLimits === undefined
-        ? undefined
-        : await startThroughputProxy(
-            dynamo.port,
-            localDynamoDbClient(dynamo.endpoint, options.region ?? definition.region),
-            options.partitionLimits,
-          );
-    if (modelled !== undefined) started.push(modelled);
-    const dynamoProxy: FaultProxy = await startFaultProxy(modelled?.port ?? dynamo.port);
-    started.push(dynamoProxy);
-
-    const adminSqs = localSqsClient(fauxqs.endpoint, region);
-    const adminDynamo = localDynamoDbClient(dynamo.endpoint, region);
-    const queueRefs = await createQueues(adminSqs, definition.queues);
-    const tableRefs = await createTables(adminDynamo, definition.tables, options.log);
-    // The previous run's backlog goes back on its queues before anything polls them.
-    const unknown = fauxqs.restore(journal.recovered);
-    const recovered: Recovery = {
-      file: journalFile,
-      byQueue: countByQueue(journal.recovered.filter((m) => !unknown.includes(m))),
-      unknownQueues: countByQueue(unknown),
-      unreadableLines: journal.unreadable,
-    };
-    const refs = new Map([...queueRefs, ...tableRefs]);
-
-    const secret = await resolveLocalSecret({ ...options, dataDir });
-    // Handlers read their configuration from process.env at load, as on Lambda.
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_REGION: region,
-      AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsProxy.port}`,
-      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamoProxy.port}`,
-      ...functionEnvironment(definition, refs),
-      ...localOverrides(options.env, join(dataDir, NOTIFICATIONS_FILE)),
-      ...secret.env,
-    });
-
-    // The dashboard, served by the gateway beside the webhook routes (never deployed).
-    let gatewayPort = 0;
-    const dashboard = localDashboard({
-      dynamodbEndpoint: dynamo.endpoint,
-      sqsEndpoint: fauxqs.endpoint,
-      region,
-      tables: tableRefs,
-      queues: queueRefs,
-      stage: definition.stage,
-      host: options.host,
-      port: () => gatewayPort,
-      notificationsFile: join(dataDir, NOTIFICATIONS_FILE),
-    });
-    started.push({ close: async () => dashboard.close() });
-    // Its page is bundled now: a broken build shows at start, and the first view does not wait.
-    await prepareDashboard();
-    const gateways: LocalGateway[] = [];
-    const pollers: Poller[] = [];
-    for (const fn of definition.functions) {
-      const name = `${definition.service}-${definition.stage}-${fn.key}`;
-      // A scheduled function (reconcile) runs as a loop of the stack's own, configured from this
-      // shell (HOTGLUE_API_KEY, RECONCILE_INTERVAL); anything else would be silently left out.
-      if (!runsHere(fn) && fn.schedules.length === 0)
-        throw new Error(`${fn.key} has no HTTP route, SQS queue or schedule the local stack runs`);
-      if (fn.httpRoutes.length > 0) {
-        const gateway = await startLocalGateway({
-          host: options.host,
-          port: options.port,
-          functionName: name,
-          timeoutSeconds: fn.timeoutSeconds,
-          routes: fn.httpRoutes,
-          handler: loadHandler<HttpHandler>(options.cwd, fn.handler),
-          onError: (error) => options.log('ingest invocation failed', { error: String(error) }),
-          local: dashboard.handler,
-        });
-        gatewayPort = gateway.port;
-        gateways.push(gateway);
-      }
-      // One poller per trigger and slot; a FIFO queue gives each group's messages to one poller
-      // at a time (fauxqs locks a group while one of its messages is in flight), as Lambda does.
-      for (const trigger of fn.sqs) {
-        const queue = queueRefs.get(trigger.queueLogicalId);
-        if (queue === undefined)
-          throw new Error(`${fn.key} polls an undefined queue ${trigger.queueLogicalId}`);
-        const sqs = localSqsClient(`http://127.0.0.1:${sqsProxy.port}`, region);
-        const handler = loadHandler<SqsHandler>(options.cwd, fn.handler);
-        for (let n = 0; n < (options.pollersPerQueue ?? 2); n += 1) {
-          pollers.push(
-            startPoller({
-              sqs,
-              queueUrl: queue.ref,
-              queueArn: queue.arn,
-              region,
-              functionName: name,
-              timeoutSeconds: fn.timeoutSeconds,
-              batchSize: trigger.batchSize,
-              reportBatchItemFailures: trigger.reportBatchItemFailures,
-              retryDelaySeconds: options.retryDelaySeconds,
-              ...(options.visibilityTimeoutSeconds !== undefined && {
-                visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
-              }),
-              handler,
-              log: options.log,
-            }),
-          );
-        }
-      }
-    }
-    if (gateways.length !== 1)
-      throw new Error(`expected one HTTP function, found ${gateways.length}`);
-    const gateway = gateways[0] as LocalGateway;
-    const baseUrl = `http://${options.host}:${gateway.port}`;
-    const info: LocalStackInfo = {
-      pid: process.pid,
-      baseUrl,
-      webhookUrls: {
-        auto: `${baseUrl}/webhooks`,
-        jobs: `${baseUrl}/webhooks/jobs`,
-        discover: `${baseUrl}/webhooks/discover`,
-        connections: `${baseUrl}/webhooks/connections`,
-      },
-      dynamodbEndpoint: dynamo.endpoint,
-      sqsEndpoint: fauxqs.endpoint,
-      region,
-      stage: definition.stage,
+    return await launch({
+      options,
       dataDir,
-      routes: definition.functions.flatMap((f) => f.httpRoutes),
-      queues: Object.fromEntries(
-        definition.queues.map((q) => {
-          const ref = queueRefs.get(q.logicalId) as LocalRef;
-          return [q.logicalId, { name: q.name, url: ref.ref, arn: ref.arn }];
-        }),
-      ),
-      tables: Object.fromEntries([...tableRefs].map(([id, ref]) => [id, ref.ref])),
-      ...(secret.file !== undefined && { secretFile: secret.file }),
-      dashboardUrl: `${baseUrl}/`,
-      notificationsFile: join(dataDir, NOTIFICATIONS_FILE),
-      ...(options.notifyUrl !== undefined && { notifyUrl: options.notifyUrl }),
-      ...(modelled !== undefined && {
-        partitionModelUrl: `${modelled.endpoint}/__partition-model`,
-      }),
-    };
-    const stackFile = join(dataDir, STACK_FILE);
-    await writeFile(stackFile, JSON.stringify(info, null, 2));
-    const reconciling =
-      options.reconcile === undefined
-        ? undefined
-        : startReconcileLoop({ info, ...options.reconcile, log: options.log });
-
-    return {
-      info,
-      recovered,
-      ...(secret.secret !== undefined && { secret: secret.secret }),
-      async setFault(service, down) {
-        (service === 'sqs' ? sqsProxy : dynamoProxy).setDown(down);
-        if (service === 'sqs' && !down)
-          await new Promise((resolve) => setTimeout(resolve, LONG_POLL_SECONDS * 1000 + 500));
-      },
-      async stop() {
-        await Promise.all(gateways.map((g) => g.close()));
-        await reconciling?.close();
-        await Promise.all(pollers.map((p) => p.stop()));
-        const leftInQueues = journal.pendingByQueue();
-        await rm(stackFile, { force: true });
-        await stopAll();
-        return { leftInQueues };
-      },
-    };
+      definition,
+      region,
+      started,
+      stopAll,
+      journal,
+      journalFile,
+    });
   } catch (error) {
     await stopAll();
     throw error;

@@ -118,6 +118,99 @@ export async function reconcile(
   return reconcileJobs(deps, await findStaleJobs(deps.jobs, options.olderThanMs, now()), options);
 }
 
+/** Queues a polled job status as a job event with source "reconcile"; its message id. */
+async function queueAnswer(
+  queue: EventQueue,
+  payload: Record<string, unknown>,
+  receivedAt: Date,
+): Promise<string> {
+  const key = eventKey('jobs', payload);
+  const { messageId } = await queue.send('jobs', {
+    body: buildEnvelope({
+      kind: 'jobs',
+      body: Buffer.from(JSON.stringify(payload)),
+      receivedAt,
+      requestId: `reconcile-${randomUUID()}`,
+      eventKey: key,
+      source: 'reconcile',
+    }),
+    ...queueOrder('jobs', payload, key),
+  });
+  return messageId;
+}
+
+/** Polls hotglue about one stale job and queues what changed; throws only for a refused key. */
+async function reconcileOne(
+  job: JobSummary,
+  {
+    deps,
+    options,
+    now,
+    sleep,
+  }: {
+    deps: Omit<ReconcileDeps, 'jobs'>;
+    options: Omit<ReconcileOptions, 'olderThanMs'>;
+    now: () => Date;
+    sleep: (ms: number) => Promise<void>;
+  },
+): Promise<ReconcileResult> {
+  const result = (outcome: Outcome, detail: string, after: string | null = null) => ({
+    s3_root: job.s3_root,
+    job_id: job.job_id ?? null,
+    tenant: job.tenant,
+    before: job.status,
+    after,
+    outcome,
+    detail,
+  });
+  if (job.env_id === undefined || job.env_id === '')
+    return result('skipped', 'the job has no env_id, which the job-status URL needs');
+  const ref: JobRef = {
+    env_id: job.env_id,
+    flow_id: job.flow_id,
+    tenant: job.tenant,
+    s3_root: job.s3_root,
+  };
+  let answer = await deps.api.status(ref);
+  for (let retry = 0; answer.kind === 'rate_limited'; retry += 1) {
+    if (retry === RATE_LIMIT_RETRIES)
+      return result('error', `still rate limited (429) after ${retry} waits`);
+    const wait = Math.min(answer.retryAfterSeconds, LONGEST_RETRY_AFTER_SECONDS) * 1000;
+    if (options.deadline !== undefined && now().getTime() + wait > options.deadline)
+      return result('error', 'rate limited (429) too close to the end of the run');
+    await sleep(wait);
+    answer = await deps.api.status(ref);
+  }
+  switch (answer.kind) {
+    case 'unauthorized':
+      throw new ApiKeyRejectedError(answer.status);
+    case 'not_found':
+      return result('not_found', 'hotglue does not know this job (404)');
+    case 'error':
+      return result('error', answer.detail);
+    case 'found':
+      break;
+  }
+  const payload = asJobEvent(job, answer.payload);
+  if (payload.s3_root !== job.s3_root)
+    return result('error', `the answer is about another job (${String(payload.s3_root)})`);
+  const problem = validationProblem('jobs', payload) ?? keyProblem('jobs', payload);
+  if (problem !== undefined) return result('error', `the answer is not a job event: ${problem}`);
+  const after = String(payload.status);
+  if (after === job.status) return result('unchanged', 'hotglue reports the same status', after);
+  if (options.dryRun) return result('updated', 'dry run: not queued', after);
+  try {
+    const messageId = await queueAnswer(deps.queue, payload, now());
+    return result('updated', `queued as message ${messageId}`, after);
+  } catch {
+    return result(
+      'error',
+      'the jobs queue could not take the answer; the next run asks again',
+      after,
+    );
+  }
+}
+
 /** The polling half of `reconcile`, for jobs `findStaleJobs` already found. */
 export async function reconcileJobs(
   deps: Omit<ReconcileDeps, 'jobs'>,
@@ -130,75 +223,6 @@ export async function reconcileJobs(
   const results: (ReconcileResult | undefined)[] = todo.map(() => undefined);
   let rejected: ApiKeyRejectedError | undefined;
 
-  async function reconcileOne(job: JobSummary): Promise<ReconcileResult> {
-    const result = (outcome: Outcome, detail: string, after: string | null = null) => ({
-      s3_root: job.s3_root,
-      job_id: job.job_id ?? null,
-      tenant: job.tenant,
-      before: job.status,
-      after,
-      outcome,
-      detail,
-    });
-    if (job.env_id === undefined || job.env_id === '')
-      return result('skipped', 'the job has no env_id, which the job-status URL needs');
-    const ref: JobRef = {
-      env_id: job.env_id,
-      flow_id: job.flow_id,
-      tenant: job.tenant,
-      s3_root: job.s3_root,
-    };
-    let answer = await deps.api.status(ref);
-    for (let retry = 0; answer.kind === 'rate_limited'; retry += 1) {
-      if (retry === RATE_LIMIT_RETRIES)
-        return result('error', `still rate limited (429) after ${retry} waits`);
-      const wait = Math.min(answer.retryAfterSeconds, LONGEST_RETRY_AFTER_SECONDS) * 1000;
-      if (options.deadline !== undefined && now().getTime() + wait > options.deadline)
-        return result('error', 'rate limited (429) too close to the end of the run');
-      await sleep(wait);
-      answer = await deps.api.status(ref);
-    }
-    switch (answer.kind) {
-      case 'unauthorized':
-        throw new ApiKeyRejectedError(answer.status);
-      case 'not_found':
-        return result('not_found', 'hotglue does not know this job (404)');
-      case 'error':
-        return result('error', answer.detail);
-      case 'found':
-        break;
-    }
-    const payload = asJobEvent(job, answer.payload);
-    if (payload.s3_root !== job.s3_root)
-      return result('error', `the answer is about another job (${String(payload.s3_root)})`);
-    const problem = validationProblem('jobs', payload) ?? keyProblem('jobs', payload);
-    if (problem !== undefined) return result('error', `the answer is not a job event: ${problem}`);
-    const after = String(payload.status);
-    if (after === job.status) return result('unchanged', 'hotglue reports the same status', after);
-    if (options.dryRun) return result('updated', 'dry run: not queued', after);
-    try {
-      const key = eventKey('jobs', payload);
-      const { messageId } = await deps.queue.send('jobs', {
-        body: buildEnvelope({
-          kind: 'jobs',
-          body: Buffer.from(JSON.stringify(payload)),
-          receivedAt: now(),
-          requestId: `reconcile-${randomUUID()}`,
-          eventKey: key,
-          source: 'reconcile',
-        }),
-        ...queueOrder('jobs', payload, key),
-      });
-      return result('updated', `queued as message ${messageId}`, after);
-    } catch {
-      return result(
-        'error',
-        'the jobs queue could not take the answer; the next run asks again',
-        after,
-      );
-    }
-  }
-
   let next = 0;
   const worker = async (): Promise<void> => {
     while (rejected === undefined && next < todo.length) {
@@ -206,7 +230,12 @@ export async function reconcileJobs(
       const index = next;
       next += 1;
       try {
-        results[index] = await reconcileOne(todo[index] as JobSummary);
+        results[index] = await reconcileOne(todo[index] as JobSummary, {
+          deps,
+          options,
+          now,
+          sleep,
+        });
       } catch (error) {
         if (error instanceof ApiKeyRejectedError) rejected = error;
         else throw error;
