@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { SecretsUnavailableError, type Secrets, type SecretSource } from '../ports/secret-source';
 import { KINDS, type Kind } from '../webhook/kinds';
+import { retryTransient } from './transient-retry';
 
 /** A parameter's value: one or more secrets separated by commas, each trimmed. */
 const secretList = (value: string | undefined): string[] =>
@@ -29,7 +30,12 @@ export interface SsmSecretOptions {
   ttlMs?: number;
   /** How long the last good secrets may still be used while SSM cannot be reached. */
   staleMs?: number;
+  /** How long a read may go on retrying when the caller names no deadline. */
+  defaultBudgetMs?: number;
   now?: () => number;
+  /** For tests: the backoff's draws and pauses (see retryTransient). */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -37,6 +43,13 @@ export interface SsmSecretOptions {
  * …), each holding one or more comma-separated secrets. A kind's own parameter replaces the
  * shared one; a parameter that does not exist means "none". Fetched values are cached for
  * `ttlMs`, so a rotation takes effect within that time without a redeploy.
+ *
+ * Built for the top-of-the-hour burst, when hundreds of new instances ask at once and Parameter
+ * Store's shared 40 requests a second answer most of them ThrottlingException: one read is in
+ * flight per instance however many requests wait on it; with nothing cached, a throttled or
+ * failed read is tried again with full-jitter backoff until the caller's deadline, so that the
+ * instances spread their tries over the time they have. With secrets cached but past their TTL,
+ * one try is made and the cached secrets are used if it fails (for at most `staleMs`).
  */
 export function ssmSecretSource(
   client: SSMClient,
@@ -45,14 +58,16 @@ export function ssmSecretSource(
 ): SecretSource {
   const ttl = options.ttlMs ?? 60_000;
   const stale = options.staleMs ?? 10 * 60_000;
+  const budget = options.defaultBudgetMs ?? 5_000;
   const now = options.now ?? Date.now;
   const names = secretParameterNames(path);
   let cached: { secrets: Secrets; at: number } | undefined;
   let inFlight: Promise<Secrets> | undefined;
 
-  async function fetch(): Promise<Secrets> {
+  async function fetchOnce(deadline: number): Promise<Secrets> {
     const result = await client.send(
       new GetParametersCommand({ Names: Object.values(names), WithDecryption: true }),
+      { abortSignal: AbortSignal.timeout(Math.max(1, deadline - now())) },
     );
     const byName = new Map((result.Parameters ?? []).map((p) => [p.Name, p.Value]));
     const shared = secretList(byName.get(names.shared));
@@ -66,10 +81,20 @@ export function ssmSecretSource(
     return secrets;
   }
 
+  function fetch(deadline: number): Promise<Secrets> {
+    if (cached !== undefined) return fetchOnce(deadline);
+    return retryTransient((_n, until) => fetchOnce(until), {
+      deadline,
+      now,
+      ...(options.random === undefined ? {} : { random: options.random }),
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    });
+  }
+
   return {
-    async secrets() {
+    async secrets(deadline = now() + budget) {
       if (cached !== undefined && now() - cached.at < ttl) return cached.secrets;
-      inFlight ??= fetch().finally(() => {
+      inFlight ??= fetch(deadline).finally(() => {
         inFlight = undefined;
       });
       try {

@@ -50,6 +50,8 @@ export interface IngestDeps {
   queue: EventQueue;
   log: Log;
   counters: Counters;
+  /** When reading the secrets must give up (epoch ms); the source's own default when absent. */
+  secretsDeadline?: number;
 }
 
 type Options = IngestOptions;
@@ -189,7 +191,7 @@ async function accept(
 ): Promise<IngestResponse> {
   const { config, queue, log, counters } = deps;
   if (request.body.length > MAX_BODY_BYTES) throw new BodyTooLargeError(MAX_BODY_BYTES);
-  const secrets = await deps.secrets.secrets();
+  const secrets = await deps.secrets.secrets(deps.secretsDeadline);
   let signature: string | undefined;
   if (routeKind === 'auto') preauthorize(request, secrets, config);
   else signature = authorize(routeKind, request, secrets, config);

@@ -5,7 +5,8 @@ export type Secrets = Record<Kind, string[]>;
 
 /** Where ingest gets the valid webhook secrets of each kind. */
 export interface SecretSource {
-  secrets(): Promise<Secrets>;
+  /** The secrets; a source that retries gives up by `deadline` (epoch ms) when one is given. */
+  secrets(deadline?: number): Promise<Secrets>;
 }
 
 /** The secrets cannot be read (and no recent copy is at hand): no event can be verified. */

@@ -7,23 +7,28 @@ export interface AwsJsonAnswer {
   body: unknown;
 }
 
+type Handler = (input: Record<string, unknown>) => AwsJsonAnswer;
+
 /**
- * A server for one operation of an AWS JSON 1.1 protocol (what the SDK sends with
- * `X-Amz-Target: <target>`), for the fakes of services no local stand-in provides. Any other
- * target is answered with InvalidAction.
+ * A server for some operations of an AWS JSON 1.1 protocol (what the SDK sends with
+ * `X-Amz-Target: <target>`), for the fakes of services no local stand-in provides: one target
+ * and its handler, or a map of them. Any other target is answered with InvalidAction.
  */
 export async function startAwsJsonServer(
-  target: string,
-  handle: (input: Record<string, unknown>) => AwsJsonAnswer,
+  target: string | Record<string, Handler>,
+  handle?: Handler,
 ): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const handlers: Record<string, Handler> =
+    typeof target === 'string' && handle !== undefined ? { [target]: handle } : (target as never);
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
     req.on('end', () => {
+      const own = handlers[String(req.headers['x-amz-target'])];
       const answer =
-        req.headers['x-amz-target'] === target
-          ? handle(JSON.parse(raw) as Record<string, unknown>)
-          : { status: 400, body: { __type: 'InvalidAction', message: `only ${target} is faked` } };
+        own === undefined
+          ? { status: 400, body: { __type: 'InvalidAction', message: 'operation not faked' } }
+          : own(JSON.parse(raw) as Record<string, unknown>);
       res
         .writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.1' })
         .end(JSON.stringify(answer.body));

@@ -904,6 +904,54 @@ describe('packaged function bundles, run in a bare Node process against the loca
     }
   }, 60_000);
 
+  it('ingest.zip answers 202 on its first request while SSM throttles its first calls', async () => {
+    const fauxqs = await startFauxqsProcess();
+    const ssm = await startFakeSsm();
+    const ssmProxy = await startRecordingProxy(ssm.endpoint);
+    const sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
+    try {
+      const url = (await sqs.send(new CreateQueueCommand(fifoQueue('bundle-ssm-jobs')))).QueueUrl;
+      const path = '/hotglue-webhooks/ci/webhook-secret';
+      ssm.put(`${path}/shared`, 'ssm-secret');
+      // Parameter Store past its 40 requests a second: the cold start's first five reads refused.
+      ssm.throttle(5);
+      const body = JSON.stringify(payloadOf('jobs'));
+      const answer = await invokeBundle(
+        'ingest.zip',
+        'functions/ingest.js',
+        httpApiEvent({
+          path: '/webhooks/jobs',
+          body,
+          headers: { 'x-hub-signature': hmacHex('ssm-secret', body) },
+        }),
+        {
+          AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+          AWS_ENDPOINT_URL_SSM: ssmProxy.endpoint,
+          JOBS_QUEUE_URL: url ?? '',
+          DISCOVER_QUEUE_URL: url ?? '',
+          CONNECTIONS_QUEUE_URL: url ?? '',
+          WEBHOOK_SECRETS_SSM_PATH:
+            resource('IngestLambdaFunction').Properties.Environment.Variables
+              .WEBHOOK_SECRETS_SSM_PATH,
+        },
+      );
+      expect(answer.statusCode).toBe(202);
+      // One read per instance, tried again after each throttle: five refused, the sixth answered.
+      expect(ssm.calls).toEqual([
+        ...Array.from({ length: 5 }, () => ({ operation: 'GetParameters', throttled: true })),
+        { operation: 'GetParameters', throttled: false },
+      ]);
+      expect(refusedCalls('IngestRole', ssmProxy.calls)).toEqual([]);
+      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
+      expect(parseEnvelope(got.Messages?.[0]?.Body ?? '').body.toString()).toBe(body);
+    } finally {
+      sqs.destroy();
+      await ssmProxy.close();
+      await ssm.close();
+      await fauxqs.stop();
+    }
+  }, 60_000);
+
   it.each([
     ['consumeJobs.zip', 'functions/consume-jobs.js', 'jobs', 'JOBS_TABLE'],
     ['consumeDiscover.zip', 'functions/consume-discover.js', 'discover', 'DISCOVER_TABLE'],

@@ -77,4 +77,100 @@ describe('ssmSecretSource', () => {
       SecretsUnavailableError,
     );
   });
+
+  describe('in a cold-start burst', () => {
+    const throttled = () =>
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      });
+    /** A clock that advances only by the pauses the source takes. */
+    function pausingClock() {
+      const clock = { now: 1_000, pauses: [] as number[] };
+      return {
+        clock,
+        now: () => clock.now,
+        sleep: async (ms: number) => {
+          clock.pauses.push(ms);
+          clock.now += ms;
+        },
+      };
+    }
+
+    it('tries a throttled first read again, with growing jittered pauses, until it answers', async () => {
+      const { client, inputs } = fakeSsm([
+        throttled(),
+        throttled(),
+        throttled(),
+        [{ Name: `${path}/shared`, Value: 'one' }],
+      ]);
+      const { clock, now, sleep } = pausingClock();
+      const source = ssmSecretSource(client, path, { now, sleep, random: () => 0.999 });
+      expect((await source.secrets(clock.now + 5_000)).jobs).toEqual(['one']);
+      expect(inputs).toHaveLength(4);
+      // Each ceiling doubles; with the draw near 1 each pause is just under it.
+      expect(clock.pauses).toHaveLength(3);
+      expect(clock.pauses[1]).toBeGreaterThan(clock.pauses[0] ?? Infinity);
+      expect(clock.pauses[2]).toBeGreaterThan(clock.pauses[1] ?? Infinity);
+    });
+
+    it('gives up by the deadline, never pausing past it', async () => {
+      const { client, inputs } = fakeSsm(Array.from({ length: 100 }, throttled));
+      const { clock, now, sleep } = pausingClock();
+      const deadline = clock.now + 3_000;
+      const source = ssmSecretSource(client, path, { now, sleep, random: () => 0.999 });
+      await expect(source.secrets(deadline)).rejects.toBeInstanceOf(SecretsUnavailableError);
+      expect(clock.now).toBeLessThan(deadline);
+      expect(inputs.length).toBeGreaterThan(3);
+      expect(inputs.length).toBeLessThan(100);
+    });
+
+    it('does not retry what retrying cannot fix (access denied)', async () => {
+      const denied = Object.assign(new Error('not authorized'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      });
+      const { client, inputs } = fakeSsm([denied, [{ Name: `${path}/shared`, Value: 'one' }]]);
+      const { clock, now, sleep } = pausingClock();
+      const source = ssmSecretSource(client, path, { now, sleep });
+      await expect(source.secrets(clock.now + 5_000)).rejects.toBeInstanceOf(
+        SecretsUnavailableError,
+      );
+      expect(inputs).toHaveLength(1);
+    });
+
+    it('shares one read among the requests that arrive while it is in flight', async () => {
+      let release: (value: Parameters) => void = () => undefined;
+      const answer = new Promise<Parameters>((resolve) => (release = resolve));
+      let sent = 0;
+      const client = {
+        send: async () => {
+          sent += 1;
+          return { Parameters: await answer, InvalidParameters: [] };
+        },
+      } as unknown as SSMClient;
+      const source = ssmSecretSource(client, path);
+      const waiting = Array.from({ length: 20 }, () => source.secrets());
+      release([{ Name: `${path}/shared`, Value: 'one' }]);
+      const all = await Promise.all(waiting);
+      expect(sent).toBe(1);
+      expect(all.every((s) => s.jobs[0] === 'one')).toBe(true);
+    });
+
+    it('refreshes past the TTL with one try, keeping the cached secrets if it is throttled', async () => {
+      const { client, inputs } = fakeSsm([
+        [{ Name: `${path}/shared`, Value: 'one' }],
+        throttled(),
+        [{ Name: `${path}/shared`, Value: 'two' }],
+      ]);
+      const { clock, now, sleep } = pausingClock();
+      const source = ssmSecretSource(client, path, { ttlMs: 10, now, sleep });
+      await source.secrets();
+      clock.now += 20;
+      expect((await source.secrets()).jobs).toEqual(['one']);
+      expect(inputs).toHaveLength(2);
+      expect(clock.pauses).toEqual([]);
+      expect((await source.secrets()).jobs).toEqual(['two']);
+    });
+  });
 });
