@@ -52,6 +52,7 @@ import { percentile, planLoad, sendAll, waitForDrain } from './load-plan';
 import { startStackChild } from '../test/support/stack-process';
 import { unzip } from '../test/support/unzip';
 import { packageService } from '../test/support/package-service';
+import { benchSsmBurst } from './ssm-burst';
 
 const ROOT = resolve(__dirname, '..');
 const median = (values: number[]) => percentile(values, 50);
@@ -930,6 +931,23 @@ async function main(): Promise<void> {
       hot.share.toFixed(3),
       '≤ 0.25',
     ]);
+  }
+  if (want('i')) {
+    const bursts = [
+      await benchSsmBurst(200),
+      await benchSsmBurst(400),
+      await benchSsmBurst(1_600),
+      await benchSsmBurst(1_600, 3_000),
+    ];
+    figures.i = bursts;
+    for (const b of bursts) {
+      rows.push([
+        `(i) ingest cold starts with secrets, ${b.instances} in 1 s, SSM at ${b.rate} req/s`,
+        `${b.verified} in 6 s; ${b.throttled} of ${b.calls} calls throttled; slowest ${b.slowestMs} ms`,
+        b.share.toFixed(2),
+        b.instances <= 200 || b.rate > 40 ? '1.00' : '-',
+      ]);
+    }
   }
   if (want('e') && ingest && wru > 0) {
     const cost = costModel(ingest.handlerUsPerEvent, wru, worstOverhead, marking);
