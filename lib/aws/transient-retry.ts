@@ -24,7 +24,7 @@ interface SdkErrorShape {
  * or a dropped connection. An access denial or a validation error is not: trying again only
  * spends the caller's time.
  */
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name = '', code = '', $metadata } = error as SdkErrorShape;
   if (THROTTLING_NAMES.has(name) || NETWORK_CODES.has(code) || name === 'TimeoutError') return true;

@@ -172,6 +172,43 @@ const refusedCalls = (roleId: string, calls: RecordedCall[]): string[] => [
   ),
 ];
 
+/** A metric an alarm watches: its namespace, name and dimensions. */
+type WatchedMetric = {
+  Namespace: string;
+  MetricName: string;
+  Dimensions: { Name: string; Value: unknown }[];
+};
+
+/** Every metric an alarm watches: its own, or each of its metric math's. */
+function watchedMetrics(alarm: Record<string, any>): WatchedMetric[] {
+  if (alarm.Metrics === undefined) return [alarm as WatchedMetric];
+  return (alarm.Metrics as { MetricStat?: { Metric: WatchedMetric } }[])
+    .filter((m) => m.MetricStat !== undefined)
+    .map((m) => m.MetricStat?.Metric as WatchedMetric);
+}
+
+/** The EMF metric lines a bundle printed that carry `metric`. */
+const emfLinesWith = (out: string, metric: string): Record<string, any>[] =>
+  out
+    .split('\n')
+    .filter((l) => l.includes('"_aws"'))
+    .map((l) => JSON.parse(l) as Record<string, any>)
+    .filter((m) => m[metric] !== undefined);
+
+/** Whether an EMF line publishes exactly the metric an alarm watches. */
+function emfMatches(line: Record<string, any>, watched: WatchedMetric): boolean {
+  const [directive] = line._aws.CloudWatchMetrics as {
+    Namespace: string;
+    Dimensions: string[][];
+  }[];
+  const names = watched.Dimensions.map((d) => d.Name).sort();
+  return (
+    directive?.Namespace === watched.Namespace &&
+    JSON.stringify([...(directive.Dimensions[0] ?? [])].sort()) === JSON.stringify(names) &&
+    watched.Dimensions.every((d) => line[d.Name] === d.Value)
+  );
+}
+
 describe('packaged template (stage ci, no AWS credentials)', () => {
   it('passes @aws/cloudformation-validate with zero errors, for ci and for prod', () => {
     const engine = new RegoEngine();
@@ -632,11 +669,140 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       expect(template.Parameters?.AlarmEmail?.Default).toBe('');
     });
 
-    it('names the metrics namespace for Powertools', () => {
+    it('names the metrics namespace for Powertools, with the stage in it', () => {
+      for (const fn of FUNCTIONS) {
+        expect(
+          resource(`${fn}LambdaFunction`).Properties.Environment.Variables
+            .POWERTOOLS_METRICS_NAMESPACE,
+        ).toBe('HotglueWebhooks/ci');
+      }
+    });
+
+    const alarms = () => ofType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const watching = (namespace: string, metricName: string) =>
+      alarms().filter((a) =>
+        watchedMetrics(a).some((m) => m.Namespace === namespace && m.MetricName === metricName),
+      );
+    const toTopic = { AlarmActions: [{ Ref: 'AlarmTopic' }], OKActions: [{ Ref: 'AlarmTopic' }] };
+
+    it('alarms on the age of the oldest message of every queue that triggers a consumer', () => {
+      const queues = ofType(template, 'AWS::Lambda::EventSourceMapping').map(
+        ([, m]) => m.Properties.EventSourceArn['Fn::GetAtt'][0] as string,
+      );
+      expect(queues).toHaveLength(6); // three FIFO queues, and 0.2.0's three while they drain
+      for (const queue of queues) {
+        const found = watching('AWS/SQS', 'ApproximateAgeOfOldestMessage').filter(
+          (a) =>
+            JSON.stringify(a.Dimensions) ===
+            JSON.stringify([{ Name: 'QueueName', Value: getAtt(queue, 'QueueName') }]),
+        );
+        expect(found).toHaveLength(1);
+        expect(found[0]).toMatchObject({
+          Statistic: 'Maximum',
+          Threshold: 600,
+          ComparisonOperator: 'GreaterThanThreshold',
+          ...toTopic,
+        });
+      }
+    });
+
+    it('alarms on Lambda throttles of every function', () => {
+      const functions = ofType(template, 'AWS::Lambda::Function').map(([id]) => id);
+      expect(functions).toHaveLength(FUNCTIONS.length);
+      for (const fn of functions) {
+        const found = watching('AWS/Lambda', 'Throttles').filter(
+          (a) =>
+            JSON.stringify(a.Dimensions) ===
+            JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fn } }]),
+        );
+        expect(found).toHaveLength(1);
+        expect(found[0]).toMatchObject({ Threshold: 0, Statistic: 'Sum', ...toTopic });
+      }
+    });
+
+    it.each(KINDS)(
+      'alarms on DynamoDB throttling of the %s table and its indexes, for every call the roles make on it',
+      (Kind) => {
+        const table = { Ref: `${Kind}Table` };
+        // The operations some role may call on this table or its indexes.
+        const operations = new Set(
+          ofType(template, 'AWS::IAM::Role').flatMap(([, role]) =>
+            (role.Properties.Policies as { PolicyDocument: { Statement: any[] } }[])
+              .flatMap((p) => p.PolicyDocument.Statement)
+              .filter((st) => JSON.stringify(st.Resource).includes(`"${Kind}Table"`))
+              .flatMap((st) => [st.Action].flat() as string[])
+              .filter((a) => a.startsWith('dynamodb:'))
+              .map((a) => a.slice('dynamodb:'.length)),
+          ),
+        );
+        expect(operations.size).toBeGreaterThan(0);
+        const found = alarms().filter((a) =>
+          watchedMetrics(a).some(
+            (m) =>
+              m.Namespace === 'AWS/DynamoDB' &&
+              JSON.stringify(m.Dimensions[0]) ===
+                JSON.stringify({ Name: 'TableName', Value: table }),
+          ),
+        );
+        expect(found).toHaveLength(1);
+        const alarm = found[0] ?? {};
+        const metrics = watchedMetrics(alarm);
+        const throttledOps = metrics
+          .filter((m) => m.MetricName === 'ThrottledRequests')
+          .map((m) => m.Dimensions.find((d) => d.Name === 'Operation')?.Value);
+        expect(throttledOps).toEqual(expect.arrayContaining([...operations]));
+        expect(metrics.map((m) => m.MetricName)).toEqual(
+          expect.arrayContaining(['ReadThrottleEvents', 'WriteThrottleEvents']),
+        );
+        // One expression adds them all up; it alone is what the alarm compares.
+        const returned = (alarm.Metrics as { ReturnData: boolean; Expression?: string }[]).filter(
+          (m) => m.ReturnData,
+        );
+        expect(returned).toHaveLength(1);
+        expect(returned[0]?.Expression).toMatch(/SUM\(.*METRICS\(\)/);
+        expect(alarm).toMatchObject({ Threshold: 0, ...toTopic });
+      },
+    );
+
+    it.each(KINDS)('alarms on records the %s consumer failed, within minutes', (Kind, kind) => {
+      const env = resource(`Consume${Kind}LambdaFunction`).Properties.Environment.Variables;
+      const alarm = resource(`Consume${Kind}FailedRecordsAlarm`).Properties;
+      expect(alarm).toMatchObject({
+        Namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+        MetricName: 'failed',
+        Dimensions: [
+          { Name: 'service', Value: env.POWERTOOLS_SERVICE_NAME },
+          { Name: 'kind', Value: kind },
+        ],
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: 0,
+        ...toTopic,
+      });
+      // Sooner than the dead-letter alarm (5 receives of 180 s).
+      expect(alarm.Period * alarm.EvaluationPeriods).toBeLessThan(5 * 180);
+    });
+
+    it('alarms on webhooks refused for their signature, on every webhook route', () => {
+      const env = resource('IngestLambdaFunction').Properties.Environment.Variables;
+      const alarm = resource('BadSignaturesAlarm').Properties;
+      const metrics = watchedMetrics(alarm);
       expect(
-        resource('IngestLambdaFunction').Properties.Environment.Variables
-          .POWERTOOLS_METRICS_NAMESPACE,
-      ).toBe('HotglueWebhooks');
+        metrics.map((m) => m.Dimensions.find((d) => d.Name === 'route')?.Value).sort(),
+      ).toEqual(['auto', 'connections', 'discover', 'jobs']);
+      for (const m of metrics) {
+        expect(m).toMatchObject({
+          Namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+          MetricName: 'rejected',
+        });
+        expect(m.Dimensions).toEqual(
+          expect.arrayContaining([
+            { Name: 'service', Value: env.POWERTOOLS_SERVICE_NAME },
+            { Name: 'reason', Value: 'bad_signature' },
+          ]),
+        );
+      }
+      expect(alarm).toMatchObject({ Threshold: 5, ...toTopic });
     });
   });
 
@@ -804,6 +970,15 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
   });
 });
 
+/** The Powertools variables the template gives a function (its metrics' namespace and service). */
+function powertoolsOf(fn: string): Record<string, string> {
+  const variables = resource(`${fn}LambdaFunction`).Properties.Environment.Variables;
+  return {
+    POWERTOOLS_SERVICE_NAME: variables.POWERTOOLS_SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: variables.POWERTOOLS_METRICS_NAMESPACE,
+  };
+}
+
 /** Unzips a packaged function and invokes its handler once in a bare Node process. */
 async function invokeBundle(
   zip: string,
@@ -871,6 +1046,7 @@ describe('packaged function bundles, run in a bare Node process against the loca
         DISCOVER_QUEUE_URL: urls.discover ?? '',
         CONNECTIONS_QUEUE_URL: urls.connections ?? '',
         WEBHOOK_SECRET: 'bundle-secret',
+        ...powertoolsOf('Ingest'),
       };
       const body = JSON.stringify(payloadOf('discover'));
       const accepted = await invokeBundle(
@@ -888,13 +1064,18 @@ describe('packaged function bundles, run in a bare Node process against the loca
         new ReceiveMessageCommand({ QueueUrl: urls.discover, WaitTimeSeconds: 1 }),
       );
       expect(parseEnvelope(got.Messages?.[0]?.Body ?? '').body.toString()).toBe(body);
-      const refused = await invokeBundle(
+      const refused = await invokeBundleWithOutput(
         'ingest.zip',
         'functions/ingest.js',
         httpApiEvent({ path: '/webhooks', body }),
         env,
       );
-      expect(refused.statusCode).toBe(401);
+      expect(refused.result.statusCode).toBe(401);
+      // The refusal is counted on a metric the bad-signatures alarm watches.
+      const watched = watchedMetrics(resource('BadSignaturesAlarm').Properties);
+      const [line] = emfLinesWith(refused.out, 'rejected');
+      expect(line).toBeDefined();
+      expect(watched.some((m) => emfMatches(line ?? {}, m))).toBe(true);
       expect(proxy.calls.map((c) => c.action)).toContain('sqs:SendMessage');
       expect(refusedCalls('IngestRole', proxy.calls)).toEqual([]);
     } finally {
@@ -973,7 +1154,8 @@ describe('packaged function bundles, run in a bare Node process against the loca
         const payload = payloadOf(kind);
         const good = sqsRecord(envelopeOf(kind, payload), { messageId: 'good' });
         const poison = sqsRecord('not an envelope', { messageId: 'poison' });
-        const result = await invokeBundle(
+        const Kind = `${kind[0]?.toUpperCase()}${kind.slice(1)}`;
+        const { result, out } = await invokeBundleWithOutput(
           zip,
           file,
           { Records: [good, poison] },
@@ -982,12 +1164,17 @@ describe('packaged function bundles, run in a bare Node process against the loca
             AWS_ENDPOINT_URL_EVENTBRIDGE: busProxy.endpoint,
             EVENT_BUS_NAME: 'bundle-bus',
             [variable]: tables[kind],
+            ...powertoolsOf(`Consume${Kind}`),
           },
         );
         expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+        // The failed record is counted on the metric the failed-records alarm watches.
+        const [failed] = emfLinesWith(out, 'failed');
+        expect(failed?.failed).toBe(1);
+        const [watched] = watchedMetrics(resource(`Consume${Kind}FailedRecordsAlarm`).Properties);
+        expect(emfMatches(failed ?? {}, watched as WatchedMetric)).toBe(true);
         // Every DynamoDB call the bundle made is one its role allows.
         expect(proxy.calls.map((c) => c.action)).toContain('dynamodb:PutItem');
-        const Kind = `${kind[0]?.toUpperCase()}${kind.slice(1)}`;
         // The sample event is a first sight of its entity in a notifying state: one event on
         // the bus, with the deterministic id in its detail.
         expect(bus.entries).toHaveLength(1);
