@@ -62,7 +62,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'test/**/*.cjs'],
+    files: ['bin/**/*.js', 'test/**/*.cjs', 'lib/**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: { require: 'readonly', module: 'readonly', __dirname: 'readonly' },

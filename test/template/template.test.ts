@@ -961,6 +961,20 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     });
   });
 
+  it('keeps every dead-letter queue on remove, but not after a failed first deploy', () => {
+    const redriveTargets = ofType(template, 'AWS::SQS::Queue')
+      .map(([, q]) => q.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0])
+      .filter((id): id is string => id !== undefined);
+    const ruleTargets = ofType(template, 'AWS::Events::Rule')
+      .flatMap(([, r]) => r.Properties.Targets as { DeadLetterConfig?: { Arn: unknown } }[])
+      .map((t) => (t.DeadLetterConfig?.Arn as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt']?.[0])
+      .filter((id): id is string => id !== undefined);
+    const deadLetterQueues = [...new Set([...redriveTargets, ...ruleTargets])];
+    expect(deadLetterQueues).toHaveLength(7); // 3 FIFO, 0.2.0's 3, the notifications'
+    for (const id of deadLetterQueues)
+      expect([id, resource(id).DeletionPolicy]).toEqual([id, 'RetainExceptOnCreate']);
+  });
+
   it('outputs the auto-detecting and the per-kind webhook URLs', () => {
     const url = (path: string) => ({ 'Fn::Join': ['', [getAtt('HttpApi', 'ApiEndpoint'), path]] });
     expect(template.Outputs.WebhookUrl?.Value).toEqual(url('/webhooks'));
