@@ -65,7 +65,12 @@ export default tseslint.config(
     files: ['bin/**/*.js', 'test/**/*.cjs', 'lib/**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { require: 'readonly', module: 'readonly', __dirname: 'readonly' },
+      globals: {
+        require: 'readonly',
+        module: 'readonly',
+        __dirname: 'readonly',
+        __filename: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
