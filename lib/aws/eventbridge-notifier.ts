@@ -5,8 +5,9 @@ import type { Notifier } from '../ports/notifier';
 const ENTRIES_PER_CALL = 10;
 
 /** An EventBridge client, created once per container. */
-export const createEventBridgeClient = (): EventBridgeClient =>
+export const createEventBridgeClient = (region?: string): EventBridgeClient =>
   new EventBridgeClient({
+    ...(region !== undefined && { region }),
     maxAttempts: 3,
     requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
   });

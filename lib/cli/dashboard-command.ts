@@ -9,18 +9,19 @@ import { latestNotifications } from '../local/notifications-file';
 import type { Io } from './query-commands';
 import { resolveQueueTarget, resolveTarget } from './target';
 
-const DASHBOARD_HELP = `Usage: hotglue-webhooks dashboard [--stage NAME] [--port N]
+const DASHBOARD_HELP = `Usage: hotglue-webhooks dashboard [--stage NAME [--region R]] [--port N]
 
 Serves the dashboard on 127.0.0.1 and prints its URL; Ctrl-C stops it. It only reads: jobs with
 their timelines, discover state, connections, and the depth of every queue and dead-letter queue
 (with the command that redrives them). Nothing is exposed beyond this machine.
 
 Options:
-  --stage NAME  a deployed stage, read with your AWS credentials (region and profile from the
-                usual AWS environment: AWS_REGION, AWS_PROFILE, ...). It needs dynamodb:Query and
+  --stage NAME  a deployed stage, read with your AWS credentials (from the usual AWS
+                environment: AWS_PROFILE, ...). It needs dynamodb:Query and
                 dynamodb:BatchGetItem on the stage's tables and indexes, and sqs:GetQueueUrl and
                 sqs:GetQueueAttributes on its queues. Without --stage: the local stack running
                 from this folder (which also serves the dashboard itself, at its own URL).
+  --region R    the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
   --port N      the port to listen on (default 8080; 0 picks a free one)
   -h, --help    show this help`;
 

@@ -12,8 +12,8 @@ import { table } from './format';
 import type { Io } from './query-commands';
 import { resolveQueueTarget, type QueueTarget } from './target';
 
-const DLQ_HELP = `Usage: hotglue-webhooks dlq list [--kind K] [--limit N] [--json] [--stage NAME]
-       hotglue-webhooks dlq redrive [--kind K] [--limit N] [--stage NAME]
+const DLQ_HELP = `Usage: hotglue-webhooks dlq list [--kind K] [--limit N] [--json] [--stage NAME [--region R]]
+       hotglue-webhooks dlq redrive [--kind K] [--limit N] [--stage NAME [--region R]]
 
 list     show what is in the dead-letter queues (nothing is removed)
 redrive  move dead letters back to their queue, to be processed again once the cause is fixed
@@ -27,6 +27,7 @@ Options:
   --stage NAME    a deployed stage instead of the local stack (needs sqs:ReceiveMessage,
                   sqs:DeleteMessage and sqs:GetQueueUrl on the DLQs, sqs:SendMessage on the queues,
                   events:PutEvents on the bus to redrive notifications)
+  --region R      the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
   -h, --help      show this help`;
 
 interface DlqOptions {
@@ -87,7 +88,7 @@ async function redriveLetters(
   io: Io,
 ): Promise<number> {
   if (notifications) {
-    const events = createEventBridgeClient();
+    const events = createEventBridgeClient(io.config.region);
     try {
       const { moved, left } = await redriveNotificationLetters(
         target.sqs,

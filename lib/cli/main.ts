@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadCliConfig } from '../config/cli';
+import { DEFAULT_REGION, loadCliConfig } from '../config/cli';
 import { readLocalStackInfo, SECRET_FILE } from '../local/local-stack-facts';
 import { isKind, KINDS, type Kind } from '../webhook/kinds';
 import { samplePayload } from '../webhook/samples';
 import { signBody } from '../webhook/signature';
 
+import { explainError, takeRegion } from './cli-errors';
 import { dashboardCommand } from './dashboard-command';
 import { dlqCommand } from './dlq-command';
 import { notificationsCommand } from './notifications-command';
@@ -27,7 +28,8 @@ const MAIN_HELP = `Usage: hotglue-webhooks <command> [options]
 Commands:
   send <jobs|discover|connections>   sign and POST a webhook event
   jobs get <s3_root|job_id>          one job with its history
-  jobs list                          jobs newest first (filters: tenant, flow, env, status, since)
+  jobs list                          jobs newest first (filters: tenant, flow, env, status,
+                                     since, updated-since)
   discover list                      discover state per connector
   connections list                   connection records with their history
   dlq list | dlq redrive             inspect dead letters, or move them back to be processed
@@ -36,7 +38,8 @@ Commands:
   dashboard                          serve the dashboard on 127.0.0.1 (local stack, or --stage)
   migrate                            give a 0.2.0 stage's records 0.3.0's index keys
 
-Queries go to the local stack running from this folder, or to a deployed stage with --stage.
+Queries go to the local stack running from this folder, or to a deployed stage with
+--stage NAME, in --region R (default: AWS_REGION, else us-east-1, as serverless.yml deploys).
 
 Run "hotglue-webhooks <command> --help" for a command's options.`;
 
@@ -152,14 +155,26 @@ async function send(args: string[], io: Io & { cwd: string }): Promise<number> {
   return response.ok ? 0 : 1;
 }
 
+/** The --stage a command was given, if any (for what an error says). */
+function stageOf(args: string[]): string | undefined {
+  const at = args.findIndex((a) => a === '--stage' || a.startsWith('--stage='));
+  if (at < 0) return undefined;
+  const arg = args[at] as string;
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[at + 1];
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], terminal: Terminal): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...given] = argv;
+  let region = terminal.env.AWS_REGION ?? DEFAULT_REGION;
   try {
+    const { args: rest, region: flag } = takeRegion(given);
+    const config = loadCliConfig(terminal.env, terminal.cwd);
+    region = flag ?? config.region;
     const io: Io & { cwd: string } = {
       out: terminal.out,
       err: terminal.err,
-      config: loadCliConfig(terminal.env, terminal.cwd),
+      config: { ...config, region },
       cwd: terminal.cwd,
     };
     switch (command) {
@@ -192,7 +207,7 @@ export async function main(argv: string[], terminal: Terminal): Promise<number> 
         return 2;
     }
   } catch (error) {
-    terminal.err(error instanceof Error ? error.message : String(error));
+    terminal.err(explainError(error, command, { region, stage: stageOf(given) }));
     return 2;
   }
 }

@@ -4,7 +4,7 @@ import { isKind, KINDS, type Kind } from '../webhook/kinds';
 import type { Io } from './query-commands';
 import { resolveTables } from './target';
 
-const MIGRATE_HELP = `Usage: hotglue-webhooks migrate [--kind K] [--from TOKEN] [--stage NAME]
+const MIGRATE_HELP = `Usage: hotglue-webhooks migrate [--kind K] [--from TOKEN] [--stage NAME [--region R]]
 
 Gives the records of a stage made by 0.2.0 the index keys of 0.3.0 (the sharded entity,
 status_shard and flow_shard attributes), then says which index layout each table has and which
@@ -18,6 +18,7 @@ Options:
                   needs --kind)
   --stage NAME    a deployed stage (needs dynamodb:Scan, GetItem, UpdateItem and DescribeTable
                   on its tables); without it, the local stack
+  --region R      the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
   -h, --help      show this help`;
 
 const token = (key: Record<string, unknown>) =>

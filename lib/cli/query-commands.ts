@@ -13,15 +13,19 @@ export interface Io {
   config: CliConfig;
 }
 
-const COMMON = `  --json          print JSON (an object for get, an array for list)
-  --stage NAME    query a deployed stage instead of the local stack (region and credentials
-                  from the usual AWS environment: AWS_REGION, AWS_PROFILE, ...)
+const STAGE = `  --stage NAME    query a deployed stage instead of the local stack (credentials from the
+                  usual AWS environment: AWS_PROFILE, ...)
+  --region R      the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
   -h, --help      show this help`;
+const COMMON = `  --json          print JSON (an object for get, an array for list)
+${STAGE}`;
+const LIST_COMMON = `  --json          print JSON (an array)
+${STAGE}`;
 
-const JOBS_HELP = `Usage: hotglue-webhooks jobs get <s3_root|job_id> [--json] [--stage NAME]
+const JOBS_HELP = `Usage: hotglue-webhooks jobs get <s3_root|job_id> [--json] [--stage NAME [--region R]]
        hotglue-webhooks jobs list [--tenant T] [--flow F] [--env E] [--status S]
                                   [--since ISO|24h] [--updated-since ISO|24h] [--limit N]
-                                  [--json] [--stage NAME]
+                                  [--json] [--stage NAME [--region R]]
 
 get    one job with its history (s3_root is the job's key; a job_id must name one job)
 list   jobs newest first (by start time)
@@ -38,7 +42,7 @@ Options:
 ${COMMON}`;
 
 const DISCOVER_HELP = `Usage: hotglue-webhooks discover list [--tenant T] [--flow F] [--status S]
-                                      [--limit N] [--json] [--stage NAME]
+                                      [--limit N] [--json] [--stage NAME [--region R]]
 
 The latest discover state of each (env_id, tenant, flow_id, connector).
 
@@ -47,10 +51,10 @@ Options:
   --flow F        only this flow_id
   --status S      started, success, failed, or an exact status
   --limit N       at most N states (default 100)
-${COMMON}`;
+${LIST_COMMON}`;
 
 const CONNECTIONS_HELP = `Usage: hotglue-webhooks connections list [--tenant T] [--flow F] [--linked]
-                                         [--limit N] [--json] [--stage NAME]
+                                         [--limit N] [--json] [--stage NAME [--region R]]
 
 The latest event of each (env_id, tenant, flow_id, connector_type, connector), with its history.
 
@@ -59,7 +63,7 @@ Options:
   --flow F        only this flow_id
   --linked        only connections whose latest event is LINK
   --limit N       at most N connections (default 100)
-${COMMON}`;
+${LIST_COMMON}`;
 
 const common = {
   json: { type: 'boolean', default: false },

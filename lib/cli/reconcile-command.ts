@@ -12,7 +12,7 @@ import type { Io } from './query-commands';
 import { resolveQueueTarget, resolveTarget } from './target';
 
 const RECONCILE_HELP = `Usage: hotglue-webhooks reconcile [--older-than DURATION] [--limit N] [--dry-run]
-                                 [--json] [--stage NAME]
+                                 [--json] [--stage NAME [--region R]]
 
 Finds running jobs with no event for DURATION, asks hotglue's job-status API about each
 (GET {HOTGLUE_API_URL}/{env_id}/{flow_id}/{tenant}/jobs/status?job_root=<s3_root>), and queues
@@ -27,6 +27,7 @@ Options:
   --stage NAME    a deployed stage instead of the local stack (its API key is read from the
                   SSM SecureString /hotglue-webhooks/<stage>/hotglue-api-key unless
                   HOTGLUE_API_KEY is set)
+  --region R      the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
   -h, --help      show this help
 
 Outcomes: updated (queued; "dry run" with --dry-run), unchanged (same status), not_found (404),
@@ -38,7 +39,7 @@ https://api.hotglue.com). A refused key (401, 403) stops the run with exit code 
 async function apiKey(stage: string | undefined, io: Io): Promise<string | undefined> {
   if (io.config.hotglueApiKey !== undefined) return io.config.hotglueApiKey;
   if (stage === undefined) return undefined;
-  const ssm = new SSMClient({});
+  const ssm = new SSMClient({ region: io.config.region });
   try {
     return await readSecureString(ssm, hotglueApiKeyParameter(stage));
   } finally {

@@ -52,7 +52,7 @@ export async function resolveTables(
   config: CliConfig,
 ): Promise<{ db: DynamoDBDocumentClient; tables: Record<Kind, string> }> {
   if (stage !== undefined) {
-    const db = toDocumentClient(new DynamoDBClient({}));
+    const db = toDocumentClient(new DynamoDBClient({ region: config.region }));
     const tables = Object.fromEntries(KINDS.map((kind) => [kind, tableName(stage, kind)]));
     return { db, tables: tables as Record<Kind, string> };
   }
@@ -66,7 +66,7 @@ export async function resolveQueueTarget(
   config: CliConfig,
 ): Promise<QueueTarget> {
   if (stage !== undefined) {
-    const sqs = new SQSClient({});
+    const sqs = new SQSClient({ region: config.region });
     return {
       sqs,
       queues: async (kind) => {

@@ -17,7 +17,15 @@ export interface CliConfig {
   hotglueApiUrl: string;
   /** The hotglue environment's API key, for `reconcile` (a deployed stage's is read from SSM). */
   hotglueApiKey?: string;
+  /**
+   * The region of `--stage`: the `--region` flag, else AWS_REGION, else us-east-1, the order
+   * serverless.yml uses for deploys, so that a query finds the stage where it was deployed.
+   */
+  region: string;
 }
+
+/** The region serverless.yml deploys to when neither --region nor AWS_REGION says one. */
+export const DEFAULT_REGION = 'us-east-1';
 
 /** Reads the CLI's configuration from `env`, relative to `cwd`. */
 export function loadCliConfig(env: Env, cwd: string): CliConfig {
@@ -25,6 +33,7 @@ export function loadCliConfig(env: Env, cwd: string): CliConfig {
     DATA_DIR: withDefault(DEFAULT_DATA_DIR),
     PORT: integer(1, 65535, 3000, 'must be a port number'),
     HOTGLUE_API_URL: withDefault(DEFAULT_HOTGLUE_API_URL),
+    AWS_REGION: withDefault(DEFAULT_REGION),
   });
   const key = (env.HOTGLUE_API_KEY ?? '').trim();
   return {
@@ -32,6 +41,7 @@ export function loadCliConfig(env: Env, cwd: string): CliConfig {
     port: read.PORT,
     secrets: secretsFromEnv(env),
     hotglueApiUrl: read.HOTGLUE_API_URL,
+    region: read.AWS_REGION,
     ...(key !== '' && { hotglueApiKey: key }),
   };
 }

@@ -19,12 +19,10 @@ function watched(alarm: Json): string[] {
 /** Alarms on our own metrics (EMF lines and the access log's metric filter), by logical id. */
 function customMetricAlarms(config: Json): Record<string, string[]> {
   const resources = config.resources.Resources as Record<string, Json>;
-  return Object.fromEntries(
-    Object.entries(resources)
-      .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
-      .map(([id, r]) => [id, watched(r.Properties).filter((m) => !m.startsWith('["AWS/'))])
-      .filter(([, metrics]) => metrics.length > 0),
-  );
+  const entries: [string, string[]][] = Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map(([id, r]) => [id, watched(r.Properties).filter((m) => !m.startsWith('["AWS/'))]);
+  return Object.fromEntries(entries.filter(([, metrics]) => metrics.length > 0));
 }
 
 describe('two stages in one account and region', () => {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
+import { main } from '../../lib/cli/main';
 import { KINDS } from '../../lib/webhook/kinds';
 
 const ROOT = join(__dirname, '..', '..');
@@ -93,5 +94,38 @@ describe('the documentation', () => {
     const variables = [...new Set([...named, ...perKind])];
     expect(variables.length).toBeGreaterThan(15);
     expect(variables.filter((v) => !documented.includes(`\`${v}\``))).toEqual([]);
+  });
+
+  it('points the stack’s texts only at pages, sections and CLI commands that exist', async () => {
+    const stack = read('serverless.yml');
+    const headings = (page: string) =>
+      [...read(page).matchAll(/^#+ (.*)$/gm)].map((m) => (m[1] ?? '').trim());
+    const missing: string[] = [];
+    for (const [ref, page = '', section] of stack.matchAll(
+      /((?:docs\/[a-z-]+\.md)|README)(?: "([^"]+)")?/g,
+    )) {
+      const file = page === 'README' ? 'README.md' : page;
+      if (!existsSync(join(ROOT, file))) missing.push(`${ref} (no such page)`);
+      else if (section !== undefined && !headings(file).includes(section))
+        missing.push(`${ref} (no such section)`);
+    }
+    expect(missing).toEqual([]);
+    // Every CLI command line in the stack's texts runs: its command exists and takes its flags.
+    const commands = [...stack.matchAll(/\(hotglue-webhooks ([^)]+)\)/g)].map((m) => m[1] ?? '');
+    expect(commands.length).toBeGreaterThan(0);
+    for (const line of commands) {
+      const [command = '', ...words] = line.split(' ');
+      const out: string[] = [];
+      const code = await main([command, '--help'], {
+        out: (l) => out.push(l),
+        err: (l) => out.push(l),
+        env: {},
+        cwd: ROOT,
+      });
+      const help = out.join('\n');
+      expect([line, code]).toEqual([line, 0]);
+      for (const word of words.filter((w) => /^[a-z]|^--/.test(w)))
+        expect([line, word, help.includes(word)]).toEqual([line, word, true]);
+    }
   });
 });

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../lib/cli/main';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Runs the CLI in this process, with no local stack and no AWS. */
+async function run(args: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: { DATA_DIR: '/nonexistent-hgw', ...env },
+    cwd: ROOT,
+  });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** The commands `hotglue-webhooks --help` lists, with the word each command starts with. */
+const COMMANDS = [
+  ['send', 'send'],
+  ['jobs', 'jobs get'],
+  ['jobs', 'jobs list'],
+  ['discover', 'discover list'],
+  ['connections', 'connections list'],
+  ['dlq', 'dlq list'],
+  ['dlq', 'dlq redrive'],
+  ['reconcile', 'reconcile'],
+  ['notifications', 'notifications tail'],
+  ['dashboard', 'dashboard'],
+  ['migrate', 'migrate'],
+] as const;
+
+/** The flags a command's --help describes under Options (its own -h/--help aside). */
+async function flagsOf(command: string): Promise<string[]> {
+  const { stdout } = await run([command, '--help']);
+  const described = [...stdout.matchAll(/^ {2}(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]);
+  return [...new Set(described)].filter((f): f is string => f !== undefined && f !== '--help');
+}
+
+/** The lines of a summary code block that show `usage` (with their continuation lines). */
+function summaryOf(page: string, usage: string): string {
+  const text = readFileSync(join(ROOT, page), 'utf8');
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`hotglue-webhooks ${usage} `));
+  if (at < 0) return '';
+  const end = lines.findIndex((l, i) => i > at && !l.startsWith(' '));
+  return lines.slice(at, end).join('\n');
+}
+
+describe('the CLI', () => {
+  it('describes the options of every command', async () => {
+    for (const [command] of COMMANDS)
+      expect([command, (await flagsOf(command)).length > 0]).toEqual([command, true]);
+  });
+
+  it('lists every command in its own help', async () => {
+    const { stdout } = await run(['--help']);
+    for (const [, usage] of COMMANDS) expect(stdout).toContain(usage);
+  });
+
+  it.each(['README.md', 'docs/cli.md'])(
+    'has a summary in %s with every command and every flag',
+    async (page) => {
+      for (const [command, usage] of COMMANDS) {
+        const summary = summaryOf(page, usage);
+        expect([usage, summary === '']).toEqual([usage, false]);
+        const flags = await flagsOf(command);
+        // A command's help covers its subcommands; each flag must show in one of their lines.
+        const all = COMMANDS.filter(([c]) => c === command)
+          .map(([, u]) => summaryOf(page, u))
+          .join('\n');
+        for (const flag of flags)
+          expect([usage, flag, all.includes(flag)]).toEqual([usage, flag, true]);
+      }
+    },
+  );
+
+  it.each(['discover', 'connections'])(
+    'does not offer %s a get it does not have',
+    async (command) => {
+      const { stdout } = await run([command, '--help']);
+      expect(stdout).not.toMatch(/\bget\b/);
+    },
+  );
+
+  it('answers an unknown option with one short line that names --help', async () => {
+    const { code, stderr } = await run(['jobs', 'list', '--colour']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('unknown option --colour; see "hotglue-webhooks jobs --help"');
+  });
+
+  it('says which option lacks its value', async () => {
+    const { code, stderr } = await run(['jobs', 'list', '--tenant']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('option --tenant needs a value; see "hotglue-webhooks jobs --help"');
+  });
+
+  it('refuses --region without a name', async () => {
+    const { code, stderr } = await run(['jobs', 'list', '--stage', 'prod', '--region']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('--region needs a region name');
+  });
+});
