@@ -112,6 +112,11 @@ describe('the local stack killed with SIGKILL', () => {
     stack = first;
     const accepted = await postAndKill(first, tenant, 600, 300);
     expect(accepted.size).toBeGreaterThanOrEqual(300);
+    // Killed, it left its local-stack.json behind: the CLI says that nothing runs here.
+    const dead = await cli(['jobs', 'list'], { DATA_DIR: dataDir });
+    expect(dead.code).toBe(2);
+    expect(dead.stderr).toContain('no local stack is running here');
+    expect(dead.stderr).not.toContain('ECONNREFUSED');
 
     stack = await start();
     expect(await recoveredLine(stack)).toMatch(/^ {2}recovered: /);
