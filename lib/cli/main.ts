@@ -31,7 +31,8 @@ Commands:
   jobs list                          jobs newest first (filters: tenant, flow, env, status,
                                      since, updated-since)
   discover list                      discover state per connector
-  connections list                   connection records with their history
+  connections list                   connection records (their latest event)
+  connections history                one connection's events, newest first, a page at a time
   dlq list | dlq redrive             inspect dead letters, or move them back to be processed
   reconcile                          ask hotglue's job-status API about jobs running too long
   notifications tail                 print the local stack's notifications as they are sent

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CliConfig } from '../config/cli';
 import { AmbiguousJobIdError, type RecordQueries } from '../ports/event-store';
-import { take } from '../records/views';
+import { take, type ConnectionView } from '../records/views';
 import { parseSince } from '../webhook/time';
 import { fields, table } from './format';
 import { resolveTarget } from './target';
@@ -55,15 +55,24 @@ ${LIST_COMMON}`;
 
 const CONNECTIONS_HELP = `Usage: hotglue-webhooks connections list [--tenant T] [--flow F] [--linked]
                                          [--limit N] [--json] [--stage NAME [--region R]]
+       hotglue-webhooks connections history --tenant T --flow F --connector C [--type TYPE]
+                                            [--env E] [--limit N] [--before CURSOR] [--json]
+                                            [--stage NAME [--region R]]
 
-The latest event of each (env_id, tenant, flow_id, connector_type, connector), with its history.
+list     the latest event of each (env_id, tenant, flow_id, connector_type, connector)
+history  one connection's events, newest first, a page at a time
 
 Options:
-  --tenant T      only this tenant
-  --flow F        only this flow_id
+  --tenant T      only this tenant (history: the connection's tenant)
+  --flow F        only this flow_id (history: the connection's flow_id)
   --linked        only connections whose latest event is LINK
-  --limit N       at most N connections (default 100)
-${LIST_COMMON}`;
+  --connector C   history: the connection's connector
+  --type TYPE     history: its connector_type, when the connector has more than one
+  --env E         history: its env_id, when it is in more than one environment
+  --before CURSOR history: the page after the one that printed this cursor
+  --limit N       at most N connections (default 100), or N events of history (default 50)
+  --json          print JSON (list: an array; history: { "items": [...], "next": cursor or null })
+${STAGE}`;
 
 const common = {
   json: { type: 'boolean', default: false },
@@ -285,16 +294,21 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
       tenant: { type: 'string' },
       flow: { type: 'string' },
       linked: { type: 'boolean', default: false },
+      connector: { type: 'string' },
+      type: { type: 'string' },
+      env: { type: 'string' },
+      before: { type: 'string' },
     },
   });
   if (values.help || sub === '--help' || sub === '-h') {
     io.out(CONNECTIONS_HELP);
     return 0;
   }
-  if (sub !== 'list' || positionals.length > 0) {
-    io.err(`connections needs list\n\n${CONNECTIONS_HELP}`);
+  if ((sub !== 'list' && sub !== 'history') || positionals.length > 0) {
+    io.err(`connections needs list or history\n\n${CONNECTIONS_HELP}`);
     return 2;
   }
+  if (sub === 'history') return connectionHistoryCommand(values, io);
   const limit = limitOf(values.limit, 100);
   const filter = given({ tenant: values.tenant, flow: values.flow, linked: values.linked });
   const connections = await withRecords(values.stage, io, (records) =>
@@ -309,7 +323,63 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
     ['EVENT', (c) => c.event],
     ['LINKED', (c) => c.linked],
     ['UPDATED', (c) => c.updated_at],
-    ['EVENTS', (c) => c.event_count],
   ]);
+  return 0;
+}
+
+interface HistoryOptions {
+  tenant?: string;
+  flow?: string;
+  connector?: string;
+  type?: string;
+  env?: string;
+  before?: string;
+  limit?: string;
+  json: boolean;
+  stage?: string;
+}
+
+/** The one connection the options name, or why they do not name exactly one. */
+async function theConnection(
+  records: RecordQueries,
+  o: HistoryOptions,
+): Promise<ConnectionView | string> {
+  const found = (await take(records.listConnections({ tenant: o.tenant, flow: o.flow }), 1000))
+    .filter((c) => c.connector === o.connector)
+    .filter((c) => o.type === undefined || c.connector_type === o.type)
+    .filter((c) => o.env === undefined || c.env_id === o.env);
+  if (found.length === 1 && found[0] !== undefined) return found[0];
+  if (found.length === 0)
+    return `no connection ${o.connector} of tenant ${o.tenant}, flow ${o.flow}`;
+  const which = found.map((c) => `--type ${c.connector_type} --env ${c.env_id}`).join('; ');
+  return `${found.length} connections match; name one: ${which}`;
+}
+
+/** connections history: one connection's events, newest first, one page. */
+async function connectionHistoryCommand(o: HistoryOptions, io: Io): Promise<number> {
+  if (o.tenant === undefined || o.flow === undefined || o.connector === undefined) {
+    io.err(`connections history needs --tenant, --flow and --connector\n\n${CONNECTIONS_HELP}`);
+    return 2;
+  }
+  const limit = limitOf(o.limit, 50);
+  const answer = await withRecords(o.stage, io, async (records) => {
+    const connection = await theConnection(records, o);
+    if (typeof connection === 'string') return connection;
+    return records.connectionHistory(connection, { limit, ...given({ before: o.before }) });
+  });
+  if (typeof answer === 'string' || answer === undefined) {
+    io.err(answer ?? 'the connection is gone');
+    return 1;
+  }
+  if (o.json) json(io, answer);
+  else {
+    printList(io, false, answer.items, [
+      ['TIMESTAMP', (e) => e.timestamp],
+      ['EVENT', (e) => e.event],
+      ['EVENT_ID', (e) => e.event_id],
+      ['FIRST_LINK', (e) => e.first_link],
+    ]);
+    if (answer.next !== null) io.out(`older events: --before ${answer.next}`);
+  }
   return 0;
 }

@@ -1,5 +1,6 @@
 import { AmbiguousJobIdError, type RecordQueries } from '../ports/event-store';
 import {
+  InvalidCursorError,
   take,
   type ConnectionFilter,
   type DiscoverFilter,
@@ -125,6 +126,30 @@ async function summary(deps: DashboardDeps, query: URLSearchParams) {
   };
 }
 
+const HISTORY_KEY = ['env', 'tenant', 'flow', 'type', 'connector'] as const;
+
+/** One connection's history, newest first, a page at a time: `{ items, next }`. */
+async function connectionHistory(deps: DashboardDeps, query: URLSearchParams): Promise<ApiAnswer> {
+  const p = paramsOf(query, [...HISTORY_KEY, 'limit', 'before']);
+  const missing = HISTORY_KEY.filter((name) => p[name] === undefined);
+  if (missing.length > 0)
+    throw new BadParameter(`name the connection: ${missing.join(', ')} missing`);
+  const key = {
+    env_id: p.env as string,
+    tenant: p.tenant as string,
+    flow_id: p.flow as string,
+    connector_type: p.type as string,
+    connector: p.connector as string,
+  };
+  const page = await deps.records.connectionHistory(key, {
+    limit: limitOf(p.limit, 50),
+    ...defined({ before: p.before }),
+  });
+  return page === undefined
+    ? { status: 404, body: { error: `no connection ${key.connector} of tenant ${key.tenant}` } }
+    : { status: 200, body: page };
+}
+
 /**
  * The dashboard's JSON API under `/api/`: the same JSON as the CLI's `--json` output (`jobs list`,
  * `jobs get`, `discover list`, `connections list`), plus the queues and a summary. Only reads.
@@ -175,6 +200,7 @@ export async function answerApi(
         body: await take(deps.records.listConnections(filter), limitOf(p.limit, 100)),
       };
     }
+    if (path === '/api/connections/history') return await connectionHistory(deps, query);
     if (path === '/api/queues') {
       paramsOf(query, []);
       return { status: 200, body: await deps.queues() };
@@ -197,7 +223,8 @@ export async function answerApi(
     }
     return { status: 404, body: { error: `no API at ${path}` } };
   } catch (error) {
-    if (error instanceof BadParameter) return { status: 400, body: { error: error.message } };
+    if (error instanceof BadParameter || error instanceof InvalidCursorError)
+      return { status: 400, body: { error: error.message } };
     if (error instanceof AmbiguousJobIdError)
       return { status: 409, body: { error: error.message } };
     throw error;

@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { answerApi, type DashboardDeps } from './api';
 
 /** The page paths: each is the same HTML shell, which renders the page its path names. */
-const PAGE = /^\/(?:|discover|connections|queues|notifications|jobs\/.+)$/;
+const PAGE = /^\/(?:|discover|connections|connections\/history|queues|notifications|jobs\/.+)$/;
 
 /**
  * Nothing from another host, no inline script or style: the page works offline, and a value

@@ -6,6 +6,7 @@ export interface Unsent {
   /** When its writer recorded it (epoch ms, that writer's clock). */
   recordedAt: number;
 }
+import type { ConnectionHistoryEntry } from '../records/connections';
 import type { StoredEvent } from '../records/stored-event';
 import type {
   ConnectionFilter,
@@ -15,7 +16,18 @@ import type {
   JobFilter,
   JobSummary,
   JobView,
+  Page,
+  PageRequest,
 } from '../records/views';
+
+/** What names one connection: the parts of its key, as a `connections list` row has them. */
+export interface ConnectionKeyParts {
+  env_id: string;
+  tenant: string;
+  flow_id: string;
+  connector_type: string;
+  connector: string;
+}
 import type { Kind } from '../webhook/kinds';
 
 /** What storing one event did. */
@@ -93,6 +105,14 @@ export interface RecordQueries {
   listDiscover(filter?: DiscoverFilter): AsyncIterable<DiscoverView>;
   /** Connections ordered by tenant, flow, connector type, connector, env. */
   listConnections(filter?: ConnectionFilter): AsyncIterable<ConnectionView>;
+  /**
+   * One page of a connection's history, newest first (see connectionHistoryPage); undefined when
+   * there is no such connection. `key` names it as its list row does.
+   */
+  connectionHistory(
+    key: ConnectionKeyParts,
+    page: PageRequest,
+  ): Promise<Page<ConnectionHistoryEntry> | undefined>;
   /** The stored history of one entity (`ENTITIES[kind].key`), in no particular order. */
   history(kind: Kind, entityKey: string): Promise<StoredEvent[]>;
 }

@@ -1,4 +1,4 @@
-import { microsToIso } from '../webhook/time';
+import { microsToIso, toEpochMicros } from '../webhook/time';
 import {
   connectionHistory,
   type ConnectionHistoryEntry,
@@ -25,10 +25,20 @@ export type JobSummary = Omit<JobRecord, 'fields'> & { error?: unknown; message?
 
 /** A row of `discover list`: the record without its payload fields, but with the failure details. */
 export type DiscoverView = Omit<DiscoverRecord, 'fields'> & { error?: unknown; message?: unknown };
-/** A row of `connections list`: the record without its payload fields, with its history. */
-export type ConnectionView = Omit<ConnectionRecord, 'fields'> & {
-  history: ConnectionHistoryEntry[];
-};
+/** A row of `connections list`: the record without its payload fields (its history is paged apart). */
+export type ConnectionView = Omit<ConnectionRecord, 'fields'>;
+
+/** One page of a list: its items, and the cursor of the next page (null on the last). */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+/** Which page of a history: at most `limit` entries, older than the `before` cursor when given. */
+export interface PageRequest {
+  limit: number;
+  before?: string;
+}
 
 export interface JobFilter {
   tenant?: string;
@@ -77,15 +87,71 @@ const withFailure = <R extends { fields: Record<string, unknown> }>({ fields, ..
 
 export const jobSummary = (record: JobRecord): JobSummary => withFailure(record);
 
-/** A connection as `connections list` shows it, with the history read from its history items. */
-export const connectionView = (
-  record: ConnectionRecord,
-  history: readonly StoredEvent[],
-): ConnectionView => ({ ...connectionSummary(record), history: connectionHistory(history) });
-
 /** A connection as `connections list --json` shows it, without its history. */
-export const connectionSummary = (record: ConnectionRecord): Omit<ConnectionRecord, 'fields'> =>
+export const connectionSummary = (record: ConnectionRecord): ConnectionView =>
   withoutFields(record);
+
+/** A cursor that is not one this code wrote: answered as a bad request, never guessed at. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('the cursor is not one a previous page gave (use its "next" as it is)');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+type HistoryKey = [micros: number, eventId: string];
+
+const historyKey = (e: ConnectionHistoryEntry): HistoryKey => [
+  toEpochMicros(e.timestamp) ?? -1,
+  e.event_id,
+];
+const newerFirst = (a: HistoryKey, b: HistoryKey): number =>
+  b[0] - a[0] || (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0);
+
+/** Throws InvalidCursorError unless `cursor` is one connectionHistoryPage wrote. */
+export const checkHistoryCursor = (cursor: string | undefined): void =>
+  void (cursor === undefined || cursorKey(cursor));
+
+function cursorKey(cursor: string): HistoryKey {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(key) &&
+      key.length === 2 &&
+      Number.isInteger(key[0]) &&
+      typeof key[1] === 'string'
+    )
+      return key as HistoryKey;
+  } catch {
+    // not base64url JSON: refused below
+  }
+  throw new InvalidCursorError();
+}
+
+/**
+ * One page of a connection's history, newest first: the entries older than `before` (a cursor a
+ * previous page returned as `next`), at most `limit`. The cursor names the last entry shown by its
+ * time and event_id, so events that arrive between two pages neither repeat nor hide an entry.
+ */
+export function connectionHistoryPage(
+  events: readonly StoredEvent[],
+  { limit, before }: PageRequest,
+): Page<ConnectionHistoryEntry> {
+  const after = before === undefined ? undefined : cursorKey(before);
+  const older = connectionHistory(events)
+    .map((entry) => ({ entry, key: historyKey(entry) }))
+    .sort((a, b) => newerFirst(a.key, b.key))
+    .filter(({ key }) => after === undefined || newerFirst(after, key) < 0);
+  const shown = older.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    items: shown.map(({ entry }) => entry),
+    next:
+      older.length > limit && last !== undefined
+        ? Buffer.from(JSON.stringify(last.key)).toString('base64url')
+        : null,
+  };
+}
 
 export const discoverSummary = (record: DiscoverRecord): DiscoverView => withFailure(record);
 

@@ -70,8 +70,8 @@ afterAll(async () => {
 });
 
 /** A page that records every request it makes and every byte it receives. */
-async function open(path: string, viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+async function open(path: string, viewport = { width: 1280, height: 900 }, bypassCSP = false) {
+  const context = await browser.newContext({ viewport, bypassCSP });
   const page = await context.newPage();
   const requests: string[] = [];
   let bytes = 0;
@@ -296,4 +296,54 @@ describe('the dashboard in Chromium', () => {
       await view.close();
     }
   }, 60_000);
+
+  it('links a connection to its history, a page at a time, without refreshing it on a timer', async () => {
+    const connector = `hist-${randomBytes(3).toString('hex')}`;
+    const at = (i: number) => new Date(Date.UTC(2026, 10, 1, 9, i)).toISOString();
+    for (let i = 0; i < 55; i += 1)
+      await post(
+        'connections',
+        payloadOf('connections', {
+          tenant,
+          connector,
+          event: i % 2 === 0 ? 'LINK' : 'UNLINK',
+          event_id: `${connector}-${String(i).padStart(2, '0')}`,
+          timestamp: at(i),
+        }),
+      );
+    await eventually(async () => {
+      const list = (await (await fetch(`${base}api/connections?tenant=${tenant}`)).json()) as {
+        connector: string;
+        event_count: number;
+      }[];
+      return list.find((c) => c.connector === connector)?.event_count === 55 ? true : undefined;
+    }, 'the 55 connection events to be stored');
+    // CSP bypassed only so that axe can be injected.
+    const view = await open(`/connections?tenant=${tenant}`, undefined, true);
+    try {
+      const row = view.page.locator('main table tbody tr', { hasText: connector });
+      await row.getByRole('link', { name: 'History' }).click();
+      await view.page.getByRole('status').filter({ hasText: 'Updated' }).waitFor();
+      const first = await rows(view.page);
+      expect(first).toHaveLength(50);
+      expect(first[0]).toContain(`${connector}-54`);
+      const violations = await axeViolations(view.page);
+      expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual(
+        [],
+      );
+      const requests = view.requests.filter((r) => r.includes('/api/connections/history')).length;
+      await view.page.getByRole('link', { name: 'Older events' }).click();
+      await view.page.getByRole('status').filter({ hasText: 'Updated' }).waitFor();
+      const second = await rows(view.page);
+      expect(second).toHaveLength(5);
+      expect(second.at(-1)).toContain(`${connector}-00`);
+      expect(await view.page.getByRole('link', { name: 'Older events' }).count()).toBe(0);
+      // One read per page shown: the history is not fetched again on a timer.
+      expect(view.requests.filter((r) => r.includes('/api/connections/history'))).toHaveLength(
+        requests + 1,
+      );
+    } finally {
+      await view.close();
+    }
+  }, 90_000);
 });

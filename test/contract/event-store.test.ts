@@ -23,7 +23,12 @@ import { mergeConnection } from '../../lib/records/connections';
 import { mergeJob } from '../../lib/records/jobs';
 import { keyProblem } from '../../lib/records/key-limits';
 import type { StoredEvent } from '../../lib/records/stored-event';
-import { take, type JobFilter } from '../../lib/records/views';
+import {
+  InvalidCursorError,
+  take,
+  type ConnectionView,
+  type JobFilter,
+} from '../../lib/records/views';
 import { validationProblem } from '../../lib/webhook/schemas';
 import { canonicalJson, contentHash } from '../../lib/webhook/content-hash';
 import type { Kind } from '../../lib/webhook/kinds';
@@ -242,7 +247,8 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
           event_count: 1,
           event: mergeConnection(contents).event,
         });
-        expect(connection?.history.map((h) => h.event)).toEqual([larger?.payload.event]);
+        const history = await store.connectionHistory(connection as ConnectionView, { limit: 10 });
+        expect(history?.items.map((h) => h.event)).toEqual([larger?.payload.event]);
       }
     }
   });
@@ -480,9 +486,49 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
       event: 'UNLINK',
       linked: false,
     });
-    expect(connection?.history.map((h) => h.event_id)).toEqual(['e1', 'e2']);
+    // A list row carries no history; the history is read on request, newest first.
+    expect(connection).not.toHaveProperty('history');
+    const history = await store.connectionHistory(connection as ConnectionView, { limit: 10 });
+    expect(history).toEqual({
+      items: [
+        expect.objectContaining({ event_id: 'e2' }),
+        expect.objectContaining({ event_id: 'e1' }),
+      ],
+      next: null,
+    });
     expect(await take(store.listConnections({ tenant: 'tenant-c', linked: true }), 10)).toEqual([]);
     expect(contentHash(link.payload)).not.toBe(contentHash(unlink.payload));
+  });
+
+  it('pages a connection’s history newest first, with a cursor that survives new events', async () => {
+    const tenant = 'tenant-paged';
+    const at = (i: number) => new Date(Date.UTC(2026, 10, 1, 10, i)).toISOString();
+    const conn = (i: number) =>
+      stored(
+        payloadOf('connections', {
+          event: i % 2 === 0 ? 'LINK' : 'UNLINK',
+          timestamp: at(i),
+          event_id: `p${String(i).padStart(2, '0')}`,
+          tenant,
+        }),
+      );
+    for (let i = 0; i < 7; i += 1) await store.store('connections', conn(i));
+    const [row] = await take(store.listConnections({ tenant }), 10);
+    const key = row as ConnectionView;
+    const first = await store.connectionHistory(key, { limit: 3 });
+    expect(first?.items.map((h) => h.event_id)).toEqual(['p06', 'p05', 'p04']);
+    // An event newer than the first page arrives: the next page neither repeats nor skips one.
+    await store.store('connections', conn(7));
+    const second = await store.connectionHistory(key, { limit: 3, before: first?.next ?? '' });
+    expect(second?.items.map((h) => h.event_id)).toEqual(['p03', 'p02', 'p01']);
+    const last = await store.connectionHistory(key, { limit: 3, before: second?.next ?? '' });
+    expect(last).toEqual({ items: [expect.objectContaining({ event_id: 'p00' })], next: null });
+    await expect(store.connectionHistory(key, { limit: 3, before: 'forged' })).rejects.toThrow(
+      InvalidCursorError,
+    );
+    expect(await store.connectionHistory({ ...key, connector: 'no-such' }, { limit: 3 })).toBe(
+      undefined,
+    );
   });
 
   describe('notifications (the outbox)', () => {

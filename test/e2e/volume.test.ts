@@ -116,6 +116,35 @@ describe('one entity with a long history, on the local stack', () => {
     expect(record?.linked).toBe(last.event === 'LINK');
     expect(Date.parse(String(record?.timestamp))).toBe(Date.parse(String(last.timestamp)));
     expect(await deadLetters('connections')).toEqual([]);
+    // A list row carries no history: the CLI's and the dashboard's lists stay small.
+    const listed = await cli(['connections', 'list', '--tenant', tenant, '--json'], {
+      DATA_DIR: dataDir,
+    });
+    expect(Buffer.byteLength(listed.stdout)).toBeLessThanOrEqual(20_000);
+    const api = await fetch(`${stack.info.dashboardUrl}api/connections?tenant=${tenant}`);
+    expect(Buffer.byteLength(await api.text())).toBeLessThanOrEqual(20_000);
+    // The history comes a page at a time, newest first.
+    const page = JSON.parse(
+      (
+        await cli(
+          ['connections', 'history', '--tenant', tenant, '--flow', String(last.flow_id)].concat([
+            '--connector',
+            String(last.connector),
+            '--limit',
+            '20',
+            '--json',
+          ]),
+          { DATA_DIR: dataDir },
+        )
+      ).stdout,
+    ) as { items: { event_id: string }[]; next: string | null };
+    expect(page.items.map((e) => e.event_id)).toEqual(
+      payloads
+        .slice(-20)
+        .reverse()
+        .map((p) => p.event_id),
+    );
+    expect(page.next).not.toBeNull();
   }, 180_000);
 
   it('counts 2,500 discover events with 900-character messages and shows the latest', async () => {

@@ -17,13 +17,15 @@ import {
   keepsNewcomer,
   type Entity,
 } from '../../lib/records/entities';
-import { jobKey } from '../../lib/records/entity-keys';
+import { connectionKey, jobKey } from '../../lib/records/entity-keys';
 import type { JobRecord } from '../../lib/records/jobs';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import {
   byNewestUpdate,
   connectionMatches,
-  connectionView,
+  checkHistoryCursor,
+  connectionHistoryPage,
+  connectionSummary,
   discoverMatches,
   discoverSummary,
   jobMatches,
@@ -171,8 +173,13 @@ export function memoryStore(): EventStore & RecordQueries {
         .map(([, held]) => ({ record: held.record as ConnectionRecord, history: held.history }))
         .filter(({ record }) => connectionMatches(record, filter))
         .sort((a, b) => byKeyAscending(connectionOrderKey(a.record), connectionOrderKey(b.record)));
-      for (const { record, history } of connections)
-        yield connectionView(record, [...history.values()]);
+      for (const { record } of connections) yield connectionSummary(record);
+    },
+
+    async connectionHistory(key, page) {
+      checkHistoryCursor(page.before);
+      const held = entities.get(id('connections', connectionKey(key)));
+      return held && connectionHistoryPage([...held.history.values()], page);
     },
 
     async history(kind, entityKey) {

@@ -24,6 +24,7 @@ const COMMANDS = [
   ['jobs', 'jobs list'],
   ['discover', 'discover list'],
   ['connections', 'connections list'],
+  ['connections', 'connections history'],
   ['dlq', 'dlq list'],
   ['dlq', 'dlq redrive'],
   ['reconcile', 'reconcile'],

@@ -63,6 +63,37 @@ describe('the dashboard API', () => {
     expect((await get(deps, '/api/queues')).body).toEqual(await deps.queues());
   });
 
+  it('lists connections without their histories, and pages one connection’s on request', async () => {
+    const { store, deps } = await seeded();
+    const [row] = (await get(deps, '/api/connections?tenant=a')).body as Record<string, string>[];
+    expect(row).toBeDefined();
+    expect(row).not.toHaveProperty('history');
+    const key = new URLSearchParams({
+      env: String(row?.env_id),
+      tenant: String(row?.tenant),
+      flow: String(row?.flow_id),
+      type: String(row?.connector_type),
+      connector: String(row?.connector),
+    });
+    const history = await get(deps, `/api/connections/history?${key}&limit=5`);
+    expect(history).toEqual({
+      status: 200,
+      body: await store.connectionHistory(
+        {
+          env_id: String(row?.env_id),
+          tenant: 'a',
+          flow_id: String(row?.flow_id),
+          connector_type: String(row?.connector_type),
+          connector: String(row?.connector),
+        },
+        { limit: 5 },
+      ),
+    });
+    expect((history.body as { items: unknown[] }).items).toHaveLength(1);
+    key.set('connector', 'no-such');
+    expect((await get(deps, `/api/connections/history?${key}`)).status).toBe(404);
+  });
+
   it('sums the jobs of the last 24 hours per status class, and failures per tenant', async () => {
     const { deps } = await seeded();
     // The lifecycles' events are on 2026-11-01 from 10:00: within a day of NOW.
@@ -84,6 +115,12 @@ describe('the dashboard API', () => {
     ['/api/jobs/%E0%A4%A', 400, /not a valid URL-encoded/],
     ['/api/jobs/no-such-job', 404, /no job no-such-job/],
     ['/api/nothing-here', 404, /no API at \/api\/nothing-here/],
+    ['/api/connections/history?tenant=a', 400, /name the connection: env, flow, type, connector/],
+    [
+      '/api/connections/history?env=e&tenant=a&flow=f&type=t&connector=c&before=forged',
+      400,
+      /cursor/,
+    ],
   ])('answers %s with %i and a reason', async (path, status, reason) => {
     const { deps } = await seeded();
     const answer = await get(deps, path);

@@ -11,7 +11,7 @@ import {
   storeEvents,
   type StoreOptions,
 } from './event-store';
-import { getJob, listConnections, listDiscover, listJobs } from './queries';
+import { connectionHistoryOf, getJob, listConnections, listDiscover, listJobs } from './queries';
 import { splitPartition } from './table-layout';
 
 /**
@@ -96,6 +96,7 @@ export function dynamoDbRecordQueries(db: DynamoDBDocumentClient, tables: Tables
     listJobs: (filter) => listJobs(db, table('jobs'), filter),
     listDiscover: (filter) => listDiscover(db, table('discover'), filter),
     listConnections: (filter) => listConnections(db, table('connections'), filter),
+    connectionHistory: (key, page) => connectionHistoryOf(db, table('connections'), key, page),
     history: async (kind, entityKey) =>
       splitPartition(await readPartition(db, table(kind), entityKey)).history,
   };

@@ -29,7 +29,6 @@ import {
   PART_BYTES,
   partKey,
   recordOf,
-  splitPartition,
   type Item,
 } from './table-layout';
 
@@ -73,12 +72,6 @@ export const readPartition = (
     ConsistentRead: true,
   });
 
-/** An entity's stored history (for reading back; storing never reads it). */
-export const readHistory = async (
-  db: DynamoDBDocumentClient,
-  table: string,
-  pk: string,
-): Promise<StoredEvent[]> => splitPartition(await readPartition(db, table, pk)).history;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

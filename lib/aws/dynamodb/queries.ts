@@ -1,12 +1,14 @@
 import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AmbiguousJobIdError } from '../../ports/event-store';
+import { AmbiguousJobIdError, type ConnectionKeyParts } from '../../ports/event-store';
 import type { ConnectionRecord } from '../../records/connections';
 import type { DiscoverRecord } from '../../records/discover';
 import { connectionKey, jobKey } from '../../records/entity-keys';
 import type { JobRecord } from '../../records/jobs';
 import {
+  checkHistoryCursor,
+  connectionHistoryPage,
   connectionMatches,
-  connectionView,
+  connectionSummary,
   discoverMatches,
   discoverSummary,
   jobMatches,
@@ -22,9 +24,12 @@ import {
   type JobFilter,
   type JobSummary,
   type JobView,
+  type Page,
+  type PageRequest,
 } from '../../records/views';
+import type { ConnectionHistoryEntry } from '../../records/connections';
 import type { Kind } from '../../webhook/kinds';
-import { readHistory, readPartition } from './event-store';
+import { readPartition } from './event-store';
 import { everyShard } from '../../records/shards';
 import { ENTITY_VALUE, INDEX, recordOf, splitPartition, type Item } from './table-layout';
 
@@ -311,7 +316,7 @@ export async function* listDiscover(
   }
 }
 
-/** Connections per (env_id, tenant, flow_id, connector_type, connector), with their history. */
+/** Connections per (env_id, tenant, flow_id, connector_type, connector), without their history. */
 export async function* listConnections(
   db: DynamoDBDocumentClient,
   table: string,
@@ -319,8 +324,22 @@ export async function* listConnections(
 ): AsyncGenerator<ConnectionView> {
   const keys = keysFor(db, table, 'connections', filter);
   for await (const record of records<ConnectionRecord>(db, table, 'connections', keys)) {
-    if (!connectionMatches(record, filter)) continue;
-    const pk = connectionKey({ ...record, connector_type: record.connector_type });
-    yield connectionView(record, await readHistory(db, table, pk));
+    if (connectionMatches(record, filter)) yield connectionSummary(record);
   }
+}
+
+/**
+ * One page of a connection's history, newest first. It reads the connection's partition (its
+ * history items are keyed by event_id, not by time), so a page costs what the whole history
+ * costs to read: it is read only on request, for one connection, never for a list.
+ */
+export async function connectionHistoryOf(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: ConnectionKeyParts,
+  page: PageRequest,
+): Promise<Page<ConnectionHistoryEntry> | undefined> {
+  checkHistoryCursor(page.before);
+  const { current, history } = splitPartition(await readPartition(db, table, connectionKey(key)));
+  return current === undefined ? undefined : connectionHistoryPage(history, page);
 }

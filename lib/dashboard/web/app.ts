@@ -101,6 +101,20 @@ function live(render: () => Promise<void>): void {
   void tick();
 }
 
+/** Fetches and renders once: for a view whose reading costs too much to repeat on a timer. */
+function once(render: () => Promise<void>): void {
+  render().then(
+    () => {
+      statusLine.textContent = `Updated ${new Date().toLocaleTimeString()}; reload the page for newer events.`;
+      statusLine.classList.remove('error');
+    },
+    (error: unknown) => {
+      statusLine.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}.`;
+      statusLine.classList.add('error');
+    },
+  );
+}
+
 interface Field {
   name: string;
   label: string;
@@ -418,7 +432,69 @@ function connectionsPage(main: HTMLElement): void {
       ['Latest event', (c) => text(c.event)],
       ['Last update', (c) => timeOf(c.updated_at)],
       ['Events', (c) => text(c.event_count)],
+      ['History', (c) => h('a', { href: connectionHistoryHref(c) }, 'History')],
     ],
+  });
+}
+
+/** The history page of the connection a list row shows. */
+const connectionHistoryHref = (c: Json, before?: string): string =>
+  `/connections/history?${new URLSearchParams({
+    env: text(c.env_id),
+    tenant: text(c.tenant),
+    flow: text(c.flow_id),
+    type: text(c.connector_type),
+    connector: text(c.connector),
+    ...(before !== undefined && { before }),
+  }).toString()}`;
+
+/** One connection's events, newest first, a page at a time (read once: a page reads it all). */
+function connectionHistoryPage(main: HTMLElement): void {
+  const params = new URLSearchParams(location.search);
+  const key: Json = {
+    env_id: params.get('env'),
+    tenant: params.get('tenant'),
+    flow_id: params.get('flow'),
+    connector_type: params.get('type'),
+    connector: params.get('connector'),
+  };
+  const events = table('Events, newest first', ['Time', 'Event', 'Event id', 'First link']);
+  const older = h('p', {});
+  main.append(
+    h('p', {}, h('a', { href: '/connections' }, '← All connections')),
+    h('h1', {}, `Connection ${text(key.connector)} of ${text(key.tenant)}`),
+    h(
+      'p',
+      {},
+      `Flow ${text(key.flow_id)}, ${text(key.connector_type)}, environment ${text(key.env_id)}.`,
+    ),
+    events.element,
+    older,
+  );
+  once(async () => {
+    const page = await api<{ items: Json[]; next: string | null }>(
+      `/api/connections/history${location.search}`,
+    );
+    setRows(
+      events.body,
+      page.items.map((e) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, timeOf(e.timestamp)),
+          h('td', {}, text(e.event)),
+          h('td', {}, text(e.event_id)),
+          h('td', {}, text(e.first_link)),
+        ),
+      ),
+      4,
+      'No events.',
+    );
+    older.replaceChildren(
+      page.next === null
+        ? ''
+        : h('a', { href: connectionHistoryHref(key, page.next) }, 'Older events'),
+    );
   });
 }
 
@@ -508,7 +584,11 @@ const PAGES: [path: string, label: string][] = [
 
 function start(): void {
   const path = location.pathname;
-  const current = path.startsWith('/jobs/') ? '/' : path;
+  const current = path.startsWith('/jobs/')
+    ? '/'
+    : path.startsWith('/connections/')
+      ? '/connections'
+      : path;
   const nav = h(
     'nav',
     { 'aria-label': 'Pages' },
@@ -533,6 +613,7 @@ function start(): void {
   if (path.startsWith('/jobs/')) jobPage(main, decodeURIComponent(path.slice('/jobs/'.length)));
   else if (path === '/discover') discoverPage(main);
   else if (path === '/connections') connectionsPage(main);
+  else if (path === '/connections/history') connectionHistoryPage(main);
   else if (path === '/queues') queuesPage(main);
   else if (path === '/notifications') notificationsPage(main);
   else jobsPage(main);
