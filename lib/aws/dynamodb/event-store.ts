@@ -72,7 +72,6 @@ export const readPartition = (
     ConsistentRead: true,
   });
 
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A put, counted in `outcome`; false when its condition failed (any other error is thrown). */
