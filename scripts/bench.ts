@@ -53,6 +53,7 @@ import { startStackChild } from '../test/support/stack-process';
 import { unzip } from '../test/support/unzip';
 import { packageService } from '../test/support/package-service';
 import { benchSsmBurst } from './ssm-burst';
+import { benchSummary } from './summary-bench';
 
 const ROOT = resolve(__dirname, '..');
 const median = (values: number[]) => percentile(values, 50);
@@ -948,6 +949,22 @@ async function main(): Promise<void> {
         b.instances <= 200 || b.rate > 40 ? '1.00' : '-',
       ]);
     }
+  }
+  if (want('j')) {
+    const summary = await benchSummary();
+    figures.j = summary;
+    rows.push([
+      `(j) read units of one dashboard summary, ${summary.units.jobs} jobs of the last day, after / before`,
+      `${summary.units.after} vs ${summary.units.before} RCU`,
+      (summary.units.after / summary.units.before).toFixed(3),
+      '≤ 0.05',
+    ]);
+    rows.push([
+      '(j) median summary time, 1,500 jobs over 50 (dynalite)',
+      `${summary.time.at1500.toFixed(1)} ms vs ${summary.time.at50.toFixed(1)} ms`,
+      summary.time.ratio.toFixed(2),
+      '≤ 4',
+    ]);
   }
   if (want('e') && ingest && wru > 0) {
     const cost = costModel(ingest.handlerUsPerEvent, wru, worstOverhead, marking);

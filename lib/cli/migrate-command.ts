@@ -6,11 +6,12 @@ import { resolveTables } from './target';
 
 const MIGRATE_HELP = `Usage: hotglue-webhooks migrate [--kind K] [--from TOKEN] [--stage NAME [--region R]]
 
-Gives the records of a stage made by 0.2.0 the index keys of 0.3.0 (the sharded entity,
-status_shard and flow_shard attributes), then says which index layout each table has and which
-deploy comes next (docs/operations.md "Upgrading from 0.2.0"). Run it after deploying 0.3.0 with
---param indexStep=0, before indexStep=1. It is idempotent: a record that has the keys is left
-alone, so it can run again at any time, while the consumers write.
+Gives the records of a stage the index keys of this version (the sharded entity, status_shard
+and flow_shard attributes of 0.3.0, and a failed job's failure_shard), then says which index
+layout each table has and which deploy comes next (docs/operations.md "Upgrading from 0.2.0").
+From 0.2.0: run it after deploying with --param indexStep=0, before indexStep=1. From 0.3.0: run
+it after deploying with indexStep=5. It is idempotent: a record that has the keys is left alone,
+so it can run again at any time, while the consumers write.
 
 Options:
   --kind K        only this kind's table (jobs, discover or connections; default: all three)
@@ -80,9 +81,9 @@ export async function migrateCommand(args: string[], io: Io): Promise<number> {
     const step = Math.min(...steps);
     const stage = values.stage ?? '<stage>';
     io.out(
-      step >= 4
-        ? 'indexes: 0.3.0’s layout (indexStep 4): nothing left to do'
-        : `indexes: step ${step} of 4; next: npx serverless deploy --stage ${stage} --param indexStep=${step + 1}`,
+      step >= 5
+        ? 'indexes: the current layout (indexStep 5): nothing left to do'
+        : `indexes: step ${step} of 5; next: npx serverless deploy --stage ${stage} --param indexStep=${step + 1}`,
     );
     return 0;
   } finally {

@@ -98,32 +98,12 @@ async function jobs(deps: DashboardDeps, query: URLSearchParams): Promise<JobSum
   return take(deps.records.listJobs(filter), limitOf(p.limit, 50));
 }
 
-/** Jobs per status class, and failed jobs per tenant, among jobs updated since `since` (24h). */
+/** Jobs per status class, and failed jobs per tenant, among jobs started since `since` (24h). */
 async function summary(deps: DashboardDeps, query: URLSearchParams) {
   const p = paramsOf(query, ['since', 'tenant', 'flow']);
   const now = deps.now?.() ?? new Date();
   const since = sinceOf(p.since ?? '24h', 'since', now) as Date;
-  const byClass: Record<string, number> = { running: 0, failed: 0, completed: 0, other: 0 };
-  const failuresByTenant: Record<string, number> = {};
-  // Bounded: a summary of the last day reads at most this many jobs.
-  const seen = await take(
-    deps.records.listJobs(defined({ updatedSince: since, tenant: p.tenant, flow: p.flow })),
-    5_000,
-  );
-  for (const job of seen) {
-    byClass[job.status_class] = (byClass[job.status_class] ?? 0) + 1;
-    if (job.status_class === 'failed')
-      failuresByTenant[job.tenant] = (failuresByTenant[job.tenant] ?? 0) + 1;
-  }
-  return {
-    since: since.toISOString(),
-    jobs: seen.length,
-    truncated: seen.length === 5_000,
-    byClass,
-    failuresByTenant: Object.entries(failuresByTenant)
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .map(([tenant, failed]) => ({ tenant, failed })),
-  };
+  return deps.records.summarizeJobs(defined({ since, tenant: p.tenant, flow: p.flow }));
 }
 
 const HISTORY_KEY = ['env', 'tenant', 'flow', 'type', 'connector'] as const;

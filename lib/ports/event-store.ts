@@ -16,7 +16,9 @@ import type {
   JobFilter,
   JobSummary,
   JobView,
+  JobsSummaryView,
   Page,
+  SummaryFilter,
   PageRequest,
 } from '../records/views';
 
@@ -103,6 +105,8 @@ export interface RecordQueries {
   listJobs(filter?: JobFilter): AsyncIterable<JobSummary>;
   /** Discover states ordered by tenant, flow, connector, env. */
   listDiscover(filter?: DiscoverFilter): AsyncIterable<DiscoverView>;
+  /** Jobs started since a time per status class, and failures per tenant (the dashboard's summary). */
+  summarizeJobs(filter: SummaryFilter): Promise<JobsSummaryView>;
   /** Connections ordered by tenant, flow, connector type, connector, env. */
   listConnections(filter?: ConnectionFilter): AsyncIterable<ConnectionView>;
   /**

@@ -244,3 +244,63 @@ export async function* newestUpdateFirst(
   }
   yield* bucket.sort(byNewestUpdate);
 }
+
+/** The jobs page's summary: jobs started since `since`, per status class, and failures per tenant. */
+export interface JobsSummaryView {
+  since: string;
+  /** The time the counts are by: hotglue's start of each job, as the jobs list is sorted. */
+  basis: 'started';
+  jobs: number;
+  /** A bound was reached (see the store): the counts are of the first jobs only. */
+  truncated: boolean;
+  byClass: Record<StatusClass, number>;
+  failuresByTenant: { tenant: string; failed: number }[];
+}
+
+/** What a summary is asked for: jobs started since `since`, of one tenant or flow if given. */
+export interface SummaryFilter {
+  since: Date;
+  tenant?: string;
+  flow?: string;
+}
+
+const emptyCounts = (): Record<StatusClass, number> => ({
+  running: 0,
+  failed: 0,
+  completed: 0,
+  other: 0,
+});
+
+/** The summary of counts already made: per class, and the failed jobs' tenants. */
+export function summaryFromCounts(
+  since: Date,
+  byClass: Partial<Record<StatusClass, number>>,
+  failedTenants: readonly string[],
+  truncated: boolean,
+): JobsSummaryView {
+  const counts = { ...emptyCounts(), ...byClass };
+  const perTenant = new Map<string, number>();
+  for (const t of failedTenants) perTenant.set(t, (perTenant.get(t) ?? 0) + 1);
+  return {
+    since: since.toISOString(),
+    basis: 'started',
+    jobs: Object.values(counts).reduce((a, b) => a + b, 0),
+    truncated,
+    byClass: counts,
+    failuresByTenant: [...perTenant.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([tenant, failed]) => ({ tenant, failed })),
+  };
+}
+
+/** The summary of jobs at hand (a tenant's or a flow's, read from their records). */
+export function summaryOf(
+  since: Date,
+  jobs: readonly Pick<JobSummary, 'status_class' | 'tenant'>[],
+  truncated: boolean,
+): JobsSummaryView {
+  const byClass = emptyCounts();
+  for (const job of jobs) byClass[job.status_class] += 1;
+  const failed = jobs.filter((j) => j.status_class === 'failed').map((j) => j.tenant);
+  return summaryFromCounts(since, byClass, failed, truncated);
+}

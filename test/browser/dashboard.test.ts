@@ -219,6 +219,56 @@ describe('the dashboard in Chromium', () => {
     }
   }, 60_000);
 
+  it('refreshes a deployed stage every 30 s, the local stack every 4 s', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      // The page as `dashboard --stage prod` serves it: /api/about names the stage.
+      await page.route('**/api/about', (route) =>
+        route.fulfill({ json: { stage: 'prod', local: false } }),
+      );
+      await page.goto(new URL('/', base).toString());
+      await page.getByRole('status').filter({ hasText: 'refreshes every 30 s' }).waitFor();
+      await page.getByText('stage prod').waitFor();
+      await page.unroute('**/api/about');
+      await page.reload();
+      await page.getByRole('status').filter({ hasText: 'refreshes every 4 s' }).waitFor();
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('stops fetching while the tab is hidden, and fetches at once when it is shown again', async () => {
+    const view = await open(`/?tenant=${tenant}`);
+    try {
+      await view.page.getByRole('status').filter({ hasText: 'Updated' }).waitFor();
+      const setVisibility = (state: 'hidden' | 'visible') =>
+        view.page.evaluate((s) => {
+          const g = globalThis as unknown as {
+            document: { dispatchEvent(e: unknown): void };
+            Event: new (type: string) => unknown;
+          };
+          Object.defineProperty(g.document, 'visibilityState', {
+            configurable: true,
+            get: () => s,
+          });
+          g.document.dispatchEvent(new g.Event('visibilitychange'));
+        }, state);
+      await setVisibility('hidden');
+      await view.page
+        .getByRole('status')
+        .filter({ hasText: 'Paused while this tab is hidden' })
+        .waitFor();
+      const fetches = () => view.requests.filter((r) => r.includes('/api/jobs?')).length;
+      const before = fetches();
+      await setVisibility('visible');
+      await view.page.getByRole('status').filter({ hasText: 'Updated' }).waitFor();
+      await eventually(async () => (fetches() > before ? true : undefined), 'a fetch on showing');
+    } finally {
+      await view.close();
+    }
+  }, 60_000);
+
   it.each([
     ['/', 'jobs'],
     [`/jobs/${encodeURIComponent(failedRoot)}`, 'job'],

@@ -500,6 +500,42 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
     expect(contentHash(link.payload)).not.toBe(contentHash(unlink.payload));
   });
 
+  it('summarises the jobs started since a time, per status class, and failures per tenant', async () => {
+    // Far from every other test's jobs, so the unfiltered summary counts only these.
+    const since = new Date('2031-01-01T00:00:00.000Z');
+    const at = (hours: number) => new Date(since.getTime() + hours * 3_600_000);
+    const jobs: [string, string[], string, Date][] = [
+      ['sum/running', ['JOB_CREATED', 'SYNC_STARTED'], 'sum-a', at(1)],
+      ['sum/failed-1', FAILURE, 'sum-a', at(2)],
+      ['sum/failed-2', FAILURE, 'sum-a', at(3)],
+      ['sum/failed-3', FAILURE, 'sum-b', at(4)],
+      ['sum/done', SUCCESS, 'sum-b', at(5)],
+      // Started before `since`: not counted, although its last event is after it.
+      ['sum/old-failed', FAILURE, 'sum-b', at(-30)],
+    ];
+    for (const [s3Root, statuses, tenant, start] of jobs)
+      await store.storeAll(
+        'jobs',
+        jobLifecycle(statuses, { s3Root, tenant, start }).map((p) => stored(p)),
+      );
+    expect(await store.summarizeJobs({ since })).toEqual({
+      since: since.toISOString(),
+      basis: 'started',
+      jobs: 5,
+      truncated: false,
+      byClass: { running: 1, failed: 3, completed: 1, other: 0 },
+      failuresByTenant: [
+        { tenant: 'sum-a', failed: 2 },
+        { tenant: 'sum-b', failed: 1 },
+      ],
+    });
+    expect(await store.summarizeJobs({ since, tenant: 'sum-b' })).toMatchObject({
+      jobs: 2,
+      byClass: { running: 0, failed: 1, completed: 1, other: 0 },
+      failuresByTenant: [{ tenant: 'sum-b', failed: 1 }],
+    });
+  });
+
   it('pages a connection’s history newest first, with a cursor that survives new events', async () => {
     const tenant = 'tenant-paged';
     const at = (i: number) => new Date(Date.UTC(2026, 10, 1, 10, i)).toISOString();

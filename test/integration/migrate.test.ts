@@ -17,7 +17,7 @@ import { take } from '../../lib/records/views';
 import { KINDS, type Kind } from '../../lib/webhook/kinds';
 import { documentClient, startDynalite, type Backend } from '../support/dynamo-servers';
 import { ROOT } from '../support/processes';
-import { jobLifecycle, stored } from '../support/lifecycle';
+import { FAILURE, jobLifecycle, stored } from '../support/lifecycle';
 
 /**
  * Upgrading a 0.2.0 stage's tables: 0.3.0's code reading 0.2.0's indexes, the migrate command
@@ -144,6 +144,50 @@ describe('upgrading a 0.2.0 stage’s tables', () => {
     expect(old.Item?.flow_shard).toBe(`${flow}#${String(old.Item?.entity).slice(-2)}`);
   });
 
+  it('gives a 0.3.0 stage’s failed jobs the failure index key, with the summary right before and after', async () => {
+    const at4 = await tablesAt(4, 'failure-before');
+    expect(await indexStepOf(db, at4.jobs, 'jobs')).toBe(4);
+    const start = new Date(Date.UTC(2026, 10, 1, 10));
+    const lifecycle = jobLifecycle(FAILURE, { s3Root: 'failing/0', tenant: 't-failing', start });
+    const event = stored(lifecycle.at(-1) ?? {});
+    const pk = ENTITIES.jobs.key(event.payload);
+    const { record, fold } = ENTITIES.jobs.fold(undefined, event, true);
+    // As 0.3.0 wrote it: every index key but the failure index's.
+    const { failure_shard: written, ...as030 } = currentAttributes(
+      'jobs',
+      pk,
+      record as never,
+      fold,
+    );
+    expect(written).toMatch(/^failed#\d\d$/);
+    await db.send(
+      new PutCommand({ TableName: at4.jobs, Item: { pk, sk: CURRENT, ...as030, version: 1 } }),
+    );
+    const since = new Date(start.getTime() - 60_000);
+    const expected = [{ tenant: 't-failing', failed: 1 }];
+    // No failure index yet: the tenants come from the failed jobs' records.
+    expect(await dynamoDbStore(db, at4).summarizeJobs({ since })).toMatchObject({
+      byClass: { failed: 1 },
+      failuresByTenant: expected,
+      truncated: false,
+    });
+    const at5 = await tablesAt(5, 'failure-after');
+    for (const item of (await db.send(new ScanCommand({ TableName: at4.jobs }))).Items ?? [])
+      await db.send(new PutCommand({ TableName: at5.jobs, Item: item }));
+    expect(await indexStepOf(db, at5.jobs, 'jobs')).toBe(5);
+    // Not migrated yet: counted, but not attributed to a tenant, and the summary says so.
+    expect(await dynamoDbStore(db, at5).summarizeJobs({ since })).toMatchObject({
+      byClass: { failed: 1 },
+      failuresByTenant: [],
+      truncated: true,
+    });
+    expect(await migrateIndexKeys(db, at5.jobs, 'jobs')).toMatchObject({ updated: 1 });
+    expect(await dynamoDbStore(db, at5).summarizeJobs({ since })).toMatchObject({
+      failuresByTenant: expected,
+      truncated: false,
+    });
+  });
+
   it('rebuilds a 0.2.0 local table with today’s indexes and keys, and lists through the shards', async () => {
     const before = await tablesAt(0, 'rebuild');
     const [created] = jobLifecycle(['JOB_CREATED'], { s3Root: 'local/0', flow: 'flow-local' });
@@ -160,7 +204,7 @@ describe('upgrading a 0.2.0 stage’s tables', () => {
     );
     client.destroy();
     expect(logged.map((l) => l.table)).toEqual(Object.values(before));
-    expect(await indexStepOf(db, before.jobs, 'jobs')).toBe(4);
+    expect(await indexStepOf(db, before.jobs, 'jobs')).toBe(5);
     const store = dynamoDbStore(db, before);
     expect((await take(store.listJobs({ flow: 'flow-local' }), 10)).map((j) => j.s3_root)).toEqual([
       'local/0',

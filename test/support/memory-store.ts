@@ -26,6 +26,7 @@ import {
   checkHistoryCursor,
   connectionHistoryPage,
   connectionSummary,
+  summaryOf,
   discoverMatches,
   discoverSummary,
   jobMatches,
@@ -158,6 +159,13 @@ export function memoryStore(): EventStore & RecordQueries {
       if (filter.updatedSince !== undefined) yield* jobs.map(jobSummary).sort(byNewestUpdate);
       else
         yield* jobs.sort((a, b) => byKeyDescending(jobOrderKey(a), jobOrderKey(b))).map(jobSummary);
+    },
+
+    async summarizeJobs({ since, tenant, flow }) {
+      const jobs = recordsOf<JobRecord>('jobs').filter((r) =>
+        jobMatches(r, { since, ...(tenant && { tenant }), ...(flow && { flow }) }),
+      );
+      return summaryOf(since, jobs, false);
     },
 
     async *listDiscover(filter = {}) {

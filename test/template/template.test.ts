@@ -120,7 +120,11 @@ const layout = (step: number) => {
   return Object.fromEntries(
     ['JobsTable', 'DiscoverTable', 'ConnectionsTable'].map((t) => {
       const props = resolveConditionals(resource(t).Properties, printed) as {
-        GlobalSecondaryIndexes: { IndexName: string; KeySchema: { AttributeName: string }[] }[];
+        GlobalSecondaryIndexes: {
+          IndexName: string;
+          KeySchema: { AttributeName: string }[];
+          Projection?: unknown;
+        }[];
         AttributeDefinitions: { AttributeName: string }[];
       };
       return [
@@ -409,11 +413,20 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         DiscoverTable: ['all', 'by-flow-shard', 'by-tenant'],
         ConnectionsTable: ['all', 'by-flow-shard', 'by-tenant'],
       });
-      // A stage deployed without the parameter gets step 4.
-      expect(template.Parameters?.IndexStep?.Default).toBe('4');
+      // Step 5 adds the jobs' sparse failure index, with the tenant in it.
+      expect(names(5)).toEqual({
+        ...names(4),
+        JobsTable: [...(names(4).JobsTable ?? []), 'by-failure-shard'].sort(),
+      });
+      const failure = layout(5).JobsTable?.indexes.find((i) => i.IndexName === 'by-failure-shard');
+      expect(failure).toMatchObject({
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenant'] },
+      });
+      // A stage deployed without the parameter gets step 5.
+      expect(template.Parameters?.IndexStep?.Default).toBe('5');
     });
 
-    it.each([1, 2, 3, 4])(
+    it.each([1, 2, 3, 4, 5])(
       'changes at most one index per table from step %i - 1, as CloudFormation requires',
       (step) => {
         for (const table of TABLES) {
@@ -425,17 +438,20 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       },
     );
 
-    it.each([0, 1, 2, 3, 4])('defines exactly the attributes the keys of step %i use', (step) => {
-      for (const table of TABLES) {
-        const { indexes, attributes } = layout(step)[table] ?? { indexes: [], attributes: [] };
-        const used = new Set([
-          'pk',
-          'sk',
-          ...indexes.flatMap((i) => i.KeySchema.map((k) => k.AttributeName)),
-        ]);
-        expect(attributes.sort()).toEqual([...used].sort());
-      }
-    });
+    it.each([0, 1, 2, 3, 4, 5])(
+      'defines exactly the attributes the keys of step %i use',
+      (step) => {
+        for (const table of TABLES) {
+          const { indexes, attributes } = layout(step)[table] ?? { indexes: [], attributes: [] };
+          const used = new Set([
+            'pk',
+            'sk',
+            ...indexes.flatMap((i) => i.KeySchema.map((k) => k.AttributeName)),
+          ]);
+          expect(attributes.sort()).toEqual([...used].sort());
+        }
+      },
+    );
   });
 
   describe('least privilege', () => {

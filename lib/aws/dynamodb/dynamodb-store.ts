@@ -11,6 +11,7 @@ import {
   storeEvents,
   type StoreOptions,
 } from './event-store';
+import { summarizeJobs } from './summary';
 import { connectionHistoryOf, getJob, listConnections, listDiscover, listJobs } from './queries';
 import { splitPartition } from './table-layout';
 
@@ -95,6 +96,7 @@ export function dynamoDbRecordQueries(db: DynamoDBDocumentClient, tables: Tables
     getJob: (id) => getJob(db, table('jobs'), id),
     listJobs: (filter) => listJobs(db, table('jobs'), filter),
     listDiscover: (filter) => listDiscover(db, table('discover'), filter),
+    summarizeJobs: (filter) => summarizeJobs(db, table('jobs'), filter),
     listConnections: (filter) => listConnections(db, table('connections'), filter),
     connectionHistory: (key, page) => connectionHistoryOf(db, table('connections'), key, page),
     history: async (kind, entityKey) =>

@@ -115,7 +115,8 @@ export async function migrateIndexKeys(
 
 /**
  * Which layout step a table's indexes are at (serverless.yml's `indexStep`), from the indexes it
- * has: 0 (0.2.0's) to 4 (0.3.0's).
+ * has: 0 (0.2.0's), 4 (0.3.0's), 5 (the current one; discover and connections tables have their
+ * final layout from step 4 on, and answer 5).
  */
 export async function indexStepOf(
   db: DynamoDBDocumentClient,
@@ -127,8 +128,9 @@ export async function indexStepOf(
   const has = (name: string) => names.has(name);
   if (kind !== 'jobs') {
     if (!has(INDEX.byFlow)) return 0;
-    return has(INDEX.legacyByFlow) ? 1 : 4;
+    return has(INDEX.legacyByFlow) ? 1 : 5;
   }
+  if (has(INDEX.byFailure)) return 5;
   if (!has(INDEX.byStatus)) return 0;
   if (!has(INDEX.byFlow)) return 1;
   if (has(INDEX.legacyByStatus)) return 2;

@@ -70,7 +70,7 @@ interface IndexQuery {
 }
 
 /** Pages through an index (newest first for time-sorted keys). Yields index keys only. */
-async function* queryIndex(
+export async function* queryIndex(
   db: DynamoDBDocumentClient,
   table: string,
   query: IndexQuery,
@@ -163,7 +163,7 @@ async function* mergeSorted(
 const SHARD_PAGE = 25;
 
 /** A missing index (a stage upgrading from 0.2.0 that does not have it yet) or one backfilling. */
-const indexUnavailable = (error: unknown): boolean =>
+export const indexUnavailable = (error: unknown): boolean =>
   error instanceof Error &&
   error.name === 'ValidationException' &&
   /index/i.test(error.message) &&

@@ -26,6 +26,7 @@ const BOOKKEEPING = [
   'sort_key',
   'status_shard',
   'flow_shard',
+  'failure_shard',
   'shadowed',
   'json_fields',
   'fold',

@@ -39,6 +39,7 @@ export const INDEX = {
   byStatus: 'by-status-shard',
   byUpdated: 'by-updated',
   byJobId: 'by-job-id',
+  byFailure: 'by-failure-shard',
   all: 'all',
   legacyByFlow: 'by-flow',
   legacyByStatus: 'by-status',
@@ -65,8 +66,8 @@ export const ENTITY_VALUE = {
 
 /**
  * The attributes the indexes need beside the record's own (tenant and job_id are record
- * attributes): the sharded keys of the entity's shard (`entity`, and a job's `status_shard`, each
- * kind's `flow_shard`), a job's start-time and update-hour sort keys, and for the others a listing
+ * attributes): the sharded keys of the entity's shard (`entity`, and a job's `status_shard`, a
+ * failed job's `failure_shard`, each kind's `flow_shard`), a job's start-time and update-hour sort keys, and for the others a listing
  * order key.
  */
 const INDEX_ATTRIBUTES: Record<Kind, (record: Rec, shard: string) => Item> = {
@@ -83,6 +84,8 @@ const INDEX_ATTRIBUTES: Record<Kind, (record: Rec, shard: string) => Item> = {
       entity: sharded(ENTITY_VALUE.jobs, shard),
       updated_key: jobUpdatedKey(job),
       status_shard: sharded(job.status_class, shard),
+      // Sparse: the failure index holds failed jobs only, with their tenant.
+      ...(job.status_class === 'failed' && { failure_shard: sharded('failed', shard) }),
       ...(typeof job.flow_id === 'string' && { flow_shard: sharded(job.flow_id, shard) }),
     };
   },

@@ -1,10 +1,13 @@
 /**
  * The dashboard's page script: plain DOM, no framework. Each page reads its filters from the URL,
  * fetches its data from /api/, renders it into the page's tables, and fetches again every few
- * seconds (REFRESH_MS) without reloading, so that new events appear and the filters stay.
+ * seconds (REFRESH_MS; STAGE_REFRESH_MS for a deployed stage) while the tab is shown, without
+ * reloading, so that new events appear and the filters stay.
  */
 
 const REFRESH_MS = 4_000;
+/** On a deployed stage, where every refresh is paid for in read units. */
+const STAGE_REFRESH_MS = 30_000;
 
 type Json = Record<string, unknown>;
 
@@ -85,20 +88,45 @@ async function api<T>(path: string): Promise<T> {
 /** The page's status line: when its data was last fetched, or what went wrong. */
 const statusLine = h('p', { class: 'status', role: 'status' });
 
-/** Fetches and renders now, then again every REFRESH_MS, whatever happened the last time. */
+/**
+ * How often a page fetches again: every REFRESH_MS locally, every STAGE_REFRESH_MS on a deployed
+ * stage (each refresh there is paid for in read units). Known once /api/about answered.
+ */
+let refreshMs = REFRESH_MS;
+const about = api<{ stage: string | null }>('/api/about').then((a) => {
+  if (a.stage !== null) refreshMs = STAGE_REFRESH_MS;
+  return a;
+});
+
+/**
+ * Fetches and renders now, then again every refreshMs, whatever happened the last time; while the
+ * tab is hidden it fetches nothing, and it fetches at once when the tab is shown again.
+ */
 function live(render: () => Promise<void>): void {
+  let timer: number | undefined;
   const tick = async (): Promise<void> => {
+    timer = undefined;
     try {
       await render();
-      statusLine.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${REFRESH_MS / 1000} s.`;
+      statusLine.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${refreshMs / 1000} s while this tab is shown.`;
       statusLine.classList.remove('error');
     } catch (error) {
       statusLine.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}. Trying again.`;
       statusLine.classList.add('error');
     }
-    window.setTimeout(() => void tick(), REFRESH_MS);
+    if (document.visibilityState === 'visible')
+      timer = window.setTimeout(() => void tick(), refreshMs);
   };
-  void tick();
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') {
+      window.clearTimeout(timer);
+      timer = undefined;
+      statusLine.textContent = 'Paused while this tab is hidden.';
+      return;
+    }
+    if (timer === undefined) void tick();
+  });
+  void about.catch(() => undefined).then(() => tick());
 }
 
 /** Fetches and renders once: for a view whose reading costs too much to repeat on a timer. */
@@ -273,7 +301,7 @@ function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
       'No failed jobs.',
     );
     element.replaceChildren(
-      h('h2', { id: 'summary-heading' }, 'Last 24 hours'),
+      h('h2', { id: 'summary-heading' }, 'Jobs started in the last 24 hours'),
       h(
         'ul',
         { class: 'counts' },
@@ -299,7 +327,7 @@ function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
 function jobsPage(main: HTMLElement): void {
   listPage<Json>(main, {
     title: 'Jobs',
-    caption: 'Jobs, newest first',
+    caption: 'Jobs by start time, newest first',
     above: jobsSummary(),
     source: () => `/api/jobs${query(['tenant', 'flow', 'status', 'since', 'limit'])}`,
     empty: 'No jobs match these filters.',
@@ -601,8 +629,8 @@ function start(): void {
     ),
   );
   const where = h('span', { class: 'where' });
-  void api<{ stage: string | null }>('/api/about').then((about) => {
-    where.textContent = about.stage === null ? 'local stack' : `stage ${about.stage}`;
+  void about.then((a) => {
+    where.textContent = a.stage === null ? 'local stack' : `stage ${a.stage}`;
   });
   const main = h('main', { id: 'main' });
   document.body.replaceChildren(

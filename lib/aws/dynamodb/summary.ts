@@ -1,0 +1,174 @@
+import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { STATUS_CLASSES, type StatusClass } from '../../records/jobs';
+import { everyShard } from '../../records/shards';
+import {
+  sinceKey,
+  summaryFromCounts,
+  summaryOf,
+  take,
+  type JobsSummaryView,
+  type SummaryFilter,
+} from '../../records/views';
+import { indexUnavailable, listJobs, queryIndex } from './queries';
+import { INDEX, type Item } from './table-layout';
+
+/** The most failed jobs whose tenants a summary reads; more are counted, not attributed. */
+const FAILED_TENANTS_MAX = 1_000;
+/** The most records a tenant's or a flow's summary reads. */
+const RECORDS_MAX = 5_000;
+
+/** How many index entries have `hash` and a range key >= `from` (Select COUNT, every page). */
+async function countIndex(
+  db: DynamoDBDocumentClient,
+  table: string,
+  hash: string,
+  from: string,
+): Promise<number> {
+  let count = 0;
+  let start: Item | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: INDEX.byStatus,
+        Select: 'COUNT',
+        KeyConditionExpression: 'status_shard = :h AND started_key >= :r',
+        ExpressionAttributeValues: { ':h': hash, ':r': from },
+        ExclusiveStartKey: start,
+      }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey as Item | undefined;
+  } while (start !== undefined);
+  return count;
+}
+
+/** The `tenant` of each record of `keys` (a projection: the records' payloads are not returned). */
+async function tenantsOf(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: Item[],
+): Promise<string[]> {
+  const tenants: string[] = [];
+  for (let i = 0; i < keys.length; i += 100) {
+    let request: Item[] | undefined = keys.slice(i, i + 100);
+    for (let round = 0; request !== undefined && request.length > 0; round += 1) {
+      const got = await db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [table]: {
+              Keys: request,
+              ProjectionExpression: '#t',
+              ExpressionAttributeNames: { '#t': 'tenant' },
+            },
+          },
+        }),
+      );
+      for (const item of got.Responses?.[table] ?? []) tenants.push(String(item.tenant));
+      request = got.UnprocessedKeys?.[table]?.Keys as Item[] | undefined;
+      if (request !== undefined && request.length > 0)
+        await new Promise((r) => setTimeout(r, 50 * 2 ** Math.min(round, 5)));
+    }
+  }
+  return tenants;
+}
+
+/** Keys of the first FAILED_TENANTS_MAX failed jobs started since `from`, in one index's shards. */
+async function failedKeys(
+  db: DynamoDBDocumentClient,
+  table: string,
+  index: { name: string; hash: string; value: string },
+  from: string,
+): Promise<Item[]> {
+  const keys: Item[] = [];
+  for (const value of everyShard(index.value)) {
+    const stream = queryIndex(db, table, {
+      index: index.name,
+      hash: [index.hash, value],
+      from: ['started_key', from],
+    });
+    for await (const key of stream) {
+      if (keys.length >= FAILED_TENANTS_MAX) return keys;
+      keys.push(key);
+    }
+  }
+  return keys;
+}
+
+/**
+ * The tenant of each failed job started since `from` (at most FAILED_TENANTS_MAX): from the
+ * sparse failure index, which holds it; where that index is not built yet (a stage before
+ * indexStep 5), from a projection of the failed jobs' records.
+ */
+async function failedTenants(
+  db: DynamoDBDocumentClient,
+  table: string,
+  from: string,
+): Promise<string[]> {
+  try {
+    const hits = await failedKeys(
+      db,
+      table,
+      { name: INDEX.byFailure, hash: 'failure_shard', value: 'failed' },
+      from,
+    );
+    return hits.map((hit) => String(hit.tenant));
+  } catch (error) {
+    if (!indexUnavailable(error)) throw error;
+    const keys = await failedKeys(
+      db,
+      table,
+      { name: INDEX.byStatus, hash: 'status_shard', value: 'failed' },
+      from,
+    );
+    return tenantsOf(
+      db,
+      table,
+      keys.map((k) => ({ pk: k.pk, sk: k.sk })),
+    );
+  }
+}
+
+/**
+ * Jobs started since a time, per status class, counted in the sharded status index (`Select:
+ * COUNT` on each class's 16 shards: index entries of about 150 bytes, not the records), and the
+ * failed jobs' tenants, read from the sparse failure index. A tenant's or a flow's summary reads
+ * that tenant's or flow's records (at most RECORDS_MAX), as does a stage whose status index is
+ * not built yet (0.2.0's layout, during an upgrade).
+ */
+export async function summarizeJobs(
+  db: DynamoDBDocumentClient,
+  table: string,
+  filter: SummaryFilter,
+): Promise<JobsSummaryView> {
+  const { since, tenant, flow } = filter;
+  const fromRecords = async () => {
+    const jobs = await take(
+      listJobs(db, table, {
+        since,
+        ...(tenant !== undefined && { tenant }),
+        ...(flow !== undefined && { flow }),
+      }),
+      RECORDS_MAX,
+    );
+    return summaryOf(since, jobs, jobs.length === RECORDS_MAX);
+  };
+  if (tenant !== undefined || flow !== undefined) return fromRecords();
+  const from = sinceKey(since);
+  try {
+    const counts = await Promise.all(
+      STATUS_CLASSES.map(async (c) => {
+        const perShard = await Promise.all(
+          everyShard(c).map((hash) => countIndex(db, table, hash, from)),
+        );
+        return [c, perShard.reduce((a, b) => a + b, 0)] as [StatusClass, number];
+      }),
+    );
+    const failed = Object.fromEntries(counts).failed ?? 0;
+    const tenants = await failedTenants(db, table, from);
+    return summaryFromCounts(since, Object.fromEntries(counts), tenants, failed > tenants.length);
+  } catch (error) {
+    if (indexUnavailable(error)) return fromRecords();
+    throw error;
+  }
+}
