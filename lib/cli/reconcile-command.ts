@@ -9,10 +9,13 @@ import { reconcile, RECONCILE_DEFAULTS, type ReconcileResult } from '../reconcil
 import { parseSince } from '../webhook/time';
 import { table } from './format';
 import type { Io } from './query-commands';
-import { resolveQueueTarget, resolveTarget } from './target';
+import { resolveQueueTarget, resolveTables, resolveTarget } from './target';
+import { dynamoDbStore } from '../aws/dynamodb/dynamodb-store';
+import { take } from '../records/views';
 
 const RECONCILE_HELP = `Usage: hotglue-webhooks reconcile [--older-than DURATION] [--limit N] [--dry-run]
-                                 [--json] [--stage NAME [--region R]]
+                                 [--lost-after DURATION] [--json] [--stage NAME [--region R]]
+       hotglue-webhooks reconcile --lost [--json] [--stage NAME [--region R]]
 
 Finds running jobs with no event for DURATION, asks hotglue's job-status API about each
 (GET {HOTGLUE_API_URL}/{env_id}/{flow_id}/{tenant}/jobs/status?job_root=<s3_root>), and queues
@@ -22,7 +25,9 @@ stores it like a webhook, and the merge never moves a job back.
 Options:
   --older-than D  a running job is stale after D without an event: 30m, 2h, 1d (default 2h)
   --limit N       poll at most N jobs, the longest silent first (default ${RECONCILE_DEFAULTS.limit})
-  --dry-run       poll and report, but queue nothing
+  --dry-run       poll and report, but queue nothing (and keep no backoff)
+  --lost-after D  mark a job lost when hotglue has answered 404 for it for D (default 7d)
+  --lost          list the running jobs reconciliation gave up on, and poll nothing
   --json          print an array: s3_root, job_id, tenant, before, after, outcome, detail
   --stage NAME    a deployed stage instead of the local stack (its API key is read from the
                   SSM SecureString /hotglue-webhooks/<stage>/hotglue-api-key unless
@@ -30,8 +35,10 @@ Options:
   --region R      the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
   -h, --help      show this help
 
-Outcomes: updated (queued; "dry run" with --dry-run), unchanged (same status), not_found (404),
-error (5xx, timeout, not JSON; nothing written), skipped (the job has no env_id).
+Outcomes: updated (queued; "dry run" with --dry-run), unchanged (same status), not_found (404:
+asked again after 15 min, 1 h, 6 h, then daily), lost (404 for --lost-after: polled no more),
+error (5xx, timeout, not JSON; asked again next run), skipped (no env_id: looked at again when an
+event arrives for it). A job waiting after a 404, skipped or lost is not polled.
 Environment: HOTGLUE_API_KEY (the hotglue environment's API key), HOTGLUE_API_URL (default
 https://api.hotglue.com). A refused key (401, 403) stops the run with exit code 1.`;
 
@@ -55,6 +62,8 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
       'older-than': { type: 'string', default: '2h' },
       limit: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      lost: { type: 'boolean', default: false },
+      'lost-after': { type: 'string', default: '7d' },
       json: { type: 'boolean', default: false },
       stage: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -68,9 +77,12 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
     io.err(`reconcile takes no arguments\n\n${RECONCILE_HELP}`);
     return 2;
   }
+  if (values.lost) return listLost(values.stage, values.json, io);
   const now = new Date();
   const olderThanMs =
     now.getTime() - parseSince(values['older-than'], '--older-than', now).getTime();
+  const lostAfterMs =
+    now.getTime() - parseSince(values['lost-after'], '--lost-after', now).getTime();
   const limit = values.limit === undefined ? RECONCILE_DEFAULTS.limit : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) {
     io.err(`--limit must be a positive integer, got "${values.limit}"`);
@@ -85,13 +97,15 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
     );
     return 2;
   }
-  const records = await resolveTarget(values.stage, io.config);
+  const { db, tables } = await resolveTables(values.stage, io.config);
+  const store = dynamoDbStore(db, tables);
   const queues = await resolveQueueTarget(values.stage, io.config);
   try {
     const jobsQueue = (await queues.queues('jobs')).source;
     const report = await reconcile(
       {
-        jobs: records.records,
+        jobs: store,
+        polls: store,
         api: hotglueJobStatusApi({ baseUrl: io.config.hotglueApiUrl, apiKey: key }),
         queue: sqsEventQueue(queues.sqs, { jobs: jobsQueue }),
         now: () => now,
@@ -101,12 +115,13 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
         limit,
         concurrency: RECONCILE_DEFAULTS.concurrency,
         dryRun: values['dry-run'],
+        lostAfterMs,
       },
     );
     if (values.json) io.out(JSON.stringify(report.results, null, 2));
     else {
       io.out(
-        `${report.stale} stale running jobs (no event for ${values['older-than']}); polled ${report.results.length}`,
+        `${report.stale} stale running jobs (no event for ${values['older-than']}), ${report.due} due; polled ${report.results.length}`,
       );
       if (report.results.length > 0) io.out(resultsTable(report.results));
     }
@@ -118,7 +133,7 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
     }
     throw error;
   } finally {
-    records.close();
+    db.destroy();
     queues.sqs.destroy();
   }
 }
@@ -128,3 +143,29 @@ const resultsTable = (results: ReconcileResult[]): string =>
     ['S3_ROOT', 'TENANT', 'BEFORE', 'AFTER', 'OUTCOME', 'DETAIL'],
     results.map((r) => [r.s3_root, r.tenant, r.before, r.after, r.outcome, r.detail]),
   );
+
+/** reconcile --lost: the running jobs reconciliation gave up on (hotglue answered 404 too long). */
+async function listLost(stage: string | undefined, asJson: boolean, io: Io): Promise<number> {
+  const target = await resolveTarget(stage, io.config);
+  try {
+    const lost = await take(target.records.listJobs({ status: 'lost' }), 10_000);
+    if (asJson) io.out(JSON.stringify(lost, null, 2));
+    else
+      io.out(
+        table(
+          ['S3_ROOT', 'TENANT', 'STATUS', 'UPDATED', 'NOT_FOUND_SINCE', 'LOST_AT'],
+          lost.map((j) => [
+            j.s3_root,
+            j.tenant,
+            j.status,
+            j.updated_at,
+            j.reconcile?.first_miss_at,
+            j.reconcile?.lost_at,
+          ]),
+        ),
+      );
+    return 0;
+  } finally {
+    target.close();
+  }
+}

@@ -34,7 +34,13 @@ export interface LocalStackConfig {
    */
   partitionLimits?: { writeUnits: number; readUnits: number };
   /** Reconciliation with hotglue's job-status API, run every `intervalMs`; absent without a key. */
-  reconcile?: { apiUrl: string; apiKey: string; intervalMs: number; afterMs: number };
+  reconcile?: {
+    apiUrl: string;
+    apiKey: string;
+    intervalMs: number;
+    afterMs: number;
+    lostAfterMs: number;
+  };
 }
 
 const port = (fallback: number) =>
@@ -58,6 +64,7 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     HOTGLUE_API_URL: withDefault(DEFAULT_HOTGLUE_API_URL),
     RECONCILE_INTERVAL: duration('15m'),
     RECONCILE_AFTER: duration('2h'),
+    RECONCILE_LOST_AFTER: duration('7d'),
     NOTIFY_URL: optionalHttpUrl(),
     LOCAL_PARTITION_WRITE_UNITS: integer(0, 1_000_000, 0),
     LOCAL_PARTITION_READ_UNITS: integer(0, 3_000_000, 0),
@@ -96,6 +103,7 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
           apiKey,
           intervalMs: read.RECONCILE_INTERVAL,
           afterMs: read.RECONCILE_AFTER,
+          lostAfterMs: read.RECONCILE_LOST_AFTER,
         },
       }),
   };

@@ -12,6 +12,8 @@ export interface ReconcileConfig {
   apiKeyParameter: string;
   /** A running job is stale after this long without an event. */
   afterMs: number;
+  /** A job hotglue has not known (404) for this long is marked lost and polled no more. */
+  lostAfterMs: number;
   /** Where `Job Stale` notifications go. */
   notifications: NotificationTarget;
   /** An SQS endpoint override, which must win over queue URL hosts (as for ingest). */
@@ -27,6 +29,7 @@ export function loadReconcileConfig(env: Env = process.env): ReconcileConfig {
     HOTGLUE_API_URL: optionalHttpUrl(),
     HOTGLUE_API_KEY_PARAMETER: name(),
     RECONCILE_AFTER: duration('2h'),
+    RECONCILE_LOST_AFTER: duration('7d'),
     AWS_ENDPOINT_URL_SQS: optionalHttpUrl(),
     AWS_ENDPOINT_URL: optionalHttpUrl(),
     POWERTOOLS_METRICS_NAMESPACE: withDefault('HotglueWebhooks'),
@@ -38,6 +41,7 @@ export function loadReconcileConfig(env: Env = process.env): ReconcileConfig {
     hotglueApiUrl: read.HOTGLUE_API_URL ?? DEFAULT_HOTGLUE_API_URL,
     apiKeyParameter: read.HOTGLUE_API_KEY_PARAMETER,
     afterMs: read.RECONCILE_AFTER,
+    lostAfterMs: read.RECONCILE_LOST_AFTER,
     notifications: loadNotificationTarget(env),
     ...(sqsEndpoint !== undefined && { sqsEndpoint }),
     metricsNamespace: read.POWERTOOLS_METRICS_NAMESPACE,

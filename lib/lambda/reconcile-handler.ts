@@ -46,6 +46,7 @@ export function reconcileHandler(): (
     try {
       return await scheduledReconcile(deps, {
         afterMs: config.afterMs,
+        lostAfterMs: config.lostAfterMs,
         deadline: Date.now() + remaining - Math.min(STOP_BEFORE_TIMEOUT_MS, remaining / 2),
       });
     } finally {

@@ -18,6 +18,7 @@ export interface ReconcileLoopOptions {
   apiKey: string;
   intervalMs: number;
   afterMs: number;
+  lostAfterMs: number;
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -53,7 +54,10 @@ export function startReconcileLoop(options: ReconcileLoopOptions): { close(): Pr
 
   const runOnce = async (): Promise<void> => {
     try {
-      await scheduledReconcile(deps, { afterMs: options.afterMs });
+      await scheduledReconcile(deps, {
+        afterMs: options.afterMs,
+        lostAfterMs: options.lostAfterMs,
+      });
     } catch (error) {
       // A refused key was logged by the run itself; anything else is logged here.
       if (!(error instanceof ApiKeyRejectedError))

@@ -7,6 +7,7 @@ export interface Unsent {
   recordedAt: number;
 }
 import type { ConnectionHistoryEntry } from '../records/connections';
+import type { PollState } from '../records/poll';
 import type { StoredEvent } from '../records/stored-event';
 import type {
   ConnectionFilter,
@@ -94,6 +95,15 @@ export interface EventStore {
     entityKey: string,
     updatedAt: string | undefined,
     notice: Notification,
+  ): Promise<boolean>;
+  /**
+   * Sets (undefined: removes) what reconciliation could not settle about a running job whose
+   * latest event is still at `updatedAt` (see PollState). False when the job moved on or is gone.
+   */
+  recordPoll(
+    entityKey: string,
+    updatedAt: string | undefined,
+    state: PollState | undefined,
   ): Promise<boolean>;
 }
 

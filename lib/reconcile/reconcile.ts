@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { EventQueue } from '../ports/event-queue';
 import { ApiKeyRejectedError, type JobRef, type JobStatusSource } from '../ports/job-status';
-import type { RecordQueries } from '../ports/event-store';
+import type { EventStore, RecordQueries } from '../ports/event-store';
+import { jobKey } from '../records/entity-keys';
+import {
+  afterNotFound,
+  DEFAULT_LOST_AFTER_MS,
+  isDue,
+  skippedState,
+  type PollState,
+} from '../records/poll';
 import { keyProblem } from '../records/key-limits';
 import type { JobSummary } from '../records/views';
 import { buildEnvelope } from '../webhook/envelope';
@@ -9,8 +17,8 @@ import { eventKey } from '../webhook/event-key';
 import { queueOrder } from '../records/message-group';
 import { validationProblem } from '../webhook/schemas';
 
-/** What reconciling one stale job did. */
-type Outcome = 'updated' | 'unchanged' | 'not_found' | 'error' | 'skipped';
+/** What reconciling one stale job did (`lost`: a 404 again, past RECONCILE_LOST_AFTER). */
+type Outcome = 'updated' | 'unchanged' | 'not_found' | 'lost' | 'error' | 'skipped';
 
 /** One line of a run's report (`hotglue-webhooks reconcile --json`). */
 export interface ReconcileResult {
@@ -28,6 +36,8 @@ export interface ReconcileResult {
 export interface ReconcileReport {
   /** Running jobs whose latest event is older than the threshold (all of them, before --limit). */
   stale: number;
+  /** Of those, the ones due for a poll (not waiting after a 404, skipped, or lost). */
+  due: number;
   /** One result per job polled (or skipped), oldest update first. */
   results: ReconcileResult[];
   /** Stale jobs within the limit left for the next run because the deadline came first. */
@@ -38,6 +48,8 @@ export interface ReconcileDeps {
   jobs: Pick<RecordQueries, 'listJobs'>;
   api: JobStatusSource;
   queue: EventQueue;
+  /** Where what a poll could not settle is kept (a 404's backoff, a skip); none: kept nowhere. */
+  polls?: Pick<EventStore, 'recordPoll'>;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -53,6 +65,8 @@ export interface ReconcileOptions {
   dryRun: boolean;
   /** When set (epoch ms), no poll starts after it: a scheduled run ends before its timeout. */
   deadline?: number;
+  /** A job hotglue has not known for this long is marked lost (default 7 days). */
+  lostAfterMs?: number;
 }
 
 export const RECONCILE_DEFAULTS = { limit: 500, concurrency: 4 } as const;
@@ -116,6 +130,52 @@ export async function reconcile(
 ): Promise<ReconcileReport> {
   const now = deps.now ?? (() => new Date());
   return reconcileJobs(deps, await findStaleJobs(deps.jobs, options.olderThanMs, now()), options);
+}
+
+/** The state a poll's result leaves (undefined: none), or null when it changes nothing. */
+function stateAfter(
+  job: JobSummary,
+  outcome: Outcome,
+  now: Date,
+  lostAfterMs: number,
+): PollState | undefined | null {
+  if (outcome === 'not_found' || outcome === 'lost')
+    return afterNotFound(job.reconcile, now, lostAfterMs);
+  if (outcome === 'skipped') return skippedState(now);
+  // hotglue knows the job: a 404 streak is over.
+  if ((outcome === 'unchanged' || outcome === 'updated') && job.reconcile !== undefined)
+    return undefined;
+  return null;
+}
+
+/**
+ * Keeps what a poll could not settle on the job, so that the next runs leave it alone for a
+ * while (a 404: 15 min, 1 h, 6 h, then daily; lost after `lostAfterMs`) or until a new event (no
+ * env_id). A 404 past `lostAfterMs` becomes `lost`. Not in a dry run; a failure to keep it only
+ * means the next run asks again.
+ */
+async function settle(
+  job: JobSummary,
+  result: ReconcileResult,
+  deps: Pick<ReconcileDeps, 'polls'>,
+  context: { now: Date; lostAfterMs: number; dryRun: boolean },
+): Promise<ReconcileResult> {
+  const state = stateAfter(job, result.outcome, context.now, context.lostAfterMs);
+  const lost = result.outcome === 'not_found' && state?.lost_at !== undefined;
+  const settled: ReconcileResult = lost
+    ? {
+        ...result,
+        outcome: 'lost',
+        detail: `${result.detail}, since ${state.first_miss_at}: marked lost`,
+      }
+    : result;
+  if (state === null || context.dryRun || deps.polls === undefined) return settled;
+  try {
+    await deps.polls.recordPoll(jobKey(job.s3_root), job.updated_at, state);
+  } catch {
+    // kept nowhere: the next run polls the job again
+  }
+  return settled;
 }
 
 /** Queues a polled job status as a job event with source "reconcile"; its message id. */
@@ -219,7 +279,8 @@ export async function reconcileJobs(
 ): Promise<ReconcileReport> {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? sleepFor;
-  const todo = stale.slice(0, options.limit);
+  const due = stale.filter((job) => isDue(job.reconcile, now()));
+  const todo = due.slice(0, options.limit);
   const results: (ReconcileResult | undefined)[] = todo.map(() => undefined);
   let rejected: ApiKeyRejectedError | undefined;
 
@@ -230,11 +291,12 @@ export async function reconcileJobs(
       const index = next;
       next += 1;
       try {
-        results[index] = await reconcileOne(todo[index] as JobSummary, {
-          deps,
-          options,
-          now,
-          sleep,
+        const job = todo[index] as JobSummary;
+        const result = await reconcileOne(job, { deps, options, now, sleep });
+        results[index] = await settle(job, result, deps, {
+          now: now(),
+          lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
+          dryRun: options.dryRun,
         });
       } catch (error) {
         if (error instanceof ApiKeyRejectedError) rejected = error;
@@ -247,5 +309,10 @@ export async function reconcileJobs(
   );
   if (rejected !== undefined) throw rejected;
   const done = results.filter((r) => r !== undefined);
-  return { stale: stale.length, results: done, deferred: todo.length - done.length };
+  return {
+    stale: stale.length,
+    due: due.length,
+    results: done,
+    deferred: todo.length - done.length,
+  };
 }

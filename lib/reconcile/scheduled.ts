@@ -16,8 +16,11 @@ export interface ScheduledReconcileDeps {
   apiKey: () => Promise<string | undefined>;
   api: (apiKey: string) => JobStatusSource;
   queue: EventQueue;
-  /** Where `Job Stale` notices are recorded once per episode, then published. */
-  store: Pick<EventStore, 'recordStale' | 'unsent' | 'markSent'>;
+  /**
+   * Where `Job Stale` notices are recorded once per episode, then published, and what a poll
+   * could not settle is kept (a 404's backoff, a skip).
+   */
+  store: Pick<EventStore, 'recordStale' | 'unsent' | 'markSent' | 'recordPoll'>;
   notifier: Notifier;
   log: Log;
   counters: Counters;
@@ -29,6 +32,8 @@ export interface ScheduledReconcileOptions {
   afterMs: number;
   /** No poll, stale notice or retry starts after this time (epoch ms). */
   deadline?: number;
+  /** A job hotglue has not known for this long is marked lost, and polled no more (7 days). */
+  lostAfterMs?: number;
 }
 
 /** What one scheduled run did: counts only (the log has one line per job that changed or failed). */
@@ -53,7 +58,10 @@ export async function scheduledReconcile(
   options: ScheduledReconcileOptions,
 ): Promise<ScheduledReconcileSummary> {
   const now = deps.now ?? (() => new Date());
-  const stale = await findStaleJobs(deps.jobs, options.afterMs, now());
+  // Lost jobs are reconciliation's answer already: listed (`reconcile --lost`), not counted.
+  const stale = (await findStaleJobs(deps.jobs, options.afterMs, now())).filter(
+    (job) => job.reconcile?.lost_at === undefined,
+  );
   deps.counters.count('StaleJobs', {}, stale.length);
   const staleNotices = await noticeStaleJobs(deps, stale, options, now());
   const summary = { staleJobs: stale.length, staleNotices, polled: 0, deferred: 0, outcomes: {} };
@@ -66,12 +74,17 @@ export async function scheduledReconcile(
   }
   let report;
   try {
-    report = await reconcileJobs({ api: deps.api(key), queue: deps.queue, now }, stale, {
-      limit: RECONCILE_DEFAULTS.limit,
-      concurrency: RECONCILE_DEFAULTS.concurrency,
-      dryRun: false,
-      ...(options.deadline !== undefined && { deadline: options.deadline }),
-    });
+    report = await reconcileJobs(
+      { api: deps.api(key), queue: deps.queue, polls: deps.store, now },
+      stale,
+      {
+        limit: RECONCILE_DEFAULTS.limit,
+        concurrency: RECONCILE_DEFAULTS.concurrency,
+        dryRun: false,
+        ...(options.deadline !== undefined && { deadline: options.deadline }),
+        ...(options.lostAfterMs !== undefined && { lostAfterMs: options.lostAfterMs }),
+      },
+    );
   } catch (error) {
     if (error instanceof ApiKeyRejectedError)
       deps.log.error('reconcile run stopped', { error: error.message, staleJobs: stale.length });
@@ -94,6 +107,7 @@ export async function scheduledReconcile(
     deps.counters.count('reconciled', { outcome }, n);
   deps.log.info('reconcile run', {
     staleJobs: stale.length,
+    due: report.due,
     polled: report.results.length,
     deferred: report.deferred,
     ...outcomes,
@@ -120,7 +134,8 @@ async function noticeStaleJobs(
   now: Date,
 ): Promise<number> {
   let published = 0;
-  for (const job of stale) {
+  // Bounded as the polls are: at most the run's limit of jobs, the longest silent first.
+  for (const job of stale.slice(0, RECONCILE_DEFAULTS.limit)) {
     // Past the deadline the rest wait for the next run, which finds them stale again.
     if (deadline !== undefined && Date.now() >= deadline) break;
     const key = jobKey(job.s3_root);

@@ -76,7 +76,8 @@ const jobEntity: Entity<JobRecord> = {
   merge: mergeJob,
   fold: (prev, event, isNew) => foldJob(prev as Parameters<typeof foldJob>[0], event, isNew),
   time: jobEventTime,
-  attributes: attributesOf<JobRecord>()(
+  // `reconcile` is the item's bookkeeping (`poll`), shown with the record, never folded.
+  attributes: attributesOf<Omit<JobRecord, 'reconcile'>>()(
     's3_root',
     'job_id',
     'tenant',

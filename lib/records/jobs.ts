@@ -1,3 +1,4 @@
+import type { PollState } from './poll';
 import type { EventSource } from '../webhook/envelope';
 import { microsToIso, toEpochMicros } from '../webhook/time';
 import { distinct, hashOrder, maxBy, orderText, sortBy, type SortKey } from './compare';
@@ -131,6 +132,8 @@ export interface JobRecord {
   event_count: number;
   /** The latest known value of every payload field, under hotglue's names. */
   fields: Record<string, unknown>;
+  /** What reconciliation could not settle about this running job (see PollState); usually absent. */
+  reconcile?: PollState;
 }
 
 function recordCounts(

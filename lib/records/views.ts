@@ -44,7 +44,10 @@ export interface JobFilter {
   tenant?: string;
   flow?: string;
   env?: string;
-  /** An exact status, or a class: failed, running, completed, other (any case). */
+  /**
+   * An exact status, or a class: failed, running, completed, other (any case); or `lost`, the
+   * running jobs reconciliation gave up on.
+   */
   status?: string;
   /** Jobs started at or after this time. */
   since?: Date;
@@ -166,6 +169,7 @@ const isClass = (s: string): s is StatusClass => (STATUS_CLASSES as readonly str
 export function statusClassesOf(status: string | undefined): StatusClass[] {
   if (status === undefined) return [...STATUS_CLASSES];
   const lower = status.toLowerCase();
+  if (lower === 'lost') return ['running'];
   return [isClass(lower) ? lower : statusClass(status)];
 }
 
@@ -186,6 +190,8 @@ export function jobMatches(record: JobRecord, filter: JobFilter): boolean {
     return false;
   if (status === undefined) return true;
   const lower = status.toLowerCase();
+  if (lower === 'lost')
+    return record.status_class === 'running' && record.reconcile?.lost_at !== undefined;
   return isClass(lower) ? record.status_class === lower : record.status === status;
 }
 

@@ -536,6 +536,38 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
     });
   });
 
+  it('keeps a running job’s reconcile state until its next event, and only for its episode', async () => {
+    const [created, started, done] = jobLifecycle(
+      ['JOB_CREATED', 'SYNC_STARTED', 'JOB_COMPLETED'],
+      {
+        s3Root: 'poll/1',
+        tenant: 'poll-tenant',
+      },
+    ).map((p) => stored(p));
+    await store.store('jobs', created as StoredEvent);
+    const key = jobKey('poll/1');
+    const updatedAt = (await store.getJob('poll/1'))?.updated_at;
+    const lost = {
+      outcome: 'not_found' as const,
+      misses: 9,
+      first_miss_at: '2026-11-01T10:00:00.000Z',
+      lost_at: '2026-11-08T10:00:00.000Z',
+    };
+    expect(await store.recordPoll(key, '1999-01-01T00:00:00.000000Z', lost)).toBe(false);
+    expect(await store.recordPoll(key, updatedAt, lost)).toBe(true);
+    expect((await store.getJob('poll/1'))?.reconcile).toEqual(lost);
+    const listed = await take(store.listJobs({ tenant: 'poll-tenant', status: 'lost' }), 10);
+    expect(listed.map((j) => [j.s3_root, j.reconcile])).toEqual([['poll/1', lost]]);
+    // The next event starts a new episode: the state is gone, and the old one cannot come back.
+    await store.store('jobs', started as StoredEvent);
+    expect((await store.getJob('poll/1'))?.reconcile).toBeUndefined();
+    expect(await store.recordPoll(key, updatedAt, lost)).toBe(false);
+    // A finished job takes none.
+    await store.store('jobs', done as StoredEvent);
+    const finished = await store.getJob('poll/1');
+    expect(await store.recordPoll(key, finished?.updated_at, lost)).toBe(false);
+  });
+
   it('pages a connection’s history newest first, with a cursor that survives new events', async () => {
     const tenant = 'tenant-paged';
     const at = (i: number) => new Date(Date.UTC(2026, 10, 1, 10, i)).toISOString();

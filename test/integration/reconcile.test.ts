@@ -10,6 +10,7 @@ import { sqsRecord } from '../support/events';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
 import { jobLifecycle, stored } from '../support/lifecycle';
 import { memoryStore } from '../support/memory-store';
+import { take } from '../../lib/records/views';
 
 /** The reconcile pass with its real HTTP client, against a fake of hotglue's documented endpoint. */
 const KEY = 'test-api-key';
@@ -157,6 +158,83 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     const second = await reconcile(deps, options());
     expect(second.results.map((r) => r.s3_root)).not.toContain('rec/stale');
     expect(second.stale).toBe(4);
+  });
+
+  it('backs off from jobs hotglue does not know, retries failed polls at once, and gives up after a week', async () => {
+    const { store, queue } = pipeline();
+    const unknown = Array.from({ length: 30 }, (_, i) => `gone/${String(i).padStart(2, '0')}`);
+    for (const root of [...unknown, 'gone/flaky']) {
+      await store.store('jobs', stored(job(root, ['JOB_CREATED'])[0] ?? {}));
+      fake.answer(root, { status: root === 'gone/flaky' ? 500 : 404 });
+    }
+    let now = NOW;
+    const deps = {
+      jobs: store,
+      polls: store,
+      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+      queue,
+      now: () => now,
+    };
+    const polled = async () => {
+      const before = fake.requests.length;
+      const report = await reconcile(deps, options());
+      return {
+        report,
+        roots: fake.requests
+          .slice(before)
+          .map((r) => r.jobRoot)
+          .sort(),
+      };
+    };
+    const first = await polled();
+    expect(first.roots).toEqual([...unknown, 'gone/flaky'].sort());
+    // A minute later: only the job whose poll failed is asked again.
+    now = new Date(NOW.getTime() + 60_000);
+    const second = await polled();
+    expect(second.roots).toEqual(['gone/flaky']);
+    expect(second.report).toMatchObject({ stale: 31, due: 1 });
+    // Each unknown job says why it waits, and until when.
+    expect((await store.getJob('gone/00'))?.reconcile).toEqual({
+      outcome: 'not_found',
+      misses: 1,
+      first_miss_at: NOW.toISOString(),
+      next_at: new Date(NOW.getTime() + 15 * 60_000).toISOString(),
+    });
+    // Fifteen minutes after the first 404 they are due again.
+    now = new Date(NOW.getTime() + 15 * 60_000);
+    expect((await polled()).roots).toEqual([...unknown, 'gone/flaky'].sort());
+    // A week of 404s: lost, listed as lost, and polled no more.
+    now = new Date(NOW.getTime() + 8 * 24 * HOUR);
+    const gaveUp = await polled();
+    expect(gaveUp.report.results.filter((r) => r.outcome === 'lost')).toHaveLength(30);
+    const lost = (await take(store.listJobs({ status: 'lost' }), 100)).map((j) => j.s3_root);
+    expect(lost.sort()).toEqual(unknown);
+    now = new Date(NOW.getTime() + 30 * 24 * HOUR);
+    expect((await polled()).roots).toEqual(['gone/flaky']);
+    // A new event for a lost job starts a new episode: it is running and pollable again.
+    await store.store('jobs', stored(job('gone/00', ['JOB_CREATED', 'SYNC_STARTED'])[1] ?? {}));
+    expect((await store.getJob('gone/00'))?.reconcile).toBeUndefined();
+    expect((await polled()).roots).toEqual(['gone/00', 'gone/flaky']);
+  });
+
+  it('looks at a job with no env_id again only when a new event arrives for it', async () => {
+    const { store, queue } = pipeline();
+    const [created, started] = job('noenv/1', ['JOB_CREATED', 'SYNC_STARTED']).map((p) => {
+      const { env_id: _env, ...rest } = p;
+      return rest;
+    });
+    await store.store('jobs', stored(created ?? {}));
+    const deps = {
+      jobs: store,
+      polls: store,
+      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+      queue,
+      now: () => NOW,
+    };
+    expect((await reconcile(deps, options())).results.map((r) => r.outcome)).toEqual(['skipped']);
+    expect((await reconcile(deps, options())).results).toEqual([]);
+    await store.store('jobs', stored(started ?? {}));
+    expect((await reconcile(deps, options())).results.map((r) => r.outcome)).toEqual(['skipped']);
   });
 
   it('polls but queues nothing on a dry run, and takes the oldest first up to the limit', async () => {

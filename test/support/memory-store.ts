@@ -19,6 +19,7 @@ import {
 } from '../../lib/records/entities';
 import { connectionKey, jobKey } from '../../lib/records/entity-keys';
 import type { JobRecord } from '../../lib/records/jobs';
+import type { PollState } from '../../lib/records/poll';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import {
   byNewestUpdate,
@@ -46,6 +47,8 @@ interface Held {
   outbox: Unsent[];
   /** The id of the `Job Stale` notice of the current episode, once recorded. */
   staleNotified?: string;
+  /** What reconciliation could not settle (jobs); dropped by the record's next change. */
+  poll?: PollState;
 }
 
 /**
@@ -59,7 +62,10 @@ export function memoryStore(): EventStore & RecordQueries {
   const recordsOf = <R>(kind: Kind): R[] =>
     [...entities.entries()]
       .filter(([k]) => k.startsWith(`${kind}\u0000`))
-      .map(([, held]) => held.record as R);
+      .map(([, held]) => shown(held) as R);
+  /** The record as the queries show it: a job with its reconcile state, if any. */
+  const shown = (held: Held): unknown =>
+    held.poll === undefined ? held.record : { ...(held.record as object), reconcile: held.poll };
   const byKeyDescending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
   const byKeyAscending = (a: string, b: string) => -byKeyDescending(a, b);
 
@@ -91,7 +97,8 @@ export function memoryStore(): EventStore & RecordQueries {
       ...held.outbox,
       ...changes.map((notification) => ({ notification, recordedAt: Date.now() })),
     ];
-    entities.set(key, { ...held, record, outbox });
+    const { poll, ...rest } = held;
+    entities.set(key, { ...rest, record, outbox, ...(!changed && poll !== undefined && { poll }) });
     return {
       duplicate,
       changed,
@@ -125,6 +132,16 @@ export function memoryStore(): EventStore & RecordQueries {
       return [...(entities.get(id(kind, entityKey))?.outbox ?? [])];
     },
 
+    async recordPoll(entityKey, updatedAt, state) {
+      const held = entities.get(id('jobs', entityKey));
+      const job = held?.record as JobRecord | undefined;
+      if (held === undefined || job?.status_class !== 'running' || job.updated_at !== updatedAt)
+        return false;
+      if (state === undefined) delete held.poll;
+      else held.poll = state;
+      return true;
+    },
+
     async recordStale(entityKey, updatedAt, notice) {
       const held = entities.get(id('jobs', entityKey));
       const job = held?.record as JobRecord | undefined;
@@ -151,7 +168,7 @@ export function memoryStore(): EventStore & RecordQueries {
         throw new AmbiguousJobIdError(jobId, roots);
       }
       const held = found[0];
-      return held && jobView(held.record as JobRecord, [...held.history.values()]);
+      return held && jobView(shown(held) as JobRecord, [...held.history.values()]);
     },
 
     async *listJobs(filter = {}) {

@@ -856,6 +856,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         JOBS_TABLE: { Ref: 'JobsTable' },
         JOBS_QUEUE_URL: { Ref: 'JobsFifoQueue' },
         RECONCILE_AFTER: '2h',
+        RECONCILE_LOST_AFTER: '7d',
         HOTGLUE_API_URL: 'https://api.hotglue.com',
         HOTGLUE_API_KEY_PARAMETER: '/hotglue-webhooks/ci/hotglue-api-key',
       });

@@ -98,6 +98,7 @@ describe('loadLocalStackConfig: reconciliation', () => {
       apiKey: 'k',
       intervalMs: 15 * 60_000,
       afterMs: 2 * 3_600_000,
+      lostAfterMs: 7 * 86_400_000,
     });
     expect(
       load({ HOTGLUE_API_KEY: 'k', RECONCILE_INTERVAL: '30s', RECONCILE_AFTER: '1d' }).reconcile,
@@ -134,12 +135,22 @@ describe('loadReconcileConfig', () => {
       hotglueApiUrl: 'https://api.hotglue.com',
       apiKeyParameter: deployed.HOTGLUE_API_KEY_PARAMETER,
       afterMs: 2 * 3_600_000,
+      lostAfterMs: 7 * 86_400_000,
       notifications: { to: 'local' },
       metricsNamespace: 'HotglueWebhooks',
     });
     expect(
-      loadReconcileConfig({ ...deployed, RECONCILE_AFTER: '90m', HOTGLUE_API_URL: 'http://x:1' }),
-    ).toMatchObject({ afterMs: 90 * 60_000, hotglueApiUrl: 'http://x:1' });
+      loadReconcileConfig({
+        ...deployed,
+        RECONCILE_AFTER: '90m',
+        RECONCILE_LOST_AFTER: '3d',
+        HOTGLUE_API_URL: 'http://x:1',
+      }),
+    ).toMatchObject({
+      afterMs: 90 * 60_000,
+      lostAfterMs: 3 * 86_400_000,
+      hotglueApiUrl: 'http://x:1',
+    });
   });
 
   it('fails fast, naming every problem', () => {

@@ -119,6 +119,7 @@ describe('batchConsumer, against the in-memory store', () => {
       markSent: async () => undefined,
       unsent: async () => [],
       recordStale: async () => false,
+      recordPoll: async () => false,
       store: async () => {
         single += 1;
         throw new Error('not expected');

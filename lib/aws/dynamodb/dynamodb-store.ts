@@ -7,6 +7,7 @@ import {
   markSent,
   readPartition,
   readUnsent,
+  recordPoll,
   recordStale,
   storeEvents,
   type StoreOptions,
@@ -86,6 +87,8 @@ export function dynamoDbEventStore(
     unsent: (kind, entityKey) => readUnsent(db, table(kind), entityKey),
     recordStale: (entityKey, updatedAt, notice) =>
       recordStale(db, table('jobs'), entityKey, updatedAt, notice),
+    recordPoll: (entityKey, updatedAt, state) =>
+      recordPoll(db, table('jobs'), entityKey, updatedAt, state),
   };
 }
 

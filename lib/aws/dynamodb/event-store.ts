@@ -15,6 +15,7 @@ import { itemBytes, writeUnitsOf } from './item-size';
 import { WriteConflictError, type StoreOutcome, type Unsent } from '../../ports/event-store';
 import { recordChanges, type Notification } from '../../records/changes';
 import { boundRecord, type Entity } from '../../records/entities';
+import type { PollState } from '../../records/poll';
 import type { StoredEvent } from '../../records/stored-event';
 import {
   CURRENT,
@@ -655,6 +656,48 @@ export async function recordStale(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     // Recorded before (its recorder, or the job's next writer, publishes it), or the job moved on.
+    return false;
+  }
+}
+
+/**
+ * Sets (or, with `state` undefined, removes) a running job's reconcile state (`poll`), only while
+ * its latest event is still at `updatedAt`: a job that moved on has a new episode and no state.
+ * True when written.
+ */
+export async function recordPoll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+  updatedAt: string | undefined,
+  state: PollState | undefined,
+): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk, sk: CURRENT },
+        UpdateExpression:
+          state === undefined
+            ? 'REMOVE poll SET #version = #version + :one'
+            : 'SET poll = :state, #version = #version + :one',
+        ConditionExpression: [
+          'attribute_exists(pk)',
+          'status_class = :running',
+          updatedAt === undefined ? 'attribute_not_exists(updated_at)' : 'updated_at = :updated',
+        ].join(' AND '),
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':running': 'running',
+          ...(state !== undefined && { ':state': state }),
+          ...(updatedAt !== undefined && { ':updated': updatedAt }),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
     return false;
   }
 }

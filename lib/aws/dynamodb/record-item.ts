@@ -33,6 +33,7 @@ const BOOKKEEPING = [
   'pending',
   'outbox',
   'stale_notified',
+  'poll',
   'expires_at',
 ] as const;
 const RESERVED = new Set<string>(BOOKKEEPING);

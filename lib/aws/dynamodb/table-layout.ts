@@ -163,8 +163,11 @@ export function splitPartition(items: Item[]): { current?: Item; history: Stored
 }
 
 /** The record a CURRENT item holds (see record-item.ts). */
-export const recordOf = <R>(kind: Kind, item: Item): R =>
-  recordFromItem<R>(item, ENTITIES[kind].attributes, ENTITIES[kind].computed);
+export const recordOf = <R>(kind: Kind, item: Item): R => {
+  const record = recordFromItem<R>(item, ENTITIES[kind].attributes, ENTITIES[kind].computed);
+  // A job's reconcile state is bookkeeping of its own item, shown with the record.
+  return kind === 'jobs' && item.poll !== undefined ? { ...record, reconcile: item.poll } : record;
+};
 
 /**
  * A CURRENT item's attributes besides its key, version and pending list: the readable record,

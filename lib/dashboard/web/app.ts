@@ -343,6 +343,7 @@ function jobsPage(main: HTMLElement): void {
           ['failed', 'Failed'],
           ['completed', 'Completed'],
           ['other', 'Other'],
+          ['lost', 'Lost (reconcile gave up)'],
         ],
       },
       { name: 'since', label: 'Started since', kind: 'text', hint: '24h, 7d or an ISO time' },

@@ -1,0 +1,41 @@
+import { afterNotFound, isDue, skippedState, type PollState } from '../../lib/records/poll';
+
+const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+const t0 = new Date('2026-11-01T10:00:00.000Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+
+describe('the backoff of a job hotglue does not know', () => {
+  it('waits 15 min, 1 h, 6 h, then a day between polls, and gives up after the lost-after time', () => {
+    let state: PollState | undefined;
+    let now = t0;
+    const waits: number[] = [];
+    while (state?.lost_at === undefined) {
+      state = afterNotFound(state, now, 7 * DAY);
+      if (state.next_at === undefined) break;
+      const next = Date.parse(state.next_at);
+      waits.push(next - now.getTime());
+      // Not due a moment before, due at its time.
+      expect(isDue(state, new Date(next - 1))).toBe(false);
+      expect(isDue(state, new Date(next))).toBe(true);
+      now = new Date(next);
+    }
+    expect(waits.slice(0, 5)).toEqual([15 * MIN, 60 * MIN, 6 * 60 * MIN, DAY, DAY]);
+    expect(state.first_miss_at).toBe(t0.toISOString());
+    // Lost at the first 404 at least 7 days after the first one, and never due again.
+    expect(Date.parse(String(state.lost_at)) - t0.getTime()).toBeGreaterThanOrEqual(7 * DAY);
+    expect(Date.parse(String(state.lost_at)) - t0.getTime()).toBeLessThan(8 * DAY);
+    expect(isDue(state, at(365 * DAY))).toBe(false);
+  });
+
+  it('starts a new streak after a skip, and never polls a skipped job by time', () => {
+    const skipped = skippedState(t0);
+    expect(isDue(skipped, at(365 * DAY))).toBe(false);
+    const after = afterNotFound(skipped, at(DAY), 7 * DAY);
+    expect(after).toMatchObject({ misses: 1, first_miss_at: at(DAY).toISOString() });
+  });
+
+  it('polls a job with no state', () => {
+    expect(isDue(undefined, t0)).toBe(true);
+  });
+});
