@@ -10,6 +10,8 @@ export interface ConsumerConfig {
   table: string;
   /** Days a history item is kept (its `expires_at`); 0 keeps it for ever. */
   historyRetentionDays: number;
+  /** Days a finished job's or unlinked connection's record is kept after its last event; 0: for ever. */
+  recordRetentionDays: number;
   /**
    * Where notifications go: the stage's EventBridge bus (deployed), else the local stack's log,
    * NOTIFY_URL and the file `notifications tail` reads.
@@ -23,11 +25,13 @@ export function loadConsumerConfig(kind: Kind, env: Env = process.env): Consumer
   const read = readEnv(env, {
     [tableVariable(kind)]: name(),
     HISTORY_RETENTION_DAYS: integer(0, 36_500, 400),
+    RECORD_RETENTION_DAYS: integer(0, 36_500, 0),
     POWERTOOLS_METRICS_NAMESPACE: withDefault('HotglueWebhooks'),
   });
   return {
     table: read[tableVariable(kind)] as string,
     historyRetentionDays: read.HISTORY_RETENTION_DAYS as number,
+    recordRetentionDays: read.RECORD_RETENTION_DAYS as number,
     notifications: loadNotificationTarget(env),
     metricsNamespace: read.POWERTOOLS_METRICS_NAMESPACE as string,
   };

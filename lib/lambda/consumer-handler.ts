@@ -23,6 +23,7 @@ export function consumerHandler(
     { [kind]: config.table },
     {
       historyRetentionDays: config.historyRetentionDays,
+      recordRetentionDays: config.recordRetentionDays,
     },
   );
   const consume = batchConsumer(kind, {

@@ -120,6 +120,7 @@ function localOverrides(
     'WEBHOOK_ALLOW_UNSIGNED',
     'WEBHOOK_SIGNATURE_JSON_FALLBACK',
     'HISTORY_RETENTION_DAYS',
+    'RECORD_RETENTION_DAYS',
   ]) {
     const value = env[name];
     if (value !== undefined) overrides[name] = value;

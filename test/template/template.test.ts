@@ -382,6 +382,8 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       expect(table.Properties.TableName).toBe(`hotglue-webhooks-ci-${Kind.toLowerCase()}-table`);
       const consumer = resource(`Consume${Kind}LambdaFunction`);
       expect(consumer.Properties.Environment.Variables.HISTORY_RETENTION_DAYS).toBe('400');
+      // Records are kept for ever unless the stage asks otherwise.
+      expect(consumer.Properties.Environment.Variables.RECORD_RETENTION_DAYS).toBe('0');
     },
   );
 

@@ -209,6 +209,23 @@ export interface StoreOptions {
    * reads the history, an expired history changes no record.
    */
   historyRetentionDays?: number;
+  /**
+   * Days after its last event that the record of a finished job (completed or failed) or an
+   * unlinked connection is kept: its CURRENT item gets `expires_at`. 0 or unset: kept for ever.
+   */
+  recordRetentionDays?: number;
+}
+
+/** Whether a record is finished: a job completed or failed, a connection unlinked. */
+const finished = (kind: string, record: Record<string, unknown>): boolean =>
+  kind === 'jobs'
+    ? record.status_class === 'completed' || record.status_class === 'failed'
+    : kind === 'connections' && record.linked === false;
+
+/** A finished record's `expires_at`: `days` after its last event (none when kept for ever). */
+function recordExpiry(kind: string, record: Record<string, unknown>, days: number | undefined): Item {
+  if (!days || !finished(kind, record)) return {};
+  return expiresAt(String(record.updated_at ?? ''), days);
 }
 
 /** When a history item received at `receivedAt` may expire, in epoch seconds (none for 0 days). */
@@ -431,7 +448,16 @@ export async function storeEvents(
       db,
       table,
       entity,
-      { pk, current, plan, written, storedAt: first.receivedAt },
+      {
+        pk,
+        current,
+        plan,
+        written,
+        storedAt: first.receivedAt,
+        ...(options.recordRetentionDays !== undefined && {
+          recordRetentionDays: options.recordRetentionDays,
+        }),
+      },
       counted,
     );
     if (write.lost) {
@@ -472,6 +498,7 @@ async function writeCurrent(
     written: Set<string>;
     /** When the batch's first event was received: the notifications' time. */
     storedAt: string;
+    recordRetentionDays?: number;
   },
   counted: StoreOutcome,
 ): Promise<CurrentWrite> {
@@ -495,6 +522,7 @@ async function writeCurrent(
     ...(nextPending.length > 0 && { pending: nextPending }),
     ...outboxAttribute(outbox),
     ...(current?.stale_notified !== undefined && { stale_notified: current.stale_notified }),
+    ...recordExpiry(entity.kind, record, read.recordRetentionDays),
   };
   if (current !== undefined && holds(current, attributes))
     return { lost: false, wrote: false, unsent, recorded: [] };
