@@ -223,7 +223,11 @@ const finished = (kind: string, record: Record<string, unknown>): boolean =>
     : kind === 'connections' && record.linked === false;
 
 /** A finished record's `expires_at`: `days` after its last event (none when kept for ever). */
-function recordExpiry(kind: string, record: Record<string, unknown>, days: number | undefined): Item {
+function recordExpiry(
+  kind: string,
+  record: Record<string, unknown>,
+  days: number | undefined,
+): Item {
   if (!days || !finished(kind, record)) return {};
   return expiresAt(String(record.updated_at ?? ''), days);
 }
