@@ -7,7 +7,7 @@ import { resolveTables } from './target';
 const MIGRATE_HELP = `Usage: hotglue-webhooks migrate [--kind K] [--from TOKEN] [--stage NAME [--region R]]
 
 Gives the records of a stage the index keys of this version (the sharded entity, status_shard
-and flow_shard attributes of 0.3.0, and a failed job's failure_shard), then says which index
+and flow_shard attributes of 0.3.0, and a failed or running job's watch_shard and watch_key), then says which index
 layout each table has and which deploy comes next (docs/operations.md "Upgrading from 0.2.0").
 From 0.2.0: run it after deploying with --param indexStep=0, before indexStep=1. From 0.3.0: run
 it after deploying with indexStep=5. It is idempotent: a record that has the keys is left alone,

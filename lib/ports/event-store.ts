@@ -107,6 +107,14 @@ export interface EventStore {
   ): Promise<boolean>;
 }
 
+/** Reconciliation's candidates: see RecordQueries.staleJobs. */
+export interface StaleJobs {
+  /** Stale running jobs due for a poll, with their records. */
+  due: JobSummary[];
+  /** Stale running jobs waiting: after a 404 (until their next poll) or skipped (no env_id). */
+  waiting: number;
+}
+
 /** Reads the records back, for the CLI and for checks. Never a full-table scan. */
 export interface RecordQueries {
   /** A job by its `s3_root`, else by its `job_id`; throws AmbiguousJobIdError when two jobs share it. */
@@ -115,6 +123,11 @@ export interface RecordQueries {
   listJobs(filter?: JobFilter): AsyncIterable<JobSummary>;
   /** Discover states ordered by tenant, flow, connector, env. */
   listDiscover(filter?: DiscoverFilter): AsyncIterable<DiscoverView>;
+  /**
+   * Running jobs with no event since `before`, but those reconciliation gave up on (lost): the
+   * ones due for a poll at `now`, and how many wait (see PollState).
+   */
+  staleJobs(before: Date, now: Date): Promise<StaleJobs>;
   /** Jobs started since a time per status class, and failures per tenant (the dashboard's summary). */
   summarizeJobs(filter: SummaryFilter): Promise<JobsSummaryView>;
   /** Connections ordered by tenant, flow, connector type, connector, env. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventQueue } from '../ports/event-queue';
 import { ApiKeyRejectedError, type JobRef, type JobStatusSource } from '../ports/job-status';
-import type { EventStore, RecordQueries } from '../ports/event-store';
+import type { EventStore, RecordQueries, StaleJobs } from '../ports/event-store';
 import { jobKey } from '../records/entity-keys';
 import {
   afterNotFound,
@@ -34,9 +34,9 @@ export interface ReconcileResult {
 }
 
 export interface ReconcileReport {
-  /** Running jobs whose latest event is older than the threshold (all of them, before --limit). */
+  /** Running jobs whose latest event is older than the threshold, but the lost (before --limit). */
   stale: number;
-  /** Of those, the ones due for a poll (not waiting after a 404, skipped, or lost). */
+  /** Of those, the ones due for a poll (not waiting after a 404, or skipped). */
   due: number;
   /** One result per job polled (or skipped), oldest update first. */
   results: ReconcileResult[];
@@ -45,7 +45,7 @@ export interface ReconcileReport {
 }
 
 export interface ReconcileDeps {
-  jobs: Pick<RecordQueries, 'listJobs'>;
+  jobs: Pick<RecordQueries, 'staleJobs'>;
   api: JobStatusSource;
   queue: EventQueue;
   /** Where what a poll could not settle is kept (a 404's backoff, a skip); none: kept nowhere. */
@@ -84,21 +84,20 @@ const lastSeen = (job: JobSummary): number | undefined => {
 };
 
 /**
- * Running jobs with no event for `olderThanMs`, oldest first (a job with no time first). The
- * running class is small: reading all of it through the status index is cheap (no Scan).
+ * Running jobs with no event for `olderThanMs` (but the lost): those due for a poll, oldest first
+ * (a job with no time first), and how many wait after a 404 or a skip. Read through the store's
+ * watch index: the cost grows with the stale jobs, not with the running ones.
  */
 export async function findStaleJobs(
-  jobs: Pick<RecordQueries, 'listJobs'>,
+  jobs: Pick<RecordQueries, 'staleJobs'>,
   olderThanMs: number,
   now: Date = new Date(),
-): Promise<JobSummary[]> {
-  const cutoff = now.getTime() - olderThanMs;
-  const stale: JobSummary[] = [];
-  for await (const job of jobs.listJobs({ status: 'running' })) {
-    const seen = lastSeen(job);
-    if (seen === undefined || seen < cutoff) stale.push(job);
-  }
-  return stale.sort((a, b) => (lastSeen(a) ?? -Infinity) - (lastSeen(b) ?? -Infinity));
+): Promise<StaleJobs> {
+  const found = await jobs.staleJobs(new Date(now.getTime() - olderThanMs), now);
+  const due = [...found.due].sort(
+    (a, b) => (lastSeen(a) ?? -Infinity) - (lastSeen(b) ?? -Infinity),
+  );
+  return { due, waiting: found.waiting };
 }
 
 /**
@@ -274,12 +273,12 @@ async function reconcileOne(
 /** The polling half of `reconcile`, for jobs `findStaleJobs` already found. */
 export async function reconcileJobs(
   deps: Omit<ReconcileDeps, 'jobs'>,
-  stale: JobSummary[],
+  stale: StaleJobs,
   options: Omit<ReconcileOptions, 'olderThanMs'>,
 ): Promise<ReconcileReport> {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? sleepFor;
-  const due = stale.filter((job) => isDue(job.reconcile, now()));
+  const due = stale.due.filter((job) => isDue(job.reconcile, now()));
   const todo = due.slice(0, options.limit);
   const results: (ReconcileResult | undefined)[] = todo.map(() => undefined);
   let rejected: ApiKeyRejectedError | undefined;
@@ -310,7 +309,7 @@ export async function reconcileJobs(
   if (rejected !== undefined) throw rejected;
   const done = results.filter((r) => r !== undefined);
   return {
-    stale: stale.length,
+    stale: stale.due.length + stale.waiting,
     due: due.length,
     results: done,
     deferred: todo.length - done.length,

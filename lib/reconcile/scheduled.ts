@@ -11,7 +11,7 @@ import { durationText } from '../webhook/time';
 import { findStaleJobs, RECONCILE_DEFAULTS, reconcileJobs } from './reconcile';
 
 export interface ScheduledReconcileDeps {
-  jobs: Pick<RecordQueries, 'listJobs'>;
+  jobs: Pick<RecordQueries, 'staleJobs'>;
   /** The API key, read at each run (so a new key works from the next run); undefined: none set. */
   apiKey: () => Promise<string | undefined>;
   api: (apiKey: string) => JobStatusSource;
@@ -59,16 +59,16 @@ export async function scheduledReconcile(
 ): Promise<ScheduledReconcileSummary> {
   const now = deps.now ?? (() => new Date());
   // Lost jobs are reconciliation's answer already: listed (`reconcile --lost`), not counted.
-  const stale = (await findStaleJobs(deps.jobs, options.afterMs, now())).filter(
-    (job) => job.reconcile?.lost_at === undefined,
-  );
-  deps.counters.count('StaleJobs', {}, stale.length);
-  const staleNotices = await noticeStaleJobs(deps, stale, options, now());
-  const summary = { staleJobs: stale.length, staleNotices, polled: 0, deferred: 0, outcomes: {} };
+  const found = await findStaleJobs(deps.jobs, options.afterMs, now());
+  const staleCount = found.due.length + found.waiting;
+  deps.counters.count('StaleJobs', {}, staleCount);
+  // A waiting job had its notice when it was first found stale (once per episode).
+  const staleNotices = await noticeStaleJobs(deps, found.due, options, now());
+  const summary = { staleJobs: staleCount, staleNotices, polled: 0, deferred: 0, outcomes: {} };
   const key = await deps.apiKey();
   if (key === undefined) {
     deps.log.info('reconciliation is not configured: no hotglue API key; stale jobs counted only', {
-      staleJobs: stale.length,
+      staleJobs: staleCount,
     });
     return { ...summary, configured: false };
   }
@@ -76,7 +76,7 @@ export async function scheduledReconcile(
   try {
     report = await reconcileJobs(
       { api: deps.api(key), queue: deps.queue, polls: deps.store, now },
-      stale,
+      found,
       {
         limit: RECONCILE_DEFAULTS.limit,
         concurrency: RECONCILE_DEFAULTS.concurrency,
@@ -87,7 +87,7 @@ export async function scheduledReconcile(
     );
   } catch (error) {
     if (error instanceof ApiKeyRejectedError)
-      deps.log.error('reconcile run stopped', { error: error.message, staleJobs: stale.length });
+      deps.log.error('reconcile run stopped', { error: error.message, staleJobs: staleCount });
     throw error;
   }
   const outcomes: Record<string, number> = {};
@@ -106,7 +106,7 @@ export async function scheduledReconcile(
   for (const [outcome, n] of Object.entries(outcomes))
     deps.counters.count('reconciled', { outcome }, n);
   deps.log.info('reconcile run', {
-    staleJobs: stale.length,
+    staleJobs: staleCount,
     due: report.due,
     polled: report.results.length,
     deferred: report.deferred,

@@ -153,12 +153,11 @@ describe('upgrading a 0.2.0 stage’s tables', () => {
     const pk = ENTITIES.jobs.key(event.payload);
     const { record, fold } = ENTITIES.jobs.fold(undefined, event, true);
     // As 0.3.0 wrote it: every index key but the failure index's.
-    const { failure_shard: written, ...as030 } = currentAttributes(
-      'jobs',
-      pk,
-      record as never,
-      fold,
-    );
+    const {
+      watch_shard: written,
+      watch_key: _key,
+      ...as030
+    } = currentAttributes('jobs', pk, record as never, fold);
     expect(written).toMatch(/^failed#\d\d$/);
     await db.send(
       new PutCommand({ TableName: at4.jobs, Item: { pk, sk: CURRENT, ...as030, version: 1 } }),

@@ -19,7 +19,7 @@ import {
 } from '../../lib/records/entities';
 import { connectionKey, jobKey } from '../../lib/records/entity-keys';
 import type { JobRecord } from '../../lib/records/jobs';
-import type { PollState } from '../../lib/records/poll';
+import { isDue, type PollState } from '../../lib/records/poll';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import {
   byNewestUpdate,
@@ -176,6 +176,20 @@ export function memoryStore(): EventStore & RecordQueries {
       if (filter.updatedSince !== undefined) yield* jobs.map(jobSummary).sort(byNewestUpdate);
       else
         yield* jobs.sort((a, b) => byKeyDescending(jobOrderKey(a), jobOrderKey(b))).map(jobSummary);
+    },
+
+    async staleJobs(before, now) {
+      const stale = recordsOf<JobRecord>('jobs')
+        .filter((j) => j.status_class === 'running' && j.reconcile?.lost_at === undefined)
+        .filter((j) => {
+          const seen = Date.parse(j.updated_at ?? j.started_at ?? '');
+          return Number.isNaN(seen) || seen < before.getTime();
+        })
+        .map(jobSummary);
+      return {
+        due: stale.filter((j) => isDue(j.reconcile, now)),
+        waiting: stale.filter((j) => !isDue(j.reconcile, now)).length,
+      };
     },
 
     async summarizeJobs({ since, tenant, flow }) {

@@ -415,14 +415,14 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         DiscoverTable: ['all', 'by-flow-shard', 'by-tenant'],
         ConnectionsTable: ['all', 'by-flow-shard', 'by-tenant'],
       });
-      // Step 5 adds the jobs' sparse failure index, with the tenant in it.
+      // Step 5 adds the jobs' sparse watch index, with the tenant and reconcile state in it.
       expect(names(5)).toEqual({
         ...names(4),
-        JobsTable: [...(names(4).JobsTable ?? []), 'by-failure-shard'].sort(),
+        JobsTable: [...(names(4).JobsTable ?? []), 'by-watch-shard'].sort(),
       });
-      const failure = layout(5).JobsTable?.indexes.find((i) => i.IndexName === 'by-failure-shard');
+      const failure = layout(5).JobsTable?.indexes.find((i) => i.IndexName === 'by-watch-shard');
       expect(failure).toMatchObject({
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenant'] },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenant', 'poll'] },
       });
       // A stage deployed without the parameter gets step 5.
       expect(template.Parameters?.IndexStep?.Default).toBe('5');
@@ -549,6 +549,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
           Effect: 'Allow',
           Action: ['dynamodb:Query'],
           Resource: [
+            { 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-watch-shard']] },
             { 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-status-shard']] },
             { 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-status']] },
           ],

@@ -13,6 +13,7 @@ import {
   type StoreOptions,
 } from './event-store';
 import { summarizeJobs } from './summary';
+import { staleJobs } from './stale';
 import { connectionHistoryOf, getJob, listConnections, listDiscover, listJobs } from './queries';
 import { splitPartition } from './table-layout';
 
@@ -100,6 +101,7 @@ export function dynamoDbRecordQueries(db: DynamoDBDocumentClient, tables: Tables
     listJobs: (filter) => listJobs(db, table('jobs'), filter),
     listDiscover: (filter) => listDiscover(db, table('discover'), filter),
     summarizeJobs: (filter) => summarizeJobs(db, table('jobs'), filter),
+    staleJobs: (before, now) => staleJobs(db, table('jobs'), before, now),
     listConnections: (filter) => listConnections(db, table('connections'), filter),
     connectionHistory: (key, page) => connectionHistoryOf(db, table('connections'), key, page),
     history: async (kind, entityKey) =>

@@ -709,10 +709,13 @@ export async function recordPoll(
       new UpdateCommand({
         TableName: table,
         Key: { pk, sk: CURRENT },
+        // A lost job leaves the watch index: reconcile looks for stale jobs there.
         UpdateExpression:
           state === undefined
             ? 'REMOVE poll SET #version = #version + :one'
-            : 'SET poll = :state, #version = #version + :one',
+            : state.lost_at === undefined
+              ? 'SET poll = :state, #version = #version + :one'
+              : 'SET poll = :state, #version = #version + :one REMOVE watch_shard, watch_key',
         ConditionExpression: [
           'attribute_exists(pk)',
           'status_class = :running',

@@ -130,7 +130,7 @@ export async function indexStepOf(
     if (!has(INDEX.byFlow)) return 0;
     return has(INDEX.legacyByFlow) ? 1 : 5;
   }
-  if (has(INDEX.byFailure)) return 5;
+  if (has(INDEX.byWatch)) return 5;
   if (!has(INDEX.byStatus)) return 0;
   if (!has(INDEX.byFlow)) return 1;
   if (has(INDEX.legacyByStatus)) return 2;

@@ -113,6 +113,17 @@ async function batchGet(db: DynamoDBDocumentClient, table: string, keys: Item[])
   return keys.map((k) => found.get(String(k.pk))).filter((i): i is Item => i !== undefined);
 }
 
+/** The jobs whose CURRENT items `keys` name, as list rows. */
+export async function jobsByKeys(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: Item[],
+): Promise<JobSummary[]> {
+  return (await batchGet(db, table, keys)).map((item) =>
+    jobSummary(recordOf<JobRecord>('jobs', item)),
+  );
+}
+
 /** Index hits → the records of their CURRENT items, a page at a time, keeping the index order. */
 async function* records<R>(
   db: DynamoDBDocumentClient,

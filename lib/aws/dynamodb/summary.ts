@@ -77,7 +77,7 @@ async function tenantsOf(
 async function failedKeys(
   db: DynamoDBDocumentClient,
   table: string,
-  index: { name: string; hash: string; value: string },
+  index: { name: string; hash: string; value: string; range: string },
   from: string,
 ): Promise<Item[]> {
   const keys: Item[] = [];
@@ -85,7 +85,7 @@ async function failedKeys(
     const stream = queryIndex(db, table, {
       index: index.name,
       hash: [index.hash, value],
-      from: ['started_key', from],
+      from: [index.range, from],
     });
     for await (const key of stream) {
       if (keys.length >= FAILED_TENANTS_MAX) return keys;
@@ -97,7 +97,7 @@ async function failedKeys(
 
 /**
  * The tenant of each failed job started since `from` (at most FAILED_TENANTS_MAX): from the
- * sparse failure index, which holds it; where that index is not built yet (a stage before
+ * sparse watch index, which holds it; where that index is not built yet (a stage before
  * indexStep 5), from a projection of the failed jobs' records.
  */
 async function failedTenants(
@@ -109,7 +109,7 @@ async function failedTenants(
     const hits = await failedKeys(
       db,
       table,
-      { name: INDEX.byFailure, hash: 'failure_shard', value: 'failed' },
+      { name: INDEX.byWatch, hash: 'watch_shard', value: 'failed', range: 'watch_key' },
       from,
     );
     return hits.map((hit) => String(hit.tenant));
@@ -118,7 +118,7 @@ async function failedTenants(
     const keys = await failedKeys(
       db,
       table,
-      { name: INDEX.byStatus, hash: 'status_shard', value: 'failed' },
+      { name: INDEX.byStatus, hash: 'status_shard', value: 'failed', range: 'started_key' },
       from,
     );
     return tenantsOf(
@@ -132,7 +132,7 @@ async function failedTenants(
 /**
  * Jobs started since a time, per status class, counted in the sharded status index (`Select:
  * COUNT` on each class's 16 shards: index entries of about 150 bytes, not the records), and the
- * failed jobs' tenants, read from the sparse failure index. A tenant's or a flow's summary reads
+ * failed jobs' tenants, read from the sparse watch index. A tenant's or a flow's summary reads
  * that tenant's or flow's records (at most RECORDS_MAX), as does a stage whose status index is
  * not built yet (0.2.0's layout, during an upgrade).
  */

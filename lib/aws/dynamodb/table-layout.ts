@@ -39,7 +39,7 @@ export const INDEX = {
   byStatus: 'by-status-shard',
   byUpdated: 'by-updated',
   byJobId: 'by-job-id',
-  byFailure: 'by-failure-shard',
+  byWatch: 'by-watch-shard',
   all: 'all',
   legacyByFlow: 'by-flow',
   legacyByStatus: 'by-status',
@@ -65,9 +65,25 @@ export const ENTITY_VALUE = {
 } as const;
 
 /**
+ * The sparse `by-watch-shard` index's keys: a failed job by its start (the summary's failures per
+ * tenant), a running job by the hour of its last event (reconcile's stale candidates); none for a
+ * finished job. A running job reconciliation gave up on leaves the index (see recordPoll).
+ */
+function watchAttributes(
+  job: { s3_root: string; started_at?: string; updated_at?: string; status_class: string },
+  shard: string,
+): Item {
+  if (job.status_class === 'failed')
+    return { watch_shard: sharded('failed', shard), watch_key: jobOrderKey(job) };
+  if (job.status_class === 'running')
+    return { watch_shard: sharded('running', shard), watch_key: jobUpdatedKey(job) };
+  return {};
+}
+
+/**
  * The attributes the indexes need beside the record's own (tenant and job_id are record
  * attributes): the sharded keys of the entity's shard (`entity`, and a job's `status_shard`, a
- * failed job's `failure_shard`, each kind's `flow_shard`), a job's start-time and update-hour sort keys, and for the others a listing
+ * failed or running job's `watch_shard` and `watch_key`, each kind's `flow_shard`), a job's start-time and update-hour sort keys, and for the others a listing
  * order key.
  */
 const INDEX_ATTRIBUTES: Record<Kind, (record: Rec, shard: string) => Item> = {
@@ -84,8 +100,7 @@ const INDEX_ATTRIBUTES: Record<Kind, (record: Rec, shard: string) => Item> = {
       entity: sharded(ENTITY_VALUE.jobs, shard),
       updated_key: jobUpdatedKey(job),
       status_shard: sharded(job.status_class, shard),
-      // Sparse: the failure index holds failed jobs only, with their tenant.
-      ...(job.status_class === 'failed' && { failure_shard: sharded('failed', shard) }),
+      ...watchAttributes(job, shard),
       ...(typeof job.flow_id === 'string' && { flow_shard: sharded(job.flow_id, shard) }),
     };
   },
