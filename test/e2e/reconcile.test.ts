@@ -129,10 +129,10 @@ describe('hotglue-webhooks reconcile on the local stack', () => {
         : undefined;
     }, 'the reconciled status');
     expect(repaired.history.at(-1)).toMatchObject({ status: 'JOB_COMPLETED', source: 'reconcile' });
-    const missing = await job(`${tenant}/missing`);
-    expect(missing?.status).toBe('JOB_CREATED');
+    const unknown = await job(`${tenant}/missing`);
+    expect(unknown?.status).toBe('JOB_CREATED');
     // hotglue did not know it: asked again in 15 minutes, and the job says so.
-    expect(missing?.reconcile).toMatchObject({ outcome: 'not_found', misses: 1 });
+    expect(unknown?.reconcile).toMatchObject({ outcome: 'not_found', misses: 1 });
 
     // The next run leaves the now finished job alone, and the unknown one until its next poll.
     const again = fake.requests.length;
