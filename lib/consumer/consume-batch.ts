@@ -1,6 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Counters } from '../ports/counters';
 import {
+  OutboxFullError,
   WriteConflictError,
   type EventStore,
   type StoreOutcome,
@@ -184,6 +185,35 @@ async function publishUnsent(
   }
 }
 
+/**
+ * An entity's outbox is full (its notifications could not be published for a long time): tries
+ * to publish what it holds and mark it sent, so that the records, which fail now, are stored when
+ * they come back. Never throws: should publishing fail again, the outbox stays as it is, bounded.
+ */
+async function drainFullOutbox(run: Run, key: string, full: OutboxFullError): Promise<void> {
+  const { notifier, log, counters, store } = run.deps;
+  const notifications = full.unsent.map((u) => u.notification);
+  try {
+    await notifier.publish(notifications);
+    for (const n of notifications)
+      counters.count('notified', { kind: run.kind, detailType: n['detail-type'] });
+    await store.markSent(
+      run.kind,
+      key,
+      notifications.map((n) => n.id),
+      run.until,
+    );
+    log.info('outbox drained', { kind: run.kind, entity: key, count: notifications.length });
+  } catch (error) {
+    log.error('outbox full: events held back', {
+      kind: run.kind,
+      entity: key,
+      count: notifications.length,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
 /** Stores an entity's records one by one, in order, up to the first that fails. */
 async function storeOneByOne(run: Run, key: string, deliveries: Delivery[]): Promise<void> {
   const outcomes: StoreOutcome[] = [];
@@ -200,6 +230,7 @@ async function storeOneByOne(run: Run, key: string, deliveries: Delivery[]): Pro
       outcomes.push(outcome);
       done.push(delivery);
     } catch (error) {
+      if (error instanceof OutboxFullError) await drainFullOutbox(run, key, error);
       fail(run, delivery.record, error);
     }
   }
@@ -218,8 +249,13 @@ async function storeEntity(run: Run, key: string, deliveries: Delivery[]): Promi
       logStored(run, consumed, outcomes[i] as StoreOutcome);
     await publishUnsent(run, key, deliveries, outcomes);
   } catch (error) {
-    // Lost races past the budget fail alike one by one: let SQS bring them back.
-    if (deliveries.length === 1 || error instanceof WriteConflictError) {
+    if (error instanceof OutboxFullError) await drainFullOutbox(run, key, error);
+    // Lost races past the budget, and a full outbox, fail alike one by one: SQS brings them back.
+    if (
+      deliveries.length === 1 ||
+      error instanceof WriteConflictError ||
+      error instanceof OutboxFullError
+    ) {
       for (const { record } of deliveries) fail(run, record, error);
       return;
     }

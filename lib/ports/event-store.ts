@@ -152,6 +152,33 @@ export class WriteConflictError extends Error {
   }
 }
 
+/**
+ * An entity's outbox holds OUTBOX_MAX_BYTES of notifications not yet published (its bus has been
+ * down a long time): the events that would add more are not stored, so that the item stays
+ * writable; they fail and come back (or wait in the DLQ). `unsent` is what the outbox holds, to
+ * publish and mark sent first: then the next try goes through.
+ */
+export class OutboxFullError extends Error {
+  constructor(
+    entityKey: string,
+    readonly unsent: Unsent[],
+  ) {
+    super(`${entityKey}: ${unsent.length} notifications not yet published; publish them first`);
+    this.name = 'OutboxFullError';
+  }
+}
+
+/** The most an entity's outbox holds (its entries' JSON), well within DynamoDB's 400 KB item. */
+export const OUTBOX_MAX_BYTES = 64 * 1024;
+
+/** What an outbox's entries take, as the stores count it against OUTBOX_MAX_BYTES. */
+export const outboxBytes = (unsent: readonly Unsent[]): number =>
+  unsent.reduce(
+    (n, u) =>
+      n + Buffer.byteLength(JSON.stringify({ at: u.recordedAt, notification: u.notification })),
+    0,
+  );
+
 /** More than one job carries this job_id (hotglue does not guarantee it unique). */
 export class AmbiguousJobIdError extends Error {
   constructor(

@@ -1,5 +1,8 @@
 import {
   AmbiguousJobIdError,
+  OUTBOX_MAX_BYTES,
+  OutboxFullError,
+  outboxBytes,
   type EventStore,
   type RecordQueries,
   type StoreOutcome,
@@ -80,9 +83,11 @@ export function memoryStore(): EventStore & RecordQueries {
     };
     const historyId = entity.historyId(event);
     const duplicate = !keepsNewcomer(held.history.get(historyId), event);
-    if (!duplicate) held.history.set(historyId, event);
-    held.contents.set(event.hash, event);
-    const record = foldRecord(entity, [...held.contents.values()]);
+    // Nothing is kept before the checks below pass: a refused event is not stored at all.
+    const history = new Map(held.history);
+    if (!duplicate) history.set(historyId, event);
+    const contents = new Map(held.contents).set(event.hash, event);
+    const record = foldRecord(entity, [...contents.values()]);
     const changed =
       held.record === undefined || canonicalJson(held.record) !== canonicalJson(record);
     // Each change of the record joins the outbox once (a change already there keeps its place).
@@ -97,8 +102,17 @@ export function memoryStore(): EventStore & RecordQueries {
       ...held.outbox,
       ...changes.map((notification) => ({ notification, recordedAt: Date.now() })),
     ];
+    if (changes.length > 0 && outboxBytes(outbox) > OUTBOX_MAX_BYTES)
+      throw new OutboxFullError(entity.key(event.payload), [...held.outbox]);
     const { poll, ...rest } = held;
-    entities.set(key, { ...rest, record, outbox, ...(!changed && poll !== undefined && { poll }) });
+    entities.set(key, {
+      ...rest,
+      history,
+      contents,
+      record,
+      outbox,
+      ...(!changed && poll !== undefined && { poll }),
+    });
     return {
       duplicate,
       changed,

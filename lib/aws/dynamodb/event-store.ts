@@ -12,7 +12,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { itemBytes, writeUnitsOf } from './item-size';
-import { WriteConflictError, type StoreOutcome, type Unsent } from '../../ports/event-store';
+import {
+  OUTBOX_MAX_BYTES,
+  OutboxFullError,
+  outboxBytes,
+  WriteConflictError,
+  type StoreOutcome,
+  type Unsent,
+} from '../../ports/event-store';
 import { recordChanges, type Notification } from '../../records/changes';
 import { boundRecord, type Entity } from '../../records/entities';
 import type { PollState } from '../../records/poll';
@@ -521,6 +528,9 @@ async function writeCurrent(
   );
   const recordedAt = Date.now();
   const outbox = [...unsent, ...changes.map((notification) => ({ notification, recordedAt }))];
+  // A full outbox takes no more: the item would grow past what DynamoDB writes, and never drain.
+  if (changes.length > 0 && outboxBytes(outbox) > OUTBOX_MAX_BYTES)
+    throw new OutboxFullError(pk, unsent);
   const attributes = {
     ...currentAttributes(entity.kind, pk, record, plan.state.fold),
     ...(nextPending.length > 0 && { pending: nextPending }),
