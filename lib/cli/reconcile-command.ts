@@ -5,7 +5,12 @@ import { hotglueApiKeyParameter } from '../aws/resource-names';
 import { sqsEventQueue } from '../aws/sqs-event-queue';
 import { readSecureString } from '../aws/ssm-secret-source';
 import { ApiKeyRejectedError } from '../ports/job-status';
-import { reconcile, RECONCILE_DEFAULTS, type ReconcileResult } from '../reconcile/reconcile';
+import {
+  reconcile,
+  RECONCILE_DEFAULTS,
+  type ReconcileReport,
+  type ReconcileResult,
+} from '../reconcile/reconcile';
 import { parseSince } from '../webhook/time';
 import { table } from './format';
 import type { Io } from './query-commands';
@@ -97,39 +102,51 @@ export async function reconcileCommand(args: string[], io: Io): Promise<number> 
     );
     return 2;
   }
-  const { db, tables } = await resolveTables(values.stage, io.config);
+  const run = { olderThanMs, lostAfterMs, limit, dryRun: values['dry-run'], now };
+  const report = await runReconcile(values.stage, key, run, io);
+  if (report === undefined) return 1;
+  if (values.json) io.out(JSON.stringify(report.results, null, 2));
+  else {
+    io.out(
+      `${report.stale} stale running jobs (no event for ${values['older-than']}), ${report.due} due; polled ${report.results.length}`,
+    );
+    if (report.results.length > 0) io.out(resultsTable(report.results));
+  }
+  return 0;
+}
+
+/** One reconcile pass on the stage's (or the local stack's) tables; undefined when the key is refused. */
+async function runReconcile(
+  stage: string | undefined,
+  key: string,
+  run: { olderThanMs: number; lostAfterMs: number; limit: number; dryRun: boolean; now: Date },
+  io: Io,
+): Promise<ReconcileReport | undefined> {
+  const { db, tables } = await resolveTables(stage, io.config);
   const store = dynamoDbStore(db, tables);
-  const queues = await resolveQueueTarget(values.stage, io.config);
+  const queues = await resolveQueueTarget(stage, io.config);
   try {
     const jobsQueue = (await queues.queues('jobs')).source;
-    const report = await reconcile(
+    return await reconcile(
       {
         jobs: store,
         polls: store,
         api: hotglueJobStatusApi({ baseUrl: io.config.hotglueApiUrl, apiKey: key }),
         queue: sqsEventQueue(queues.sqs, { jobs: jobsQueue }),
-        now: () => now,
+        now: () => run.now,
       },
       {
-        olderThanMs,
-        limit,
+        olderThanMs: run.olderThanMs,
+        limit: run.limit,
         concurrency: RECONCILE_DEFAULTS.concurrency,
-        dryRun: values['dry-run'],
-        lostAfterMs,
+        dryRun: run.dryRun,
+        lostAfterMs: run.lostAfterMs,
       },
     );
-    if (values.json) io.out(JSON.stringify(report.results, null, 2));
-    else {
-      io.out(
-        `${report.stale} stale running jobs (no event for ${values['older-than']}), ${report.due} due; polled ${report.results.length}`,
-      );
-      if (report.results.length > 0) io.out(resultsTable(report.results));
-    }
-    return 0;
   } catch (error) {
     if (error instanceof ApiKeyRejectedError) {
       io.err(error.message);
-      return 1;
+      return undefined;
     }
     throw error;
   } finally {
