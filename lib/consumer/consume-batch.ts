@@ -140,6 +140,27 @@ async function toPublish(run: Run, key: string, outcomes: StoreOutcome[]): Promi
   return [...ours, ...theirs].map((u) => u.notification);
 }
 
+/** Publishes an entity's notifications, logs and counts each, then marks them sent. */
+async function publishAndMark(run: Run, key: string, notifications: Notification[]): Promise<void> {
+  const { notifier, log, counters, store } = run.deps;
+  await notifier.publish(notifications);
+  for (const n of notifications) {
+    log.info('notification sent', {
+      kind: run.kind,
+      notificationId: n.id,
+      detailType: n['detail-type'],
+      entity: key,
+    });
+    counters.count('notified', { kind: run.kind, detailType: n['detail-type'] });
+  }
+  await store.markSent(
+    run.kind,
+    key,
+    notifications.map((n) => n.id),
+    run.until,
+  );
+}
+
 /**
  * Publishes the notifications of one entity (see toPublish), then marks them sent. Should
  * publishing or marking fail, or the deadline come first, the entity's records fail too: SQS
@@ -152,28 +173,13 @@ async function publishUnsent(
   deliveries: Delivery[],
   outcomes: StoreOutcome[],
 ): Promise<void> {
-  const { notifier, log, counters, store } = run.deps;
+  const { log } = run.deps;
   const count = outcomes.reduce((n, o) => Math.max(n, o.unsent.length), 0);
   if (count === 0) return;
   try {
     const publish = await toPublish(run, key, outcomes);
     if (publish.length === 0) return;
-    await notifier.publish(publish);
-    for (const n of publish) {
-      log.info('notification sent', {
-        kind: run.kind,
-        notificationId: n.id,
-        detailType: n['detail-type'],
-        entity: key,
-      });
-      counters.count('notified', { kind: run.kind, detailType: n['detail-type'] });
-    }
-    await store.markSent(
-      run.kind,
-      key,
-      publish.map((n) => n.id),
-      run.until,
-    );
+    await publishAndMark(run, key, publish);
   } catch (error) {
     log.error('notifications not sent', {
       kind: run.kind,
@@ -191,18 +197,10 @@ async function publishUnsent(
  * they come back. Never throws: should publishing fail again, the outbox stays as it is, bounded.
  */
 async function drainFullOutbox(run: Run, key: string, full: OutboxFullError): Promise<void> {
-  const { notifier, log, counters, store } = run.deps;
+  const { log } = run.deps;
   const notifications = full.unsent.map((u) => u.notification);
   try {
-    await notifier.publish(notifications);
-    for (const n of notifications)
-      counters.count('notified', { kind: run.kind, detailType: n['detail-type'] });
-    await store.markSent(
-      run.kind,
-      key,
-      notifications.map((n) => n.id),
-      run.until,
-    );
+    await publishAndMark(run, key, notifications);
     log.info('outbox drained', { kind: run.kind, entity: key, count: notifications.length });
   } catch (error) {
     log.error('outbox full: events held back', {

@@ -8,12 +8,7 @@ import { OUTBOX_MAX_BYTES, outboxBytes } from '../../lib/ports/event-store';
 import { ABANDONED_AFTER_MS } from '../../lib/ports/notifier';
 import type { Notification } from '../../lib/records/changes';
 import { ENTITIES } from '../../lib/records/entities';
-import {
-  createProjectTables,
-  documentClient,
-  startDynalite,
-  type Backend,
-} from '../support/dynamo-servers';
+import { createProjectTables, documentClient, suiteDynalite } from '../support/dynamo-servers';
 import { recordingCounters, recordingLog } from '../support/doubles';
 import { envelopeOf, payloadOf, sqsRecord } from '../support/events';
 
@@ -22,11 +17,7 @@ import { envelopeOf, payloadOf, sqsRecord } from '../support/events';
  * under DynamoDB's 400 KB, the events past a full outbox wait (fail, come back) instead of being
  * stored without their notifications, and once the bus is back every notification is published.
  */
-let dynamo: Backend;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.stop());
+const dynamo = suiteDynalite();
 
 const EVENTS = 1_000;
 const at = (i: number) => new Date(Date.UTC(2026, 10, 1, 0, 0, i)).toISOString();
@@ -41,8 +32,8 @@ const payloads = Array.from({ length: EVENTS }, (_, i) =>
 
 describe('an entity whose notifications cannot be published for a long time', () => {
   it('keeps its item bounded, holds its later events back, and loses no notification', async () => {
-    const tables = await createProjectTables(dynamo.endpoint, 'outbox');
-    const db = documentClient(dynamo.endpoint);
+    const tables = await createProjectTables(dynamo().endpoint, 'outbox');
+    const db = documentClient(dynamo().endpoint);
     const store = dynamoDbStore(db, tables);
     let busDown = true;
     const published = new Map<string, Notification>();

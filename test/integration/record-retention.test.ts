@@ -3,28 +3,19 @@ import { dynamoDbEventStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
 import { ENTITIES } from '../../lib/records/entities';
 import type { Kind } from '../../lib/webhook/kinds';
-import {
-  createProjectTables,
-  documentClient,
-  startDynalite,
-  type Backend,
-} from '../support/dynamo-servers';
+import { createProjectTables, documentClient, suiteDynalite } from '../support/dynamo-servers';
 import { payloadOf } from '../support/events';
 import { FAILURE, jobLifecycle, stored, SUCCESS } from '../support/lifecycle';
 
 /** Records of finished jobs and unlinked connections expire with recordRetentionDays; others never. */
-let dynamo: Backend;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.stop());
+const dynamo = suiteDynalite();
 
 const DAY_S = 86_400;
 
 describe('record retention (recordRetentionDays)', () => {
   it('gives finished jobs and unlinked connections an expires_at after their last event, and nothing else', async () => {
-    const tables = await createProjectTables(dynamo.endpoint, 'retention');
-    const db = documentClient(dynamo.endpoint);
+    const tables = await createProjectTables(dynamo().endpoint, 'retention');
+    const db = documentClient(dynamo().endpoint);
     const store = dynamoDbEventStore(db, tables, { recordRetentionDays: 30 });
     const kept = dynamoDbEventStore(db, tables);
     const expiry = async (kind: Kind, payload: Record<string, unknown>) => {

@@ -1,29 +1,20 @@
 import { dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { jobKey } from '../../lib/records/entity-keys';
-import {
-  createProjectTables,
-  documentClient,
-  startDynalite,
-  type Backend,
-} from '../support/dynamo-servers';
+import { createProjectTables, documentClient, suiteDynalite } from '../support/dynamo-servers';
 import { jobLifecycle, stored } from '../support/lifecycle';
 
 /**
  * Reconciliation's candidates come from the watch index: a run reads the records of the stale jobs
  * due for a poll, not of every running job.
  */
-let dynamo: Backend;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(() => dynamo.stop());
+const dynamo = suiteDynalite();
 
 const HOUR = 3_600_000;
 
 describe('stale running jobs, on DynamoDB', () => {
   it('reads the records of the stale jobs due for a poll only, however many jobs run', async () => {
-    const tables = await createProjectTables(dynamo.endpoint, 'candidates');
-    const db = documentClient(dynamo.endpoint);
+    const tables = await createProjectTables(dynamo().endpoint, 'candidates');
+    const db = documentClient(dynamo().endpoint);
     // Count the records each BatchGetItem asks for.
     let recordsRead = 0;
     db.middlewareStack.add(

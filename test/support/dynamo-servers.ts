@@ -53,6 +53,22 @@ export async function startDynalite(): Promise<Backend> {
   };
 }
 
+/**
+ * A dynalite of the suite's own: started before its tests, stopped after them. Returns a getter
+ * (the server exists only once beforeAll has run).
+ */
+export function suiteDynalite(): () => Backend {
+  let backend: Backend | undefined;
+  beforeAll(async () => {
+    backend = await startDynalite();
+  });
+  afterAll(() => backend?.stop());
+  return () => {
+    if (backend === undefined) throw new Error('dynalite is not started yet');
+    return backend;
+  };
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

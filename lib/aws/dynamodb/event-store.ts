@@ -659,6 +659,28 @@ export async function readUnsent(
 }
 
 /**
+ * The condition and values of an update that holds only for a running job whose latest event is
+ * still at `updatedAt` (one episode of it), and that moves its version.
+ */
+function sameEpisode(updatedAt: string | undefined): {
+  conditions: string[];
+  values: Record<string, unknown>;
+} {
+  return {
+    conditions: [
+      'attribute_exists(pk)',
+      'status_class = :running',
+      updatedAt === undefined ? 'attribute_not_exists(updated_at)' : 'updated_at = :updated',
+    ],
+    values: {
+      ':one': 1,
+      ':running': 'running',
+      ...(updatedAt !== undefined && { ':updated': updatedAt }),
+    },
+  };
+}
+
+/**
  * Adds a `Job Stale` notice to a running job's outbox, once per episode (`stale_notified` holds
  * its id), if the job's latest event is still at `updatedAt`. The version moves, so a writer that
  * read the job before folds this in rather than writing over it. True when this call added it.
@@ -670,6 +692,7 @@ export async function recordStale(
   updatedAt: string | undefined,
   notice: Notification,
 ): Promise<boolean> {
+  const episode = sameEpisode(updatedAt);
   try {
     await db.send(
       new UpdateCommand({
@@ -678,19 +701,15 @@ export async function recordStale(
         UpdateExpression:
           'SET outbox = list_append(if_not_exists(outbox, :none), :notice), stale_notified = :id, #version = #version + :one',
         ConditionExpression: [
-          'attribute_exists(pk)',
-          'status_class = :running',
-          updatedAt === undefined ? 'attribute_not_exists(updated_at)' : 'updated_at = :updated',
+          ...episode.conditions,
           '(attribute_not_exists(stale_notified) OR stale_notified <> :id)',
         ].join(' AND '),
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: {
+          ...episode.values,
           ':none': [],
           ':notice': [outboxEntry({ notification: notice, recordedAt: Date.now() })],
           ':id': notice.id,
-          ':one': 1,
-          ':running': 'running',
-          ...(updatedAt !== undefined && { ':updated': updatedAt }),
         },
       }),
     );
@@ -714,6 +733,7 @@ export async function recordPoll(
   updatedAt: string | undefined,
   state: PollState | undefined,
 ): Promise<boolean> {
+  const episode = sameEpisode(updatedAt);
   try {
     await db.send(
       new UpdateCommand({
@@ -726,17 +746,11 @@ export async function recordPoll(
             : state.lost_at === undefined
               ? 'SET poll = :state, #version = #version + :one'
               : 'SET poll = :state, #version = #version + :one REMOVE watch_shard, watch_key',
-        ConditionExpression: [
-          'attribute_exists(pk)',
-          'status_class = :running',
-          updatedAt === undefined ? 'attribute_not_exists(updated_at)' : 'updated_at = :updated',
-        ].join(' AND '),
+        ConditionExpression: episode.conditions.join(' AND '),
         ExpressionAttributeNames: { '#version': 'version' },
         ExpressionAttributeValues: {
-          ':one': 1,
-          ':running': 'running',
+          ...episode.values,
           ...(state !== undefined && { ':state': state }),
-          ...(updatedAt !== undefined && { ':updated': updatedAt }),
         },
       }),
     );
