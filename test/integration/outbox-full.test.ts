@@ -32,7 +32,7 @@ const payloads = Array.from({ length: EVENTS }, (_, i) =>
 
 describe('an entity whose notifications cannot be published for a long time', () => {
   it('keeps its item bounded, holds its later events back, and loses no notification', async () => {
-    const tables = await createProjectTables(dynamo().endpoint, 'outbox');
+    const tables = await createProjectTables(dynamo().endpoint);
     const db = documentClient(dynamo().endpoint);
     const store = dynamoDbStore(db, tables);
     let busDown = true;

@@ -14,7 +14,7 @@ const DAY_S = 86_400;
 
 describe('record retention (recordRetentionDays)', () => {
   it('gives finished jobs and unlinked connections an expires_at after their last event, and nothing else', async () => {
-    const tables = await createProjectTables(dynamo().endpoint, 'retention');
+    const tables = await createProjectTables(dynamo().endpoint);
     const db = documentClient(dynamo().endpoint);
     const store = dynamoDbEventStore(db, tables, { recordRetentionDays: 30 });
     const kept = dynamoDbEventStore(db, tables);

@@ -13,7 +13,7 @@ const HOUR = 3_600_000;
 
 describe('stale running jobs, on DynamoDB', () => {
   it('reads the records of the stale jobs due for a poll only, however many jobs run', async () => {
-    const tables = await createProjectTables(dynamo().endpoint, 'candidates');
+    const tables = await createProjectTables(dynamo().endpoint);
     const db = documentClient(dynamo().endpoint);
     // Count the records each BatchGetItem asks for.
     let recordsRead = 0;
