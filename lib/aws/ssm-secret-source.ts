@@ -64,7 +64,7 @@ export function ssmSecretSource(
   let cached: { secrets: Secrets; at: number } | undefined;
   let inFlight: Promise<Secrets> | undefined;
 
-  async function fetchOnce(deadline: number): Promise<Secrets> {
+  async function readOnce(deadline: number): Promise<Secrets> {
     const result = await client.send(
       new GetParametersCommand({ Names: Object.values(names), WithDecryption: true }),
       { abortSignal: AbortSignal.timeout(Math.max(1, deadline - now())) },
@@ -81,9 +81,9 @@ export function ssmSecretSource(
     return secrets;
   }
 
-  function fetch(deadline: number): Promise<Secrets> {
-    if (cached !== undefined) return fetchOnce(deadline);
-    return retryTransient((_n, until) => fetchOnce(until), {
+  function read(deadline: number): Promise<Secrets> {
+    if (cached !== undefined) return readOnce(deadline);
+    return retryTransient((_n, until) => readOnce(until), {
       deadline,
       now,
       ...(options.random === undefined ? {} : { random: options.random }),
@@ -94,7 +94,7 @@ export function ssmSecretSource(
   return {
     async secrets(deadline = now() + budget) {
       if (cached !== undefined && now() - cached.at < ttl) return cached.secrets;
-      inFlight ??= fetch(deadline).finally(() => {
+      inFlight ??= read(deadline).finally(() => {
         inFlight = undefined;
       });
       try {

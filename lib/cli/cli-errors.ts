@@ -4,16 +4,16 @@ export function explainError(
   command: string | undefined,
   context: { region: string; stage: string | undefined },
 ): string {
-  const help = `hotglue-webhooks ${command ?? ''} --help`.replace('  ', ' ');
+  const help = ['hotglue-webhooks', command, '--help'].filter(Boolean).join(' ');
   const code = (error as { code?: unknown } | null)?.code;
   const name = (error as { name?: unknown } | null)?.name;
   const message = error instanceof Error ? error.message : String(error);
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
     const option = /'(-[^' ]+)/.exec(message)?.[1];
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
-      return `unknown option ${option ?? ''}; see "${help}"`.replace('  ', ' ');
+    const named = option === undefined ? 'option' : `option ${option}`;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown ${named}; see "${help}"`;
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
-      return `option ${option ?? ''} needs a value; see "${help}"`.replace('  ', ' ');
+      return `${named} needs a value; see "${help}"`;
     return `unexpected argument; see "${help}"`;
   }
   if (context.stage !== undefined && NOT_FOUND.has(String(name))) {

@@ -92,7 +92,7 @@ function limitOf(value: string | undefined, fallback: number): number {
 const json = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2));
 
 /** Runs `fn` against the resolved target's records and always releases its client. */
-async function withRecords<T>(
+export async function withRecords<T>(
   stage: string | undefined,
   io: Io,
   fn: (records: RecordQueries) => Promise<T>,
@@ -108,7 +108,7 @@ async function withRecords<T>(
 type Column<T> = [header: string, value: (item: T) => unknown];
 
 /** An array as JSON, or as a table with the given columns. */
-function printList<T>(io: Io, asJson: boolean, items: T[], columns: Column<T>[]): void {
+export function printList<T>(io: Io, asJson: boolean, items: T[], columns: Column<T>[]): void {
   if (asJson) json(io, items);
   else
     io.out(

@@ -13,8 +13,8 @@ import {
 } from '../reconcile/reconcile';
 import { parseSince } from '../webhook/time';
 import { table } from './format';
-import type { Io } from './query-commands';
-import { resolveQueueTarget, resolveTables, resolveTarget } from './target';
+import { printList, withRecords, type Io } from './query-commands';
+import { resolveQueueTarget, resolveTables } from './target';
 import { dynamoDbStore } from '../aws/dynamodb/dynamodb-store';
 import { take } from '../records/views';
 
@@ -163,26 +163,16 @@ const resultsTable = (results: ReconcileResult[]): string =>
 
 /** reconcile --lost: the running jobs reconciliation gave up on (hotglue answered 404 too long). */
 async function listLost(stage: string | undefined, asJson: boolean, io: Io): Promise<number> {
-  const target = await resolveTarget(stage, io.config);
-  try {
-    const lost = await take(target.records.listJobs({ status: 'lost' }), 10_000);
-    if (asJson) io.out(JSON.stringify(lost, null, 2));
-    else
-      io.out(
-        table(
-          ['S3_ROOT', 'TENANT', 'STATUS', 'UPDATED', 'NOT_FOUND_SINCE', 'LOST_AT'],
-          lost.map((j) => [
-            j.s3_root,
-            j.tenant,
-            j.status,
-            j.updated_at,
-            j.reconcile?.first_miss_at,
-            j.reconcile?.lost_at,
-          ]),
-        ),
-      );
-    return 0;
-  } finally {
-    target.close();
-  }
+  const lost = await withRecords(stage, io, (records) =>
+    take(records.listJobs({ status: 'lost' }), 10_000),
+  );
+  printList(io, asJson, lost, [
+    ['S3_ROOT', (j) => j.s3_root],
+    ['TENANT', (j) => j.tenant],
+    ['STATUS', (j) => j.status],
+    ['UPDATED', (j) => j.updated_at],
+    ['NOT_FOUND_SINCE', (j) => j.reconcile?.first_miss_at],
+    ['LOST_AT', (j) => j.reconcile?.lost_at],
+  ]);
+  return 0;
 }

@@ -171,13 +171,13 @@ export class OutboxFullError extends Error {
 /** The most an entity's outbox holds (its entries' JSON), well within DynamoDB's 400 KB item. */
 export const OUTBOX_MAX_BYTES = 64 * 1024;
 
+/** One outbox entry as the stores keep it: the JSON text of `{ at, notification }`. */
+export const outboxEntry = (u: Unsent): string =>
+  JSON.stringify({ at: u.recordedAt, notification: u.notification });
+
 /** What an outbox's entries take, as the stores count it against OUTBOX_MAX_BYTES. */
 export const outboxBytes = (unsent: readonly Unsent[]): number =>
-  unsent.reduce(
-    (n, u) =>
-      n + Buffer.byteLength(JSON.stringify({ at: u.recordedAt, notification: u.notification })),
-    0,
-  );
+  unsent.reduce((n, u) => n + Buffer.byteLength(outboxEntry(u)), 0);
 
 /** More than one job carries this job_id (hotglue does not guarantee it unique). */
 export class AmbiguousJobIdError extends Error {

@@ -6,12 +6,11 @@ import { jobKey } from '../records/entity-keys';
 import {
   afterNotFound,
   DEFAULT_LOST_AFTER_MS,
-  isDue,
   skippedState,
   type PollState,
 } from '../records/poll';
 import { keyProblem } from '../records/key-limits';
-import type { JobSummary } from '../records/views';
+import { lastEventTime, type JobSummary } from '../records/views';
 import { buildEnvelope } from '../webhook/envelope';
 import { eventKey } from '../webhook/event-key';
 import { queueOrder } from '../records/message-group';
@@ -77,12 +76,6 @@ const LONGEST_RETRY_AFTER_SECONDS = 60;
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The time of the job's latest event, else its start; undefined when it has neither. */
-const lastSeen = (job: JobSummary): number | undefined => {
-  const time = Date.parse(job.updated_at ?? job.started_at ?? '');
-  return Number.isNaN(time) ? undefined : time;
-};
-
 /**
  * Running jobs with no event for `olderThanMs` (but the lost): those due for a poll, oldest first
  * (a job with no time first), and how many wait after a 404 or a skip. Read through the store's
@@ -95,7 +88,7 @@ export async function findStaleJobs(
 ): Promise<StaleJobs> {
   const found = await jobs.staleJobs(new Date(now.getTime() - olderThanMs), now);
   const due = [...found.due].sort(
-    (a, b) => (lastSeen(a) ?? -Infinity) - (lastSeen(b) ?? -Infinity),
+    (a, b) => (lastEventTime(a) ?? -Infinity) - (lastEventTime(b) ?? -Infinity),
   );
   return { due, waiting: found.waiting };
 }
@@ -278,7 +271,8 @@ export async function reconcileJobs(
 ): Promise<ReconcileReport> {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? sleepFor;
-  const due = stale.due.filter((job) => isDue(job.reconcile, now()));
+  // The store hands out only the jobs due for a poll.
+  const due = stale.due;
   const todo = due.slice(0, options.limit);
   const results: (ReconcileResult | undefined)[] = todo.map(() => undefined);
   let rejected: ApiKeyRejectedError | undefined;

@@ -176,6 +176,14 @@ export function statusClassesOf(status: string | undefined): StatusClass[] {
 /** The lowest job order key a `since` filter keeps (see jobOrderKey). */
 export const sinceKey = (since: Date): string => microsToIso(since.getTime() * 1000);
 
+/** When a job was last heard of: its latest event, else its start; undefined with neither. */
+export function lastEventTime(
+  job: Pick<JobSummary, 'updated_at' | 'started_at'>,
+): number | undefined {
+  const time = Date.parse(job.updated_at ?? job.started_at ?? '');
+  return Number.isNaN(time) ? undefined : time;
+}
+
 /** Whether a job record passes every part of a filter. */
 export function jobMatches(record: JobRecord, filter: JobFilter): boolean {
   const { tenant, flow, env, status, since } = filter;

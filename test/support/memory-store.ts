@@ -35,6 +35,7 @@ import {
   discoverSummary,
   jobMatches,
   jobSummary,
+  lastEventTime,
   jobView,
 } from '../../lib/records/views';
 import { canonicalJson } from '../../lib/webhook/content-hash';
@@ -195,10 +196,7 @@ export function memoryStore(): EventStore & RecordQueries {
     async staleJobs(before, now) {
       const stale = recordsOf<JobRecord>('jobs')
         .filter((j) => j.status_class === 'running' && j.reconcile?.lost_at === undefined)
-        .filter((j) => {
-          const seen = Date.parse(j.updated_at ?? j.started_at ?? '');
-          return Number.isNaN(seen) || seen < before.getTime();
-        })
+        .filter((j) => (lastEventTime(j) ?? -Infinity) < before.getTime())
         .map(jobSummary);
       return {
         due: stale.filter((j) => isDue(j.reconcile, now)),

@@ -95,14 +95,27 @@ export async function* queryIndex(
   } while (start !== undefined);
 }
 
-/** BatchGetItem for the CURRENT items of index hits, in the order asked, retrying unprocessed keys. */
-async function batchGet(db: DynamoDBDocumentClient, table: string, keys: Item[]): Promise<Item[]> {
+/**
+ * BatchGetItem for the CURRENT items of index hits, in the order asked, retrying unprocessed keys;
+ * only the `projection` attributes (and `pk`) when given.
+ */
+export async function batchGet(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: Item[],
+  projection?: string[],
+): Promise<Item[]> {
   const found = new Map<string, Item>();
+  const names = projection && ['pk', ...projection];
+  const project = names && {
+    ProjectionExpression: names.map((_, i) => `#p${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#p${i}`, n])),
+  };
   for (let i = 0; i < keys.length; i += 100) {
     let request: Item[] | undefined = keys.slice(i, i + 100);
     for (let round = 0; request !== undefined && request.length > 0; round += 1) {
       const got = await db.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: request } } }),
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: request, ...project } } }),
       );
       for (const item of (got.Responses?.[table] ?? []) as Item[]) found.set(String(item.pk), item);
       request = got.UnprocessedKeys?.[table]?.Keys as Item[] | undefined;

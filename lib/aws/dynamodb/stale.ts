@@ -1,8 +1,8 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StaleJobs } from '../../ports/event-store';
 import { isDue, type PollState } from '../../records/poll';
 import { everyShard } from '../../records/shards';
-import { sinceKey, take, type JobSummary } from '../../records/views';
+import { lastEventTime, sinceKey, take, type JobSummary } from '../../records/views';
 import { indexUnavailable, jobsByKeys, listJobs } from './queries';
 import { INDEX, type Item } from './table-layout';
 
@@ -17,27 +17,21 @@ async function* candidates(
   before: Date,
 ): AsyncGenerator<Item> {
   for (const shard of everyShard('running')) {
-    let start: Item | undefined;
-    do {
-      const page = await db.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: INDEX.byWatch,
-          KeyConditionExpression: 'watch_shard = :h AND watch_key < :r',
-          ExpressionAttributeValues: { ':h': shard, ':r': pastHourOf(before) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      yield* (page.Items ?? []) as Item[];
-      start = page.LastEvaluatedKey as Item | undefined;
-    } while (start !== undefined);
+    const pages = paginateQuery(
+      { client: db },
+      {
+        TableName: table,
+        IndexName: INDEX.byWatch,
+        KeyConditionExpression: 'watch_shard = :h AND watch_key < :r',
+        ExpressionAttributeValues: { ':h': shard, ':r': pastHourOf(before) },
+      },
+    );
+    for await (const page of pages) yield* (page.Items ?? []) as Item[];
   }
 }
 
-const seenBefore = (job: JobSummary, before: Date): boolean => {
-  const seen = Date.parse(job.updated_at ?? job.started_at ?? '');
-  return Number.isNaN(seen) || seen < before.getTime();
-};
+const seenBefore = (job: JobSummary, before: Date): boolean =>
+  (lastEventTime(job) ?? -Infinity) < before.getTime();
 
 /**
  * Running jobs with no event since `before`, from the watch index: the index entries of the

@@ -1,4 +1,4 @@
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STATUS_CLASSES, type StatusClass } from '../../records/jobs';
 import { everyShard } from '../../records/shards';
 import {
@@ -9,7 +9,7 @@ import {
   type JobsSummaryView,
   type SummaryFilter,
 } from '../../records/views';
-import { indexUnavailable, listJobs, queryIndex } from './queries';
+import { batchGet, indexUnavailable, listJobs, queryIndex } from './queries';
 import { INDEX, type Item } from './table-layout';
 
 /** The most failed jobs whose tenants a summary reads; more are counted, not attributed. */
@@ -25,52 +25,18 @@ async function countIndex(
   from: string,
 ): Promise<number> {
   let count = 0;
-  let start: Item | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: INDEX.byStatus,
-        Select: 'COUNT',
-        KeyConditionExpression: 'status_shard = :h AND started_key >= :r',
-        ExpressionAttributeValues: { ':h': hash, ':r': from },
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey as Item | undefined;
-  } while (start !== undefined);
+  const pages = paginateQuery(
+    { client: db },
+    {
+      TableName: table,
+      IndexName: INDEX.byStatus,
+      Select: 'COUNT',
+      KeyConditionExpression: 'status_shard = :h AND started_key >= :r',
+      ExpressionAttributeValues: { ':h': hash, ':r': from },
+    },
+  );
+  for await (const page of pages) count += page.Count ?? 0;
   return count;
-}
-
-/** The `tenant` of each record of `keys` (a projection: the records' payloads are not returned). */
-async function tenantsOf(
-  db: DynamoDBDocumentClient,
-  table: string,
-  keys: Item[],
-): Promise<string[]> {
-  const tenants: string[] = [];
-  for (let i = 0; i < keys.length; i += 100) {
-    let request: Item[] | undefined = keys.slice(i, i + 100);
-    for (let round = 0; request !== undefined && request.length > 0; round += 1) {
-      const got = await db.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [table]: {
-              Keys: request,
-              ProjectionExpression: '#t',
-              ExpressionAttributeNames: { '#t': 'tenant' },
-            },
-          },
-        }),
-      );
-      for (const item of got.Responses?.[table] ?? []) tenants.push(String(item.tenant));
-      request = got.UnprocessedKeys?.[table]?.Keys as Item[] | undefined;
-      if (request !== undefined && request.length > 0)
-        await new Promise((r) => setTimeout(r, 50 * 2 ** Math.min(round, 5)));
-    }
-  }
-  return tenants;
 }
 
 /** Keys of the first FAILED_TENANTS_MAX failed jobs started since `from`, in one index's shards. */
@@ -121,11 +87,14 @@ async function failedTenants(
       { name: INDEX.byStatus, hash: 'status_shard', value: 'failed', range: 'started_key' },
       from,
     );
-    return tenantsOf(
+    // A projection: the records' payloads are not returned (their read units are the same).
+    const records = await batchGet(
       db,
       table,
       keys.map((k) => ({ pk: k.pk, sk: k.sk })),
+      ['tenant'],
     );
+    return records.map((r) => String(r.tenant));
   }
 }
 

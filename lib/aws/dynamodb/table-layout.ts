@@ -11,7 +11,7 @@ import { attributeValue, recordAttributes, recordFromItem, type Item } from './r
 import { microsToIso } from '../../webhook/time';
 import { sharded, shardOf } from '../../records/shards';
 import type { Notification } from '../../records/changes';
-import type { Unsent } from '../../ports/event-store';
+import { outboxEntry, type Unsent } from '../../ports/event-store';
 import type { StoredEvent } from '../../records/stored-event';
 import type { Kind } from '../../webhook/kinds';
 
@@ -218,10 +218,6 @@ export const outboxOf = (item: Item | undefined): Unsent[] =>
     const { at, notification } = JSON.parse(text) as { at: number; notification: Notification };
     return { recordedAt: at, notification };
   });
-
-/** One outbox entry as stored. */
-export const outboxEntry = (u: Unsent): string =>
-  JSON.stringify({ at: u.recordedAt, notification: u.notification });
 
 /** The `outbox` attribute for these notifications, or nothing when there are none. */
 export const outboxAttribute = (unsent: readonly Unsent[]): Item =>
