@@ -18,6 +18,14 @@ export default tseslint.config(
     },
   },
   {
+    // What ships reads in short functions and files (docs/development.md, "Code size").
+    files: ['lib/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 80 }],
+      'max-lines': ['error', { max: 400 }],
+    },
+  },
+  {
     // What ships never reaches into tests or dev scripts.
     files: ['lib/**/*.ts', 'functions/**/*.ts'],
     rules: {

@@ -16,7 +16,7 @@ import type { Kind } from '../lib/webhook/kinds';
 import { samplePayload } from '../lib/webhook/samples';
 import { fixedSecretSource } from '../lib/ports/secret-source';
 import { dynamoDbRecordQueries, dynamoDbStore } from '../lib/aws/dynamodb/dynamodb-store';
-import { markSent } from '../lib/aws/dynamodb/event-store';
+import { markSent } from '../lib/aws/dynamodb/bookkeeping';
 import { CreateQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbEventStore } from '../lib/aws/dynamodb/dynamodb-store';
 import { batchConsumer } from '../lib/consumer/consume-batch';
@@ -26,8 +26,7 @@ import { queueOrder } from '../lib/records/message-group';
 import { buildEnvelope } from '../lib/webhook/envelope';
 import { eventKey } from '../lib/webhook/event-key';
 import {
-  CURRENT,
-  currentAttributes,
+  toCurrentItem,
   EVENT_PREFIX,
   historyAttributes,
 } from '../lib/aws/dynamodb/table-layout';
@@ -422,12 +421,15 @@ async function seedConnection(db: DynamoDBDocumentClient, table: string, events:
   const first = events[0] as StoredEvent;
   const state = folded as { record: Record<string, unknown>; fold: unknown };
   const pk = entity.key(first.payload);
-  items.push({
-    pk,
-    sk: CURRENT,
-    ...currentAttributes('connections', pk, state.record, state.fold),
-    version: 1,
-  });
+  items.push(
+    toCurrentItem('connections', pk, {
+      version: 1,
+      record: state.record,
+      fold: state.fold,
+      pending: [],
+      outbox: [],
+    }),
+  );
   for (let i = 0; i < items.length; i += 25) {
     let request: Record<string, unknown>[] | undefined = items
       .slice(i, i + 25)
@@ -730,7 +732,7 @@ async function benchHotPartition(jobsPerSecond = 2_000) {
     const pk = entity.key(payload);
     const { record, fold } = entity.fold(undefined, event, true);
     const current = marshall(
-      { pk, sk: CURRENT, ...currentAttributes('jobs', pk, record as never, fold), version: 1 },
+      toCurrentItem('jobs', pk, { version: 1, record, fold, pending: [], outbox: [] }),
       { removeUndefinedValues: true },
     );
     const history = marshall(

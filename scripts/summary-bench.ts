@@ -7,7 +7,7 @@
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbRecordQueries } from '../lib/aws/dynamodb/dynamodb-store';
-import { CURRENT, currentAttributes } from '../lib/aws/dynamodb/table-layout';
+import { toCurrentItem } from '../lib/aws/dynamodb/table-layout';
 import { answerApi } from '../lib/dashboard/api';
 import { ENTITIES } from '../lib/records/entities';
 import type { StoredEvent } from '../lib/records/stored-event';
@@ -46,7 +46,7 @@ async function seedJobs(db: DynamoDBDocumentClient, table: string, count: number
     };
     const pk = ENTITIES.jobs.key(payload);
     const { record, fold } = ENTITIES.jobs.fold(undefined, event, true);
-    return { pk, sk: CURRENT, ...currentAttributes('jobs', pk, record as never, fold), version: 1 };
+    return toCurrentItem('jobs', pk, { version: 1, record, fold, pending: [], outbox: [] });
   });
   for (let i = 0; i < items.length; i += 25) {
     await db.send(

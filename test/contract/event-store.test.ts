@@ -8,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbEventStore, dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
-import { CONFLICT_ATTEMPTS } from '../../lib/aws/dynamodb/event-store';
+import { CONFLICT_ATTEMPTS } from '../../lib/aws/dynamodb/conflict-retry';
 import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
 import {
   AmbiguousJobIdError,

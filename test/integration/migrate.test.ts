@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { indexStepOf, migrateIndexKeys } from '../../lib/aws/dynamodb/migrate';
-import { CURRENT, currentAttributes } from '../../lib/aws/dynamodb/table-layout';
+import { CURRENT, toCurrentItem } from '../../lib/aws/dynamodb/table-layout';
 import { LOGICAL_IDS, localDynamoDbClient } from '../../lib/local/local-stack-facts';
 import { createTables } from '../../lib/local/resources';
 import { extractDefinition, printServiceConfig } from '../../lib/local/service-definition';
@@ -71,11 +71,11 @@ async function putAs020(table: string, payload: Record<string, unknown>) {
     status_shard: _s,
     flow_shard: _f,
     ...attributes
-  } = currentAttributes('jobs', pk, record as never, fold);
+  } = toCurrentItem('jobs', pk, { version: 1, record, fold, pending: [], outbox: [] });
   await db.send(
     new PutCommand({
       TableName: table,
-      Item: { pk, sk: CURRENT, ...attributes, entity: 'job', version: 1 },
+      Item: { ...attributes, entity: 'job' },
     }),
   );
 }
@@ -157,11 +157,9 @@ describe('upgrading a 0.2.0 stage’s tables', () => {
       watch_shard: written,
       watch_key: _key,
       ...as030
-    } = currentAttributes('jobs', pk, record as never, fold);
+    } = toCurrentItem('jobs', pk, { version: 1, record, fold, pending: [], outbox: [] });
     expect(written).toMatch(/^failed#\d\d$/);
-    await db.send(
-      new PutCommand({ TableName: at4.jobs, Item: { pk, sk: CURRENT, ...as030, version: 1 } }),
-    );
+    await db.send(new PutCommand({ TableName: at4.jobs, Item: as030 }));
     const since = new Date(start.getTime() - 60_000);
     const expected = [{ tenant: 't-failing', failed: 1 }];
     // No failure index yet: the tenants come from the failed jobs' records.

@@ -3,15 +3,9 @@ import type { EventStore, RecordQueries, StoreOutcome } from '../../ports/event-
 import type { StoredEvent } from '../../records/stored-event';
 import { ENTITIES, type Entity } from '../../records/entities';
 import type { Kind } from '../../webhook/kinds';
-import {
-  markSent,
-  readPartition,
-  readUnsent,
-  recordPoll,
-  recordStale,
-  storeEvents,
-  type StoreOptions,
-} from './event-store';
+import { markSent, readUnsent, recordPoll, recordStale } from './bookkeeping';
+import { readPartition } from './dynamodb-io';
+import { storeEvents, type StoreOptions } from './event-store';
 import { summarizeJobs } from './summary';
 import { staleJobs } from './stale';
 import { connectionHistoryOf, getJob, listConnections, listDiscover, listJobs } from './queries';

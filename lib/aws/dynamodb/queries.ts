@@ -1,4 +1,4 @@
-import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AmbiguousJobIdError, type ConnectionKeyParts } from '../../ports/event-store';
 import type { ConnectionRecord } from '../../records/connections';
 import type { DiscoverRecord } from '../../records/discover';
@@ -29,7 +29,7 @@ import {
 } from '../../records/views';
 import type { ConnectionHistoryEntry } from '../../records/connections';
 import type { Kind } from '../../webhook/kinds';
-import { readPartition } from './event-store';
+import { batchGetItems, queryPages, readPartition } from './dynamodb-io';
 import { everyShard } from '../../records/shards';
 import { ENTITY_VALUE, INDEX, recordOf, splitPartition, type Item } from './table-layout';
 
@@ -70,34 +70,26 @@ interface IndexQuery {
 }
 
 /** Pages through an index (newest first for time-sorted keys). Yields index keys only. */
-export async function* queryIndex(
+export function queryIndex(
   db: DynamoDBDocumentClient,
   table: string,
   query: IndexQuery,
 ): AsyncGenerator<Item> {
   const { from } = query;
-  let start: Item | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: query.index,
-        KeyConditionExpression: from ? '#h = :h AND #r >= :r' : '#h = :h',
-        ExpressionAttributeNames: { '#h': query.hash[0], ...(from && { '#r': from[0] }) },
-        ExpressionAttributeValues: { ':h': query.hash[1], ...(from && { ':r': from[1] }) },
-        ScanIndexForward: query.newestFirst !== true,
-        Limit: query.pageSize ?? PAGE,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of (page.Items ?? []) as Item[]) yield item;
-    start = page.LastEvaluatedKey as Item | undefined;
-  } while (start !== undefined);
+  return queryPages(db, {
+    TableName: table,
+    IndexName: query.index,
+    KeyConditionExpression: from ? '#h = :h AND #r >= :r' : '#h = :h',
+    ExpressionAttributeNames: { '#h': query.hash[0], ...(from && { '#r': from[0] }) },
+    ExpressionAttributeValues: { ':h': query.hash[1], ...(from && { ':r': from[1] }) },
+    ScanIndexForward: query.newestFirst !== true,
+    Limit: query.pageSize ?? PAGE,
+  });
 }
 
 /**
- * BatchGetItem for the CURRENT items of index hits, in the order asked, retrying unprocessed keys;
- * only the `projection` attributes (and `pk`) when given.
+ * The CURRENT items of index hits, in the order asked (BatchGetItem, see batchGetItems); only the
+ * `projection` attributes (and the key) when given.
  */
 export async function batchGet(
   db: DynamoDBDocumentClient,
@@ -105,24 +97,8 @@ export async function batchGet(
   keys: Item[],
   projection?: string[],
 ): Promise<Item[]> {
-  const found = new Map<string, Item>();
-  const names = projection && ['pk', ...projection];
-  const project = names && {
-    ProjectionExpression: names.map((_, i) => `#p${i}`).join(', '),
-    ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#p${i}`, n])),
-  };
-  for (let i = 0; i < keys.length; i += 100) {
-    let request: Item[] | undefined = keys.slice(i, i + 100);
-    for (let round = 0; request !== undefined && request.length > 0; round += 1) {
-      const got = await db.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: request, ...project } } }),
-      );
-      for (const item of (got.Responses?.[table] ?? []) as Item[]) found.set(String(item.pk), item);
-      request = got.UnprocessedKeys?.[table]?.Keys as Item[] | undefined;
-      if (request !== undefined && request.length > 0)
-        await new Promise((r) => setTimeout(r, 50 * 2 ** Math.min(round, 5)));
-    }
-  }
+  const items = await batchGetItems(db, table, keys, projection && { projection });
+  const found = new Map(items.map((item) => [String(item.pk), item]));
   return keys.map((k) => found.get(String(k.pk))).filter((i): i is Item => i !== undefined);
 }
 

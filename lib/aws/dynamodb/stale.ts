@@ -1,4 +1,5 @@
-import { paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryPages } from './dynamodb-io';
 import type { StaleJobs } from '../../ports/event-store';
 import { isDue, type PollState } from '../../records/poll';
 import { everyShard } from '../../records/shards';
@@ -16,18 +17,13 @@ async function* candidates(
   table: string,
   before: Date,
 ): AsyncGenerator<Item> {
-  for (const shard of everyShard('running')) {
-    const pages = paginateQuery(
-      { client: db },
-      {
-        TableName: table,
-        IndexName: INDEX.byWatch,
-        KeyConditionExpression: 'watch_shard = :h AND watch_key < :r',
-        ExpressionAttributeValues: { ':h': shard, ':r': pastHourOf(before) },
-      },
-    );
-    for await (const page of pages) yield* (page.Items ?? []) as Item[];
-  }
+  for (const shard of everyShard('running'))
+    yield* queryPages(db, {
+      TableName: table,
+      IndexName: INDEX.byWatch,
+      KeyConditionExpression: 'watch_shard = :h AND watch_key < :r',
+      ExpressionAttributeValues: { ':h': shard, ':r': pastHourOf(before) },
+    });
 }
 
 const seenBefore = (job: JobSummary, before: Date): boolean =>

@@ -184,37 +184,34 @@ export const recordOf = <R>(kind: Kind, item: Item): R => {
   return kind === 'jobs' && item.poll !== undefined ? { ...record, reconcile: item.poll } : record;
 };
 
-/**
- * A CURRENT item's attributes besides its key, version and pending list: the readable record,
- * the index keys, and `fold`, what folding in one more event needs (see Entity.fold).
- */
-export const currentAttributes = (
-  kind: Kind,
-  entityKey: string,
-  record: Rec,
-  fold: unknown,
-): Item => ({
-  ...recordAttributes(record, ENTITIES[kind].attributes, ENTITIES[kind].computed),
-  ...indexAttributes(kind, entityKey, record),
-  fold: attributeValue(fold),
-});
-
-/** The fold state a CURRENT item keeps (as a map, or as JSON text when it could not be one). */
-export const foldOf = (item: Item): unknown =>
-  typeof item.fold === 'string' ? (JSON.parse(item.fold) as unknown) : item.fold;
-
-/** Whether a stored CURRENT item already holds exactly these attributes. */
-export function holds(current: Item, attributes: Item): boolean {
-  const { pk: _pk, sk: _sk, version: _version, ...held } = current;
-  return canonicalJson(held) === canonicalJson(attributes);
+/** A CURRENT item as the store reads and writes it: the record, and the bookkeeping beside it. */
+export interface CurrentItem {
+  /** The write check: one more on every write (0 before the first). */
+  version: number;
+  /** The entity's record (a JobRecord, DiscoverRecord or ConnectionRecord). */
+  record: object;
+  /** What folding in one more event needs (see Entity.fold). */
+  fold: unknown;
+  /** History ids of events folded in whose history items were not yet seen written. */
+  pending: string[];
+  /** Notifications recorded and not yet marked sent (see markSent). */
+  outbox: Unsent[];
+  /** A job's Job Stale notice id, once one was recorded for its episode (see recordStale). */
+  staleNotified?: string;
+  /** When DynamoDB's time to live may delete the item (epoch seconds). */
+  expiresAt?: number;
 }
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map((v) => String(v)) : [];
 
 /**
  * The notifications a CURRENT item holds until they are published (its outbox): each as the JSON
- * text of `{ at, notification }`, since a detail may hold values DynamoDB cannot (record-item.ts).
+ * text of `{ at, notification }` (see outboxEntry), since a detail may hold values DynamoDB
+ * cannot (record-item.ts).
  */
 export const outboxOf = (item: Item | undefined): Unsent[] =>
-  ((item?.outbox as string[] | undefined) ?? []).map((text) => {
+  strings(item?.outbox).map((text) => {
     const { at, notification } = JSON.parse(text) as { at: number; notification: Notification };
     return { recordedAt: at, notification };
   });
@@ -222,3 +219,47 @@ export const outboxOf = (item: Item | undefined): Unsent[] =>
 /** The `outbox` attribute for these notifications, or nothing when there are none. */
 export const outboxAttribute = (unsent: readonly Unsent[]): Item =>
   unsent.length === 0 ? {} : { outbox: unsent.map(outboxEntry) };
+
+/** The CURRENT item `item` of an entity of `kind`, typed. */
+export function fromCurrentItem(kind: Kind, item: Item): CurrentItem {
+  const { attributes, computed } = ENTITIES[kind];
+  return {
+    version: Number(item.version ?? 0),
+    record: recordFromItem<Rec>(item, attributes, computed),
+    // A map, or JSON text where the fold holds what DynamoDB cannot (see attributeValue).
+    fold: typeof item.fold === 'string' ? (JSON.parse(item.fold) as unknown) : item.fold,
+    pending: strings(item.pending),
+    outbox: outboxOf(item),
+    ...(typeof item.stale_notified === 'string' && { staleNotified: item.stale_notified }),
+    ...(typeof item.expires_at === 'number' && { expiresAt: item.expires_at }),
+  };
+}
+
+/**
+ * The CURRENT item of entity `entityKey` holding `current`: the readable record, the index keys,
+ * and the bookkeeping (see CurrentItem). A job's reconcile state (`poll`) is not kept: it belongs
+ * to the episode the write ends.
+ */
+export function toCurrentItem(kind: Kind, entityKey: string, current: CurrentItem): Item {
+  const { fold, pending, outbox, staleNotified, expiresAt } = current;
+  const record = current.record as Rec;
+  return {
+    pk: entityKey,
+    sk: CURRENT,
+    ...recordAttributes(record, ENTITIES[kind].attributes, ENTITIES[kind].computed),
+    ...indexAttributes(kind, entityKey, record),
+    fold: attributeValue(fold),
+    ...(pending.length > 0 && { pending }),
+    ...outboxAttribute(outbox),
+    ...(staleNotified !== undefined && { stale_notified: staleNotified }),
+    ...(expiresAt !== undefined && { expires_at: expiresAt }),
+    version: current.version,
+  };
+}
+
+/** Whether two CURRENT items hold the same, whatever their versions. */
+export function sameButVersion(a: Item, b: Item): boolean {
+  const { version: _a, ...restA } = a;
+  const { version: _b, ...restB } = b;
+  return canonicalJson(restA) === canonicalJson(restB);
+}
