@@ -25,11 +25,7 @@ import { startPoller } from '../lib/local/sqs-poller';
 import { queueOrder } from '../lib/records/message-group';
 import { buildEnvelope } from '../lib/webhook/envelope';
 import { eventKey } from '../lib/webhook/event-key';
-import {
-  toCurrentItem,
-  EVENT_PREFIX,
-  historyAttributes,
-} from '../lib/aws/dynamodb/table-layout';
+import { toCurrentItem, EVENT_PREFIX, historyAttributes } from '../lib/aws/dynamodb/table-layout';
 import { ENTITIES } from '../lib/records/entities';
 import type { StoredEvent } from '../lib/records/stored-event';
 import { LOGICAL_IDS, localDynamoDbClient, localSqsClient } from '../lib/local/local-stack-facts';

@@ -247,7 +247,15 @@ export async function startLocalGateway(options: GatewayOptions): Promise<LocalG
     const route = (): void => routeRequest(options, invoke, req, res, Buffer.concat(chunks));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `port ${options.port} on ${options.host} is already in use: stop what listens there, or set PORT to another port (0 picks a free one)`,
+            )
+          : error,
+      ),
+    );
     // A burst of connections (hotglue's jobs on the hour) must wait in the kernel's queue, not be
     // dropped from it: Node's default backlog is 511.
     server.listen({ port: options.port, host: options.host, backlog: 4096 }, resolve);

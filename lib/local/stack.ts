@@ -1,16 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { SHARED_SECRET_VARIABLE } from '../config/ingest';
 import type { LocalStackConfig } from '../config/local-stack';
 import {
-  LOCAL_CREDENTIALS,
   localDynamoDbClient,
   localSqsClient,
-  SECRET_FILE,
   NOTIFICATIONS_FILE,
   SQS_JOURNAL_FILE,
   STACK_FILE,
@@ -24,7 +20,6 @@ import { createQueues, createTables, type LocalRef } from './resources';
 import {
   extractDefinition,
   printServiceConfig,
-  resolveIntrinsic,
   type ServiceDefinition,
 } from './service-definition';
 import { startThroughputProxy } from './throughput-proxy';
@@ -32,6 +27,16 @@ import { LONG_POLL_SECONDS, startPoller, type Poller, type SqsHandler } from './
 import { startReconcileLoop } from './reconcile-loop';
 import { localDashboard } from './dashboard';
 import { prepareDashboard } from '../dashboard/server';
+import {
+  functionEnvironment,
+  handlerEndpoints,
+  loadHandler,
+  localOverrides,
+  resolveLocalSecret,
+  restoreJournal,
+  runsHere,
+  stackInfo,
+} from './stack-setup';
 
 export interface LocalStackOptions extends Omit<LocalStackConfig, 'sharedSecret'> {
   /** Project folder holding serverless.yml and functions/. */
@@ -67,102 +72,6 @@ export interface Recovery {
   unknownQueues: Record<string, number>;
   /** Journal lines that could not be read (a line torn by a kill never got its 202). */
   unreadableLines: number;
-}
-
-const countByQueue = (messages: readonly { queue: string }[]): Record<string, number> => {
-  const counts: Record<string, number> = {};
-  for (const { queue } of messages) counts[queue] = (counts[queue] ?? 0) + 1;
-  return counts;
-};
-
-/**
- * The webhook secret for the local stack: WEBHOOK_SECRET (or per-kind secrets) when set;
- * otherwise, unless unsigned events are allowed, one generated on first start and kept in the
- * data folder so that later starts and the CLI use the same one.
- */
-async function resolveLocalSecret(
-  options: LocalStackOptions,
-): Promise<{ env: Record<string, string>; secret?: string; file?: string }> {
-  if (options.secretsConfigured) {
-    const shared = options.env[SHARED_SECRET_VARIABLE];
-    return { env: {}, ...(shared !== undefined && shared !== '' && { secret: shared }) };
-  }
-  if (options.allowUnsigned) return { env: {} };
-  const file = join(options.dataDir, SECRET_FILE);
-  let secret: string;
-  try {
-    secret = (await readFile(file, 'utf8')).trim();
-  } catch {
-    secret = randomBytes(24).toString('hex');
-    await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  }
-  return { env: { [SHARED_SECRET_VARIABLE]: secret }, secret, file };
-}
-
-/**
- * What differs from a deployment on purpose: secrets come from WEBHOOK_SECRET and friends instead
- * of SSM, the signature opt-ins from this shell rather than the stage params, EMF metrics (which
- * would print a JSON blob per event) are off unless asked for, and notifications go to the log,
- * a file and NOTIFY_URL instead of an EventBridge bus.
- */
-function localOverrides(
-  env: Record<string, string | undefined>,
-  notificationsFile: string,
-): Record<string, string> {
-  const overrides: Record<string, string> = {
-    WEBHOOK_SECRETS_SSM_PATH: '',
-    POWERTOOLS_METRICS_DISABLED: env.POWERTOOLS_METRICS_DISABLED ?? 'true',
-    EVENT_BUS_NAME: '',
-    NOTIFICATIONS_FILE: notificationsFile,
-    NOTIFY_URL: env.NOTIFY_URL ?? '',
-  };
-  for (const name of [
-    'WEBHOOK_ALLOW_UNSIGNED',
-    'WEBHOOK_SIGNATURE_JSON_FALLBACK',
-    'HISTORY_RETENTION_DAYS',
-    'RECORD_RETENTION_DAYS',
-  ]) {
-    const value = env[name];
-    if (value !== undefined) overrides[name] = value;
-  }
-  return overrides;
-}
-
-/** Loads `functions/x.handler` from the project, as Lambda would load the bundle. */
-function loadHandler<T>(cwd: string, handler: string): T {
-  const dot = handler.lastIndexOf('.');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(resolve(cwd, handler.slice(0, dot))) as Record<string, unknown>;
-  const fn = mod[handler.slice(dot + 1)];
-  if (typeof fn !== 'function') throw new Error(`${handler} is not a function`);
-  return fn as T;
-}
-
-/** Functions the local stack invokes: HTTP routes and SQS event sources. */
-const runsHere = (fn: ServiceDefinition['functions'][number]): boolean =>
-  fn.httpRoutes.length > 0 || fn.sqs.length > 0;
-
-function functionEnvironment(
-  definition: ServiceDefinition,
-  refs: Map<string, LocalRef>,
-): Record<string, string> {
-  const merged: Record<string, string> = {};
-  const add = (name: string, value: unknown, owner: string): void => {
-    const resolved = resolveIntrinsic(value, refs);
-    if (merged[name] !== undefined && merged[name] !== resolved) {
-      // Handlers share one process here, so their variables must not disagree.
-      throw new Error(`environment variable ${name} differs between functions (${owner})`);
-    }
-    merged[name] = resolved;
-  };
-  for (const [name, value] of Object.entries(definition.providerEnvironment))
-    add(name, value, 'provider');
-  // Only the functions this process runs: a scheduled function's variables (HOTGLUE_API_URL, …)
-  // would override the shell's, and the local loop reads those instead (see startLocalStack).
-  for (const fn of definition.functions.filter(runsHere)) {
-    for (const [name, value] of Object.entries(fn.environment)) add(name, value, fn.key);
-  }
-  return merged;
 }
 
 /**
@@ -246,47 +155,6 @@ function startPollers(
   return pollers;
 }
 
-/** Puts the previous run's journalled backlog back on its queues; says what it put back. */
-function restoreJournal(fauxqs: RunningSqs, journal: SqsJournal, file: string): Recovery {
-  const unknown = fauxqs.restore(journal.recovered);
-  return {
-    file,
-    byQueue: countByQueue(journal.recovered.filter((m) => !unknown.includes(m))),
-    unknownQueues: countByQueue(unknown),
-    unreadableLines: journal.unreadable,
-  };
-}
-
-/** Where the handlers' SDK clients go: the fault proxies, with the stack's credentials. */
-const handlerEndpoints = (region: string, sqsPort: number, dynamodbPort: number) => ({
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  AWS_REGION: region,
-  AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsPort}`,
-  AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamodbPort}`,
-});
-
-/** The webhook and dashboard URLs under the gateway's base URL. */
-const stackUrls = (baseUrl: string) => ({
-  baseUrl,
-  webhookUrls: {
-    auto: `${baseUrl}/webhooks`,
-    jobs: `${baseUrl}/webhooks/jobs`,
-    discover: `${baseUrl}/webhooks/discover`,
-    connections: `${baseUrl}/webhooks/connections`,
-  },
-  dashboardUrl: `${baseUrl}/`,
-});
-
-/** Each queue's name, URL and ARN, by logical id. */
-const queueFacts = (definition: ServiceDefinition, queueRefs: Map<string, LocalRef>) =>
-  Object.fromEntries(
-    definition.queues.map((q) => {
-      const ref = queueRefs.get(q.logicalId) as LocalRef;
-      return [q.logicalId, { name: q.name, url: ref.ref, arn: ref.arn }];
-    }),
-  );
-
 /**
  * Runs every function the way AWS would: the HTTP one behind the local gateway (with the
  * dashboard's routes before its own), each SQS trigger with pollers. A scheduled function
@@ -301,6 +169,8 @@ async function startFunctions(
     sqsEndpoint: string;
     region: string;
     local: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+    /** Each part as it starts, so that a failed start stops what it opened. */
+    started: { close(): Promise<void> }[];
   },
 ): Promise<{ gateway: LocalGateway; pollers: Poller[] }> {
   const { options } = at;
@@ -310,20 +180,23 @@ async function startFunctions(
     const name = `${definition.service}-${definition.stage}-${fn.key}`;
     if (!runsHere(fn) && fn.schedules.length === 0)
       throw new Error(`${fn.key} has no HTTP route, SQS queue or schedule the local stack runs`);
-    if (fn.httpRoutes.length > 0)
-      gateways.push(
-        await startLocalGateway({
-          host: options.host,
-          port: options.port,
-          functionName: name,
-          timeoutSeconds: fn.timeoutSeconds,
-          routes: fn.httpRoutes,
-          handler: loadHandler<HttpHandler>(options.cwd, fn.handler),
-          onError: (error) => options.log('ingest invocation failed', { error: String(error) }),
-          local: at.local,
-        }),
-      );
-    pollers.push(...startPollers(fn, name, at));
+    if (fn.httpRoutes.length > 0) {
+      const gateway = await startLocalGateway({
+        host: options.host,
+        port: options.port,
+        functionName: name,
+        timeoutSeconds: fn.timeoutSeconds,
+        routes: fn.httpRoutes,
+        handler: loadHandler<HttpHandler>(options.cwd, fn.handler),
+        onError: (error) => options.log('ingest invocation failed', { error: String(error) }),
+        local: at.local,
+      });
+      at.started.push(gateway);
+      gateways.push(gateway);
+    }
+    const started = startPollers(fn, name, at);
+    at.started.push(...started.map((p) => ({ close: () => p.stop() })));
+    pollers.push(...started);
   }
   const [gateway] = gateways;
   if (gateway === undefined || gateways.length !== 1)
@@ -348,39 +221,6 @@ const faultSetter =
     if (service === 'sqs' && !down)
       await new Promise((resolve) => setTimeout(resolve, LONG_POLL_SECONDS * 1000 + 500));
   };
-
-/** What the running stack tells its users (written to local-stack.json). */
-function stackInfo(at: {
-  options: LocalStackOptions;
-  definition: ServiceDefinition;
-  dataDir: string;
-  region: string;
-  gatewayPort: number;
-  dynamodbEndpoint: string;
-  sqsEndpoint: string;
-  queueRefs: Map<string, LocalRef>;
-  tableRefs: Map<string, LocalRef>;
-  secretFile: string | undefined;
-  partitionModelUrl: string | undefined;
-}): LocalStackInfo {
-  const { options, definition } = at;
-  return {
-    ...stackUrls(`http://${options.host}:${at.gatewayPort}`),
-    pid: process.pid,
-    dynamodbEndpoint: at.dynamodbEndpoint,
-    sqsEndpoint: at.sqsEndpoint,
-    region: at.region,
-    stage: definition.stage,
-    dataDir: at.dataDir,
-    routes: definition.functions.flatMap((f) => f.httpRoutes),
-    queues: queueFacts(definition, at.queueRefs),
-    tables: Object.fromEntries([...at.tableRefs].map(([id, ref]) => [id, ref.ref])),
-    ...(at.secretFile !== undefined && { secretFile: at.secretFile }),
-    notificationsFile: join(at.dataDir, NOTIFICATIONS_FILE),
-    ...(options.notifyUrl !== undefined && { notifyUrl: options.notifyUrl }),
-    ...(at.partitionModelUrl !== undefined && { partitionModelUrl: at.partitionModelUrl }),
-  };
-}
 
 /**
  * Every queue and table the definition has, then the previous run's backlog back on its queues
@@ -463,6 +303,7 @@ async function launch(at: Launch): Promise<LocalStack> {
     sqsEndpoint: `http://127.0.0.1:${sqsProxy.port}`,
     region,
     local: dashboard.handler,
+    started,
   });
   gatewayPort = gateway.port;
   const info = stackInfo({
@@ -484,6 +325,7 @@ async function launch(at: Launch): Promise<LocalStack> {
     options.reconcile === undefined
       ? undefined
       : startReconcileLoop({ info, ...options.reconcile, log: options.log });
+  if (reconciling !== undefined) started.push(reconciling);
   // Stopped in this order: no new request, no new poll, then the journal's count and the rest.
   const stop = async () => {
     await gateway.close();

@@ -1,0 +1,156 @@
+import {
+  type Json,
+  h,
+  text,
+  timeOf,
+  duration,
+  badge,
+  jobTone,
+  table,
+  setRows,
+  api,
+  live,
+  query,
+  jobHref,
+  TENANT_FLOW,
+  listPage,
+} from './ui';
+
+/** The jobs list with its summary, and one job's page. */
+
+function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
+  const element = h('section', { 'aria-labelledby': 'summary-heading', class: 'summary' });
+  const refresh = async (): Promise<void> => {
+    const sums = await api<{
+      byClass: Record<string, number>;
+      failuresByTenant: { tenant: string; failed: number }[];
+    }>(`/api/summary${query(['tenant', 'flow'])}`);
+    const failures = table('Failed jobs per tenant', ['Tenant', 'Failed']);
+    failures.element.classList.add('compact');
+    setRows(
+      failures.body,
+      sums.failuresByTenant.map((f) =>
+        h(
+          'tr',
+          {},
+          h(
+            'td',
+            {},
+            h('a', { href: `/?tenant=${encodeURIComponent(f.tenant)}&status=failed` }, f.tenant),
+          ),
+          h('td', {}, String(f.failed)),
+        ),
+      ),
+      2,
+      'No failed jobs.',
+    );
+    element.replaceChildren(
+      h('h2', { id: 'summary-heading' }, 'Jobs started in the last 24 hours'),
+      h(
+        'ul',
+        { class: 'counts' },
+        ...['running', 'failed', 'completed', 'other'].map((c) =>
+          h(
+            'li',
+            {},
+            h(
+              'a',
+              { href: `/?status=${c}&since=24h` },
+              badge(c, jobTone(c)),
+              ` ${sums.byClass[c] ?? 0}`,
+            ),
+          ),
+        ),
+      ),
+      failures.element,
+    );
+  };
+  return { element, refresh };
+}
+
+export function jobsPage(main: HTMLElement): void {
+  listPage<Json>(main, {
+    title: 'Jobs',
+    caption: 'Jobs by start time, newest first',
+    above: jobsSummary(),
+    source: () => `/api/jobs${query(['tenant', 'flow', 'status', 'since', 'limit'])}`,
+    empty: 'No jobs match these filters.',
+    fields: [
+      ...TENANT_FLOW,
+      {
+        name: 'status',
+        label: 'Status',
+        kind: 'select',
+        options: [
+          ['', 'Any'],
+          ['running', 'Running'],
+          ['failed', 'Failed'],
+          ['completed', 'Completed'],
+          ['other', 'Other'],
+          ['lost', 'Lost (reconcile gave up)'],
+        ],
+      },
+      { name: 'since', label: 'Started since', kind: 'text', hint: '24h, 7d or an ISO time' },
+    ],
+    columns: [
+      ['Status', (j) => badge(text(j.status), jobTone(j.status_class))],
+      ['Job', (j) => h('a', { href: jobHref(j.s3_root) }, text(j.job_id ?? j.s3_root))],
+      ['Tenant', (j) => text(j.tenant)],
+      ['Flow', (j) => text(j.flow_id)],
+      ['Started', (j) => timeOf(j.started_at)],
+      ['Last update', (j) => timeOf(j.updated_at)],
+      ['Duration', (j) => duration(j.started_at, j.updated_at)],
+    ],
+  });
+}
+
+export function jobPage(main: HTMLElement, s3Root: string): void {
+  const heading = h('h1', {}, 'Job');
+  const fields = h('dl', { class: 'fields' });
+  const timeline = table('Timeline, in lifecycle order', [
+    'Time',
+    'Status',
+    'Error',
+    'Message',
+    'Records',
+    'Source',
+  ]);
+  main.append(
+    h('p', {}, h('a', { href: '/' }, '← All jobs')),
+    heading,
+    h('h2', {}, 'Record'),
+    fields,
+    h('h2', {}, 'Events'),
+    timeline.element,
+  );
+  live(async () => {
+    const job = await api<Json & { history: Json[] }>(`/api/jobs/${encodeURIComponent(s3Root)}`);
+    heading.replaceChildren(
+      `Job ${text(job.job_id ?? job.s3_root)} `,
+      badge(text(job.status), jobTone(job.status_class)),
+    );
+    const { history, ...record } = job;
+    fields.replaceChildren(
+      ...Object.entries(record)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, text(value))]),
+    );
+    setRows(
+      timeline.body,
+      history.map((e) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, timeOf(e.time)),
+          h('td', {}, text(e.status)),
+          h('td', {}, text(e.error)),
+          h('td', {}, text(e.message)),
+          h('td', {}, text(e.record_count)),
+          h('td', {}, text(e.source)),
+        ),
+      ),
+      6,
+      'No events.',
+    );
+  });
+}

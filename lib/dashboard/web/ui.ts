@@ -1,0 +1,279 @@
+/** The dashboard's building blocks: elements, tables, filters, fetching and refreshing. */
+
+const REFRESH_MS = 4_000;
+/** On a deployed stage, where every refresh is paid for in read units. */
+const STAGE_REFRESH_MS = 30_000;
+
+export type Json = Record<string, unknown>;
+
+/** An element with attributes and children; text is always set as text, never as HTML. */
+export function h(
+  tag: string,
+  attributes: Record<string, string | undefined> = {},
+  ...children: (Node | string | undefined | null)[]
+): HTMLElement {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes))
+    if (value !== undefined) element.setAttribute(name, value);
+  for (const child of children)
+    if (child !== undefined && child !== null)
+      element.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  return element;
+}
+
+export const text = (v: unknown): string =>
+  v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+
+/** A time as `2026-11-01 10:03:00Z`, short enough for a table; the full value in its title. */
+export function timeOf(value: unknown): Node | string {
+  const s = text(value);
+  const short = s.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return s === '' ? '' : h('time', { datetime: s, title: s }, short);
+}
+
+export function duration(from: unknown, to: unknown): string {
+  const a = Date.parse(text(from));
+  const b = Date.parse(text(to));
+  if (Number.isNaN(a) || Number.isNaN(b) || b < a) return '';
+  const s = Math.round((b - a) / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** A status with its class as a badge: the word carries the meaning, the colour only helps. */
+export function badge(label: string, tone: string): HTMLElement {
+  return h('span', { class: `badge badge-${tone}` }, label);
+}
+
+export const jobTone = (statusClass: unknown): string =>
+  ({ completed: 'ok', failed: 'bad', running: 'busy' })[text(statusClass)] ?? 'other';
+export const discoverTone = (status: unknown): string =>
+  ({ DISCOVER_SUCCESS: 'ok', DISCOVER_FAILED: 'bad', DISCOVER_STARTED: 'busy' })[text(status)] ??
+  'other';
+
+/** A table with a caption and header row; rows are replaced on each refresh. */
+export function table(
+  caption: string,
+  headers: string[],
+): { element: HTMLElement; body: HTMLElement } {
+  const body = h('tbody');
+  const element = h(
+    'table',
+    {},
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, ...headers.map((name) => h('th', { scope: 'col' }, name)))),
+    body,
+  );
+  return { element, body };
+}
+
+export function setRows(
+  body: HTMLElement,
+  rows: HTMLElement[],
+  columns: number,
+  empty: string,
+): void {
+  body.replaceChildren(
+    ...(rows.length > 0
+      ? rows
+      : [h('tr', {}, h('td', { colspan: String(columns), class: 'empty' }, empty))]),
+  );
+}
+
+export async function api<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  const body = (await response.json()) as T & { error?: string };
+  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body;
+}
+
+/** The page's status line: when its data was last fetched, or what went wrong. */
+export const statusLine = h('p', { class: 'status', role: 'status' });
+
+/**
+ * How often a page fetches again: every REFRESH_MS locally, every STAGE_REFRESH_MS on a deployed
+ * stage (each refresh there is paid for in read units). Known once /api/about answered.
+ */
+let refreshMs = REFRESH_MS;
+export const about = api<{ stage: string | null }>('/api/about').then((a) => {
+  if (a.stage !== null) refreshMs = STAGE_REFRESH_MS;
+  return a;
+});
+
+/**
+ * Fetches and renders now, then again every refreshMs, whatever happened the last time; while the
+ * tab is hidden it fetches nothing, and it fetches at once when the tab is shown again.
+ */
+export function live(render: () => Promise<void>): void {
+  let timer: number | undefined;
+  const tick = async (): Promise<void> => {
+    timer = undefined;
+    try {
+      await render();
+      statusLine.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${refreshMs / 1000} s while this tab is shown.`;
+      statusLine.classList.remove('error');
+    } catch (error) {
+      statusLine.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}. Trying again.`;
+      statusLine.classList.add('error');
+    }
+    if (document.visibilityState === 'visible')
+      timer = window.setTimeout(() => void tick(), refreshMs);
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') {
+      window.clearTimeout(timer);
+      timer = undefined;
+      statusLine.textContent = 'Paused while this tab is hidden.';
+      return;
+    }
+    if (timer === undefined) void tick();
+  });
+  void about.catch(() => undefined).then(() => tick());
+}
+
+/** Fetches and renders once: for a view whose reading costs too much to repeat on a timer. */
+export function once(render: () => Promise<void>): void {
+  render().then(
+    () => {
+      statusLine.textContent = `Updated ${new Date().toLocaleTimeString()}; reload the page for newer events.`;
+      statusLine.classList.remove('error');
+    },
+    (error: unknown) => {
+      statusLine.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}.`;
+      statusLine.classList.add('error');
+    },
+  );
+}
+
+export interface Field {
+  name: string;
+  label: string;
+  kind: 'text' | 'select' | 'checkbox';
+  options?: [value: string, label: string][];
+  hint?: string;
+}
+
+/**
+ * A filter form whose values live in the URL's query: submitting it rewrites the URL (so a view
+ * can be shared or bookmarked) and renders again, without reloading the page.
+ */
+function filterForm(fields: Field[], onChange: () => void): HTMLElement {
+  const params = new URLSearchParams(location.search);
+  const controls = fields.map((f) => {
+    const id = `filter-${f.name}`;
+    const value = params.get(f.name) ?? '';
+    let control: HTMLElement;
+    if (f.kind === 'select') {
+      control = h(
+        'select',
+        { id, name: f.name },
+        ...(f.options ?? []).map(([v, label]) => {
+          const option = h('option', { value: v }, label);
+          if (v === value) option.setAttribute('selected', '');
+          return option;
+        }),
+      );
+    } else if (f.kind === 'checkbox') {
+      control = h('input', { id, name: f.name, type: 'checkbox', value: 'true' });
+      if (value === 'true') control.setAttribute('checked', '');
+    } else {
+      control = h('input', {
+        id,
+        name: f.name,
+        type: 'text',
+        value,
+        placeholder: f.hint,
+        autocomplete: 'off',
+      });
+    }
+    return h('div', { class: 'field' }, h('label', { for: id }, f.label), control);
+  });
+  const form = h(
+    'form',
+    { class: 'filters', role: 'search', 'aria-label': 'Filters' },
+    ...controls,
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { type: 'submit' }, 'Apply'),
+      h('a', { href: location.pathname }, 'Clear'),
+    ),
+  ) as HTMLFormElement;
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const [name, value] of new FormData(form))
+      if (String(value).trim() !== '') next.set(name, String(value).trim());
+    const query = next.toString();
+    history.pushState(null, '', query === '' ? location.pathname : `${location.pathname}?${query}`);
+    onChange();
+  });
+  return form;
+}
+
+/** The API query for this page: the URL's filters, only the names the API takes. */
+export function query(names: string[]): string {
+  const params = new URLSearchParams(location.search);
+  const out = new URLSearchParams();
+  for (const name of names) {
+    const value = params.get(name);
+    if (value !== null && value !== '') out.set(name, value);
+  }
+  const s = out.toString();
+  return s === '' ? '' : `?${s}`;
+}
+
+export const jobHref = (s3Root: unknown): string => `/jobs/${encodeURIComponent(text(s3Root))}`;
+
+/** A table column: its header, and the content of its cell for one item. */
+export type Column<T> = [header: string, cell: (item: T) => Node | string];
+
+export const TENANT_FLOW: Field[] = [
+  { name: 'tenant', label: 'Tenant', kind: 'text' },
+  { name: 'flow', label: 'Flow', kind: 'text' },
+];
+
+/**
+ * A page of one table whose rows come from `source()` (which reads the URL's filters), with an
+ * optional filter form and what goes above it; the rows, and `above`, refresh by themselves.
+ */
+export function listPage<T>(
+  main: HTMLElement,
+  options: {
+    title: string;
+    caption: string;
+    columns: Column<T>[];
+    source: () => string;
+    empty: string;
+    fields?: Field[];
+    above?: { element: HTMLElement; refresh: () => Promise<void> };
+  },
+): void {
+  const list = table(
+    options.caption,
+    options.columns.map(([header]) => header),
+  );
+  const refresh = async (): Promise<void> => {
+    const [items] = await Promise.all([api<T[]>(options.source()), options.above?.refresh()]);
+    setRows(
+      list.body,
+      items.map((item) =>
+        h('tr', {}, ...options.columns.map(([, cell]) => h('td', {}, cell(item)))),
+      ),
+      options.columns.length,
+      options.empty,
+    );
+  };
+  main.append(
+    h('h1', {}, options.title),
+    ...(options.above === undefined ? [] : [options.above.element]),
+    ...(options.fields === undefined
+      ? []
+      : [filterForm(options.fields, () => void refresh().catch(() => undefined))]),
+    list.element,
+  );
+  live(refresh);
+}
+
+/** The jobs page's summary: counts per status class and failures per tenant, last 24 hours. */
