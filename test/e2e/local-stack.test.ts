@@ -17,7 +17,18 @@ import { eventually } from '../support/eventually';
 import { hmacHex, payloadOf } from '../support/events';
 import { cli, startStack, type StackProcess } from '../support/local-stack';
 import { packageTemplate, resourcesOfType } from '../support/template';
-import { localDynamoDbClient, localSqsClient } from '../../lib/local/local-stack-facts';
+import {
+  localDocumentClient,
+  localDynamoDbClient,
+  localSqsClient,
+  localTables,
+} from '../../lib/local/local-stack-facts';
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { toCurrentItem } from '../../lib/aws/dynamodb/table-layout';
+import { ENTITIES } from '../../lib/records/entities';
+import { LineWatcher, ROOT, spawnTs, waitForExit } from '../support/processes';
 
 let dataDir: string;
 let stack: StackProcess;
@@ -446,3 +457,88 @@ describe('the local stack', () => {
     await consumed((JSON.parse(result.stdout.slice(4)) as { id: string }).id);
   });
 });
+
+describe('the local stack and its CLI at the edges', () => {
+  it('ends quietly when the reader of jobs list --json goes away (| head -c 200)', async () => {
+    const table = localTables(stack.info).jobs;
+    const db = localDocumentClient(stack.info.dynamodbEndpoint, stack.info.region);
+    const started = Date.parse('2026-11-30T08:00:00Z');
+    const items = Array.from({ length: 300 }, (_, i) => {
+      const payload = payloadOf('jobs', {
+        tenant: 'e2e-pipe',
+        s3_root: `e2e-pipe/${i}`,
+        start_time: new Date(started + i * 1000).toISOString(),
+      });
+      const event = {
+        hash: `${i}`.padStart(64, '0'),
+        receivedAt: new Date().toISOString(),
+        payload,
+      };
+      const { record, fold } = ENTITIES.jobs.fold(undefined, event, true);
+      const pk = ENTITIES.jobs.key(payload);
+      return toCurrentItem('jobs', pk, { version: 1, record, fold, pending: [], outbox: [] });
+    });
+    for (let i = 0; i < items.length; i += 25)
+      await db.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+          },
+        }),
+      );
+    db.destroy();
+    const bin = join(ROOT, 'bin', 'hotglue-webhooks.js');
+    const piped = spawn(
+      'sh',
+      [
+        '-c',
+        `"${process.execPath}" "${bin}" jobs list --tenant e2e-pipe --limit 300 --json | head -c 200`,
+      ],
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir } },
+    );
+    let stdout = '';
+    let stderr = '';
+    piped.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    piped.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((resolve) => piped.on('close', resolve));
+    expect(Buffer.byteLength(stdout)).toBe(200);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('refuses to start on a port that is taken, names it, and frees what it opened', async () => {
+    const taken = new URL(stack.info.baseUrl).port;
+    const dynamodbPort = await freePort();
+    const otherData = await mkdtemp(join(tmpdir(), 'hgw-e2e-taken-'));
+    try {
+      const second = spawnTs('lib/local/main.ts', {
+        env: {
+          PORT: taken,
+          DYNAMODB_PORT: String(dynamodbPort),
+          SQS_PORT: '0',
+          DATA_DIR: otherData,
+        },
+      });
+      const output = new LineWatcher(second);
+      const code = await waitForExit(second, 60_000);
+      expect(code).not.toBe(0);
+      expect(output.lines.join('\n')).toMatch(new RegExp(`port ${taken} .*already in use`));
+      // Its DynamoDB port is free again: a server can listen there.
+      await expect(freePort(dynamodbPort)).resolves.toBe(dynamodbPort);
+    } finally {
+      await rm(otherData, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
+/** Listens on `port` (0: any free one) and closes again: the port it got. */
+function freePort(port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const got = (server.address() as AddressInfo).port;
+      server.close(() => resolve(got));
+    });
+  });
+}
