@@ -109,16 +109,18 @@ export function live(render: () => Promise<void>): void {
   let timer: number | undefined;
   const tick = async (): Promise<void> => {
     timer = undefined;
+    // After a failed fetch, the next try comes soon (REFRESH_MS) even on a stage: errors read little.
+    let next = REFRESH_MS;
     try {
       await render();
+      next = refreshMs;
       statusLine.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${refreshMs / 1000} s while this tab is shown.`;
       statusLine.classList.remove('error');
     } catch (error) {
-      statusLine.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}. Trying again.`;
+      statusLine.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}. Trying again in ${REFRESH_MS / 1000} s.`;
       statusLine.classList.add('error');
     }
-    if (document.visibilityState === 'visible')
-      timer = window.setTimeout(() => void tick(), refreshMs);
+    if (document.visibilityState === 'visible') timer = window.setTimeout(() => void tick(), next);
   };
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible') {
