@@ -72,7 +72,7 @@ function inSameEpisode(
   table: string,
   pk: string,
   updatedAt: string | undefined,
-  update: { set: string; remove?: string; condition?: string; values?: Record<string, unknown> },
+  update: { set?: string; remove?: string; condition?: string; values?: Record<string, unknown> },
 ): UpdateCommandInput {
   const conditions = [
     'attribute_exists(pk)',
@@ -84,7 +84,7 @@ function inSameEpisode(
     TableName: table,
     Key: { pk, sk: CURRENT },
     UpdateExpression: [
-      `SET ${[update.set, '#version = #version + :one'].filter(Boolean).join(', ')}`,
+      `SET ${[update.set, '#version = #version + :one'].filter((s) => s !== undefined).join(', ')}`,
       ...(update.remove === undefined ? [] : [`REMOVE ${update.remove}`]),
     ].join(' '),
     ConditionExpression: conditions.join(' AND '),
@@ -143,7 +143,7 @@ export const recordPoll = (
       pk,
       updatedAt,
       state === undefined
-        ? { set: '', remove: 'poll' }
+        ? { remove: 'poll' }
         : {
             set: 'poll = :state',
             ...(state.lost_at !== undefined && { remove: 'watch_shard, watch_key' }),

@@ -31,20 +31,13 @@ const units = (c: ConsumedCapacity | undefined): number => c?.CapacityUnits ?? 0
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Every item a Query matches, page by page (paginateQuery); read units counted in `meter`. */
+/** Every item a Query matches, page by page (paginateQuery). */
 export async function* queryPages(
   db: DynamoDBDocumentClient,
-  input: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'ReturnConsumedCapacity'>,
-  meter?: Meter,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
 ): AsyncGenerator<Item> {
-  const pages = paginateQuery(
-    { client: db },
-    { ...input, ...(meter !== undefined && { ReturnConsumedCapacity: 'TOTAL' }) },
-  );
-  for await (const page of pages) {
-    if (meter !== undefined) meter.readUnits += units(page.ConsumedCapacity);
+  for await (const page of paginateQuery({ client: db }, input))
     yield* (page.Items ?? []) as Item[];
-  }
 }
 
 /** Reads a whole partition with a strongly consistent Query, page by page. */

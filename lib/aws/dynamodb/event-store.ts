@@ -12,7 +12,7 @@ import type { StoredEvent } from '../../records/stored-event';
 import type { Kind } from '../../webhook/kinds';
 import { DEFAULT_BUDGET_MS, retryConflicts } from './conflict-retry';
 import { conditionalPut, getItem, type Meter } from './dynamodb-io';
-import { expiresAt, heldHashes, putHistory, unwritten } from './history-items';
+import { expirySeconds, heldHashes, putHistory, unwritten } from './history-items';
 import { folds, isDuplicate, planStore, writesHistory, type StorePlan } from './store-plan';
 import {
   CURRENT,
@@ -47,11 +47,9 @@ const finished = (kind: string, record: Record<string, unknown>): boolean =>
     ? record.status_class === 'completed' || record.status_class === 'failed'
     : kind === 'connections' && record.linked === false;
 
-/** A finished record's `expires_at`: `days` after its last event (none when kept for ever). */
-function recordExpiry(kind: string, record: Record<string, unknown>, days: number | undefined) {
-  if (!days || !finished(kind, record)) return undefined;
-  return expiresAt(String(record.updated_at ?? ''), days).expires_at as number | undefined;
-}
+/** When a finished record may expire: `days` after its last event (none when kept for ever). */
+const recordExpiry = (kind: string, record: Record<string, unknown>, days: number | undefined) =>
+  finished(kind, record) ? expirySeconds(String(record.updated_at ?? ''), days) : undefined;
 
 /** What one try read: the CURRENT item as stored, and typed. */
 interface Read {
@@ -98,8 +96,8 @@ interface Batch {
  * the two writes). Each write drops from `pending` the ids whose items have been written since.
  *
  * One writer per entity (FIFO message groups) makes a lost race rare: it is retried from the item
- * that won it, until `until` (epoch ms; see retryConflicts). Outcomes are per event; the units and
- * conflicts of the shared writes are counted on the first.
+ * that won it, until `until` (epoch ms; see retryConflicts). Outcomes are per event; the batch's
+ * read and write units and its conflicts are counted on the first.
  */
 export async function storeEvents(
   db: DynamoDBDocumentClient,
@@ -115,7 +113,12 @@ export async function storeEvents(
   if (events.some((e) => entity.key(e.payload) !== pk))
     throw new Error('storeEvents takes the events of one entity');
   const batch: Batch = {
-    ...{ db, table, entity, pk, events, options },
+    db,
+    table,
+    entity,
+    pk,
+    events,
+    options,
     meter: { readUnits: 0, writeUnits: 0, conflicts: 0 },
     written: new Set(),
   };
@@ -181,7 +184,10 @@ async function writeCurrent(batch: Batch, read: Read, plan: StorePlan): Promise<
   const version = current?.version ?? 0;
   const expiry = recordExpiry(entity.kind, record, batch.options.recordRetentionDays);
   const item = toCurrentItem(entity.kind, pk, {
-    ...{ version: version + 1, record, fold: plan.folded.fold, outbox },
+    version: version + 1,
+    record,
+    fold: plan.folded.fold,
+    outbox,
     pending: [...stillPending, ...plan.added],
     ...(current?.staleNotified !== undefined && { staleNotified: current.staleNotified }),
     ...(expiry !== undefined && { expiresAt: expiry }),

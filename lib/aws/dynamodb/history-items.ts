@@ -7,11 +7,11 @@ import { EVENT_PREFIX, historyAttributes, PART_BYTES, partKey, type Item } from 
 
 /** Writing history items: one per distinct event, keyed by its history id (table-layout.ts). */
 
-/** When a history item received at `receivedAt` may expire, in epoch seconds (none for 0 days). */
-export function expiresAt(receivedAt: string, days: number | undefined): Item {
-  const received = Date.parse(receivedAt);
-  if (!days || Number.isNaN(received)) return {};
-  return { expires_at: Math.floor(received / 1000) + days * 86_400 };
+/** `days` after `at`, in epoch seconds: when DynamoDB's TTL may delete an item (none for 0 days). */
+export function expirySeconds(at: string, days: number | undefined): number | undefined {
+  const time = Date.parse(at);
+  if (!days || Number.isNaN(time)) return undefined;
+  return Math.floor(time / 1000) + days * 86_400;
 }
 
 /** The payload attributes of a history item: its gzip, or the count of its parts, written first. */
@@ -54,7 +54,8 @@ export async function putHistory(
 ): Promise<void> {
   const pk = entity.key(event.payload);
   const historyId = entity.historyId(event);
-  const expiry = expiresAt(event.receivedAt, retentionDays);
+  const seconds = expirySeconds(event.receivedAt, retentionDays);
+  const expiry = seconds === undefined ? {} : { expires_at: seconds };
   const payload = await putPayload(db, table, { pk, historyId }, event, expiry, meter);
   const item = {
     pk,
