@@ -179,20 +179,19 @@ function redriveOrder(
 }
 
 /**
- * Moves messages from a dead-letter queue (FIFO, or 0.2.0's standard one) back to the kind's FIFO
- * queue, to be processed again once the cause is fixed: each is sent to the queue first and
- * deleted from the DLQ only after, so a failure in between can duplicate a message (which storage
- * absorbs) but never lose one. A FIFO DLQ hands out a group's letters in order, so they go back in
- * order.
+ * Takes up to `limit` messages off a dead-letter queue: each is handed to `move`, and deleted from
+ * the queue only once `move` has put it where it goes, so a failure in between can duplicate a
+ * message but never lose one. A message `move` declines (false) stays, and is not asked again.
+ * Returns how many were moved and how many stay.
  */
-export async function redriveDeadLetters(
+async function drainDeadLetters(
   sqs: SQSClient,
-  kind: Kind,
   dlqUrl: string,
-  sourceUrl: string,
   limit: number,
-): Promise<number> {
+  move: (message: Message) => Promise<boolean>,
+): Promise<{ moved: number; left: number }> {
   let moved = 0;
+  const left = new Set<string>();
   while (moved < limit) {
     const got = await sqs.send(
       new ReceiveMessageCommand({
@@ -204,59 +203,13 @@ export async function redriveDeadLetters(
         MessageSystemAttributeNames: ['MessageGroupId'],
       }),
     );
-    const messages = got.Messages ?? [];
-    if (messages.length === 0) break;
-    for (const m of messages) {
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: sourceUrl,
-          MessageBody: m.Body ?? '',
-          ...redriveOrder(kind, m),
-          ...(m.MessageAttributes !== undefined && { MessageAttributes: m.MessageAttributes }),
-        }),
-      );
-      await sqs.send(
-        new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }),
-      );
-      moved += 1;
-    }
-  }
-  return moved;
-}
-
-/**
- * Puts notifications a rule could not deliver back on the bus (every rule sees them again, so
- * receivers deduplicate on `notification_id`), deleting each from the DLQ only once it is put.
- * A message that is not an EventBridge event stays. Returns how many were put back and left.
- */
-export async function redriveNotificationLetters(
-  sqs: SQSClient,
-  dlqUrl: string,
-  bus: Notifier,
-  limit: number,
-): Promise<{ moved: number; left: number }> {
-  let moved = 0;
-  const left = new Set<string>();
-  while (moved < limit) {
-    const got = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: dlqUrl,
-        MaxNumberOfMessages: Math.min(10, limit - moved),
-        VisibilityTimeout: 30,
-        WaitTimeSeconds: 1,
-      }),
-    );
     const messages = (got.Messages ?? []).filter((m) => !left.has(m.MessageId ?? ''));
     if (messages.length === 0) break;
     for (const m of messages) {
-      let notification: Notification;
-      try {
-        notification = notificationOf(m.Body ?? '');
-      } catch {
+      if (!(await move(m))) {
         left.add(m.MessageId ?? '');
         continue;
       }
-      await bus.publish([notification]);
       await sqs.send(
         new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }),
       );
@@ -265,6 +218,54 @@ export async function redriveNotificationLetters(
   }
   return { moved, left: left.size };
 }
+
+/**
+ * Moves messages from a dead-letter queue (FIFO, or 0.2.0's standard one) back to the kind's FIFO
+ * queue, to be processed again once the cause is fixed (a duplicate, should a delete fail, is
+ * absorbed by storage). A FIFO DLQ hands out a group's letters in order, so they go back in order.
+ */
+export async function redriveDeadLetters(
+  sqs: SQSClient,
+  kind: Kind,
+  dlqUrl: string,
+  sourceUrl: string,
+  limit: number,
+): Promise<number> {
+  const { moved } = await drainDeadLetters(sqs, dlqUrl, limit, async (m) => {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: sourceUrl,
+        MessageBody: m.Body ?? '',
+        ...redriveOrder(kind, m),
+        ...(m.MessageAttributes !== undefined && { MessageAttributes: m.MessageAttributes }),
+      }),
+    );
+    return true;
+  });
+  return moved;
+}
+
+/**
+ * Puts notifications a rule could not deliver back on the bus (every rule sees them again, so
+ * receivers deduplicate on `notification_id`). A message that is not an EventBridge event stays.
+ * Returns how many were put back and left.
+ */
+export const redriveNotificationLetters = (
+  sqs: SQSClient,
+  dlqUrl: string,
+  bus: Notifier,
+  limit: number,
+): Promise<{ moved: number; left: number }> =>
+  drainDeadLetters(sqs, dlqUrl, limit, async (m) => {
+    let notification: Notification;
+    try {
+      notification = notificationOf(m.Body ?? '');
+    } catch {
+      return false;
+    }
+    await bus.publish([notification]);
+    return true;
+  });
 
 /** A queue's URL by name (for a deployed stage). */
 export async function queueUrlByName(sqs: SQSClient, name: string): Promise<string> {

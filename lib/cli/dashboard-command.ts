@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { queueDepth } from '../aws/queue-depth';
 import { notificationsDeadLetterQueueName } from '../aws/resource-names';
-import type { QueueRow } from '../dashboard/api';
+import type { QueueRow } from '../dashboard/web/api-types';
 import { kindQueueRows } from '../dashboard/queues';
 import { startDashboard } from '../dashboard/server';
 import { readLocalStackInfo } from '../local/local-stack-facts';

@@ -8,16 +8,9 @@ import {
   type JobSummary,
 } from '../records/views';
 import { parseSince } from '../webhook/time';
+import type { QueueRow } from './web/api-types';
 
 /** One queue as the Queues page shows it: its depth, its DLQ's, and how to redrive. */
-export interface QueueRow {
-  /** jobs, discover, connections, or notifications (only a dead-letter queue). */
-  kind: string;
-  queue?: { name: string; messages: number };
-  deadLetter: { name: string; messages: number };
-  /** The CLI command that moves the dead letters back, to copy. */
-  redrive: string;
-}
 
 export interface DashboardDeps {
   records: RecordQueries;

@@ -2,7 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { queueDepth } from '../aws/queue-depth';
 import { queueName } from '../aws/resource-names';
 import { KINDS, type Kind } from '../webhook/kinds';
-import type { QueueRow } from './api';
+import type { QueueRow } from './web/api-types';
 
 /**
  * The Queues page's rows for each kind: its queue and dead-letter queue (named as serverless.yml

@@ -1,5 +1,5 @@
 import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
-import type { QueueRow } from '../dashboard/api';
+import type { QueueRow } from '../dashboard/web/api-types';
 import { kindQueueRows } from '../dashboard/queues';
 import { dashboardHandler, hostsFor } from '../dashboard/server';
 import { latestNotifications } from './notifications-file';

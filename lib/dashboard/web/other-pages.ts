@@ -1,3 +1,4 @@
+import type { QueueRow } from './api-types';
 import {
   type Json,
   h,
@@ -131,13 +132,6 @@ export function connectionHistoryPage(main: HTMLElement): void {
         : h('a', { href: connectionHistoryHref(key, page.next) }, 'Older events'),
     );
   });
-}
-
-interface QueueRow {
-  kind: string;
-  queue?: { name: string; messages: number };
-  deadLetter: { name: string; messages: number };
-  redrive: string;
 }
 
 export function queuesPage(main: HTMLElement): void {
