@@ -5,6 +5,7 @@ import { take, type ConnectionView } from '../records/views';
 import { parseSince } from '../webhook/time';
 import { fields, table } from './format';
 import { resolveTarget } from './target';
+import { CONNECTIONS_HELP, DISCOVER_HELP, JOBS_HELP } from './query-help';
 
 /** Where the CLI writes, and its configuration. */
 export interface Io {
@@ -12,67 +13,6 @@ export interface Io {
   err(line: string): void;
   config: CliConfig;
 }
-
-const STAGE = `  --stage NAME    query a deployed stage instead of the local stack (credentials from the
-                  usual AWS environment: AWS_PROFILE, ...)
-  --region R      the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
-  -h, --help      show this help`;
-const COMMON = `  --json          print JSON (an object for get, an array for list)
-${STAGE}`;
-const LIST_COMMON = `  --json          print JSON (an array)
-${STAGE}`;
-
-const JOBS_HELP = `Usage: hotglue-webhooks jobs get <s3_root|job_id> [--json] [--stage NAME [--region R]]
-       hotglue-webhooks jobs list [--tenant T] [--flow F] [--env E] [--status S]
-                                  [--since ISO|24h] [--updated-since ISO|24h] [--limit N]
-                                  [--json] [--stage NAME [--region R]]
-
-get    one job with its history (s3_root is the job's key; a job_id must name one job)
-list   jobs newest first (by start time)
-
-Options:
-  --tenant T      only this tenant
-  --flow F        only this flow_id
-  --env E         only this env_id
-  --status S      failed, running, completed, other, or an exact status (SYNC_FAILED, ...)
-  --since X       jobs STARTED since an ISO time, or within a duration: 30m, 24h, 7d
-  --updated-since X
-                  jobs whose latest event is since X (listed newest update first)
-  --limit N       at most N jobs (default 50)
-${COMMON}`;
-
-const DISCOVER_HELP = `Usage: hotglue-webhooks discover list [--tenant T] [--flow F] [--status S]
-                                      [--limit N] [--json] [--stage NAME [--region R]]
-
-The latest discover state of each (env_id, tenant, flow_id, connector).
-
-Options:
-  --tenant T      only this tenant
-  --flow F        only this flow_id
-  --status S      started, success, failed, or an exact status
-  --limit N       at most N states (default 100)
-${LIST_COMMON}`;
-
-const CONNECTIONS_HELP = `Usage: hotglue-webhooks connections list [--tenant T] [--flow F] [--linked]
-                                         [--limit N] [--json] [--stage NAME [--region R]]
-       hotglue-webhooks connections history --tenant T --flow F --connector C [--type TYPE]
-                                            [--env E] [--limit N] [--before CURSOR] [--json]
-                                            [--stage NAME [--region R]]
-
-list     the latest event of each (env_id, tenant, flow_id, connector_type, connector)
-history  one connection's events, newest first, a page at a time
-
-Options:
-  --tenant T      only this tenant (history: the connection's tenant)
-  --flow F        only this flow_id (history: the connection's flow_id)
-  --linked        only connections whose latest event is LINK
-  --connector C   history: the connection's connector
-  --type TYPE     history: its connector_type, when the connector has more than one
-  --env E         history: its env_id, when it is in more than one environment
-  --before CURSOR history: the page after the one that printed this cursor
-  --limit N       at most N connections (default 100), or N events of history (default 50)
-  --json          print JSON (list: an array; history: { "items": [...], "next": cursor or null })
-${STAGE}`;
 
 const common = {
   json: { type: 'boolean', default: false },
@@ -118,6 +58,33 @@ export function printList<T>(io: Io, asJson: boolean, items: T[], columns: Colum
       ),
     );
 }
+
+/** The options every list command takes. */
+interface ListOptions {
+  limit?: string;
+  json: boolean;
+  stage?: string;
+}
+
+/** A list command's run: up to --limit items of `list`, printed as JSON or as these columns. */
+async function runList<T>(
+  io: Io,
+  options: ListOptions,
+  list: {
+    defaultLimit: number;
+    items: (records: RecordQueries) => AsyncIterable<T>;
+    columns: Column<T>[];
+  },
+): Promise<number> {
+  const limit = limitOf(options.limit, list.defaultLimit);
+  const items = await withRecords(options.stage, io, (records) => take(list.items(records), limit));
+  printList(io, options.json, items, list.columns);
+  return 0;
+}
+
+/** Whether a command was asked for its help (`--help` before or after the subcommand). */
+const helpAsked = (sub: string | undefined, values: { help: boolean }): boolean =>
+  values.help || sub === '--help' || sub === '-h';
 
 /** Drops options that were not given, so that filters carry only what was asked. */
 function given<T extends Record<string, unknown>>(
@@ -198,7 +165,7 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       'updated-since': { type: 'string' },
     },
   });
-  if (values.help || sub === '--help' || sub === '-h') {
+  if (helpAsked(sub, values)) {
     io.out(JOBS_HELP);
     return 0;
   }
@@ -215,7 +182,6 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       io.err(`jobs list takes no arguments, only options\n\n${JOBS_HELP}`);
       return 2;
     }
-    const limit = limitOf(values.limit, 50);
     const since = values.since === undefined ? undefined : parseSince(values.since);
     const updated = values['updated-since'];
     const updatedSince = updated === undefined ? undefined : parseSince(updated, '--updated-since');
@@ -227,19 +193,19 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       since,
       updatedSince,
     });
-    const jobs = await withRecords(values.stage, io, (records) =>
-      take(records.listJobs(filter), limit),
-    );
-    printList(io, values.json, jobs, [
-      ['STARTED', (j) => j.started_at],
-      ['UPDATED', (j) => j.updated_at],
-      ['STATUS', (j) => j.status],
-      ['TENANT', (j) => j.tenant],
-      ['FLOW', (j) => j.flow_id],
-      ['JOB_ID', (j) => j.job_id],
-      ['S3_ROOT', (j) => j.s3_root],
-    ]);
-    return 0;
+    return runList(io, values, {
+      defaultLimit: 50,
+      items: (records) => records.listJobs(filter),
+      columns: [
+        ['STARTED', (j) => j.started_at],
+        ['UPDATED', (j) => j.updated_at],
+        ['STATUS', (j) => j.status],
+        ['TENANT', (j) => j.tenant],
+        ['FLOW', (j) => j.flow_id],
+        ['JOB_ID', (j) => j.job_id],
+        ['S3_ROOT', (j) => j.s3_root],
+      ],
+    });
   }
   io.err(`jobs needs get or list\n\n${JOBS_HELP}`);
   return 2;
@@ -257,7 +223,7 @@ export async function discoverCommand(args: string[], io: Io): Promise<number> {
       status: { type: 'string' },
     },
   });
-  if (values.help || sub === '--help' || sub === '-h') {
+  if (helpAsked(sub, values)) {
     io.out(DISCOVER_HELP);
     return 0;
   }
@@ -265,23 +231,22 @@ export async function discoverCommand(args: string[], io: Io): Promise<number> {
     io.err(`discover needs list\n\n${DISCOVER_HELP}`);
     return 2;
   }
-  const limit = limitOf(values.limit, 100);
   const filter = given({ tenant: values.tenant, flow: values.flow, status: values.status });
-  const states = await withRecords(values.stage, io, (records) =>
-    take(records.listDiscover(filter), limit),
-  );
-  printList(io, values.json, states, [
-    ['TENANT', (s) => s.tenant],
-    ['FLOW', (s) => s.flow_id],
-    ['CONNECTOR', (s) => s.connector],
-    ['ENV', (s) => s.env_id],
-    ['STATUS', (s) => s.status],
-    ['LAST_STARTED', (s) => s.last_started_at],
-    ['LAST_SUCCESS', (s) => s.last_success_at],
-    ['LAST_FAILED', (s) => s.last_failed_at],
-    ['ERROR', (s) => s.error ?? s.message],
-  ]);
-  return 0;
+  return runList(io, values, {
+    defaultLimit: 100,
+    items: (records) => records.listDiscover(filter),
+    columns: [
+      ['TENANT', (s) => s.tenant],
+      ['FLOW', (s) => s.flow_id],
+      ['CONNECTOR', (s) => s.connector],
+      ['ENV', (s) => s.env_id],
+      ['STATUS', (s) => s.status],
+      ['LAST_STARTED', (s) => s.last_started_at],
+      ['LAST_SUCCESS', (s) => s.last_success_at],
+      ['LAST_FAILED', (s) => s.last_failed_at],
+      ['ERROR', (s) => s.error ?? s.message],
+    ],
+  });
 }
 
 export async function connectionsCommand(args: string[], io: Io): Promise<number> {
@@ -300,7 +265,7 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
       before: { type: 'string' },
     },
   });
-  if (values.help || sub === '--help' || sub === '-h') {
+  if (helpAsked(sub, values)) {
     io.out(CONNECTIONS_HELP);
     return 0;
   }
@@ -309,22 +274,21 @@ export async function connectionsCommand(args: string[], io: Io): Promise<number
     return 2;
   }
   if (sub === 'history') return connectionHistoryCommand(values, io);
-  const limit = limitOf(values.limit, 100);
   const filter = given({ tenant: values.tenant, flow: values.flow, linked: values.linked });
-  const connections = await withRecords(values.stage, io, (records) =>
-    take(records.listConnections(filter), limit),
-  );
-  printList(io, values.json, connections, [
-    ['TENANT', (c) => c.tenant],
-    ['FLOW', (c) => c.flow_id],
-    ['TYPE', (c) => c.connector_type],
-    ['CONNECTOR', (c) => c.connector],
-    ['ENV', (c) => c.env_id],
-    ['EVENT', (c) => c.event],
-    ['LINKED', (c) => c.linked],
-    ['UPDATED', (c) => c.updated_at],
-  ]);
-  return 0;
+  return runList(io, values, {
+    defaultLimit: 100,
+    items: (records) => records.listConnections(filter),
+    columns: [
+      ['TENANT', (c) => c.tenant],
+      ['FLOW', (c) => c.flow_id],
+      ['TYPE', (c) => c.connector_type],
+      ['CONNECTOR', (c) => c.connector],
+      ['ENV', (c) => c.env_id],
+      ['EVENT', (c) => c.event],
+      ['LINKED', (c) => c.linked],
+      ['UPDATED', (c) => c.updated_at],
+    ],
+  });
 }
 
 interface HistoryOptions {
