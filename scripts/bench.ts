@@ -6,7 +6,6 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { contentHash } from '../lib/webhook/content-hash';
 import { handleIngest, type IngestRequest } from '../lib/ingest/handle-ingest';
@@ -25,7 +24,12 @@ import { startPoller } from '../lib/local/sqs-poller';
 import { queueOrder } from '../lib/records/message-group';
 import { buildEnvelope } from '../lib/webhook/envelope';
 import { eventKey } from '../lib/webhook/event-key';
-import { toCurrentItem, EVENT_PREFIX, historyAttributes } from '../lib/aws/dynamodb/table-layout';
+import {
+  encodePayload,
+  EVENT_PREFIX,
+  historyAttributes,
+  toCurrentItem,
+} from '../lib/aws/dynamodb/table-layout';
 import { ENTITIES } from '../lib/records/entities';
 import type { StoredEvent } from '../lib/records/stored-event';
 import { LOGICAL_IDS, localDynamoDbClient, localSqsClient } from '../lib/local/local-stack-facts';
@@ -411,7 +415,7 @@ async function seedConnection(db: DynamoDBDocumentClient, table: string, events:
       pk: entity.key(event.payload),
       sk: `${EVENT_PREFIX}${entity.historyId(event)}`,
       ...historyAttributes('connections', event),
-      payload_gz: gzipSync(Buffer.from(JSON.stringify(event.payload))),
+      payload_gz: encodePayload(event.payload),
     });
   }
   const first = events[0] as StoredEvent;
@@ -736,7 +740,7 @@ async function benchHotPartition(jobsPerSecond = 2_000) {
         pk,
         sk: `${EVENT_PREFIX}${entity.historyId(event)}`,
         ...historyAttributes('jobs', event),
-        payload_gz: gzipSync(Buffer.from(JSON.stringify(payload))),
+        payload_gz: encodePayload(payload),
       },
       { removeUndefinedValues: true },
     );

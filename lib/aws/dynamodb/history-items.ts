@@ -1,9 +1,15 @@
-import { gzipSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Entity } from '../../records/entities';
 import type { StoredEvent } from '../../records/stored-event';
 import { batchGetItems, conditionalPut, type Meter } from './dynamodb-io';
-import { EVENT_PREFIX, historyAttributes, PART_BYTES, partKey, type Item } from './table-layout';
+import {
+  encodePayload,
+  EVENT_PREFIX,
+  historyAttributes,
+  PART_BYTES,
+  partKey,
+  type Item,
+} from './table-layout';
 
 /** Writing history items: one per distinct event, keyed by its history id (table-layout.ts). */
 
@@ -23,7 +29,7 @@ async function putPayload(
   expiry: Item,
   meter: Meter,
 ): Promise<Item> {
-  const gz = gzipSync(Buffer.from(JSON.stringify(event.payload)));
+  const gz = encodePayload(event.payload);
   if (gz.length <= PART_BYTES) return { payload_gz: gz };
   // Keyed by history id, and the same content's parts are the same bytes.
   const count = Math.ceil(gz.length / PART_BYTES);

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   connectionOrderKey,
   discoverOrderKey,
@@ -142,6 +142,13 @@ export function historyAttributes(kind: Kind, event: StoredEvent): Item {
   };
 }
 
+/** A history item's payload as it is stored: the JSON text, gzip-compressed (`payload_gz`). */
+export const encodePayload = (payload: Record<string, unknown>): Buffer =>
+  gzipSync(Buffer.from(JSON.stringify(payload)));
+
+const decodePayload = (gz: Uint8Array): Record<string, unknown> =>
+  JSON.parse(gunzipSync(gz).toString('utf8')) as Record<string, unknown>;
+
 function decodeHistoryItem(item: Item, parts: Map<string, Item>): StoredEvent {
   const id = String(item.sk).slice(EVENT_PREFIX.length);
   let gz = item.payload_gz as Uint8Array | undefined;
@@ -156,7 +163,7 @@ function decodeHistoryItem(item: Item, parts: Map<string, Item>): StoredEvent {
     gz = Buffer.concat(chunks);
   }
   if (gz === undefined) throw new Error(`event ${id} has no payload`);
-  const payload = JSON.parse(gunzipSync(gz).toString('utf8')) as Record<string, unknown>;
+  const payload = decodePayload(gz);
   return {
     hash: item.hash === undefined ? contentHash(payload) : String(item.hash),
     receivedAt: String(item.received_at ?? ''),
