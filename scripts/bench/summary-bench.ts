@@ -6,20 +6,20 @@
  * at 50 (dynalite, as `npm start` runs it).
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoDbRecordQueries } from '../lib/aws/dynamodb/dynamodb-store';
-import { toCurrentItem } from '../lib/aws/dynamodb/table-layout';
-import { answerApi } from '../lib/dashboard/api';
-import { ENTITIES } from '../lib/records/entities';
-import type { StoredEvent } from '../lib/records/stored-event';
-import { take } from '../lib/records/views';
-import { contentHash } from '../lib/webhook/content-hash';
-import { samplePayload } from '../lib/webhook/samples';
+import { dynamoDbRecordQueries } from '../../lib/aws/dynamodb/dynamodb-store';
+import { toCurrentItem } from '../../lib/aws/dynamodb/table-layout';
+import { answerApi } from '../../lib/dashboard/api';
+import { ENTITIES } from '../../lib/records/entities';
+import type { StoredEvent } from '../../lib/records/stored-event';
+import { take } from '../../lib/records/views';
+import { contentHash } from '../../lib/webhook/content-hash';
+import { samplePayload } from '../../lib/webhook/samples';
 import {
   createProjectTables,
   documentClient,
   startDynalite,
   startDynamoDbLocal,
-} from '../test/support/dynamo-servers';
+} from '../../test/support/dynamo-servers';
 
 const NOW = new Date();
 const DAY_MS = 86_400_000;

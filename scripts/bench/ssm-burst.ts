@@ -7,7 +7,7 @@
  * of instances takes well under a second and gives the same figures on any machine for one seed.
  */
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { ssmSecretSource } from '../lib/aws/ssm-secret-source';
+import { ssmSecretSource } from '../../lib/aws/ssm-secret-source';
 
 /** The ingest handler's budget for the secrets (SECRETS_BUDGET_MS in lib/lambda/ingest-handler.ts). */
 const BUDGET_MS = 6_000;
