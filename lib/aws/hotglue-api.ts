@@ -6,7 +6,10 @@ export const DEFAULT_HOTGLUE_API_URL = 'https://api.hotglue.com';
 /** How long one poll may take before it counts as an error. */
 const TIMEOUT_MS = 10_000;
 
-/** Seconds to wait from a Retry-After header (seconds, or an HTTP date); 5 when absent. */
+/**
+ * Seconds to wait from a Retry-After header (seconds, or an HTTP date); 5 when absent.
+ * @internal exported for the tests
+ */
 export function retryAfterSeconds(header: string | null, now = Date.now()): number {
   if (header === null || header.trim() === '') return 5;
   const seconds = Number(header);

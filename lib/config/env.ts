@@ -2,7 +2,10 @@ import * as z from 'zod/mini';
 
 export type Env = Record<string, string | undefined>;
 
-/** Configuration that cannot work: raised at start so that a broken deploy fails loudly. */
+/**
+ * Configuration that cannot work: raised at start so that a broken deploy fails loudly.
+ * @internal exported for the tests
+ */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);

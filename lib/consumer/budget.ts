@@ -7,6 +7,7 @@ export interface InvocationContext {
  * Kept back from an invocation's remaining time: room to report what is left (the batch's
  * failures, a run's summary) after the last retry or wait gave up, with the SDK's one call in
  * flight at the deadline included (its request timeout is 5 s).
+ * @internal exported for the tests
  */
 export const DEADLINE_MARGIN_MS = 6_000;
 

@@ -79,6 +79,7 @@ const json = (
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Deeper JSON than this is refused: hotglue's payloads are 3–4 levels deep, and re-serialising a
+ * @internal exported for the tests
  * very deep value (for hashing or storage) would overflow the stack in a consumer. */
 export const MAX_JSON_DEPTH = 100;
 

@@ -36,6 +36,7 @@ export interface Limits {
   readUnits: number;
 }
 
+/** @internal exported for the tests */
 export const DYNAMODB_LIMITS: Limits = { writeUnits: 1_000, readUnits: 3_000 };
 
 /** One charge: units on one partition key value of a table or an index. */

@@ -129,6 +129,7 @@ function scheduleOf(event: unknown): string | undefined {
  * defaults (the stage params serverless resolved into them): conditions built of `Fn::Equals`,
  * `Fn::Not`, `Fn::Or`, `Fn::And` and `Condition`, and `Ref: AWS::NoValue` dropped from lists and
  * maps. So the local tables get the index layout a deploy of the stage would.
+ * @internal exported for the tests
  */
 export function resolveConditionals(value: unknown, printed: Json): unknown {
   const resources = obj(printed.resources);

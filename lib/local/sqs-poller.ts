@@ -89,6 +89,7 @@ function withTimeout<T>(promise: Promise<T>, seconds: number): Promise<T> {
 /**
  * Which messages of a batch failed, as Lambda's SQS event source reads a handler's answer:
  * a thrown error or a malformed answer fails the whole batch; otherwise only the listed ids.
+ * @internal exported for the tests
  */
 export function failedMessageIds(
   records: SQSRecord[],

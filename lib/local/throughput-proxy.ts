@@ -43,6 +43,7 @@ export interface ThroughputProxy {
   close(): Promise<void>;
 }
 
+/** @internal exported for the tests */
 export interface PartitionReport {
   limits: Limits;
   throttled: number;

@@ -66,7 +66,7 @@ export interface StoreOutcome {
 /**
  * Stores webhook events. Each event joins the history of its entity (one job, one discover
  * state, one connection: `ENTITIES[kind].key`), once per history id, and the entity's record is
- * then `foldRecord(entity, history)`. Storing is idempotent and order-independent: any order and
+ * then the merge of that history, bounded in size (see Entity.fold and boundRecord). Storing is idempotent and order-independent: any order and
  * any repetition of the same events leave the same record.
  */
 export interface EventStore {

@@ -1,3 +1,4 @@
+/** @internal exported for the tests */
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 /**

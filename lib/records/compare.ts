@@ -17,6 +17,7 @@ export function compareKeys(a: SortKey, b: SortKey): number {
   return 0;
 }
 
+/** @internal exported for the tests */
 export function maxBy<T>(items: readonly T[], key: (item: T) => SortKey): T | undefined {
   let best: T | undefined;
   for (const item of items)

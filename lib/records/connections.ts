@@ -1,5 +1,5 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
-import { distinct, hashOrder, maxBy, sortBy, type SortKey } from './compare';
+import { hashOrder, sortBy, type SortKey } from './compare';
 import { foldFields, noWinners, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
@@ -36,14 +36,15 @@ export interface ConnectionRecord {
   fields: Record<string, unknown>;
 }
 
-interface Facts {
+export interface Facts {
   event: StoredEvent;
   id: string;
   name: string;
   time: number;
 }
 
-const facts = (event: StoredEvent): Facts => ({
+/** @internal exported for the tests */
+export const facts = (event: StoredEvent): Facts => ({
   event,
   id: text(event.payload.event_id) ?? event.hash,
   name: String(event.payload.event),
@@ -53,7 +54,8 @@ const facts = (event: StoredEvent): Facts => ({
 /** A connection event's `timestamp` in epoch microseconds; -1 when none. */
 export const connectionEventTime = (event: StoredEvent): number => facts(event).time;
 
-const latestKey = (f: Facts): SortKey => [f.time, f.id, hashOrder(f.event.hash)];
+/** @internal exported for the tests */
+export const latestKey = (f: Facts): SortKey => [f.time, f.id, hashOrder(f.event.hash)];
 
 /** One event per event_id; should two contents share an id, the larger hash wins (any order). */
 function byEventId(events: readonly StoredEvent[]): Facts[] {
@@ -78,35 +80,11 @@ export function connectionHistory(events: readonly StoredEvent[]): ConnectionHis
   }));
 }
 
-const ids = (events: readonly StoredEvent[]): number =>
-  new Set(events.map((e) => facts(e).id)).size;
-
 /**
- * The state of one connection (env_id, tenant, flow_id, connector_type, connector) from the set of
- * contents it was sent: every distinct content counts (should two share an `event_id`, both do),
- * and `event_count` counts distinct `event_id`s.
+ * The record from its merged fields, latest event and latest time per event name.
+ * @internal exported for the tests
  */
-export function mergeConnection(events: readonly StoredEvent[]): ConnectionRecord {
-  const all = distinct(events).map(facts);
-  const latest = maxBy(all, latestKey);
-  if (latest === undefined) throw new Error('a connection needs at least one event');
-  const fields: Record<string, unknown> = {};
-  for (const { event } of sortBy(all, latestKey)) {
-    for (const [name, value] of Object.entries(event.payload))
-      if (isPresent(value)) fields[name] = value;
-  }
-  const lastAt: Record<string, number> = {};
-  for (const f of all) if (f.time >= 0) lastAt[f.name] = Math.max(lastAt[f.name] ?? -1, f.time);
-  return connectionRecord(
-    fields,
-    { name: latest.name, timestamp: latest.event.payload.timestamp },
-    lastAt,
-    ids(events),
-  );
-}
-
-/** The record from its merged fields, latest event and latest time per event name. */
-function connectionRecord(
+export function connectionRecord(
   fields: Record<string, unknown>,
   latest: { name: string; timestamp: unknown },
   lastAt: Record<string, number>,

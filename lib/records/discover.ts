@@ -1,5 +1,5 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
-import { distinct, hashOrder, maxBy, orderText, sortBy, type SortKey } from './compare';
+import { hashOrder, orderText, type SortKey } from './compare';
 import { foldFields, noWinners, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
@@ -25,13 +25,14 @@ export interface DiscoverRecord {
   fields: Record<string, unknown>;
 }
 
-interface Facts {
+export interface Facts {
   event: StoredEvent;
   status: string;
   time: number;
 }
 
-const facts = (event: StoredEvent): Facts => ({
+/** @internal exported for the tests */
+export const facts = (event: StoredEvent): Facts => ({
   event,
   status: String(event.payload.status),
   time: toEpochMicros(event.payload.timestamp) ?? -1,
@@ -46,51 +47,16 @@ export const discoverHistoryOrder = (event: StoredEvent): string => {
   return orderText(time, POSITION[status] ?? 0, event.hash);
 };
 
-/** Latest by `timestamp`; equal times are settled by lifecycle position, then content. */
-const latestKey = (f: Facts): SortKey => [
+/**
+ * Latest by `timestamp`; equal times are settled by lifecycle position, then content.
+ * @internal exported for the tests
+ */
+export const latestKey = (f: Facts): SortKey => [
   f.time,
   POSITION[f.status] ?? 0,
   f.status,
   hashOrder(f.event.hash),
 ];
-
-function lastTime(all: Facts[], status: string): string | undefined {
-  const times = all.filter((f) => f.status === status && f.time >= 0).map((f) => f.time);
-  return times.length > 0 ? microsToIso(Math.max(...times)) : undefined;
-}
-
-/** The discover state of one (env_id, tenant, flow_id, connector) from the set of its events. */
-export function mergeDiscover(events: readonly StoredEvent[]): DiscoverRecord {
-  const all = distinct(events).map(facts);
-  const ordered = sortBy(all, latestKey);
-  const latest = maxBy(all, latestKey);
-  if (latest === undefined) throw new Error('a discover state needs at least one event');
-  const fields: Record<string, unknown> = {};
-  for (const { event } of ordered) {
-    for (const [name, value] of Object.entries(event.payload))
-      if (isPresent(value)) fields[name] = value;
-  }
-  fields.status = latest.status;
-  const times = all.map((f) => f.time).filter((t) => t >= 0);
-  const record: DiscoverRecord = {
-    env_id: text(fields.env_id) ?? '',
-    tenant: String(fields.tenant),
-    flow_id: String(fields.flow_id),
-    connector: String(fields.connector),
-    status: latest.status,
-    event_count: all.length,
-    fields,
-  };
-  if (isPresent(latest.event.payload.timestamp)) record.timestamp = latest.event.payload.timestamp;
-  if (times.length > 0) record.updated_at = microsToIso(Math.max(...times));
-  const started = lastTime(all, 'DISCOVER_STARTED');
-  const success = lastTime(all, 'DISCOVER_SUCCESS');
-  const failed = lastTime(all, 'DISCOVER_FAILED');
-  if (started !== undefined) record.last_started_at = started;
-  if (success !== undefined) record.last_success_at = success;
-  if (failed !== undefined) record.last_failed_at = failed;
-  return record;
-}
 
 /** What a discover state's CURRENT item keeps so that one more event can be folded in. */
 export interface DiscoverFold {

@@ -1,8 +1,8 @@
-import type { PollState } from './poll';
 import type { EventSource } from '../webhook/envelope';
 import { microsToIso, toEpochMicros } from '../webhook/time';
-import { distinct, hashOrder, maxBy, orderText, sortBy, type SortKey } from './compare';
+import { distinct, hashOrder, orderText, sortBy, type SortKey } from './compare';
 import { foldFields, greaterKey, noWinners, type Winners } from './fold';
+import type { PollState } from './poll';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
 /** hotglue's job lifecycle, in order (hotglue-facts.md). Failures sit after the phase they end. */
@@ -24,8 +24,10 @@ const LIFECYCLE: Record<string, number> = {
 export type StatusClass = 'completed' | 'failed' | 'running' | 'other';
 export const STATUS_CLASSES: readonly StatusClass[] = ['running', 'failed', 'completed', 'other'];
 
-const isKnownStatus = (status: string): boolean => LIFECYCLE[status] !== undefined;
-const isTerminal = (status: string): boolean =>
+/** @internal exported for the tests */
+export const isKnownStatus = (status: string): boolean => LIFECYCLE[status] !== undefined;
+/** @internal exported for the tests */
+export const isTerminal = (status: string): boolean =>
   status === 'JOB_COMPLETED' || (isKnownStatus(status) && status.endsWith('_FAILED'));
 
 export function statusClass(status: string): StatusClass {
@@ -34,7 +36,7 @@ export function statusClass(status: string): StatusClass {
   return status.endsWith('_FAILED') ? 'failed' : 'running';
 }
 
-interface Facts {
+export interface Facts {
   event: StoredEvent;
   status: string;
   /** Epoch microseconds: `last_updated`, else `status_timestamp[status]`; -1 when neither. */
@@ -42,7 +44,8 @@ interface Facts {
   position: number;
 }
 
-function facts(event: StoredEvent): Facts {
+/** @internal exported for the tests */
+export function facts(event: StoredEvent): Facts {
   const status = String(event.payload.status);
   const stamps = event.payload.status_timestamp;
   const phase =
@@ -65,42 +68,29 @@ export function jobHistoryOrder(event: StoredEvent): string {
   return orderText(time, position + 1, event.hash);
 }
 
-/** "Latest" for payload fields and history: by time, then lifecycle position, then content. */
-const latestKey = (f: Facts): SortKey => [f.time, f.position, f.status, hashOrder(f.event.hash)];
-/** Precedence among known statuses: terminal above all, then lifecycle position, then time. */
-const knownKey = (f: Facts): SortKey =>
+/**
+ * "Latest" for payload fields and history: by time, then lifecycle position, then content.
+ * @internal exported for the tests
+ */
+export const latestKey = (f: Facts): SortKey => [
+  f.time,
+  f.position,
+  f.status,
+  hashOrder(f.event.hash),
+];
+/**
+ * Precedence among known statuses: terminal above all, then lifecycle position, then time.
+ * @internal exported for the tests
+ */
+export const knownKey = (f: Facts): SortKey =>
   isTerminal(f.status)
     ? [1, 0, f.time, f.status, hashOrder(f.event.hash)]
     : [0, f.position, f.time, f.status, hashOrder(f.event.hash)];
-/** Order among unknown statuses: by time only (then content). */
-const unknownKey = (f: Facts): SortKey => [f.time, f.status, hashOrder(f.event.hash)];
-
 /**
- * The current status of a job from the set of its events:
- * - among known statuses, a terminal one (JOB_COMPLETED, any *_FAILED) beats every in-progress one;
- *   otherwise the later lifecycle phase wins; between equals, the later time;
- * - an unknown status moves the current status only by time: it becomes current when it is
- *   strictly later than the best known event and that event is not terminal.
+ * Order among unknown statuses: by time only (then content).
+ * @internal exported for the tests
  */
-function currentStatus(all: Facts[]): Facts {
-  const bestKnown = maxBy(
-    all.filter((f) => isKnownStatus(f.status)),
-    knownKey,
-  );
-  const latestUnknown = maxBy(
-    all.filter((f) => !isKnownStatus(f.status)),
-    unknownKey,
-  );
-  if (bestKnown === undefined) return latestUnknown as Facts;
-  if (
-    latestUnknown !== undefined &&
-    !isTerminal(bestKnown.status) &&
-    latestUnknown.time > bestKnown.time
-  ) {
-    return latestUnknown;
-  }
-  return bestKnown;
-}
+export const unknownKey = (f: Facts): SortKey => [f.time, f.status, hashOrder(f.event.hash)];
 
 export interface JobHistoryEntry {
   status: string;
@@ -172,8 +162,11 @@ export function jobHistory(events: readonly StoredEvent[]): JobHistoryEntry[] {
   });
 }
 
-/** A job's record from its merged fields, current status, first and last times and count. */
-function jobRecord(parts: {
+/**
+ * A job's record from its merged fields, current status, first and last times and count.
+ * @internal exported for the tests
+ */
+export function jobRecord(parts: {
   s3Root: unknown;
   fields: Record<string, unknown>;
   status: string;
@@ -197,48 +190,6 @@ function jobRecord(parts: {
   };
 }
 
-/**
- * Merges the set of a job's events into its current record. A pure function of the *set*:
- * any order, any repetition, the same record.
- *
- * Field rule: each payload field takes its value from the latest event (by time, then lifecycle
- * position) that carries it non-null; a later null or missing field never erases an earlier
- * value. `status_timestamp` is merged key by key the same way. `status` follows the status rule.
- */
-export function mergeJob(events: readonly StoredEvent[]): JobRecord {
-  const all = distinct(events).map(facts);
-  if (all.length === 0) throw new Error('a job needs at least one event');
-  const ordered = sortBy(all, latestKey);
-  const fields: Record<string, unknown> = {};
-  const stamps: Record<string, unknown> = {};
-  for (const { event } of ordered) {
-    for (const [name, value] of Object.entries(event.payload)) {
-      if (!isPresent(value)) continue;
-      if (name === 'status_timestamp' && typeof value === 'object' && !Array.isArray(value)) {
-        for (const [phase, at] of Object.entries(value as Record<string, unknown>))
-          if (isPresent(at)) stamps[phase] = at;
-      } else {
-        fields[name] = value;
-      }
-    }
-  }
-  if (Object.keys(stamps).length > 0) fields.status_timestamp = stamps;
-  const current = currentStatus(all);
-  fields.status = current.status;
-  const times = all.map((f) => f.time).filter((t) => t >= 0);
-  const start =
-    toEpochMicros(fields.start_time) ?? (times.length > 0 ? Math.min(...times) : undefined);
-  const newest = ordered[ordered.length - 1] as (typeof ordered)[number];
-  return jobRecord({
-    s3Root: newest.event.payload.s3_root,
-    fields,
-    status: current.status,
-    start,
-    last: times.length > 0 ? Math.max(...times) : -1,
-    count: all.length,
-  });
-}
-
 /** What a job's CURRENT item keeps so that one more event can be folded in (see foldJob). */
 export interface JobFold {
   fields: Winners;
@@ -259,7 +210,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * Folds one more event into a job's record, reading nothing else: `prev` is the record and fold
  * state so far (undefined for the first event), `isNew` says whether the event is new to the
  * job's history (so counts once). For any order and repetition of a set of events, the result is
- * exactly `mergeJob` of the set: the property test in merge.test.ts holds the two together.
+ * exactly the merge of the set (`mergeJob` in test/support/merges.ts, held to it by fold.test.ts).
  */
 export function foldJob(
   prev: { record: JobRecord; fold: JobFold } | undefined,

@@ -7,6 +7,7 @@ import { ENTITIES } from './entities';
  * characters; the key itself can pass FIFO's 128-character limit and hold characters it refuses).
  * One group per entity is what makes one writer per entity: SQS hands a group's messages to one
  * consumer at a time, in order.
+ * @internal exported for the tests
  */
 export const messageGroupId = (entityKey: string): string =>
   createHash('sha256').update(entityKey).digest('hex');

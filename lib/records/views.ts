@@ -231,7 +231,10 @@ export async function take<T>(items: AsyncIterable<T>, limit: number): Promise<T
   return out;
 }
 
-/** Newest update first: by `updated_at`, then s3_root, both descending (no time sorts last). */
+/**
+ * Newest update first: by `updated_at`, then s3_root, both descending (no time sorts last).
+ * @internal exported for the tests
+ */
 export const byNewestUpdate = (a: JobSummary, b: JobSummary): number => {
   const x = `${a.updated_at ?? ''}#${a.s3_root}`;
   const y = `${b.updated_at ?? ''}#${b.s3_root}`;

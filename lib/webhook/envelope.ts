@@ -2,7 +2,10 @@ import * as z from 'zod/mini';
 import { isJsonObject } from './detect-kind';
 import { KINDS, type Kind } from './kinds';
 
-/** SQS's largest message (body plus attributes), in bytes. */
+/**
+ * SQS's largest message (body plus attributes), in bytes.
+ * @internal exported for the tests
+ */
 export const MAX_MESSAGE_BYTES = 1_048_576;
 /** Room kept for the envelope's fields besides the body (kind, times, ids, JSON syntax). */
 const ENVELOPE_OVERHEAD_BYTES = 1_024;

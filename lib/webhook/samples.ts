@@ -4,7 +4,10 @@ import connectionSample from './samples/connection-event.json';
 import discoverSample from './samples/discover-event.json';
 import jobSample from './samples/job-event.json';
 
-/** hotglue's timestamps: Python isoformat with microseconds and an explicit UTC offset. */
+/**
+ * hotglue's timestamps: Python isoformat with microseconds and an explicit UTC offset.
+ * @internal exported for the tests
+ */
 export function hotglueTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
 }

@@ -2,7 +2,10 @@
 import * as z from 'zod/mini';
 import type { Kind } from './kinds';
 
-/** Identity fields become DynamoDB keys: 1,024 characters each, and records/key-limits.ts checks the keys they make in bytes. */
+/**
+ * Identity fields become DynamoDB keys: 1,024 characters each, and records/key-limits.ts checks the keys they make in bytes.
+ * @internal exported for the tests
+ */
 export const MAX_ID_CHARS = 1024;
 const id = z.string().check(z.minLength(1), z.maxLength(MAX_ID_CHARS));
 /** An identity field hotglue may leave out (or send as null): when it is there, like the rest. */

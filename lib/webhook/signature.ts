@@ -18,7 +18,10 @@ export interface VerifyOptions {
   allowReserializedBody?: boolean;
 }
 
-/** Parses `X-Hub-Signature`: 40 hex digits, any case, optionally prefixed by `sha1=`. */
+/**
+ * Parses `X-Hub-Signature`: 40 hex digits, any case, optionally prefixed by `sha1=`.
+ * @internal exported for the tests
+ */
 export function parseSignatureHeader(header: string | undefined): Buffer | undefined {
   if (header === undefined) return undefined;
   const match = HEADER_PATTERN.exec(header.trim());

@@ -19,8 +19,7 @@ import {
 import { staleJobNotification } from '../../lib/records/changes';
 import { ENTITIES } from '../../lib/records/entities';
 import { jobKey } from '../../lib/records/entity-keys';
-import { mergeConnection } from '../../lib/records/connections';
-import { mergeJob } from '../../lib/records/jobs';
+import { mergeConnection, mergeJob } from '../support/merges';
 import { keyProblem } from '../../lib/records/key-limits';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import {

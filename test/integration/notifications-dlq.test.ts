@@ -9,7 +9,7 @@ import { listDeadLetters, redriveNotificationLetters } from '../../lib/aws/dead-
 import { eventBridgeNotifier } from '../../lib/aws/eventbridge-notifier';
 import { LOCAL_CREDENTIALS, localSqsClient } from '../../lib/local/local-stack-facts';
 import { recordChanges } from '../../lib/records/changes';
-import { mergeJob } from '../../lib/records/jobs';
+import { mergeJob } from '../support/merges';
 import { jobKey } from '../../lib/records/entity-keys';
 import { startFakeEventBridge } from '../support/fake-eventbridge';
 import { jobLifecycle, stored, FAILURE } from '../support/lifecycle';

@@ -15,12 +15,11 @@ import {
   connectionOrderKey,
   discoverOrderKey,
   ENTITIES,
-  foldRecord,
   jobOrderKey,
-  keepsNewcomer,
   type Entity,
 } from '../../lib/records/entities';
 import { connectionKey, jobKey } from '../../lib/records/entity-keys';
+import { keepsNewcomer, recordOfHistory } from './merges';
 import type { JobRecord } from '../../lib/records/jobs';
 import { isDue, type PollState } from '../../lib/records/poll';
 import type { StoredEvent } from '../../lib/records/stored-event';
@@ -88,7 +87,7 @@ export function memoryStore(): EventStore & RecordQueries {
     const history = new Map(held.history);
     if (!duplicate) history.set(historyId, event);
     const contents = new Map(held.contents).set(event.hash, event);
-    const record = foldRecord(entity, [...contents.values()]);
+    const record = recordOfHistory(kind, [...contents.values()]);
     const changed =
       held.record === undefined || canonicalJson(held.record) !== canonicalJson(record);
     // Each change of the record joins the outbox once (a change already there keeps its place).

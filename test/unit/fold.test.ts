@@ -1,8 +1,6 @@
 import fc from 'fast-check';
-import { mergeConnection } from '../../lib/records/connections';
-import { mergeDiscover } from '../../lib/records/discover';
 import { ENTITIES, type Entity } from '../../lib/records/entities';
-import { mergeJob } from '../../lib/records/jobs';
+import { mergeConnection, mergeDiscover, mergeJob } from '../support/merges';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import { stored } from '../support/lifecycle';
 

@@ -1,7 +1,7 @@
 import { canonicalJson } from '../../lib/webhook/content-hash';
-import { connectionHistory, mergeConnection } from '../../lib/records/connections';
-import { mergeDiscover } from '../../lib/records/discover';
-import { jobHistory, mergeJob } from '../../lib/records/jobs';
+import { connectionHistory } from '../../lib/records/connections';
+import { jobHistory } from '../../lib/records/jobs';
+import { mergeConnection, mergeDiscover, mergeJob } from '../support/merges';
 import { payloadOf } from '../support/events';
 import {
   FAILURE,

@@ -6,6 +6,7 @@ import { sleep } from './dynamodb-io';
  * consumer per entity (each entity is one FIFO message group), the only other writers are a
  * reconcile run adding a Job Stale notice and, while a 0.2.0 stage drains its old queues, that
  * queue's consumer: a lost race is rare, and a few tries settle it.
+ * @internal exported for the tests
  */
 export const CONFLICT_ATTEMPTS = 5;
 

@@ -19,6 +19,7 @@ import type { StoredEvent } from '../../records/stored-event';
  */
 export type Verdict = 'new' | 'replaces' | 'held-larger' | 'pending' | 'held';
 
+/** @internal exported for the tests */
 export interface Candidate {
   event: StoredEvent;
   /** Its history id (Entity.historyId). */

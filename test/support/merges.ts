@@ -1,0 +1,187 @@
+import {
+  connectionRecord,
+  facts as connectionFacts,
+  latestKey as connectionLatestKey,
+  type ConnectionRecord,
+} from '../../lib/records/connections';
+import { distinct, maxBy, sortBy } from '../../lib/records/compare';
+import {
+  facts as discoverFacts,
+  latestKey as discoverLatestKey,
+  type Facts as DiscoverFacts,
+  type DiscoverRecord,
+} from '../../lib/records/discover';
+import { boundRecord } from '../../lib/records/entities';
+import {
+  facts as jobFacts,
+  isKnownStatus,
+  isTerminal,
+  jobRecord,
+  knownKey,
+  latestKey as jobLatestKey,
+  unknownKey,
+  type Facts as JobFacts,
+  type JobRecord,
+} from '../../lib/records/jobs';
+import { isPresent, text, type StoredEvent } from '../../lib/records/stored-event';
+import type { Kind } from '../../lib/webhook/kinds';
+import { microsToIso, toEpochMicros } from '../../lib/webhook/time';
+
+/**
+ * The specification of every record: a pure function of the *set* of an entity's events (any
+ * order, any repetition, the same record). What ships folds one event at a time (Entity.fold);
+ * the property tests hold each fold equal to these merges, the in-memory store keeps its records
+ * by them, and the contract suite compares every store's records with them.
+ */
+
+/**
+ * The current status of a job from the set of its events:
+ * - among known statuses, a terminal one (JOB_COMPLETED, any *_FAILED) beats every in-progress one;
+ *   otherwise the later lifecycle phase wins; between equals, the later time;
+ * - an unknown status moves the current status only by time: it becomes current when it is
+ *   strictly later than the best known event and that event is not terminal.
+ */
+function currentStatus(all: JobFacts[]): JobFacts {
+  const bestKnown = maxBy(
+    all.filter((f) => isKnownStatus(f.status)),
+    knownKey,
+  );
+  const latestUnknown = maxBy(
+    all.filter((f) => !isKnownStatus(f.status)),
+    unknownKey,
+  );
+  if (bestKnown === undefined) return latestUnknown as JobFacts;
+  if (
+    latestUnknown !== undefined &&
+    !isTerminal(bestKnown.status) &&
+    latestUnknown.time > bestKnown.time
+  ) {
+    return latestUnknown;
+  }
+  return bestKnown;
+}
+
+/**
+ * Merges the set of a job's events into its current record. A pure function of the *set*:
+ * any order, any repetition, the same record.
+ *
+ * Field rule: each payload field takes its value from the latest event (by time, then lifecycle
+ * position) that carries it non-null; a later null or missing field never erases an earlier
+ * value. `status_timestamp` is merged key by key the same way. `status` follows the status rule.
+ */
+export function mergeJob(events: readonly StoredEvent[]): JobRecord {
+  const all = distinct(events).map(jobFacts);
+  if (all.length === 0) throw new Error('a job needs at least one event');
+  const ordered = sortBy(all, jobLatestKey);
+  const fields: Record<string, unknown> = {};
+  const stamps: Record<string, unknown> = {};
+  for (const { event } of ordered) {
+    for (const [name, value] of Object.entries(event.payload)) {
+      if (!isPresent(value)) continue;
+      if (name === 'status_timestamp' && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [phase, at] of Object.entries(value as Record<string, unknown>))
+          if (isPresent(at)) stamps[phase] = at;
+      } else {
+        fields[name] = value;
+      }
+    }
+  }
+  if (Object.keys(stamps).length > 0) fields.status_timestamp = stamps;
+  const current = currentStatus(all);
+  fields.status = current.status;
+  const times = all.map((f) => f.time).filter((t) => t >= 0);
+  const start =
+    toEpochMicros(fields.start_time) ?? (times.length > 0 ? Math.min(...times) : undefined);
+  const newest = ordered[ordered.length - 1] as (typeof ordered)[number];
+  return jobRecord({
+    s3Root: newest.event.payload.s3_root,
+    fields,
+    status: current.status,
+    start,
+    last: times.length > 0 ? Math.max(...times) : -1,
+    count: all.length,
+  });
+}
+
+function lastTime(all: DiscoverFacts[], status: string): string | undefined {
+  const times = all.filter((f) => f.status === status && f.time >= 0).map((f) => f.time);
+  return times.length > 0 ? microsToIso(Math.max(...times)) : undefined;
+}
+
+/** The discover state of one (env_id, tenant, flow_id, connector) from the set of its events. */
+export function mergeDiscover(events: readonly StoredEvent[]): DiscoverRecord {
+  const all = distinct(events).map(discoverFacts);
+  const ordered = sortBy(all, discoverLatestKey);
+  const latest = maxBy(all, discoverLatestKey);
+  if (latest === undefined) throw new Error('a discover state needs at least one event');
+  const fields: Record<string, unknown> = {};
+  for (const { event } of ordered) {
+    for (const [name, value] of Object.entries(event.payload))
+      if (isPresent(value)) fields[name] = value;
+  }
+  fields.status = latest.status;
+  const times = all.map((f) => f.time).filter((t) => t >= 0);
+  const record: DiscoverRecord = {
+    env_id: text(fields.env_id) ?? '',
+    tenant: String(fields.tenant),
+    flow_id: String(fields.flow_id),
+    connector: String(fields.connector),
+    status: latest.status,
+    event_count: all.length,
+    fields,
+  };
+  if (isPresent(latest.event.payload.timestamp)) record.timestamp = latest.event.payload.timestamp;
+  if (times.length > 0) record.updated_at = microsToIso(Math.max(...times));
+  const started = lastTime(all, 'DISCOVER_STARTED');
+  const success = lastTime(all, 'DISCOVER_SUCCESS');
+  const failed = lastTime(all, 'DISCOVER_FAILED');
+  if (started !== undefined) record.last_started_at = started;
+  if (success !== undefined) record.last_success_at = success;
+  if (failed !== undefined) record.last_failed_at = failed;
+  return record;
+}
+
+const ids = (events: readonly StoredEvent[]): number =>
+  new Set(events.map((e) => connectionFacts(e).id)).size;
+
+/**
+ * The state of one connection (env_id, tenant, flow_id, connector_type, connector) from the set of
+ * contents it was sent: every distinct content counts (should two share an `event_id`, both do),
+ * and `event_count` counts distinct `event_id`s.
+ */
+export function mergeConnection(events: readonly StoredEvent[]): ConnectionRecord {
+  const all = distinct(events).map(connectionFacts);
+  const latest = maxBy(all, connectionLatestKey);
+  if (latest === undefined) throw new Error('a connection needs at least one event');
+  const fields: Record<string, unknown> = {};
+  for (const { event } of sortBy(all, connectionLatestKey)) {
+    for (const [name, value] of Object.entries(event.payload))
+      if (isPresent(value)) fields[name] = value;
+  }
+  const lastAt: Record<string, number> = {};
+  for (const f of all) if (f.time >= 0) lastAt[f.name] = Math.max(lastAt[f.name] ?? -1, f.time);
+  return connectionRecord(
+    fields,
+    { name: latest.name, timestamp: latest.event.payload.timestamp },
+    lastAt,
+    ids(events),
+  );
+}
+
+/** Each kind's merge. */
+const MERGES = {
+  jobs: mergeJob,
+  discover: mergeDiscover,
+  connections: mergeConnection,
+} satisfies Record<Kind, (events: readonly StoredEvent[]) => unknown>;
+
+/** The record every store keeps for an entity's history: its merge, bounded in size. */
+export const recordOfHistory = (kind: Kind, history: readonly StoredEvent[]): unknown =>
+  boundRecord(MERGES[kind](history));
+
+/**
+ * Chooses what a history keeps for one id: the event already there, or the newcomer when the
+ * id is new or the newcomer's hash is larger. So any order of arrival keeps the same event.
+ */
+export const keepsNewcomer = (held: StoredEvent | undefined, newcomer: StoredEvent): boolean =>
+  held === undefined || held.hash < newcomer.hash;
