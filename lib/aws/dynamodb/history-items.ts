@@ -45,6 +45,9 @@ async function putPayload(
   return { payload_parts: count };
 }
 
+/** A history item is written for a new id, or over a held one with a smaller hash. */
+const NEW_ID_OR_LARGER_HASH = 'attribute_not_exists(pk) OR #hash < :hash';
+
 /**
  * Writes an event's history item (and its payload's parts): a new id, or, for a connection's
  * event_id that two contents share, the larger hash, so that any order converges. Job and
@@ -75,7 +78,7 @@ export async function putHistory(
     {
       TableName: table,
       Item: item,
-      ConditionExpression: 'attribute_not_exists(pk) OR #hash < :hash',
+      ConditionExpression: NEW_ID_OR_LARGER_HASH,
       ExpressionAttributeNames: { '#hash': 'hash' },
       ExpressionAttributeValues: { ':hash': event.hash },
     },
