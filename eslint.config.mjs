@@ -48,6 +48,7 @@ export default tseslint.config(
       'lib/ingest/**',
       'lib/consumer/**',
       'lib/reconcile/**',
+      'lib/read-api/**',
     ],
     rules: {
       'no-restricted-imports': [

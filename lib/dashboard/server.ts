@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { answerApi, type DashboardDeps } from './api';
+import { answerReadApi, isReadApiPath } from '../read-api/answer';
 
 /** The page paths: each is the same HTML shell, which renders the page its path names. */
 const PAGE = /^\/(?:|discover|connections|connections\/history|queues|notifications|jobs\/.+)$/;
@@ -82,16 +83,22 @@ export function dashboardHandler(
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const isApi = path === '/api' || path.startsWith('/api/');
+    const isReadApi = isReadApiPath(path);
     const isAsset = path === '/assets/app.js' || path === '/assets/app.css';
     const isPage = (method === 'GET' || method === 'HEAD') && PAGE.test(path);
-    if (!isApi && !isAsset && !isPage) return false;
+    if (!isApi && !isReadApi && !isAsset && !isPage) return false;
     if (!hosts().includes(String(req.headers.host ?? '').toLowerCase())) {
       json(res, 403, { error: 'the dashboard answers only at the address it printed' });
       return true;
     }
     try {
-      if (isApi) {
-        const answer = await answerApi(deps, method, path, url.searchParams);
+      if (isApi || isReadApi) {
+        const answer = await (isApi ? answerApi : answerReadApi)(
+          deps,
+          method,
+          path,
+          url.searchParams,
+        );
         json(res, answer.status, answer.body);
       } else if (isAsset) {
         const name = path.slice('/assets/'.length) as keyof Assets;

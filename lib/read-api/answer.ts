@@ -1,0 +1,58 @@
+import { AmbiguousJobIdError } from '../ports/event-store';
+import { InvalidCursorError } from '../records/views';
+import { BadCursorError } from './cursor';
+import { openApiDocument } from './openapi';
+import { BadParameter, checkQuery, NotFound, ROUTES, shaped, type ReadApiDeps } from './routes';
+
+/** An answer of the read API: a status and a body to send as JSON. */
+export interface ReadAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Whether a path is the read API's. */
+export const isReadApiPath = (path: string): boolean => path === '/v1' || path.startsWith('/v1/');
+
+const error = (status: number, message: string): ReadAnswer => ({
+  status,
+  body: { error: message },
+});
+
+/**
+ * The read API, `/v1`: the same records and filters as the CLI's `--json`, lists a page at a
+ * time (`{ items, next }`), and its OpenAPI document at /v1/openapi.json. Only reads: any method
+ * but GET (or HEAD) is 405; a bad or unknown parameter, or a cursor this API did not give, 400;
+ * an unknown job or connection 404; a job_id that names several jobs 409. Each with `{ error }`.
+ */
+export async function answerReadApi(
+  deps: ReadApiDeps,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+): Promise<ReadAnswer> {
+  if (method !== 'GET' && method !== 'HEAD')
+    return error(405, `method ${method} not allowed: /v1 only reads (GET)`);
+  try {
+    if (path === '/v1/openapi.json') {
+      checkQuery('openapi', query);
+      return { status: 200, body: openApiDocument() };
+    }
+    for (const route of ROUTES) {
+      const matched = route.match(path);
+      if (matched === undefined) continue;
+      const body = await route.run(deps, checkQuery(route.name, query) as never, matched.param);
+      return { status: 200, body: shaped(route.name, body) };
+    }
+    return error(404, `no API at ${path} (see /v1/openapi.json)`);
+  } catch (caught) {
+    if (caught instanceof NotFound) return error(404, caught.message);
+    if (
+      caught instanceof BadParameter ||
+      caught instanceof BadCursorError ||
+      caught instanceof InvalidCursorError
+    )
+      return error(400, caught.message);
+    if (caught instanceof AmbiguousJobIdError) return error(409, caught.message);
+    throw caught;
+  }
+}
