@@ -458,6 +458,67 @@ describe('the local stack', () => {
   });
 });
 
+describe('the read API, /v1, on the webhook port', () => {
+  const v1 = (path: string, init: RequestInit = {}) => fetch(`${stack.info.baseUrl}${path}`, init);
+
+  it('serves its OpenAPI 3.1 document, pages a tenant’s jobs, and answers errors as JSON', async () => {
+    const doc = (await (await v1('/v1/openapi.json')).json()) as { openapi: string; paths: object };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/jobs', '/v1/jobs/{s3_root}', '/v1/discover', '/v1/connections']),
+    );
+    const tenant = `v1-${randomUUID().slice(0, 8)}`;
+    const roots = [0, 1, 2].map((i) => `${tenant}/flows/F/jobs/${i}`);
+    for (const s3_root of roots) {
+      const body = JSON.stringify(payloadOf('jobs', { tenant, s3_root, status: 'JOB_CREATED' }));
+      const sent = await post('/webhooks/jobs', body, { 'x-hub-signature': hmacHex(secret, body) });
+      expect(sent.status).toBe(202);
+    }
+    type List = { items: { s3_root: string }[]; next: string | null };
+    const list = async (query: string) => (await (await v1(`/v1/jobs?${query}`)).json()) as List;
+    await eventually(
+      async () => ((await list(`tenant=${tenant}`)).items.length === 3 ? true : undefined),
+      `three jobs of ${tenant} listed by /v1/jobs`,
+    );
+    const first = await list(`tenant=${tenant}&limit=2`);
+    expect(first.items).toHaveLength(2);
+    const second = await list(`tenant=${tenant}&limit=2&cursor=${first.next}`);
+    expect(second.items).toHaveLength(1);
+    expect(second.next).toBeNull();
+    expect([...first.items, ...second.items].map((j) => j.s3_root).sort()).toEqual(roots);
+
+    const job = await v1(`/v1/jobs/${encodeURIComponent(roots[0] ?? '')}`);
+    expect(job.status).toBe(200);
+    expect(await job.json()).toMatchObject({
+      s3_root: roots[0],
+      status: 'JOB_CREATED',
+      history: [{ status: 'JOB_CREATED' }],
+    });
+    for (const [answer, status] of [
+      [await v1('/v1/jobs/no%2Fsuch%2Fjob'), 404],
+      [await v1('/v1/jobs?colour=red'), 400],
+      [await v1('/v1/jobs', { method: 'POST' }), 405],
+    ] as const) {
+      expect(answer.status).toBe(status);
+      expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await answer.json()).toEqual({ error: expect.any(String) });
+    }
+  });
+
+  it('answers only at the address it printed, as the dashboard does', async () => {
+    const url = new URL('/v1/openapi.json', stack.info.baseUrl);
+    const answer = await new Promise<number>((resolve, reject) => {
+      const req = request(url, { headers: { host: `evil.example:${url.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer).toBe(403);
+  });
+});
+
 describe('the local stack and its CLI at the edges', () => {
   it('ends quietly when the reader of jobs list --json goes away (| head -c 200)', async () => {
     const table = localTables(stack.info).jobs;
