@@ -30,6 +30,8 @@ interface FunctionSpec {
   schedules: string[];
   /** Its SQS event sources, in the order serverless.yml lists them (none for most functions). */
   sqs: SqsTrigger[];
+  /** How many events trigger it, of any type (0: nothing runs it on this stage). */
+  eventCount: number;
 }
 
 interface SqsTrigger {
@@ -198,6 +200,7 @@ export function extractDefinition(printed: Json): ServiceDefinition {
       httpRoutes: events.map(httpRoute).filter((r): r is string => r !== undefined),
       schedules: events.map(scheduleOf).filter((r): r is string => r !== undefined),
       sqs,
+      eventCount: events.length,
     };
   });
   const queues: QueueSpec[] = [];

@@ -178,6 +178,9 @@ async function startFunctions(
   const pollers: Poller[] = [];
   for (const fn of definition.functions) {
     const name = `${definition.service}-${definition.stage}-${fn.key}`;
+    // Nothing triggers it on this stage (the read function without readApi: npm start serves
+    // /v1 itself, beside the dashboard).
+    if (fn.eventCount === 0) continue;
     if (!runsHere(fn) && fn.schedules.length === 0)
       throw new Error(`${fn.key} has no HTTP route, SQS queue or schedule the local stack runs`);
     if (fn.httpRoutes.length > 0) {

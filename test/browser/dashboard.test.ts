@@ -259,7 +259,7 @@ describe('the dashboard in Chromium', () => {
         .getByRole('status')
         .filter({ hasText: 'Paused while this tab is hidden' })
         .waitFor();
-      const fetches = () => view.requests.filter((r) => r.includes('/api/jobs?')).length;
+      const fetches = () => view.requests.filter((r) => r.includes('/v1/jobs?')).length;
       const before = fetches();
       await setVisibility('visible');
       await view.page.getByRole('status').filter({ hasText: 'Updated' }).waitFor();
@@ -381,7 +381,7 @@ describe('the dashboard in Chromium', () => {
       expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual(
         [],
       );
-      const requests = view.requests.filter((r) => r.includes('/api/connections/history')).length;
+      const requests = view.requests.filter((r) => r.includes('/v1/connections/history')).length;
       await view.page.getByRole('link', { name: 'Older events' }).click();
       await view.page.getByRole('status').filter({ hasText: 'Updated' }).waitFor();
       const second = await rows(view.page);
@@ -389,7 +389,7 @@ describe('the dashboard in Chromium', () => {
       expect(second.at(-1)).toContain(`${connector}-00`);
       expect(await view.page.getByRole('link', { name: 'Older events' }).count()).toBe(0);
       // One read per page shown: the history is not fetched again on a timer.
-      expect(view.requests.filter((r) => r.includes('/api/connections/history'))).toHaveLength(
+      expect(view.requests.filter((r) => r.includes('/v1/connections/history'))).toHaveLength(
         requests + 1,
       );
     } finally {

@@ -46,6 +46,7 @@ const FUNCTIONS = [
   'ConsumeDiscover',
   'ConsumeConnections',
   'Reconcile',
+  'Read',
 ] as const;
 const KINDS = [
   ['Jobs', 'jobs'],

@@ -1,6 +1,6 @@
 /**
  * The dashboard's page script: plain DOM, no framework. Each page reads its filters from the URL,
- * fetches its data from /api/, renders it into the page's tables, and fetches again every few
+ * fetches its data from /v1/ (the read API) and /api/ (queues, notifications), renders it into the page's tables, and fetches again every few
  * seconds (REFRESH_MS; STAGE_REFRESH_MS for a deployed stage) while the tab is shown, without
  * reloading, so that new events appear and the filters stay.
  */

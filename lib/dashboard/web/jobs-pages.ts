@@ -24,7 +24,7 @@ function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
     const sums = await api<{
       byClass: Record<string, number>;
       failuresByTenant: { tenant: string; failed: number }[];
-    }>(`/api/summary${query(['tenant', 'flow'])}`);
+    }>(`/v1/summary${query(['tenant', 'flow'])}`);
     const failures = table('Failed jobs per tenant', ['Tenant', 'Failed']);
     failures.element.classList.add('compact');
     setRows(
@@ -73,7 +73,7 @@ export function jobsPage(main: HTMLElement): void {
     title: 'Jobs',
     caption: 'Jobs by start time, newest first',
     above: jobsSummary(),
-    source: () => `/api/jobs${query(['tenant', 'flow', 'status', 'since', 'limit'])}`,
+    source: () => `/v1/jobs${query(['tenant', 'flow', 'status', 'since', 'limit'])}`,
     empty: 'No jobs match these filters.',
     fields: [
       ...TENANT_FLOW,
@@ -124,7 +124,7 @@ export function jobPage(main: HTMLElement, s3Root: string): void {
     timeline.element,
   );
   live(async () => {
-    const job = await api<Json & { history: Json[] }>(`/api/jobs/${encodeURIComponent(s3Root)}`);
+    const job = await api<Json & { history: Json[] }>(`/v1/jobs/${encodeURIComponent(s3Root)}`);
     heading.replaceChildren(
       `Job ${text(job.job_id ?? job.s3_root)} `,
       badge(text(job.status), jobTone(job.status_class)),

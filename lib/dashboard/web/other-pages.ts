@@ -22,7 +22,7 @@ export function discoverPage(main: HTMLElement): void {
   listPage<Json>(main, {
     title: 'Discover',
     caption: 'Discover state per connector',
-    source: () => `/api/discover${query(['tenant', 'flow', 'status'])}`,
+    source: () => `/v1/discover${query(['tenant', 'flow', 'status'])}`,
     empty: 'No discover state matches these filters.',
     fields: [
       ...TENANT_FLOW,
@@ -56,7 +56,7 @@ export function connectionsPage(main: HTMLElement): void {
   listPage<Json>(main, {
     title: 'Connections',
     caption: 'Connections',
-    source: () => `/api/connections${query(['tenant', 'flow', 'linked'])}`,
+    source: () => `/v1/connections${query(['tenant', 'flow', 'linked'])}`,
     empty: 'No connections match these filters.',
     fields: [...TENANT_FLOW, { name: 'linked', label: 'Linked only', kind: 'checkbox' }],
     columns: [
@@ -74,14 +74,14 @@ export function connectionsPage(main: HTMLElement): void {
 }
 
 /** The history page of the connection a list row shows. */
-const connectionHistoryHref = (c: Json, before?: string): string =>
+const connectionHistoryHref = (c: Json, cursor?: string): string =>
   `/connections/history?${new URLSearchParams({
     env: text(c.env_id),
     tenant: text(c.tenant),
     flow: text(c.flow_id),
     type: text(c.connector_type),
     connector: text(c.connector),
-    ...(before !== undefined && { before }),
+    ...(cursor !== undefined && { cursor }),
   }).toString()}`;
 
 /** One connection's events, newest first, a page at a time (read once: a page reads it all). */
@@ -109,7 +109,7 @@ export function connectionHistoryPage(main: HTMLElement): void {
   );
   once(async () => {
     const page = await api<{ items: Json[]; next: string | null }>(
-      `/api/connections/history${location.search}`,
+      `/v1/connections/history${location.search}`,
     );
     setRows(
       events.body,

@@ -257,7 +257,12 @@ export function listPage<T>(
     options.columns.map(([header]) => header),
   );
   const refresh = async (): Promise<void> => {
-    const [items] = await Promise.all([api<T[]>(options.source()), options.above?.refresh()]);
+    // A /v1 list answers one page ({ items, next }); the dashboard's own lists, an array.
+    const [answer] = await Promise.all([
+      api<T[] | { items: T[] }>(options.source()),
+      options.above?.refresh(),
+    ]);
+    const items = Array.isArray(answer) ? answer : answer.items;
     setRows(
       list.body,
       items.map((item) =>

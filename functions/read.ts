@@ -1,0 +1,3 @@
+import { readHandler } from '../lib/lambda/read-handler';
+
+export const handler = readHandler();
