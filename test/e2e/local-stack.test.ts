@@ -27,6 +27,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { toCurrentItem } from '../../lib/aws/dynamodb/table-layout';
+import { ReadApiError, readClient } from '../../lib/client';
 import { ENTITIES } from '../../lib/records/entities';
 import { LineWatcher, ROOT, spawnTs, waitForExit } from '../support/processes';
 
@@ -503,6 +504,37 @@ describe('the read API, /v1, on the webhook port', () => {
       expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
       expect(await answer.json()).toEqual({ error: expect.any(String) });
     }
+  });
+
+  it('is read by the typed client, signed by the signer it is given', async () => {
+    const tenant = `client-${randomUUID().slice(0, 8)}`;
+    const roots = [0, 1, 2].map((i) => `${tenant}/flows/F/jobs/${i}`);
+    for (const s3_root of roots) {
+      const body = JSON.stringify(payloadOf('jobs', { tenant, s3_root, status: 'SYNC_FAILED' }));
+      await post('/webhooks/jobs', body, { 'x-hub-signature': hmacHex(secret, body) });
+    }
+    const signed: string[] = [];
+    const client = readClient({
+      baseUrl: stack.info.baseUrl,
+      sign: async ({ url, headers }) => {
+        signed.push(url.pathname);
+        return { ...headers, 'x-signed-by': 'test' };
+      },
+    });
+    await eventually(
+      async () => ((await client.jobs({ tenant })).items.length === 3 ? true : undefined),
+      `three jobs of ${tenant} through the client`,
+    );
+    const all: string[] = [];
+    for await (const job of client.allJobs({ tenant, status: 'failed', limit: 2 }))
+      all.push(job.s3_root);
+    expect(all.sort()).toEqual(roots);
+    const job = await client.job(roots[1] ?? '');
+    expect(job.status).toBe('SYNC_FAILED');
+    expect(job.history.map((h) => h.status)).toEqual(['SYNC_FAILED']);
+    await expect(client.job('no/such/job')).rejects.toMatchObject({ status: 404 });
+    await expect(client.jobs({ colour: 'red' } as never)).rejects.toBeInstanceOf(ReadApiError);
+    expect(signed).toContain('/v1/jobs');
   });
 
   it('answers only at the address it printed, as the dashboard does', async () => {
