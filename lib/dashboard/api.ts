@@ -75,7 +75,16 @@ function flagOf(value: string | undefined, name: string): boolean | undefined {
 const defined = <T extends Record<string, unknown>>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-const JOB_PARAMS = ['tenant', 'flow', 'env', 'status', 'since', 'updated_since', 'limit'] as const;
+const JOB_PARAMS = [
+  'tenant',
+  'flow',
+  'env',
+  'status',
+  'since',
+  'until',
+  'updated_since',
+  'limit',
+] as const;
 
 async function jobs(deps: DashboardDeps, query: URLSearchParams): Promise<JobSummary[]> {
   const p = paramsOf(query, JOB_PARAMS);
@@ -86,6 +95,7 @@ async function jobs(deps: DashboardDeps, query: URLSearchParams): Promise<JobSum
     env: p.env,
     status: p.status,
     since: sinceOf(p.since, 'since', now),
+    until: sinceOf(p.until, 'until', now),
     updatedSince: sinceOf(p.updated_since, 'updated_since', now),
   });
   return take(deps.records.listJobs(filter), limitOf(p.limit, 50));
@@ -96,7 +106,7 @@ async function summary(deps: DashboardDeps, query: URLSearchParams) {
   const p = paramsOf(query, ['since', 'tenant', 'flow']);
   const now = deps.now?.() ?? new Date();
   const since = sinceOf(p.since ?? '24h', 'since', now) as Date;
-  return deps.records.summarizeJobs(defined({ since, tenant: p.tenant, flow: p.flow }));
+  return deps.records.summarizeJobs(defined({ since, tenant: p.tenant, flow: p.flow, now }));
 }
 
 const HISTORY_KEY = ['env', 'tenant', 'flow', 'type', 'connector'] as const;

@@ -95,6 +95,7 @@ export const ROUTES: Route[] = [
             env: q.env,
             status: q.status,
             since: sinceOf(q.since, 'since', deps),
+            until: sinceOf(q.until, 'until', deps),
             updatedSince: sinceOf(q.updated_since, 'updated_since', deps),
           }),
         ),
@@ -184,6 +185,7 @@ export const ROUTES: Route[] = [
       deps.records.summarizeJobs(
         defined({
           since: sinceOf(q.since ?? '24h', 'since', deps) as Date,
+          now: deps.now?.() ?? new Date(),
           tenant: q.tenant,
           flow: q.flow,
         }),

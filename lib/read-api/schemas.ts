@@ -35,6 +35,9 @@ export const QUERIES = {
         ),
     ),
     since: since('jobs started'),
+    until: z.optional(
+      z.string().check(z.describe('jobs started before an ISO time, or before a duration ago')),
+    ),
     updated_since: since('jobs whose latest event is'),
     limit,
     cursor,
@@ -162,6 +165,7 @@ export const ANSWERS = {
     truncated: z.boolean(),
     byClass: z.record(STATUS_CLASS, z.number()),
     failuresByTenant: z.array(z.object({ tenant: text, failed: z.number() })),
+    byHour: z.array(z.object({ hour: text, completed: z.number(), failed: z.number() })),
   }),
   openapi: z.looseObject({ openapi: text }),
 };

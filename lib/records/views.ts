@@ -51,6 +51,8 @@ export interface JobFilter {
   status?: string;
   /** Jobs started at or after this time. */
   since?: Date;
+  /** Jobs started before this time. */
+  until?: Date;
   /** Jobs whose latest event is at or after this time (listed newest update first). */
   updatedSince?: Date;
   /** Items per page where a store reads in pages; results are the same whatever it is. */
@@ -191,6 +193,8 @@ export function jobMatches(record: JobRecord, filter: JobFilter): boolean {
   if (flow !== undefined && record.flow_id !== flow) return false;
   if (env !== undefined && record.env_id !== env) return false;
   if (since !== undefined && jobOrderKey(record) < sinceKey(since)) return false;
+  // A job without a start time sorts first, so before any `until`.
+  if (filter.until !== undefined && jobOrderKey(record) >= sinceKey(filter.until)) return false;
   if (
     filter.updatedSince !== undefined &&
     (record.updated_at === undefined || record.updated_at < sinceKey(filter.updatedSince))
@@ -272,6 +276,47 @@ export interface JobsSummaryView {
   truncated: boolean;
   byClass: Record<StatusClass, number>;
   failuresByTenant: { tenant: string; failed: number }[];
+  /**
+   * Completed and failed jobs per hour of their start, oldest first, from the hour of `since` to
+   * the current one (at most the last BY_HOUR_MAX hours).
+   */
+  byHour: HourCount[];
+}
+
+interface HourCount {
+  /** The hour's start (ISO). */
+  hour: string;
+  completed: number;
+  failed: number;
+}
+
+const HOUR_MS = 3_600_000;
+/** The most hours a summary counts by hour: 7 days. */
+const BY_HOUR_MAX = 168;
+
+/** A finished job as the hourly counts see it: when it started, and how it ended. */
+export interface FinishedStart {
+  started_at?: string;
+  status_class: StatusClass;
+}
+
+/** Completed and failed jobs per hour of their start, from `since`'s hour to `now`'s. */
+function countByHour(since: Date, now: Date, finished: readonly FinishedStart[]): HourCount[] {
+  const last = Math.floor(now.getTime() / HOUR_MS);
+  const first = Math.max(Math.floor(since.getTime() / HOUR_MS), last - BY_HOUR_MAX + 1);
+  const hours = Array.from({ length: Math.max(0, last - first + 1) }, (_, i) => ({
+    hour: new Date((first + i) * HOUR_MS).toISOString(),
+    completed: 0,
+    failed: 0,
+  }));
+  for (const job of finished) {
+    if (job.started_at === undefined) continue;
+    const bucket = hours[Math.floor(Date.parse(job.started_at) / HOUR_MS) - first];
+    if (bucket === undefined) continue;
+    if (job.status_class === 'completed') bucket.completed += 1;
+    if (job.status_class === 'failed') bucket.failed += 1;
+  }
+  return hours;
 }
 
 /** What a summary is asked for: jobs started since `since`, of one tenant or flow if given. */
@@ -279,6 +324,8 @@ export interface SummaryFilter {
   since: Date;
   tenant?: string;
   flow?: string;
+  /** The end of the hourly counts (the current hour by default). */
+  now?: Date;
 }
 
 const emptyCounts = (): Record<StatusClass, number> => ({
@@ -290,11 +337,13 @@ const emptyCounts = (): Record<StatusClass, number> => ({
 
 /** The summary of counts already made: per class, and the failed jobs' tenants. */
 export function summaryFromCounts(
-  since: Date,
+  filter: Pick<SummaryFilter, 'since' | 'now'>,
   byClass: Partial<Record<StatusClass, number>>,
-  failedTenants: readonly string[],
+  counted: { failedTenants: readonly string[]; finished: readonly FinishedStart[] },
   truncated: boolean,
 ): JobsSummaryView {
+  const { since } = filter;
+  const failedTenants = counted.failedTenants;
   const counts = { ...emptyCounts(), ...byClass };
   const perTenant = new Map<string, number>();
   for (const t of failedTenants) perTenant.set(t, (perTenant.get(t) ?? 0) + 1);
@@ -307,17 +356,18 @@ export function summaryFromCounts(
     failuresByTenant: [...perTenant.entries()]
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .map(([tenant, failed]) => ({ tenant, failed })),
+    byHour: countByHour(since, filter.now ?? new Date(), counted.finished),
   };
 }
 
 /** The summary of jobs at hand (a tenant's or a flow's, read from their records). */
 export function summaryOf(
-  since: Date,
-  jobs: readonly Pick<JobSummary, 'status_class' | 'tenant'>[],
+  filter: Pick<SummaryFilter, 'since' | 'now'>,
+  jobs: readonly Pick<JobSummary, 'status_class' | 'tenant' | 'started_at'>[],
   truncated: boolean,
 ): JobsSummaryView {
   const byClass = emptyCounts();
   for (const job of jobs) byClass[job.status_class] += 1;
-  const failed = jobs.filter((j) => j.status_class === 'failed').map((j) => j.tenant);
-  return summaryFromCounts(since, byClass, failed, truncated);
+  const failedTenants = jobs.filter((j) => j.status_class === 'failed').map((j) => j.tenant);
+  return summaryFromCounts(filter, byClass, { failedTenants, finished: jobs }, truncated);
 }

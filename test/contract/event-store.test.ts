@@ -517,7 +517,13 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
         'jobs',
         jobLifecycle(statuses, { s3Root, tenant, start }).map((p) => stored(p)),
       );
-    expect(await store.summarizeJobs({ since })).toEqual({
+    // Finished jobs per hour of their start, from since's hour to now's: the running job is not one.
+    const hour = (h: number, completed: number, failed: number) => ({
+      hour: at(h).toISOString(),
+      completed,
+      failed,
+    });
+    expect(await store.summarizeJobs({ since, now: at(6.5) })).toEqual({
       since: since.toISOString(),
       basis: 'started',
       jobs: 5,
@@ -527,7 +533,19 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
         { tenant: 'sum-a', failed: 2 },
         { tenant: 'sum-b', failed: 1 },
       ],
+      byHour: [
+        hour(0, 0, 0),
+        hour(1, 0, 0),
+        hour(2, 0, 1),
+        hour(3, 0, 1),
+        hour(4, 0, 1),
+        hour(5, 1, 0),
+        hour(6, 0, 0),
+      ],
     });
+    // An hour of the chart: jobs started in [since, until), newest first.
+    const inWindow = await take(store.listJobs({ since: at(1), until: at(3) }), 10);
+    expect(inWindow.map((j) => j.s3_root)).toEqual(['sum/failed-1', 'sum/running']);
     expect(await store.summarizeJobs({ since, tenant: 'sum-b' })).toMatchObject({
       jobs: 2,
       byClass: { running: 0, failed: 1, completed: 1, other: 0 },

@@ -203,11 +203,12 @@ export function memoryStore(): EventStore & RecordQueries {
       };
     },
 
-    async summarizeJobs({ since, tenant, flow }) {
+    async summarizeJobs(filter) {
+      const { since, tenant, flow } = filter;
       const jobs = recordsOf<JobRecord>('jobs').filter((r) =>
         jobMatches(r, { since, ...(tenant && { tenant }), ...(flow && { flow }) }),
       );
-      return summaryOf(since, jobs, false);
+      return summaryOf(filter, jobs, false);
     },
 
     async *listDiscover(filter = {}) {

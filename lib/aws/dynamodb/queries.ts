@@ -65,6 +65,8 @@ interface IndexQuery {
   hash: [name: string, value: string];
   /** Keeps range keys >= this value. */
   from?: [name: string, value: string];
+  /** Keeps range keys < this value (the same key as `from`; the caller drops the value itself). */
+  to?: [name: string, value: string];
   newestFirst?: boolean;
   pageSize?: number;
 }
@@ -75,13 +77,20 @@ export function queryIndex(
   table: string,
   query: IndexQuery,
 ): AsyncGenerator<Item> {
-  const { from } = query;
+  const { from, to } = query;
+  const range =
+    from && to ? ' AND #r BETWEEN :r AND :t' : from ? ' AND #r >= :r' : to ? ' AND #r < :t' : '';
+  const rangeName = (from ?? to)?.[0];
   return queryPages(db, {
     TableName: table,
     IndexName: query.index,
-    KeyConditionExpression: from ? '#h = :h AND #r >= :r' : '#h = :h',
-    ExpressionAttributeNames: { '#h': query.hash[0], ...(from && { '#r': from[0] }) },
-    ExpressionAttributeValues: { ':h': query.hash[1], ...(from && { ':r': from[1] }) },
+    KeyConditionExpression: `#h = :h${range}`,
+    ExpressionAttributeNames: { '#h': query.hash[0], ...(rangeName && { '#r': rangeName }) },
+    ExpressionAttributeValues: {
+      ':h': query.hash[1],
+      ...(from && { ':r': from[1] }),
+      ...(to && { ':t': to[1] }),
+    },
     ScanIndexForward: query.newestFirst !== true,
     Limit: query.pageSize ?? PAGE,
   });
@@ -233,8 +242,9 @@ export async function* listJobs(
     yield* newestUpdateFirst(matching(records<JobRecord>(db, table, 'jobs', keys), filter));
     return;
   }
-  const from = filter.since && {
-    from: ['started_key', sinceKey(filter.since)] as [string, string],
+  const from = {
+    ...(filter.since && { from: ['started_key', sinceKey(filter.since)] as [string, string] }),
+    ...(filter.until && { to: ['started_key', sinceKey(filter.until)] as [string, string] }),
   };
   const sharded = (index: string, hash: [string, string], legacyIndex: string) =>
     queryShards(
