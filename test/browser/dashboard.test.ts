@@ -238,6 +238,49 @@ describe('the dashboard in Chromium', () => {
     }
   }, 60_000);
 
+  it('charts the last 24 hours per hour, with a text alternative, and lists an hour’s jobs on a click', async () => {
+    const job = (await (
+      await fetch(`${base}v1/jobs/${encodeURIComponent(failedRoot)}`)
+    ).json()) as {
+      started_at: string;
+    };
+    const hour = new Date(Math.floor(Date.parse(job.started_at) / 3_600_000) * 3_600_000);
+    const view = await open(`/?tenant=${tenant}`);
+    try {
+      const chart = view.page.getByRole('img', { name: /Completed and failed jobs per hour/ });
+      await chart.waitFor();
+      expect(await chart.evaluate((e) => e.tagName.toLowerCase())).toBe('svg');
+      // The description says the totals; the table under it has each hour's numbers.
+      expect(await chart.evaluate((e) => e.querySelector('desc')?.textContent)).toMatch(
+        /^1 completed and 1 failed/,
+      );
+      const row = view.page
+        .locator('figure.hours table tbody tr')
+        .filter({
+          hasText: `${hour.toISOString().slice(0, 10)} ${hour.toISOString().slice(11, 13)}:00`,
+        });
+      expect(await row.locator('td').allTextContents()).toEqual([
+        expect.stringContaining(hour.toISOString().slice(0, 10)),
+        '1',
+        '1',
+      ]);
+      expect(await view.page.locator('figure.hours table tbody tr').count()).toBeGreaterThanOrEqual(
+        24,
+      );
+      await view.page.locator(`svg [data-hour="${hour.toISOString()}"] .hit`).click();
+      await view.page.waitForURL(/until=/);
+      const url = new URL(view.page.url());
+      expect(url.searchParams.get('since')).toBe(hour.toISOString());
+      expect(url.searchParams.get('tenant')).toBe(tenant);
+      await eventually(async () => {
+        const listed = (await rows(view.page)).join('\n');
+        return listed.includes('FAILEDJOB') && listed.includes('DONEJOB') ? true : undefined;
+      }, 'the hour’s jobs in the list');
+    } finally {
+      await view.close();
+    }
+  }, 60_000);
+
   it('stops fetching while the tab is hidden, and fetches at once when it is shown again', async () => {
     const view = await open(`/?tenant=${tenant}`);
     try {

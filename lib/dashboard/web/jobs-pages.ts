@@ -15,6 +15,7 @@ import {
   TENANT_FLOW,
   listPage,
 } from './ui';
+import { hourChart, type HourCount } from './chart';
 
 /** The jobs list with its summary, and one job's page. */
 
@@ -24,6 +25,7 @@ function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
     const sums = await api<{
       byClass: Record<string, number>;
       failuresByTenant: { tenant: string; failed: number }[];
+      byHour: HourCount[];
     }>(`/v1/summary${query(['tenant', 'flow'])}`);
     const failures = table('Failed jobs per tenant', ['Tenant', 'Failed']);
     failures.element.classList.add('compact');
@@ -63,6 +65,7 @@ function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
         ),
       ),
       failures.element,
+      hourChart(sums.byHour, new URLSearchParams(location.search)),
     );
   };
   return { element, refresh };
@@ -73,7 +76,7 @@ export function jobsPage(main: HTMLElement): void {
     title: 'Jobs',
     caption: 'Jobs by start time, newest first',
     above: jobsSummary(),
-    source: () => `/v1/jobs${query(['tenant', 'flow', 'status', 'since', 'limit'])}`,
+    source: () => `/v1/jobs${query(['tenant', 'flow', 'status', 'since', 'until', 'limit'])}`,
     empty: 'No jobs match these filters.',
     fields: [
       ...TENANT_FLOW,
@@ -91,6 +94,12 @@ export function jobsPage(main: HTMLElement): void {
         ],
       },
       { name: 'since', label: 'Started since', kind: 'text', hint: '24h, 7d or an ISO time' },
+      {
+        name: 'until',
+        label: 'Started before',
+        kind: 'text',
+        hint: 'an ISO time (a chart hour sets it)',
+      },
     ],
     columns: [
       ['Status', (j) => badge(text(j.status), jobTone(j.status_class))],
