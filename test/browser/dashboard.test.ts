@@ -254,11 +254,9 @@ describe('the dashboard in Chromium', () => {
       expect(await chart.evaluate((e) => e.querySelector('desc')?.textContent)).toMatch(
         /^1 completed and 1 failed/,
       );
-      const row = view.page
-        .locator('figure.hours table tbody tr')
-        .filter({
-          hasText: `${hour.toISOString().slice(0, 10)} ${hour.toISOString().slice(11, 13)}:00`,
-        });
+      const row = view.page.locator('figure.hours table tbody tr').filter({
+        hasText: `${hour.toISOString().slice(0, 10)} ${hour.toISOString().slice(11, 13)}:00`,
+      });
       expect(await row.locator('td').allTextContents()).toEqual([
         expect.stringContaining(hour.toISOString().slice(0, 10)),
         '1',
