@@ -18,7 +18,7 @@ import { cli, startStack, type StackProcess } from '../support/local-stack';
  * so the record keeps counting and nothing is dead-lettered; DynamoDB's item limit is 400 KB), and
  * a burst of thousands of jobs starting at once, as hotglue sends on the hour.
  */
-const EVENTS = 2_500;
+const EVENTS = 1_500;
 const CONCURRENCY = 32;
 const secret = randomBytes(16).toString('hex');
 let dataDir: string;
@@ -95,7 +95,7 @@ const deadLetters = async (kind: Kind): Promise<unknown[]> =>
 const at = (i: number) => new Date(Date.parse('2026-03-01T00:00:00Z') + i * 1000).toISOString();
 
 describe('one entity with a long history, on the local stack', () => {
-  it('counts 2,500 connection events with 900-character event_ids and shows the latest', async () => {
+  it('counts 1,500 connection events with 900-character event_ids and shows the latest', async () => {
     const tenant = `long-conn-${randomBytes(4).toString('hex')}`;
     const payloads = Array.from({ length: EVENTS }, (_, i) =>
       payloadOf('connections', {
@@ -147,7 +147,7 @@ describe('one entity with a long history, on the local stack', () => {
     expect(page.next).not.toBeNull();
   }, 180_000);
 
-  it('counts 2,500 discover events with 900-character messages and shows the latest', async () => {
+  it('counts 1,500 discover events with 900-character messages and shows the latest', async () => {
     const tenant = `long-disc-${randomBytes(4).toString('hex')}`;
     const statuses = ['DISCOVER_STARTED', 'DISCOVER_SUCCESS', 'DISCOVER_FAILED'];
     const payloads = Array.from({ length: EVENTS }, (_, i) =>
