@@ -161,9 +161,12 @@ function roleAllows(roleId: string, call: RecordedCall): boolean {
   return statements.some((st) => {
     const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
     if (!actions.includes(call.action)) return false;
+    const resource = JSON.stringify(st.Resource);
+    // `<table>/index/*` covers every index of the table, as IAM matches the wildcard.
     return (
       call.indexName === undefined ||
-      JSON.stringify(st.Resource).includes(`/index/${call.indexName}`)
+      resource.includes(`/index/${call.indexName}`) ||
+      resource.includes('/index/*')
     );
   });
 }
@@ -1362,6 +1365,55 @@ describe('packaged function bundles, run in a bare Node process against the loca
       await api.close();
       await ssm.close();
       await fauxqs.stop();
+      await dynamo.stop();
+    }
+  }, 60_000);
+
+  it('read.zip answers /v1 from dynalite within its read-only role', async () => {
+    const dynamo = await startDynalite();
+    const proxy = await startRecordingProxy(dynamo.endpoint);
+    const db = documentClient(dynamo.endpoint);
+    try {
+      const tables = await createProjectTables(dynamo.endpoint);
+      const s3Root = 'bundle/read/1';
+      const store = dynamoDbEventStore(db, tables);
+      for (const e of jobLifecycle(['JOB_CREATED', 'SYNC_FAILED'], { s3Root, tenant: 'read-t' }))
+        await store.store('jobs', stored(e));
+      const declared = resource('ReadLambdaFunction').Properties.Environment.Variables;
+      expect(Object.keys(declared)).toEqual(
+        expect.arrayContaining(['JOBS_TABLE', 'DISCOVER_TABLE', 'CONNECTIONS_TABLE']),
+      );
+      const env = {
+        AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+        JOBS_TABLE: tables.jobs,
+        DISCOVER_TABLE: tables.discover,
+        CONNECTIONS_TABLE: tables.connections,
+        POWERTOOLS_SERVICE_NAME: declared.POWERTOOLS_SERVICE_NAME,
+      };
+      const get = (path: string, query = '') =>
+        invokeBundle(
+          'read.zip',
+          'functions/read.js',
+          {
+            ...httpApiEvent({ method: 'GET', path }),
+            rawQueryString: query,
+          },
+          env,
+        ) as Promise<{ statusCode: number; body: string }>;
+      const list = await get('/v1/jobs', 'tenant=read-t');
+      expect(list.statusCode).toBe(200);
+      expect(JSON.parse(list.body)).toMatchObject({
+        items: [{ s3_root: s3Root, status: 'SYNC_FAILED' }],
+        next: null,
+      });
+      const job = await get(`/v1/jobs/${encodeURIComponent(s3Root)}`);
+      expect(JSON.parse(job.body).history).toHaveLength(2);
+      expect((await get('/v1/jobs', 'colour=red')).statusCode).toBe(400);
+      expect(refusedCalls('ReadRole', proxy.calls)).toEqual([]);
+      expect(proxy.calls.map((c) => c.action)).toEqual(expect.arrayContaining(['dynamodb:Query']));
+    } finally {
+      await proxy.close();
+      db.destroy();
       await dynamo.stop();
     }
   }, 60_000);
