@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       '(j) median summary time, 1,500 jobs over 50 (dynalite)',
       `${summary.time.at1500.toFixed(1)} ms vs ${summary.time.at50.toFixed(1)} ms`,
       summary.time.ratio.toFixed(2),
-      '≤ 3.5',
+      '≤ 4',
     ]);
   }
   if (want('e') && ingest && wru > 0) {
