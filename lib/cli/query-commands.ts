@@ -162,6 +162,7 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       env: { type: 'string' },
       status: { type: 'string' },
       since: { type: 'string' },
+      until: { type: 'string' },
       'updated-since': { type: 'string' },
     },
   });
@@ -183,6 +184,7 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       return 2;
     }
     const since = values.since === undefined ? undefined : parseSince(values.since);
+    const until = values.until === undefined ? undefined : parseSince(values.until, '--until');
     const updated = values['updated-since'];
     const updatedSince = updated === undefined ? undefined : parseSince(updated, '--updated-since');
     const filter = given({
@@ -191,6 +193,7 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
       env: values.env,
       status: values.status,
       since,
+      until,
       updatedSince,
     });
     return runList(io, values, {

@@ -11,8 +11,8 @@ ${STAGE}`;
 
 export const JOBS_HELP = `Usage: hotglue-webhooks jobs get <s3_root|job_id> [--json] [--stage NAME [--region R]]
        hotglue-webhooks jobs list [--tenant T] [--flow F] [--env E] [--status S]
-                                  [--since ISO|24h] [--updated-since ISO|24h] [--limit N]
-                                  [--json] [--stage NAME [--region R]]
+                                  [--since ISO|24h] [--until ISO|24h] [--updated-since ISO|24h]
+                                  [--limit N] [--json] [--stage NAME [--region R]]
 
 get    one job with its history (s3_root is the job's key; a job_id must name one job)
 list   jobs newest first (by start time)
@@ -23,6 +23,7 @@ Options:
   --env E         only this env_id
   --status S      failed, running, completed, other, or an exact status (SYNC_FAILED, ...)
   --since X       jobs STARTED since an ISO time, or within a duration: 30m, 24h, 7d
+  --until X       jobs STARTED before an ISO time, or before a duration ago
   --updated-since X
                   jobs whose latest event is since X (listed newest update first)
   --limit N       at most N jobs (default 50)
