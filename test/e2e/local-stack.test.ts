@@ -28,6 +28,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { toCurrentItem } from '../../lib/aws/dynamodb/table-layout';
 import { ReadApiError, readClient } from '../../lib/client';
+import Ajv2020 from 'ajv/dist/2020';
 import { ENTITIES } from '../../lib/records/entities';
 import { LineWatcher, ROOT, spawnTs, waitForExit } from '../support/processes';
 
@@ -490,7 +491,30 @@ describe('the read API, /v1, on the webhook port', () => {
 
     const job = await v1(`/v1/jobs/${encodeURIComponent(roots[0] ?? '')}`);
     expect(job.status).toBe(200);
-    expect(await job.json()).toMatchObject({
+    const jobBody = (await job.json()) as unknown;
+    // The answers of the real store, as the document describes them.
+    const ajv = new Ajv2020({ strict: false });
+    type Doc = {
+      paths: Record<
+        string,
+        { get: { responses: { '200': { content: { 'application/json': { schema: object } } } } } }
+      >;
+    };
+    const schemaOf = (path: string) =>
+      (doc as unknown as Doc).paths[path]?.get.responses['200'].content['application/json']
+        .schema ?? {};
+    for (const [path, body] of [
+      ['/v1/jobs', first],
+      ['/v1/jobs/{s3_root}', jobBody],
+    ] as const) {
+      const validate = ajv.compile(schemaOf(path));
+      expect({ path, valid: validate(body), errors: validate.errors }).toEqual({
+        path,
+        valid: true,
+        errors: null,
+      });
+    }
+    expect(jobBody).toMatchObject({
       s3_root: roots[0],
       status: 'JOB_CREATED',
       history: [{ status: 'JOB_CREATED' }],
