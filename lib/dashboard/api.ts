@@ -7,7 +7,7 @@ import {
   type JobFilter,
   type JobSummary,
 } from '../records/views';
-import { parseSince } from '../webhook/time';
+import { BadParameter, defined, limitOf, sinceOf } from '../read-api/params';
 import type { QueueRow } from './web/api-types';
 
 /** One queue as the Queues page shows it: its depth, its DLQ's, and how to redrive. */
@@ -31,11 +31,6 @@ export interface ApiAnswer {
   body: unknown;
 }
 
-/** A bad parameter: answered 400 with its reason. */
-class BadParameter extends Error {}
-
-const LIMIT_MAX = 1000;
-
 /** Reads the query: only `allowed` names, empty values left out; refuses anything else. */
 function paramsOf(query: URLSearchParams, allowed: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -47,33 +42,12 @@ function paramsOf(query: URLSearchParams, allowed: readonly string[]): Record<st
   return out;
 }
 
-function limitOf(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > LIMIT_MAX)
-    throw new BadParameter(`limit must be a whole number from 1 to ${LIMIT_MAX}, got "${value}"`);
-  return n;
-}
-
-function sinceOf(value: string | undefined, name: string, now: Date): Date | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseSince(value, name, now);
-  } catch (error) {
-    throw new BadParameter(error instanceof Error ? error.message : String(error));
-  }
-}
-
 function flagOf(value: string | undefined, name: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new BadParameter(`${name} must be true or false, got "${value}"`);
 }
-
-/** Keeps only the keys whose value is set, so that a filter carries only what was asked. */
-const defined = <T extends Record<string, unknown>>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 const JOB_PARAMS = [
   'tenant',

@@ -2,7 +2,8 @@ import { AmbiguousJobIdError } from '../ports/event-store';
 import { InvalidCursorError } from '../records/views';
 import { BadCursorError } from './cursor';
 import { openApiDocument } from './openapi';
-import { BadParameter, checkQuery, NotFound, ROUTES, shaped, type ReadApiDeps } from './routes';
+import { BadParameter } from './params';
+import { checkQuery, NotFound, ROUTES, shaped, type ReadApiDeps } from './routes';
 
 /** An answer of the read API: a status and a body to send as JSON. */
 export interface ReadAnswer {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { RecordQueries } from '../ports/event-store';
 import { take, type Page } from '../records/views';
-import { parseSince } from '../webhook/time';
+import { BadParameter, defined, limitOf, sinceOf as timeOf } from './params';
 import { BadCursorError, CURSOR_DEPTH_MAX, decodeCursor, encodeCursor } from './cursor';
 import { ANSWERS, QUERIES } from './schemas';
 
@@ -10,9 +10,6 @@ export interface ReadApiDeps {
   records: RecordQueries;
   now?: () => Date;
 }
-
-/** A bad request: answered 400 with its reason. */
-export class BadParameter extends Error {}
 
 /** An unknown job or connection: answered 404. */
 export class NotFound extends Error {}
@@ -30,28 +27,9 @@ export interface Route<N extends Name = Name> {
   run(deps: ReadApiDeps, query: Query<N>, param: string | undefined): Promise<unknown>;
 }
 
-const LIMIT_MAX = 1000;
-
-function limitOf(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > LIMIT_MAX)
-    throw new BadParameter(`limit must be a whole number from 1 to ${LIMIT_MAX}, got "${value}"`);
-  return n;
-}
-
-function sinceOf(value: string | undefined, name: string, deps: ReadApiDeps): Date | undefined {
-  if (value === undefined) return undefined;
-  try {
-    return parseSince(value, name, deps.now?.() ?? new Date());
-  } catch (error) {
-    throw new BadParameter(error instanceof Error ? error.message : String(error));
-  }
-}
-
-/** Keeps only the keys whose value is set, so that a filter carries only what was asked. */
-const defined = <T extends Record<string, unknown>>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+/** A time parameter, durations counted back from the deps' clock. */
+const sinceOf = (value: string | undefined, name: string, deps: ReadApiDeps): Date | undefined =>
+  timeOf(value, name, deps.now?.() ?? new Date());
 
 /**
  * One page of a listing: `limit` items after the cursor's offset, and the cursor of the next page
