@@ -245,7 +245,7 @@ describe('the dashboard in Chromium', () => {
       started_at: string;
     };
     const hour = new Date(Math.floor(Date.parse(job.started_at) / 3_600_000) * 3_600_000);
-    const view = await open(`/?tenant=${tenant}`);
+    const view = await open(`/?tenant=${tenant}`, { width: 1280, height: 900 }, true);
     try {
       const chart = view.page.getByRole('img', { name: /Completed and failed jobs per hour/ });
       await chart.waitFor();
@@ -265,7 +265,25 @@ describe('the dashboard in Chromium', () => {
       expect(await view.page.locator('figure.hours table tbody tr').count()).toBeGreaterThanOrEqual(
         24,
       );
-      await view.page.locator(`svg [data-hour="${hour.toISOString()}"] .hit`).click();
+      // The last 7 days, per day: read once, when opened.
+      await view.page.getByText('The last 7 days, per day').click();
+      const week = view.page.getByRole('img', { name: /per day of their start, last 7 days/ });
+      await week.waitFor();
+      const today = view.page
+        .locator('figure.days table tbody tr')
+        .filter({ hasText: hour.toISOString().slice(0, 10) });
+      expect(await today.locator('td').allTextContents()).toEqual([
+        hour.toISOString().slice(0, 10),
+        '1',
+        '1',
+      ]);
+      expect(await view.page.locator('figure.days table tbody tr').count()).toBeLessThanOrEqual(8);
+      // Both charts, the week's open, pass axe.
+      const violations = await axeViolations(view.page);
+      expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual(
+        [],
+      );
+      await view.page.locator(`svg [data-start="${hour.toISOString()}"] .hit`).click();
       await view.page.waitForURL(/until=/);
       const url = new URL(view.page.url());
       expect(url.searchParams.get('since')).toBe(hour.toISOString());

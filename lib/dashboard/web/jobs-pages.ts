@@ -15,12 +15,34 @@ import {
   TENANT_FLOW,
   listPage,
 } from './ui';
-import { hourChart, type HourCount } from './chart';
+import { DAY, HOUR, jobsChart, perDay, type HourCount } from './chart';
 
 /** The jobs list with its summary, and one job's page. */
 
+/**
+ * The last 7 days per day: read once, when first opened (its counts read seven days of index
+ * entries, too many to read again on every refresh of the page).
+ */
+function weekChart(): HTMLElement {
+  const week = h('details', { class: 'week' }, h('summary', {}, 'The last 7 days, per day'));
+  week.addEventListener('toggle', () => {
+    if (!(week as HTMLDetailsElement).open || week.dataset.loaded !== undefined) return;
+    week.dataset.loaded = 'true';
+    const base = new URLSearchParams(location.search);
+    const params = new URLSearchParams(query(['tenant', 'flow']).slice(1));
+    params.set('since', '7d');
+    void api<{ byHour: HourCount[] }>(`/v1/summary?${params.toString()}`).then(
+      (sums) => week.append(jobsChart(perDay(sums.byHour), DAY, base)),
+      (error: unknown) =>
+        week.append(h('p', { class: 'error' }, `Could not load: ${String(error)}`)),
+    );
+  });
+  return week;
+}
+
 function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
   const element = h('section', { 'aria-labelledby': 'summary-heading', class: 'summary' });
+  const week = weekChart();
   const refresh = async (): Promise<void> => {
     const sums = await api<{
       byClass: Record<string, number>;
@@ -65,7 +87,8 @@ function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
         ),
       ),
       failures.element,
-      hourChart(sums.byHour, new URLSearchParams(location.search)),
+      jobsChart(sums.byHour, HOUR, new URLSearchParams(location.search)),
+      week,
     );
   };
   return { element, refresh };
