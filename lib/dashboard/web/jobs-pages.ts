@@ -13,6 +13,7 @@ import {
   query,
   jobHref,
   TENANT_FLOW,
+  statusField,
   listPage,
 } from './ui';
 import { DAY, HOUR, jobsChart, perDay, type HourCount } from './chart';
@@ -103,19 +104,13 @@ export function jobsPage(main: HTMLElement): void {
     empty: 'No jobs match these filters.',
     fields: [
       ...TENANT_FLOW,
-      {
-        name: 'status',
-        label: 'Status',
-        kind: 'select',
-        options: [
-          ['', 'Any'],
-          ['running', 'Running'],
-          ['failed', 'Failed'],
-          ['completed', 'Completed'],
-          ['other', 'Other'],
-          ['lost', 'Lost (reconcile gave up)'],
-        ],
-      },
+      statusField([
+        ['running', 'Running'],
+        ['failed', 'Failed'],
+        ['completed', 'Completed'],
+        ['other', 'Other'],
+        ['lost', 'Lost (reconcile gave up)'],
+      ]),
       { name: 'since', label: 'Started since', kind: 'text', hint: '24h, 7d or an ISO time' },
       {
         name: 'until',

@@ -13,6 +13,7 @@ import {
   query,
   jobHref,
   TENANT_FLOW,
+  statusField,
   listPage,
 } from './ui';
 
@@ -26,17 +27,11 @@ export function discoverPage(main: HTMLElement): void {
     empty: 'No discover state matches these filters.',
     fields: [
       ...TENANT_FLOW,
-      {
-        name: 'status',
-        label: 'Status',
-        kind: 'select',
-        options: [
-          ['', 'Any'],
-          ['started', 'Started'],
-          ['success', 'Success'],
-          ['failed', 'Failed'],
-        ],
-      },
+      statusField([
+        ['started', 'Started'],
+        ['success', 'Success'],
+        ['failed', 'Failed'],
+      ]),
     ],
     columns: [
       ['Status', (s) => badge(text(s.status), discoverTone(s.status))],

@@ -236,6 +236,14 @@ export const TENANT_FLOW: Field[] = [
   { name: 'flow', label: 'Flow', kind: 'text' },
 ];
 
+/** The status filter: any, or one of `options` ([value, label]). */
+export const statusField = (options: [string, string][]): Field => ({
+  name: 'status',
+  label: 'Status',
+  kind: 'select',
+  options: [['', 'Any'], ...options],
+});
+
 /**
  * A page of one table whose rows come from `source()` (which reads the URL's filters), with an
  * optional filter form and what goes above it; the rows, and `above`, refresh by themselves.
