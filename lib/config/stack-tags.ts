@@ -3,15 +3,16 @@ const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 export class StackTagsError extends Error {
   constructor(problem: string) {
-    super(`--param 'tags=…': ${problem} (expected key=value pairs separated by commas)`);
+    super(`tags: ${problem}`);
     this.name = 'StackTagsError';
   }
 }
 
 function parsePair(pair: string): [string, string] {
   const at = pair.indexOf('=');
-  if (at <= 0) throw new StackTagsError(`"${pair}" is not key=value`);
-  const key = pair.slice(0, at).trim();
+  const key = pair.slice(0, Math.max(at, 0)).trim();
+  if (at <= 0 || key === '')
+    throw new StackTagsError(`"${pair}" is not key=value (pairs separated by commas, or a map)`);
   const value = pair.slice(at + 1).trim();
   if (key.length > 128 || value.length > 256)
     throw new StackTagsError(`"${key}" is longer than AWS allows (key 128, value 256)`);
@@ -25,7 +26,8 @@ function parsePair(pair: string): [string, string] {
 /**
  * The tags of a stage's CloudFormation stack, which CloudFormation passes on to every resource
  * that takes tags: `service` and `stage`, so that Cost Explorer can tell stages apart, and the
- * user's own from `--param 'tags=team=data,cost-center=42'`. The user's may not replace ours.
+ * user's own (`tags` in the stage file). No two keys may be equal when case is ignored, ours
+ * included: IAM compares tag keys without case, and CreateRole would refuse the stack's roles.
  */
 export function stackTags(service: string, stage: string, userTags = ''): Record<string, string> {
   const own = { service, stage };
@@ -34,8 +36,14 @@ export function stackTags(service: string, stage: string, userTags = ''): Record
     .map((p) => p.trim())
     .filter((p) => p !== '')
     .map(parsePair);
+  const seen = new Map(Object.keys(own).map((k) => [k, 'the stack itself']));
   for (const [key] of pairs) {
-    if (key in own) throw new StackTagsError(`"${key}" is set by the stack itself`);
+    const earlier = seen.get(key.toLowerCase());
+    if (earlier === 'the stack itself')
+      throw new StackTagsError(`"${key}" is set by the stack itself (tag keys ignore case)`);
+    if (earlier !== undefined)
+      throw new StackTagsError(`"${key}" and "${earlier}" are one key to IAM, which ignores case`);
+    seen.set(key.toLowerCase(), key);
   }
   if (pairs.length + 2 > 50) throw new StackTagsError('AWS allows at most 50 tags');
   return { ...own, ...Object.fromEntries(pairs) };

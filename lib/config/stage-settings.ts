@@ -1,0 +1,288 @@
+import { stackTags, StackTagsError } from './stack-tags';
+
+/**
+ * A stage's settings: `stages/<stage>.yml`, which `serverless.yml` reads for the stage being
+ * packaged or deployed (through stage-settings-resolver.cjs), with `--param name=value` on top for
+ * that one run. Everything here is checked before the framework builds anything, so that a deploy
+ * fails on a bad setting in one line, not half-way through CloudFormation.
+ */
+
+/** The stage-name rule, and its limit: the longest name a stage becomes part of must still fit. */
+const STAGE_CHARACTERS = /^[A-Za-z0-9-]+$/;
+
+/**
+ * Every name the stage becomes part of, with the service's own, and AWS's limit for it. The
+ * longest Lambda function name decides: `hotglue-webhooks-<stage>-consumeConnections` ≤ 64.
+ * The template test checks these against the packaged template's names.
+ * @internal exported for the tests
+ */
+export const STAGE_NAMES: readonly {
+  what: string;
+  name: (stage: string) => string;
+  max: number;
+}[] = [
+  {
+    what: 'Lambda function name',
+    name: (s) => `hotglue-webhooks-${s}-consumeConnections`,
+    max: 64,
+  },
+  { what: 'SQS queue name', name: (s) => `hotglue-webhooks-${s}-connections-dlq.fifo`, max: 80 },
+  { what: 'SQS queue name', name: (s) => `hotglue-webhooks-${s}-notifications-dlq`, max: 80 },
+  { what: 'CloudFormation stack name', name: (s) => `hotglue-webhooks-${s}`, max: 128 },
+  { what: 'API Gateway name', name: (s) => `${s}-hotglue-webhooks`, max: 128 },
+  { what: 'DynamoDB table name', name: (s) => `hotglue-webhooks-${s}-connections-table`, max: 255 },
+  { what: 'SNS topic name', name: (s) => `hotglue-webhooks-${s}-alarms`, max: 256 },
+  { what: 'EventBridge bus name', name: (s) => `hotglue-webhooks-${s}`, max: 256 },
+];
+
+/** The longest stage name every resource name still fits (28). */
+export const MAX_STAGE_LENGTH = Math.min(
+  ...STAGE_NAMES.map(({ name, max }) => max - name('').length),
+);
+
+/** Stages whose tables may be deleted (deletion protection off by default). */
+const DEV_LIKE_STAGES = new Set(['dev', 'local', 'test', 'ci']);
+
+/** A new on-demand table serves this many write units a second until it has seen more. */
+export const NEW_TABLE_WRITE_UNITS = 4000;
+
+export class StageSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StageSettingsError';
+  }
+}
+
+type Raw = Exclude<unknown, null | undefined>;
+
+/** A value's refusal: the rule it breaks. */
+class Rule {
+  constructor(readonly rule: string) {}
+}
+
+/** One key: its default for a stage, and how a raw value (file or --param) becomes its value. */
+interface Key<T> {
+  fallback: (stage: string) => T;
+  read: (raw: Raw) => T | Rule;
+}
+
+const bool = (raw: Raw): boolean | Rule => {
+  const value = String(raw).trim().toLowerCase();
+  return value === 'true' ? true : value === 'false' ? false : new Rule('must be true or false');
+};
+
+const integer =
+  (min: number, max: number) =>
+  (raw: Raw): number | Rule => {
+    const value = String(raw).trim();
+    const n = Number(value);
+    return /^\d+$/.test(value) && n >= min && n <= max
+      ? n
+      : new Rule(`must be a whole number from ${min} to ${max}`);
+  };
+
+/** Text matching `pattern`; '' (none) only where `optional`. */
+const text =
+  (pattern: RegExp, rule: string, optional = true) =>
+  (raw: Raw): string | Rule => {
+    const value = typeof raw === 'object' ? undefined : String(raw).trim();
+    if (value === undefined) return new Rule(rule);
+    return (optional && value === '') || pattern.test(value) ? value : new Rule(rule);
+  };
+
+/** An e-mail address, roughly: no spaces or commas, one @, a dot in the domain. */
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+const DURATION = /^\d+[mhd]$/;
+
+const warmWriteUnits = (raw: Raw): number | Rule => {
+  const n = integer(0, 1_000_000)(raw);
+  return typeof n === 'number' && n !== 0 && n < NEW_TABLE_WRITE_UNITS
+    ? new Rule(`must be 0 (off) or at least ${NEW_TABLE_WRITE_UNITS}, what a new table serves`)
+    : n;
+};
+
+/** Tags as `k=v,k2=v2`, or as a map in the stage file. */
+const tagList = (raw: Raw): string =>
+  typeof raw === 'object'
+    ? Object.entries(raw as Record<string, unknown>)
+        .map(([k, v]) => `${k}=${String(v ?? '')}`)
+        .join(',')
+    : String(raw);
+
+const KEYS = {
+  alarmEmail: { fallback: () => '', read: text(EMAIL, 'must be one e-mail address') },
+  alertEmail: { fallback: () => '', read: text(EMAIL, 'must be one e-mail address') },
+  allowUnsigned: { fallback: () => false, read: bool },
+  signatureJsonFallback: { fallback: () => false, read: bool },
+  deletionProtection: { fallback: (stage: string) => !DEV_LIKE_STAGES.has(stage), read: bool },
+  historyRetentionDays: { fallback: () => 400, read: integer(0, 36_500) },
+  recordRetentionDays: { fallback: () => 0, read: integer(0, 36_500) },
+  throttlingRateLimit: { fallback: () => 2000, read: integer(1, 1_000_000) },
+  throttlingBurstLimit: { fallback: () => 5000, read: integer(1, 1_000_000) },
+  consumerMaxConcurrency: { fallback: () => 100, read: integer(2, 1000) },
+  reconcileRate: {
+    fallback: () => 'rate(15 minutes)',
+    read: text(/^(rate|cron)\(.+\)$/, 'must be rate(…) or cron(…)', false),
+  },
+  reconcileAfter: {
+    fallback: () => '2h',
+    read: text(DURATION, 'must be like 30m, 2h or 7d', false),
+  },
+  reconcileLostAfter: {
+    fallback: () => '7d',
+    read: text(DURATION, 'must be like 30m, 2h or 7d', false),
+  },
+  hotglueApiUrl: {
+    fallback: () => 'https://api.hotglue.com',
+    read: text(/^https?:\/\/\S+$/, 'must be an http(s):// URL', false),
+  },
+  queueAgeAlarmSeconds: { fallback: () => 600, read: integer(60, 1_209_600) },
+  badSignatureAlarmThreshold: { fallback: () => 5, read: integer(1, 1_000_000) },
+  readApi: { fallback: () => false, read: bool },
+  tags: { fallback: () => '', read: tagList },
+  warmWriteUnitsPerSecond: { fallback: () => 0, read: warmWriteUnits },
+  tableKmsKeyArn: {
+    fallback: () => '',
+    read: text(/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN'),
+  },
+  region: {
+    fallback: () => '',
+    read: text(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region, e.g. eu-west-1'),
+  },
+} satisfies Record<string, Key<unknown>>;
+
+type Keys = typeof KEYS;
+export type SettingName = keyof Keys;
+export type Settings = { [K in SettingName]: ReturnType<Keys[K]['fallback']> };
+
+/** Every key a stage file may hold, in the order stages/example.yml documents them. */
+export const SETTING_NAMES = Object.keys(KEYS) as SettingName[];
+
+const isName = (name: string): name is SettingName => Object.hasOwn(KEYS, name);
+
+export interface StageInput {
+  stage: string;
+  /** The stage file's path as the user sees it, and its values (undefined: no file). */
+  file: { path: string; values: Record<string, unknown> | undefined };
+  /** `--param name=value` entries, in order (the last one of a name wins). */
+  params: readonly string[];
+  /** `--region`, if given. */
+  regionOption: string | undefined;
+  env: Record<string, string | undefined>;
+}
+
+/** CloudFormation's "leave this property out". */
+const NO_VALUE = { Ref: 'AWS::NoValue' } as const;
+
+export interface StageSettings {
+  settings: Settings;
+  /** Properties of the template that a setting adds or leaves out (NO_VALUE). */
+  template: { warmThroughput: object; tableEncryption: object };
+  /** `service`, `stage` and the user's tags. */
+  stackTags: Record<string, string>;
+  region: string;
+  /** Where the region came from, for the line printed as a deploy starts. */
+  regionSource: string;
+  warnings: string[];
+}
+
+function checkStage(stage: string): void {
+  if (!STAGE_CHARACTERS.test(stage))
+    throw new StageSettingsError(
+      `stage "${stage}": use only letters, digits and hyphens (it becomes part of AWS resource names)`,
+    );
+  if (stage.length > MAX_STAGE_LENGTH) {
+    const { what, name, max } = STAGE_NAMES.find((n) => n.name(stage).length > n.max) ?? {
+      ...STAGE_NAMES[0]!,
+    };
+    throw new StageSettingsError(
+      `stage "${stage}" is ${stage.length} characters; at most ${MAX_STAGE_LENGTH} fit every resource name (${what} "${name(stage)}" would pass AWS's ${max})`,
+    );
+  }
+}
+
+function readOne(name: SettingName, raw: unknown, source: string): unknown {
+  if (raw === null || raw === undefined) return undefined;
+  const value = KEYS[name].read(raw);
+  if (value instanceof Rule) throw new StageSettingsError(`${source}: ${name} ${value.rule}`);
+  return value;
+}
+
+function fromParams(params: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const param of params) {
+    const at = param.indexOf('=');
+    const name = param.slice(0, at);
+    if (!isName(name))
+      throw new StageSettingsError(
+        `--param ${name}: no such setting (stages/example.yml lists them all)`,
+      );
+    out[name] = param.slice(at + 1);
+  }
+  return out;
+}
+
+function resolveRegion(input: StageInput, fileRegion: string): [string, string] {
+  const { regionOption, env } = input;
+  const candidates: [string | undefined, string][] = [
+    [regionOption, '--region'],
+    [env.AWS_REGION, 'AWS_REGION'],
+    [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION'],
+    [fileRegion, `region in ${input.file.path}`],
+  ];
+  const found = candidates.find(([value]) => value !== undefined && value.trim() !== '');
+  if (found === undefined)
+    return [
+      'us-east-1',
+      'the default: no --region, AWS_REGION, AWS_DEFAULT_REGION or region in ' + input.file.path,
+    ];
+  return [found[0]!.trim(), found[1]];
+}
+
+/**
+ * A stage's settings: the defaults, then its file, then `--param` for this one run. Throws a
+ * StageSettingsError (one line, naming the key and where it came from) for a bad stage name, an
+ * unknown key, a value that breaks its rule, or tags AWS would refuse.
+ */
+export function stageSettings(input: StageInput): StageSettings {
+  checkStage(input.stage);
+  const settings = Object.fromEntries(
+    SETTING_NAMES.map((name) => [name, KEYS[name].fallback(input.stage)]),
+  ) as Record<SettingName, unknown>;
+  for (const [name, raw] of Object.entries(input.file.values ?? {})) {
+    if (!isName(name))
+      throw new StageSettingsError(
+        `${input.file.path}: "${name}" is no setting (stages/example.yml lists them all)`,
+      );
+    const value = readOne(name, raw, input.file.path);
+    if (value !== undefined) settings[name] = value;
+  }
+  for (const [name, raw] of Object.entries(fromParams(input.params))) {
+    settings[name as SettingName] = readOne(name as SettingName, raw, `--param ${name}`);
+  }
+  const typed = settings as Settings;
+  let tags: Record<string, string>;
+  try {
+    tags = stackTags('hotglue-webhooks', input.stage, typed.tags);
+  } catch (error) {
+    if (error instanceof StackTagsError) throw new StageSettingsError(error.message);
+    throw error;
+  }
+  const [region, regionSource] = resolveRegion(input, typed.region);
+  const warnings: string[] = [];
+  if (typed.alarmEmail === '')
+    warnings.push(
+      `stage ${input.stage} has no alarm recipient: set alarmEmail in ${input.file.path} (or subscribe to the AlarmTopicArn output yourself)`,
+    );
+  const template = {
+    warmThroughput:
+      typed.warmWriteUnitsPerSecond === 0
+        ? NO_VALUE
+        : { WriteUnitsPerSecond: typed.warmWriteUnitsPerSecond },
+    tableEncryption:
+      typed.tableKmsKeyArn === ''
+        ? NO_VALUE
+        : { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: typed.tableKmsKeyArn },
+  };
+  return { settings: typed, template, stackTags: tags, region, regionSource, warnings };
+}
