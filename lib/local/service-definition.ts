@@ -58,17 +58,21 @@ export interface TableSpec {
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
 
-/** Runs `serverless print` (about 4 s), cached under `cacheDir` by the content of serverless.yml. */
+/**
+ * Runs `serverless print` (about 4 s), cached under `cacheDir` by the content of serverless.yml and
+ * of the stage's settings file (stages/<stage>.yml), and the region variables.
+ */
 export async function printServiceConfig(
   cwd: string,
   stage: string,
   cacheDir: string,
 ): Promise<Json> {
   const source = await readFile(join(cwd, 'serverless.yml'), 'utf8');
-  // The region comes from AWS_REGION when --region is not given: it is part of what is printed.
-  const region = process.env.AWS_REGION ?? '';
+  const settings = await readFile(join(cwd, 'stages', `${stage}.yml`), 'utf8').catch(() => '');
+  // The region comes from AWS_REGION, else AWS_DEFAULT_REGION, when --region is not given.
+  const region = `${process.env.AWS_REGION ?? ''}/${process.env.AWS_DEFAULT_REGION ?? ''}`;
   const digest = createHash('sha256')
-    .update(`${stage}\n${region}\n${source}`)
+    .update(`${stage}\n${region}\n${source}\n${settings}`)
     .digest('hex')
     .slice(0, 16);
   const cacheFile = join(cacheDir, `serverless-print-${digest}.json`);

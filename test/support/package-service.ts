@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 const ROOT = resolve(__dirname, '..', '..');
 
 /** What `serverless package` reads from the project; everything else stays behind. */
-const SOURCES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib'];
+const SOURCES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'stages'];
 
 /**
  * Runs `serverless package --stage <stage>` into `outDir` from a private copy of the project.
@@ -21,6 +21,8 @@ export async function packageService(
   env: Record<string, string | undefined> = process.env,
   /** More options for `serverless package`, e.g. `--param name=value`. */
   extraArgs: string[] = [],
+  /** The stage's settings file (stages/<stage>.yml) in the copy, in place of the project's. */
+  stageFile?: string,
 ): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'hgw-service-'));
   try {
@@ -28,6 +30,7 @@ export async function packageService(
       await cp(join(ROOT, source), join(work, source), { recursive: true });
     }
     await symlink(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
+    if (stageFile !== undefined) await writeFile(join(work, 'stages', `${stage}.yml`), stageFile);
     await promisify(execFile)(
       process.execPath,
       [

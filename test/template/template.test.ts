@@ -107,20 +107,11 @@ const resource = (id: string): Resource => {
 const ofType = (t: Template, type: string) =>
   Object.entries(t.Resources).filter(([, r]) => r.Type === type);
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
-/** Each table's indexes and attribute definitions with the parameter IndexStep at `step`. */
-const layout = (step: number) => {
-  const printed = {
-    resources: {
-      Parameters: {
-        ...template.Parameters,
-        IndexStep: { ...template.Parameters?.IndexStep, Default: String(step) },
-      },
-      Conditions: template.Conditions,
-    },
-  };
-  return Object.fromEntries(
+/** Each table's indexes and attribute definitions, as CloudFormation evaluates them. */
+const layout = () =>
+  Object.fromEntries(
     ['JobsTable', 'DiscoverTable', 'ConnectionsTable'].map((t) => {
-      const props = resolveConditionals(resource(t).Properties, printed) as {
+      const props = resolveConditionals(resource(t).Properties, { resources: template }) as {
         GlobalSecondaryIndexes: {
           IndexName: string;
           KeySchema: { AttributeName: string }[];
@@ -137,7 +128,6 @@ const layout = (step: number) => {
       ];
     }),
   );
-};
 /** A local queue as the template makes the kinds' queues: FIFO, in high-throughput mode. */
 const fifoQueue = (name: string) => ({
   QueueName: `${name}.fifo`,
@@ -300,13 +290,8 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       expect(fifo?.MaximumBatchingWindowInSeconds).toBeUndefined();
       expect(fifo?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
       expect(fifo?.ScalingConfig).toEqual({ MaximumConcurrency: 100 });
-      // 0.2.0's standard queue is drained by the same consumer for one release, with the same cap.
-      const legacy = mappings.find(
-        (m) => JSON.stringify(m.EventSourceArn) === JSON.stringify(getAtt(`${Kind}Queue`)),
-      );
-      expect(legacy?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-      expect(legacy?.ScalingConfig).toEqual({ MaximumConcurrency: 100 });
-      expect(mappings).toHaveLength(2);
+      // Exactly one trigger: its own FIFO queue.
+      expect(mappings).toHaveLength(1);
       // Three consumers at the cap leave most of an account's default 1,000 to ingest.
       expect(3 * 100).toBeLessThanOrEqual(1_000 / 2);
     },
@@ -316,7 +301,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     const caps = ofType(prod, 'AWS::Lambda::EventSourceMapping').map(
       ([, m]) => m.Properties.ScalingConfig,
     );
-    expect(caps).toHaveLength(6);
+    expect(caps).toHaveLength(3);
     for (const cap of caps) expect(cap).toEqual({ MaximumConcurrency: 7 });
   });
 
@@ -343,33 +328,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
   );
 
   it.each(KINDS)(
-    'keeps 0.2.0’s %s standard queue and DLQ exactly as they were, so that an upgrade loses nothing queued',
-    (Kind) => {
-      const queue = resource(`${Kind}Queue`).Properties;
-      const dlq = resource(`${Kind}DeadLetterQueue`).Properties;
-      // Any change of these properties would have CloudFormation replace (delete) the queue.
-      expect(queue).toEqual({
-        QueueName: `hotglue-webhooks-ci-${Kind.toLowerCase()}`,
-        VisibilityTimeout: 180,
-        MaximumMessageSize: 1048576,
-        MessageRetentionPeriod: 1209600,
-        SqsManagedSseEnabled: true,
-        RedrivePolicy: {
-          deadLetterTargetArn: getAtt(`${Kind}DeadLetterQueue`),
-          maxReceiveCount: 5,
-        },
-      });
-      expect(dlq).toEqual({
-        QueueName: `hotglue-webhooks-ci-${Kind.toLowerCase()}-dlq`,
-        MaximumMessageSize: 1048576,
-        MessageRetentionPeriod: 1209600,
-        SqsManagedSseEnabled: true,
-      });
-    },
-  );
-
-  it.each(KINDS)(
-    'keeps the %s table: PITR, encryption, Retain policies, on-demand billing, time to live',
+    'keeps the %s table: PITR, the AWS-owned key, Retain policies, on-demand billing, time to live',
     (Kind) => {
       const table = resource(`${Kind}Table`);
       expect(table.DeletionPolicy).toBe('Retain');
@@ -378,7 +337,10 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       expect(table.Properties.PointInTimeRecoverySpecification).toEqual({
         PointInTimeRecoveryEnabled: true,
       });
-      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+      // No SSESpecification: DynamoDB encrypts with the AWS-owned key, at no charge.
+      const effective = resolveConditionals(table.Properties, { resources: template }) as any;
+      expect(effective.SSESpecification).toBeUndefined();
+      expect(effective.WarmThroughput).toBeUndefined();
       expect(table.Properties.TimeToLiveSpecification).toEqual({
         AttributeName: 'expires_at',
         Enabled: true,
@@ -401,63 +363,42 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     }
   });
 
-  describe('index layout steps (indexStep), as CloudFormation evaluates them', () => {
-    const TABLES = ['JobsTable', 'DiscoverTable', 'ConnectionsTable'];
-    const names = (step: number) =>
+  describe('index layout', () => {
+    const names = () =>
       Object.fromEntries(
-        TABLES.map((t) => [t, (layout(step)[t]?.indexes ?? []).map((i) => i.IndexName).sort()]),
+        Object.entries(layout()).map(([t, l]) => [t, l.indexes.map((i) => i.IndexName).sort()]),
       );
 
-    it('starts at 0.2.0’s indexes and ends at the sharded ones', () => {
-      expect(names(0)).toEqual({
-        JobsTable: ['by-flow', 'by-job-id', 'by-status', 'by-tenant', 'by-updated'],
-        DiscoverTable: ['all', 'by-flow', 'by-tenant'],
-        ConnectionsTable: ['all', 'by-flow', 'by-tenant'],
-      });
-      expect(names(4)).toEqual({
-        JobsTable: ['by-flow-shard', 'by-job-id', 'by-status-shard', 'by-tenant', 'by-updated'],
+    it('has the sharded indexes only, and the jobs’ sparse watch index with its attributes', () => {
+      expect(names()).toEqual({
+        JobsTable: [
+          'by-flow-shard',
+          'by-job-id',
+          'by-status-shard',
+          'by-tenant',
+          'by-updated',
+          'by-watch-shard',
+        ],
         DiscoverTable: ['all', 'by-flow-shard', 'by-tenant'],
         ConnectionsTable: ['all', 'by-flow-shard', 'by-tenant'],
       });
-      // Step 5 adds the jobs' sparse watch index, with the tenant and reconcile state in it.
-      expect(names(5)).toEqual({
-        ...names(4),
-        JobsTable: [...(names(4).JobsTable ?? []), 'by-watch-shard'].sort(),
-      });
-      const failure = layout(5).JobsTable?.indexes.find((i) => i.IndexName === 'by-watch-shard');
-      expect(failure).toMatchObject({
+      const watch = layout().JobsTable?.indexes.find((i) => i.IndexName === 'by-watch-shard');
+      expect(watch).toMatchObject({
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['tenant', 'poll'] },
       });
-      // A stage deployed without the parameter gets step 5.
-      expect(template.Parameters?.IndexStep?.Default).toBe('5');
+      expect(template.Parameters?.IndexStep).toBeUndefined();
     });
 
-    it.each([1, 2, 3, 4, 5])(
-      'changes at most one index per table from step %i - 1, as CloudFormation requires',
-      (step) => {
-        for (const table of TABLES) {
-          const before = new Set(names(step - 1)[table]);
-          const after = new Set(names(step)[table]);
-          const changed = [...before, ...after].filter((n) => before.has(n) !== after.has(n));
-          expect(changed.length).toBeLessThanOrEqual(1);
-        }
-      },
-    );
-
-    it.each([0, 1, 2, 3, 4, 5])(
-      'defines exactly the attributes the keys of step %i use',
-      (step) => {
-        for (const table of TABLES) {
-          const { indexes, attributes } = layout(step)[table] ?? { indexes: [], attributes: [] };
-          const used = new Set([
-            'pk',
-            'sk',
-            ...indexes.flatMap((i) => i.KeySchema.map((k) => k.AttributeName)),
-          ]);
-          expect(attributes.sort()).toEqual([...used].sort());
-        }
-      },
-    );
+    it('defines exactly the attributes the keys use', () => {
+      for (const { indexes, attributes } of Object.values(layout())) {
+        const used = new Set([
+          'pk',
+          'sk',
+          ...indexes.flatMap((i) => i.KeySchema.map((k) => k.AttributeName)),
+        ]);
+        expect(attributes.sort()).toEqual([...used].sort());
+      }
+    });
   });
 
   describe('least privilege', () => {
@@ -519,13 +460,9 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
           },
           {
             Effect: 'Allow',
-            Action: [
-              'sqs:ChangeMessageVisibility',
-              'sqs:DeleteMessage',
-              'sqs:GetQueueAttributes',
-              'sqs:ReceiveMessage',
-            ],
-            Resource: [getAtt(`${Kind}FifoQueue`), getAtt(`${Kind}Queue`)],
+            // What Lambda's event source mapping calls; never ChangeMessageVisibility.
+            Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+            Resource: [getAtt(`${Kind}FifoQueue`)],
           },
           {
             Effect: 'Allow',
@@ -552,11 +489,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         {
           Effect: 'Allow',
           Action: ['dynamodb:Query'],
-          Resource: [
-            { 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-watch-shard']] },
-            { 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-status-shard']] },
-            { 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-status']] },
-          ],
+          Resource: [{ 'Fn::Join': ['', [getAtt('JobsTable'), '/index/by-watch-shard']] }],
         },
         {
           Effect: 'Allow',
@@ -575,10 +508,6 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
           ],
         },
       ]);
-      const indexes = layout(4).JobsTable?.indexes ?? [];
-      expect(
-        indexes.find((i) => i.IndexName === 'by-status-shard')?.KeySchema[0]?.AttributeName,
-      ).toBe('status_shard');
     });
 
     it('has no wildcard action or resource in any IAM policy', () => {
@@ -616,7 +545,6 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     it.each(KINDS)('alarms on any message in the %s dead-letter queues', (Kind) => {
       for (const [alarmId, queueId] of [
         [`${Kind}DeadLetterAlarm`, `${Kind}FifoDeadLetterQueue`],
-        [`${Kind}LegacyDeadLetterAlarm`, `${Kind}DeadLetterQueue`],
       ] as const) {
         const alarm = resource(alarmId).Properties;
         expect(alarm).toMatchObject({
@@ -712,7 +640,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       const queues = ofType(template, 'AWS::Lambda::EventSourceMapping').map(
         ([, m]) => m.Properties.EventSourceArn['Fn::GetAtt'][0] as string,
       );
-      expect(queues).toHaveLength(6); // three FIFO queues, and 0.2.0's three while they drain
+      expect(queues).toHaveLength(3); // the three FIFO queues
       for (const queue of queues) {
         const found = watching('AWS/SQS', 'ApproximateAgeOfOldestMessage').filter(
           (a) =>
@@ -985,7 +913,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
     });
   });
 
-  it('keeps every dead-letter queue on remove, but not after a failed first deploy', () => {
+  it('keeps every dead-letter queue on remove and on replacement, but not after a failed first deploy', () => {
     const redriveTargets = ofType(template, 'AWS::SQS::Queue')
       .map(([, q]) => q.Properties.RedrivePolicy?.deadLetterTargetArn?.['Fn::GetAtt']?.[0])
       .filter((id): id is string => id !== undefined);
@@ -994,9 +922,23 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       .map((t) => (t.DeadLetterConfig?.Arn as { 'Fn::GetAtt'?: string[] })?.['Fn::GetAtt']?.[0])
       .filter((id): id is string => id !== undefined);
     const deadLetterQueues = [...new Set([...redriveTargets, ...ruleTargets])];
-    expect(deadLetterQueues).toHaveLength(7); // 3 FIFO, 0.2.0's 3, the notifications'
+    expect(deadLetterQueues).toHaveLength(4); // 3 FIFO, the notifications'
     for (const id of deadLetterQueues)
       expect([id, resource(id).DeletionPolicy]).toEqual([id, 'RetainExceptOnCreate']);
+    // Whatever a template retains on delete, it also retains when an update replaces it.
+    for (const [id, r] of Object.entries(template.Resources).filter(([, r]) =>
+      r.DeletionPolicy?.startsWith('Retain'),
+    ))
+      expect([id, r.UpdateReplacePolicy]).toEqual([id, 'Retain']);
+  });
+
+  it('tells the alarm topic when every notifying alarm is OK again', () => {
+    const alarms = ofType(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(20);
+    for (const [id, alarm] of alarms) {
+      expect([id, alarm.Properties.AlarmActions]).toEqual([id, [{ Ref: 'AlarmTopic' }]]);
+      expect([id, alarm.Properties.OKActions]).toEqual([id, alarm.Properties.AlarmActions]);
+    }
   });
 
   it('outputs the auto-detecting and the per-kind webhook URLs', () => {

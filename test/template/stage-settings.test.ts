@@ -1,0 +1,225 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- CloudFormation JSON is untyped; the assertions check its shape */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_STAGE_LENGTH } from '../../lib/config/stage-settings';
+import { resolveConditionals } from '../../lib/local/service-definition';
+import { packageService } from '../support/package-service';
+
+type Resource = { Type: string; Properties: Record<string, any>; Condition?: string };
+type Template = { Resources: Record<string, Resource>; Parameters?: Record<string, any> };
+
+/** `serverless package` of `stage` with no AWS variables at all; its template, stderr, or failure. */
+async function packaged(
+  stage: string,
+  options: { args?: string[]; stageFile?: string } = {},
+): Promise<{ template?: Template; stderr: string; failed: boolean; files: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), `hgw-settings-${stage.slice(0, 8)}-`));
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (!name.startsWith('AWS_') && value !== undefined) env[name] = value;
+  try {
+    await packageService(stage, dir, env, options.args ?? [], options.stageFile);
+    const text = await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
+    return { template: JSON.parse(text) as Template, stderr: '', failed: false, files: [] };
+  } catch (error) {
+    const { stderr = '', stdout = '' } = error as { stderr?: string; stdout?: string };
+    return { stderr: `${stderr}${stdout}`, failed: true, files: await readdir(dir) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A template's resources of `type`, their properties as CloudFormation reads them (no NoValue). */
+const ofType = (t: Template, type: string) =>
+  Object.entries(t.Resources)
+    .filter(([, r]) => r.Type === type)
+    .map(
+      ([id, r]) =>
+        [
+          id,
+          { ...r, Properties: resolveConditionals(r.Properties, { resources: t }) as any },
+        ] as const,
+    );
+
+let qa: Template;
+let prod: Template;
+let prodOverridden: Template;
+const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
+const PROD_FILE = 'alarmEmail: ops@example.com\nreadApi: true\nwarmWriteUnitsPerSecond: 12000\n';
+
+beforeAll(async () => {
+  const results = await Promise.all([
+    packaged('qa'),
+    packaged('prod', { stageFile: PROD_FILE }),
+    packaged('prod', {
+      stageFile: PROD_FILE,
+      args: ['--param', 'alarmEmail=oncall@example.com', '--param', `tableKmsKeyArn=${KEY}`],
+    }),
+  ]);
+  for (const r of results) if (r.failed) throw new Error(r.stderr);
+  [qa, prod, prodOverridden] = results.map((r) => r.template as Template) as [
+    Template,
+    Template,
+    Template,
+  ];
+}, 180_000);
+
+describe('a fresh stage at its defaults (qa)', () => {
+  it('has at most 90 resources', () => {
+    expect(Object.keys(qa.Resources).length).toBeLessThanOrEqual(90);
+  });
+
+  it('has no standard queue except the notifications DLQ', () => {
+    const standard = ofType(qa, 'AWS::SQS::Queue')
+      .filter(([, q]) => q.Properties.FifoQueue !== true)
+      .map(([id]) => id);
+    expect(standard).toEqual(['NotificationsDeadLetterQueue']);
+  });
+
+  it('has exactly one queue trigger per consumer, and no step parameter', () => {
+    const triggers = ofType(qa, 'AWS::Lambda::EventSourceMapping').map(([, m]) =>
+      JSON.stringify(m.Properties.FunctionName),
+    );
+    const consumers = ofType(qa, 'AWS::Lambda::Function')
+      .map(([id]) => id)
+      .filter((id) => id.startsWith('Consume'));
+    expect(consumers).toHaveLength(3);
+    for (const id of consumers)
+      expect([id, triggers.filter((t) => t.includes(`"${id}"`)).length]).toEqual([id, 1]);
+    expect(triggers).toHaveLength(3);
+    expect(Object.keys(qa.Parameters ?? {}).sort()).toEqual(['AlarmEmail', 'AlertEmail']);
+  });
+
+  it('subscribes no e-mail, adds no /v1 route and leaves the tables cold', () => {
+    expect(qa.Parameters?.AlarmEmail?.Default).toBe('');
+    expect(
+      ofType(qa, 'AWS::ApiGatewayV2::Route').filter(([, r]) =>
+        String(r.Properties.RouteKey).includes('/v1'),
+      ),
+    ).toEqual([]);
+    for (const [id, table] of ofType(qa, 'AWS::DynamoDB::Table'))
+      expect([id, table.Properties.WarmThroughput]).toEqual([id, undefined]);
+  });
+
+  it('lets every name the stage is part of fit its AWS limit at the longest stage allowed', () => {
+    // Each name, grown from "qa" to the longest stage the checks allow, against AWS's limit.
+    const grown = (name: string) => name.length - 'qa'.length + MAX_STAGE_LENGTH;
+    const names = (type: string, property: string) =>
+      ofType(qa, type).map(([, r]) => String(r.Properties[property]));
+    const limits: [string, string, number][] = [
+      ['AWS::Lambda::Function', 'FunctionName', 64],
+      ['AWS::SQS::Queue', 'QueueName', 80],
+      ['AWS::DynamoDB::Table', 'TableName', 255],
+      ['AWS::SNS::Topic', 'TopicName', 256],
+      ['AWS::CloudWatch::Alarm', 'AlarmName', 255],
+      ['AWS::Events::EventBus', 'Name', 256],
+    ];
+    let tightest = Infinity;
+    for (const [type, property, max] of limits) {
+      const found = names(type, property);
+      expect(found.length).toBeGreaterThan(0);
+      for (const name of found) {
+        expect([name, grown(name) <= max]).toEqual([name, true]);
+        tightest = Math.min(tightest, max - grown(name));
+      }
+    }
+    // One more character would break a name: the limit is as long as it can be.
+    expect(tightest).toBe(0);
+  });
+});
+
+describe('stages/prod.yml', () => {
+  it('subscribes its alarm e-mail, deploys the GET /v1 routes and warms all three tables', () => {
+    expect(prod.Parameters?.AlarmEmail?.Default).toBe('ops@example.com');
+    expect(prod.Resources.AlarmEmailSubscription?.Condition).toBe('HasAlarmEmail');
+    const v1 = ofType(prod, 'AWS::ApiGatewayV2::Route').filter(([, r]) =>
+      String(r.Properties.RouteKey).startsWith('GET /v1'),
+    );
+    expect(v1.length).toBeGreaterThan(0);
+    const tables = ofType(prod, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(3);
+    for (const [id, table] of tables) {
+      expect([id, table.Properties.WarmThroughput]).toEqual([id, { WriteUnitsPerSecond: 12000 }]);
+      for (const index of table.Properties.GlobalSecondaryIndexes as any[])
+        expect([id, index.IndexName, index.WarmThroughput]).toEqual([
+          id,
+          index.IndexName,
+          { WriteUnitsPerSecond: 12000 },
+        ]);
+    }
+  });
+
+  it('is overridden by --param for that one package only', () => {
+    expect(prodOverridden.Parameters?.AlarmEmail?.Default).toBe('oncall@example.com');
+    // The rest of the file still holds; what was not overridden comes from the file.
+    expect(
+      ofType(prodOverridden, 'AWS::DynamoDB::Table').map(
+        ([, t]) => t.Properties.WarmThroughput?.WriteUnitsPerSecond,
+      ),
+    ).toEqual([12000, 12000, 12000]);
+  });
+
+  it('keeps the AWS-owned key unless the stage names its own', () => {
+    for (const [id, table] of ofType(prodOverridden, 'AWS::DynamoDB::Table')) {
+      expect([id, table.Properties.SSESpecification]).toEqual([
+        id,
+        { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY },
+      ]);
+    }
+    for (const [id, table] of ofType(prod, 'AWS::DynamoDB::Table'))
+      expect([id, table.Properties.SSESpecification]).toEqual([id, undefined]);
+  });
+});
+
+describe('refused before anything is built', () => {
+  it.each([
+    [
+      'a 43-character stage, naming it and the limit',
+      'a'.repeat(43),
+      {},
+      [/"a{43}"/, /43 characters/, new RegExp(`at most ${MAX_STAGE_LENGTH}`)],
+    ],
+    [
+      'a stage with a character AWS names refuse',
+      'qa_1',
+      {},
+      [/"qa_1"/, /letters, digits and hyphens/],
+    ],
+    [
+      'a tag equal to the stack’s own but for case',
+      'qa',
+      { args: ['--param', 'tags=Stage=x'] },
+      [/"Stage"/, /case/],
+    ],
+    [
+      'two tags equal but for case',
+      'qa',
+      { stageFile: 'tags:\n  Team: a\n  team: b\n' },
+      [/"team"/, /"Team"/],
+    ],
+    [
+      'an unknown key in the stage file',
+      'qa',
+      { stageFile: 'alarmEmial: ops@example.com\n' },
+      [/stages\/qa\.yml/, /"alarmEmial"/],
+    ],
+    [
+      'a value that breaks its rule',
+      'qa',
+      { stageFile: 'warmWriteUnitsPerSecond: 100\n' },
+      [/warmWriteUnitsPerSecond/, /4000/],
+    ],
+  ] as const)(
+    '%s: one line, a non-zero exit, nothing packaged',
+    async (_, stage, options, reasons) => {
+      const result = await packaged(stage, options as { args?: string[]; stageFile?: string });
+      expect(result.failed).toBe(true);
+      const lines = result.stderr.split('\n').filter((l) => l.startsWith('hotglue-webhooks:'));
+      expect(lines).toHaveLength(1);
+      for (const reason of reasons) expect(lines[0]).toMatch(reason);
+      expect(result.files).toEqual([]);
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,154 @@
+import {
+  MAX_STAGE_LENGTH,
+  stageSettings,
+  StageSettingsError,
+  type StageInput,
+} from '../../lib/config/stage-settings';
+
+const input = (over: Partial<StageInput> = {}): StageInput => ({
+  stage: 'prod',
+  file: { path: 'stages/prod.yml', values: undefined },
+  params: [],
+  regionOption: undefined,
+  env: {},
+  ...over,
+});
+const file = (values: Record<string, unknown>) => ({ path: 'stages/prod.yml', values });
+
+describe('stageSettings', () => {
+  it('takes the defaults, then the stage file, then --param for this one run', () => {
+    const plain = stageSettings(input()).settings;
+    expect(plain.alarmEmail).toBe('');
+    expect(plain.deletionProtection).toBe(true);
+    const fromFile = stageSettings(
+      input({ file: file({ alarmEmail: 'ops@example.com', consumerMaxConcurrency: 150 }) }),
+    ).settings;
+    expect(fromFile).toEqual({
+      ...plain,
+      alarmEmail: 'ops@example.com',
+      consumerMaxConcurrency: 150,
+    });
+    const overridden = stageSettings(
+      input({
+        file: file({ alarmEmail: 'ops@example.com', readApi: true }),
+        params: ['alarmEmail=oncall@example.com', 'readApi=false'],
+      }),
+    ).settings;
+    expect(overridden.alarmEmail).toBe('oncall@example.com');
+    expect(overridden.readApi).toBe(false);
+    expect(overridden.consumerMaxConcurrency).toBe(plain.consumerMaxConcurrency);
+  });
+
+  it('turns deletion protection off by default on the dev-like stages only', () => {
+    for (const stage of ['dev', 'local', 'test', 'ci'])
+      expect(stageSettings(input({ stage })).settings.deletionProtection).toBe(false);
+    expect(stageSettings(input({ stage: 'staging' })).settings.deletionProtection).toBe(true);
+  });
+
+  it('warns, naming the file and the key, when no one receives the alarms', () => {
+    expect(stageSettings(input()).warnings).toEqual([
+      expect.stringMatching(/alarmEmail in stages\/prod\.yml/),
+    ]);
+    expect(stageSettings(input({ file: file({ alarmEmail: 'a@b.io' }) })).warnings).toEqual([]);
+  });
+
+  it('takes the region from --region, AWS_REGION, AWS_DEFAULT_REGION, the file, in that order', () => {
+    const all = {
+      regionOption: 'ap-south-1',
+      env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-central-1' },
+      file: file({ region: 'us-west-2' }),
+    };
+    const region = (over: Partial<StageInput>) => {
+      const { region: r, regionSource } = stageSettings(input(over));
+      return [r, regionSource];
+    };
+    expect(region(all)).toEqual(['ap-south-1', '--region']);
+    expect(region({ ...all, regionOption: undefined })).toEqual(['eu-west-1', 'AWS_REGION']);
+    expect(
+      region({ ...all, regionOption: undefined, env: { AWS_DEFAULT_REGION: 'eu-central-1' } }),
+    ).toEqual(['eu-central-1', 'AWS_DEFAULT_REGION']);
+    expect(region({ file: file({ region: 'us-west-2' }) })).toEqual([
+      'us-west-2',
+      'region in stages/prod.yml',
+    ]);
+    expect(region({})[0]).toBe('us-east-1');
+  });
+
+  it('gives tags as a map or as pairs, with the stack’s own', () => {
+    const expected = {
+      service: 'hotglue-webhooks',
+      stage: 'prod',
+      team: 'data',
+      'cost-center': '42',
+    };
+    expect(
+      stageSettings(input({ file: file({ tags: { team: 'data', 'cost-center': 42 } }) })).stackTags,
+    ).toEqual(expected);
+    expect(stageSettings(input({ params: ['tags=team=data,cost-center=42'] })).stackTags).toEqual(
+      expected,
+    );
+  });
+
+  it('warms the tables and picks the tables’ key only when asked', () => {
+    const cold = stageSettings(input()).template;
+    expect(cold).toEqual({
+      warmThroughput: { Ref: 'AWS::NoValue' },
+      tableEncryption: { Ref: 'AWS::NoValue' },
+    });
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const warm = stageSettings(
+      input({ file: file({ warmWriteUnitsPerSecond: 12000, tableKmsKeyArn: key }) }),
+    ).template;
+    expect(warm).toEqual({
+      warmThroughput: { WriteUnitsPerSecond: 12000 },
+      tableEncryption: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: key },
+    });
+  });
+
+  it.each([
+    ['a stage one character too long', { stage: 'a'.repeat(MAX_STAGE_LENGTH + 1) }, /at most 28/],
+    ['a stage with a slash', { stage: 'a/b' }, /letters, digits and hyphens/],
+    [
+      'an unknown key in the file',
+      { file: file({ alarmEmial: 'x@y.io' }) },
+      /stages\/prod\.yml: "alarmEmial" is no setting/,
+    ],
+    ['an unknown --param', { params: ['indexStep=5'] }, /--param indexStep: no such setting/],
+    [
+      'a bad e-mail',
+      { file: file({ alarmEmail: 'ops at example' }) },
+      /alarmEmail must be one e-mail/,
+    ],
+    [
+      'a bad boolean',
+      { params: ['readApi=yes'] },
+      /--param readApi: readApi must be true or false/,
+    ],
+    ['a concurrency out of range', { file: file({ consumerMaxConcurrency: 1 }) }, /from 2 to 1000/],
+    [
+      'a warm figure below a new table’s',
+      { file: file({ warmWriteUnitsPerSecond: 3999 }) },
+      /at least 4000/,
+    ],
+    [
+      'a tag key equal to the stack’s but for case',
+      { params: ['tags=Stage=x'] },
+      /"Stage" is set by the stack itself/,
+    ],
+    [
+      'two tag keys equal but for case',
+      { file: file({ tags: 'Team=a,team=b' }) },
+      /"team" and "Team"/,
+    ],
+    ['a bad region', { file: file({ region: 'Europe' }) }, /must be an AWS region/],
+  ] as const)('refuses %s in one line', (_, over, reason) => {
+    const run = () => stageSettings(input(over as Partial<StageInput>));
+    expect(run).toThrow(StageSettingsError);
+    expect(run).toThrow(reason);
+    expect(run).toThrow(/^[^\n]+$/);
+  });
+
+  it('allows the longest stage that fits', () => {
+    expect(stageSettings(input({ stage: 'a'.repeat(MAX_STAGE_LENGTH) })).settings).toBeDefined();
+  });
+});
