@@ -137,6 +137,26 @@ async function main(): Promise<void> {
       hot.share.toFixed(3),
       '≤ 0.25',
     ]);
+    const warm = hot.warmWriteUnitsPerSecond;
+    for (const t of hot.tables)
+      rows.push([
+        `(h) ${t.table}, WU/s in that second over 4,000 (new table)`,
+        `${t.writeUnitsPerSecond} WU/s: ${t.throttlesCold ? 'throttles' : 'fits'} at 4000, ${t.throttlesWarm ? 'throttles' : 'fits'} at ${warm}`,
+        t.overCold.toFixed(2),
+        '≤ 1.00',
+      ]);
+    rows.push([
+      '(h) writes throttled in that second, new tables / warmed',
+      `${hot.throttledCold} / ${hot.throttledWarm} of ${hot.writes} (at 4000 / ${warm} WU/s)`,
+      `${(hot.throttledCold / hot.writes).toFixed(3)} / ${(hot.throttledWarm / hot.writes).toFixed(3)}`,
+      '- / 0',
+    ]);
+    rows.push([
+      '(h) warmWriteUnitsPerSecond to set: the peak + 10 %, up to a thousand',
+      `peak ${hot.peak.writeUnitsPerSecond} WU/s on ${hot.peak.table}`,
+      String(warm),
+      '-',
+    ]);
   }
   if (want('i')) {
     const bursts = [

@@ -2,12 +2,14 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { readUnitsOf, wireItemBytes, writeUnitsOf, type WireItem } from '../aws/dynamodb/item-size';
 
 /**
- * A model of DynamoDB's per-partition throughput, for the local stack, the tests and the bench:
- * DynamoDB serves about 1,000 write units and 3,000 read units per second per partition key value,
- * of a table and of each global secondary index alike, and a throttled index write fails the table
- * write that caused it. This charges each request as DynamoDB bills it, per key value, in
- * one-second windows, and says which request a limit would throttle. It runs nothing on AWS: the
- * rules are AWS's documented ones (docs/performance.md says what is modelled).
+ * A model of DynamoDB's throughput limits, for the local stack, the tests and the bench: DynamoDB
+ * serves about 1,000 write units and 3,000 read units per second per partition key value, of a
+ * table and of each global secondary index alike; a whole on-demand table, and each of its indexes
+ * apart, serves 4,000 write units and 12,000 read units per second while new (more once it has
+ * seen more, or once warmed: its warm throughput); and a throttled index write fails the table
+ * write that caused it. This charges each request as DynamoDB bills it, per key value and per
+ * table or index, in one-second windows, and says which request a limit would throttle. It runs
+ * nothing on AWS: the rules are AWS's documented ones (docs/performance.md says what is modelled).
  */
 
 export { readUnitsOf, type WireItem };
@@ -34,10 +36,23 @@ export interface Limits {
   writeUnits: number;
   /** Read units per second per partition key value (DynamoDB: 3,000). */
   readUnits: number;
+  /**
+   * Write units per second of a whole table, and of each of its global secondary indexes apart:
+   * 4,000 (the default) for a new on-demand table or index, or its warm throughput
+   * (`WarmThroughput.WriteUnitsPerSecond`, the stage setting `warmWriteUnitsPerSecond`).
+   */
+  tableWriteUnitsPerSecond?: number;
+  /** Read units per second of a whole table, and of each index apart (default: 12,000). */
+  tableReadUnitsPerSecond?: number;
 }
 
-/** @internal exported for the tests */
-export const DYNAMODB_LIMITS: Limits = { writeUnits: 1_000, readUnits: 3_000 };
+/** DynamoDB's limits for a new on-demand table: per key value, and per table or index. */
+export const DYNAMODB_LIMITS: Required<Limits> = {
+  writeUnits: 1_000,
+  readUnits: 3_000,
+  tableWriteUnitsPerSecond: 4_000,
+  tableReadUnitsPerSecond: 12_000,
+};
 
 /** One charge: units on one partition key value of a table or an index. */
 export interface Charge {
@@ -45,6 +60,16 @@ export interface Charge {
   key: string;
   units: number;
 }
+
+/**
+ * The table or index a key belongs to, which the table limit applies to: the key's text before
+ * its first space (`jobs-table/by-status`), or the whole key when it has none. Table and index
+ * names cannot contain a space.
+ */
+const tableOf = (key: string): string => {
+  const space = key.indexOf(' ');
+  return space < 0 ? key : key.slice(0, space);
+};
 
 /** A key value as text (strings as they are; numbers and binary by their wire form). */
 const keyText = (value: AttributeValue | undefined): string | undefined =>
@@ -116,66 +141,115 @@ export function writeCharges(
   return charges;
 }
 
-/** Units per key value in one-second windows; the peak of each key over the run. */
+/** Units per key value, and per table or index, in one-second windows; the peaks over the run. */
 export class PartitionMeter {
   private window = -1;
   private current = new Map<string, { write: number; read: number }>();
+  private currentTables = new Map<string, { write: number; read: number }>();
   private readonly peaks = new Map<string, { write: number; read: number }>();
-  /** Requests a limit refused, and on which key first. */
+  private readonly tablePeaks = new Map<string, { write: number; read: number }>();
+  /** The limits applied: those given, a table's defaulting to a new on-demand table's. */
+  readonly limits: Required<Limits>;
+  /** Requests a limit refused, and on which key (or table, or index) first. */
   throttled = 0;
   readonly throttledKeys = new Map<string, number>();
   /** Writes charged per key over the run (an index key: the entries put, moved or deleted). */
   readonly writes = new Map<string, number>();
 
   constructor(
-    readonly limits: Limits,
+    limits: Limits,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.limits = {
+      ...limits,
+      tableWriteUnitsPerSecond:
+        limits.tableWriteUnitsPerSecond ?? DYNAMODB_LIMITS.tableWriteUnitsPerSecond,
+      tableReadUnitsPerSecond:
+        limits.tableReadUnitsPerSecond ?? DYNAMODB_LIMITS.tableReadUnitsPerSecond,
+    };
+  }
 
   private roll(): void {
     const second = Math.floor(this.now() / 1000);
     if (second !== this.window) {
       this.window = second;
       this.current = new Map();
+      this.currentTables = new Map();
     }
   }
 
   /**
-   * Charges `charges` of one request, all or none: returns the first key a limit refuses (the
-   * request is throttled and nothing is charged), or undefined when they are charged.
+   * Charges `charges` of one request, all or none: returns the first key, or else the first table
+   * or index (`jobs-table/by-status`), that a limit refuses (the request is throttled and nothing
+   * is charged), or undefined when they are charged.
    */
   charge(charges: readonly Charge[], kind: 'write' | 'read'): string | undefined {
     this.roll();
     const limit = kind === 'write' ? this.limits.writeUnits : this.limits.readUnits;
+    const tableLimit =
+      kind === 'write' ? this.limits.tableWriteUnitsPerSecond : this.limits.tableReadUnitsPerSecond;
     const sums = new Map<string, number>();
-    for (const c of charges) sums.set(c.key, (sums.get(c.key) ?? 0) + c.units);
-    for (const [key, units] of sums) {
-      const used = this.current.get(key)?.[kind] ?? 0;
-      if (used + units > limit) {
-        this.throttled += 1;
-        this.throttledKeys.set(key, (this.throttledKeys.get(key) ?? 0) + 1);
-        return key;
-      }
+    const tableSums = new Map<string, number>();
+    for (const c of charges) {
+      sums.set(c.key, (sums.get(c.key) ?? 0) + c.units);
+      tableSums.set(tableOf(c.key), (tableSums.get(tableOf(c.key)) ?? 0) + c.units);
+    }
+    const refused =
+      over(sums, this.current, kind, limit) ??
+      over(tableSums, this.currentTables, kind, tableLimit);
+    if (refused !== undefined) {
+      this.throttled += 1;
+      this.throttledKeys.set(refused, (this.throttledKeys.get(refused) ?? 0) + 1);
+      return refused;
     }
     if (kind === 'write')
       for (const c of charges) this.writes.set(c.key, (this.writes.get(c.key) ?? 0) + 1);
-    for (const [key, units] of sums) {
-      const used = this.current.get(key) ?? { write: 0, read: 0 };
-      used[kind] += units;
-      this.current.set(key, used);
-      const peak = this.peaks.get(key) ?? { write: 0, read: 0 };
-      peak[kind] = Math.max(peak[kind], used[kind]);
-      this.peaks.set(key, peak);
-    }
+    add(sums, this.current, this.peaks, kind);
+    add(tableSums, this.currentTables, this.tablePeaks, kind);
     return undefined;
   }
 
   /** The keys with the highest peak write (or read) units in any one second, highest first. */
   hottest(kind: 'write' | 'read', count = 5): { key: string; unitsPerSecond: number }[] {
-    return [...this.peaks]
-      .map(([key, peak]) => ({ key, unitsPerSecond: peak[kind] }))
-      .filter((k) => k.unitsPerSecond > 0)
-      .sort((a, b) => b.unitsPerSecond - a.unitsPerSecond)
-      .slice(0, count);
+    return highest(this.peaks, kind, count);
   }
+
+  /**
+   * Each table and each index (`jobs-table/by-status`) with its peak write (or read) units in any
+   * one second, highest first: what the table limit is measured against.
+   */
+  hottestTables(
+    kind: 'write' | 'read',
+    count = Number.POSITIVE_INFINITY,
+  ): { key: string; unitsPerSecond: number }[] {
+    return highest(this.tablePeaks, kind, count);
+  }
+}
+
+type Units = Map<string, { write: number; read: number }>;
+
+/** The first of `sums` that would take its window's units past `limit`. */
+function over(sums: Map<string, number>, window: Units, kind: 'write' | 'read', limit: number) {
+  for (const [key, units] of sums) if ((window.get(key)?.[kind] ?? 0) + units > limit) return key;
+  return undefined;
+}
+
+/** Adds `sums` to the window, raising the peaks they pass. */
+function add(sums: Map<string, number>, window: Units, peaks: Units, kind: 'write' | 'read') {
+  for (const [key, units] of sums) {
+    const used = window.get(key) ?? { write: 0, read: 0 };
+    used[kind] += units;
+    window.set(key, used);
+    const peak = peaks.get(key) ?? { write: 0, read: 0 };
+    peak[kind] = Math.max(peak[kind], used[kind]);
+    peaks.set(key, peak);
+  }
+}
+
+function highest(peaks: Units, kind: 'write' | 'read', count: number) {
+  return [...peaks]
+    .map(([key, peak]) => ({ key, unitsPerSecond: peak[kind] }))
+    .filter((k) => k.unitsPerSecond > 0)
+    .sort((a, b) => b.unitsPerSecond - a.unitsPerSecond)
+    .slice(0, count);
 }

@@ -26,10 +26,12 @@ import { wireItemBytes } from '../aws/dynamodb/item-size';
 
 /**
  * An HTTP proxy speaking DynamoDB's JSON protocol in front of dynalite or DynamoDB Local, that
- * charges every request to the partition key values it touches (see PartitionMeter) and answers
- * DynamoDB's throttling error, as DynamoDB would, to a request past a limit. The writes' charges
- * are known before they are forwarded (the item before is read from the backend), so a throttled
- * write is not applied. Two approximations, both on the cautious side of nothing: an UpdateItem is
+ * charges every request to the partition key values, and the tables and indexes, it touches (see
+ * PartitionMeter) and answers DynamoDB's throttling error, as DynamoDB would, to a request past a
+ * limit. The per-key limits are given; a table's and an index's are a new on-demand table's
+ * (4,000 write and 12,000 read units per second) unless given too. The writes' charges are known
+ * before they are forwarded (the item before is read from the backend), so a throttled write is
+ * not applied. Two approximations, both on the cautious side of nothing: an UpdateItem is
  * charged to its table key before it is applied and to the indexes it moved only after (none of
  * this project's updates moves an index key); a read is refused when its key's window is already
  * full, and charged its actual units after.
@@ -50,6 +52,8 @@ export interface PartitionReport {
   throttledKeys: Record<string, number>;
   hottestWrites: { key: string; unitsPerSecond: number }[];
   hottestReads: { key: string; unitsPerSecond: number }[];
+  /** Each table and index (`jobs-table/by-status`) with its peak write units in a second. */
+  tableWrites: { key: string; unitsPerSecond: number }[];
   /** Writes per key over the run, every key that had any. */
   writes: Record<string, number>;
 }
@@ -59,7 +63,7 @@ type Body = Record<string, unknown>;
 const THROTTLED = {
   __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
   message:
-    'Throughput exceeds the current capacity for one or more partition key values (modelled by the local stack)',
+    'Throughput exceeds the current capacity for one or more partition key values, or of the table or index (modelled by the local stack)',
 };
 
 /** The key attributes of `item` for `table`. */
@@ -316,11 +320,12 @@ export async function startThroughputProxy(
     forward: forwarder(host, targetPort),
   };
   const report = (): PartitionReport => ({
-    limits,
+    limits: meter.limits,
     throttled: meter.throttled,
     throttledKeys: Object.fromEntries(meter.throttledKeys),
     hottestWrites: meter.hottest('write', 10),
     hottestReads: meter.hottest('read', 10),
+    tableWrites: meter.hottestTables('write'),
     writes: Object.fromEntries(meter.writes),
   });
   const server: Server = createServer(serve(proxying, report));

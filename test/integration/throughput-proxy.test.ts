@@ -98,6 +98,10 @@ describe('the throughput proxy', () => {
     expect(proxy.report().hottestReads.map((r) => r.key)).toContain(
       `${tables.jobs}/by-tenant calm`,
     );
+    // The table limit is a new on-demand table's unless given: the writes count against it.
+    const report = proxy.report();
+    expect(report.limits.tableWriteUnitsPerSecond).toBe(4_000);
+    expect(report.tableWrites.map((t) => t.key)).toContain(`${tables.jobs}/by-tenant`);
     db.destroy();
   });
 });

@@ -1,5 +1,6 @@
 import { itemBytes } from '../../lib/aws/dynamodb/item-size';
 import {
+  DYNAMODB_LIMITS,
   PartitionMeter,
   writeCharges,
   type TableSchema,
@@ -84,6 +85,90 @@ describe('PartitionMeter', () => {
       ),
     ).toBe('hot');
     expect(meter.charge([{ key: 'cold', units: 2 }], 'write')).toBeUndefined();
+  });
+});
+
+describe('PartitionMeter: the table limit', () => {
+  /**
+   * 5,000 new items in one second, each a 1-unit write to its own key value of table `t` and a
+   * 1-unit put to one of 16 key values of its index `by-status` (without an `entity`, none enters
+   * `all`): every key value stays far below its 1,000 (313 at most), but the table takes 5,000
+   * write units in the second, and so does its index.
+   */
+  const burst = (meter: PartitionMeter) => {
+    const refused: string[] = [];
+    for (let n = 0; n < 5_000; n += 1) {
+      const after = item({
+        pk: `job-${n}`,
+        sk: 'CURRENT',
+        status: `running#${n % 16}`,
+        started: String(n),
+      });
+      const key = meter.charge(writeCharges(table, undefined, after), 'write');
+      if (key !== undefined) refused.push(key);
+    }
+    return refused;
+  };
+
+  it('throttles past 4,000 write units a second on a new table, though no key value is near its limit', () => {
+    const meter = new PartitionMeter(
+      { writeUnits: DYNAMODB_LIMITS.writeUnits, readUnits: DYNAMODB_LIMITS.readUnits },
+      () => 0,
+    );
+    expect(meter.limits.tableWriteUnitsPerSecond).toBe(4_000);
+    const refused = burst(meter);
+    // Each item takes 2 units (1 on the table, 1 on its index), all or nothing: 4,000 items fit.
+    expect(refused).toHaveLength(1_000);
+    expect(new Set(refused)).toEqual(new Set(['t']));
+    expect(meter.hottest('write')[0]?.unitsPerSecond).toBeLessThan(DYNAMODB_LIMITS.writeUnits);
+    expect(meter.hottestTables('write')).toEqual([
+      { key: 't', unitsPerSecond: 4_000 },
+      { key: 't/by-status', unitsPerSecond: 4_000 },
+    ]);
+  });
+
+  it('charges an index against its own table limit, apart from its table', () => {
+    const meter = new PartitionMeter(
+      { writeUnits: 10, readUnits: 30, tableWriteUnitsPerSecond: 5 },
+      () => 0,
+    );
+    const write = (n: number) => [
+      { key: `t k${n}`, units: 1 },
+      { key: 't/by-status hot', units: 1 },
+    ];
+    expect([1, 2, 3, 4, 5, 6].map((n) => meter.charge(write(n), 'write'))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      't',
+    ]);
+    // The index took 5 too, and is full on its own: a write to it alone is refused.
+    expect(meter.charge([{ key: 't/by-status other', units: 1 }], 'write')).toBe('t/by-status');
+    expect(meter.charge([{ key: 'u k', units: 5 }], 'write')).toBeUndefined();
+  });
+
+  it('lets the same burst through a table warmed to 12,000 write units a second', () => {
+    const meter = new PartitionMeter(
+      { ...DYNAMODB_LIMITS, tableWriteUnitsPerSecond: 12_000 },
+      () => 0,
+    );
+    expect(burst(meter)).toEqual([]);
+    expect(meter.throttled).toBe(0);
+    expect(meter.hottestTables('write')[0]).toEqual({ key: 't', unitsPerSecond: 5_000 });
+  });
+
+  it('starts the table’s budget again each second', () => {
+    let now = 0;
+    const meter = new PartitionMeter(
+      { ...DYNAMODB_LIMITS, tableWriteUnitsPerSecond: 4 },
+      () => now,
+    );
+    const at = (n: number) => [{ key: `t k${n}`, units: 2 }];
+    expect([1, 2, 3].map((n) => meter.charge(at(n), 'write'))).toEqual([undefined, undefined, 't']);
+    now += 1000;
+    expect(meter.charge(at(4), 'write')).toBeUndefined();
   });
 });
 
