@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchColdInit } from './bench/cold-init';
 import { ROOT } from './bench/common';
-import { costModel, MODEL, PRICES } from './bench/cost';
+import { costModel, MODEL, PRICES, storageCostPerMonth } from './bench/cost';
 import { benchEndToEnd } from './bench/end-to-end';
 import { benchHistoryGrowth, benchLocalGrowth } from './bench/history-growth';
 import { benchHotEntity } from './bench/hot-entity';
@@ -199,6 +199,17 @@ async function main(): Promise<void> {
       `prices of ${PRICES.date}`,
       `$${cost.total.toFixed(2)}`,
       '≤ $4.80',
+    ]);
+  }
+  if (want('e')) {
+    // Storage and point-in-time recovery are paid each month the events stay, not per webhook.
+    const kept = storageCostPerMonth();
+    figures.eStorage = kept;
+    rows.push([
+      '(e) … each month a million job events stay stored: storage / point-in-time recovery',
+      `${kept.gbPerMillionEvents.toFixed(1)} GB at $${kept.perGb.storage.toFixed(2)} / $${kept.perGb.pointInTimeRecovery.toFixed(2)} per GB-month`,
+      `$${kept.perMillionEvents.storage.toFixed(2)} / $${kept.perMillionEvents.pointInTimeRecovery.toFixed(2)}`,
+      '-',
     ]);
   }
   const widths = [0, 1, 2, 3].map((i) =>

@@ -13,6 +13,10 @@ export const PRICES = {
   dynamoReadPerMillionRru: 0.125,
   logsIngestPerGb: 0.5,
   eventBridgePerMillionEvents: 1.0,
+  /** DynamoDB standard table class: storage, per GB-month. */
+  dynamoStoragePerGbMonth: 0.25,
+  /** Point-in-time recovery (continuous backups), per GB-month of table size (indexes included). */
+  dynamoPitrPerGbMonth: 0.2,
 };
 
 /** (e) Modelled AWS cost per million job webhooks. */
@@ -38,7 +42,33 @@ export const MODEL = {
   logGbPerMillion: 0.85,
   /** Notifications per job webhook: one per job (its terminal change), hotglue's 7 events a job. */
   notificationsPerEvent: 1 / 7,
+  /**
+   * KB a job event leaves stored: its history item (about 0.8 KB), a seventh of its job's
+   * `CURRENT` item (about 1.5 KB) and index entries (about 0.1 KB); operations.md, "What it costs".
+   */
+  storedKbPerEvent: 1.1,
 };
+
+/**
+ * What a table costs each month it is kept, per GB and per million job events stored: storage,
+ * and point-in-time recovery, on by every table, priced on the same size (tables and indexes).
+ */
+export function storageCostPerMonth() {
+  // KB per event × a million events = GB
+  const gbPerMillionEvents = MODEL.storedKbPerEvent;
+  const perGb = {
+    storage: PRICES.dynamoStoragePerGbMonth,
+    pointInTimeRecovery: PRICES.dynamoPitrPerGbMonth,
+  };
+  return {
+    gbPerMillionEvents,
+    perGb,
+    perMillionEvents: {
+      storage: gbPerMillionEvents * perGb.storage,
+      pointInTimeRecovery: gbPerMillionEvents * perGb.pointInTimeRecovery,
+    },
+  };
+}
 
 export function costModel(
   ingestUs: number,
