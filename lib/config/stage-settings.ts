@@ -46,6 +46,13 @@ const DEV_LIKE_STAGES = new Set(['dev', 'local', 'test', 'ci']);
 /** A new on-demand table serves this many write units a second until it has seen more. */
 export const NEW_TABLE_WRITE_UNITS = 4000;
 
+/**
+ * Write units a table takes per new record, where each of its indexes takes one (bench (h)):
+ * a new job writes 3 on the jobs table, a discover state or connection 2 on its own. An index of
+ * a table warmed to W so takes W / this in a burst, and is warmed only past a new table's 4,000.
+ */
+const TABLE_UNITS_PER_INDEX_UNIT = { jobs: 3, records: 2 } as const;
+
 export class StageSettingsError extends Error {
   constructor(message: string) {
     super(message);
@@ -177,7 +184,12 @@ const NO_VALUE = { Ref: 'AWS::NoValue' } as const;
 export interface StageSettings {
   settings: Settings;
   /** Properties of the template that a setting adds or leaves out (NO_VALUE). */
-  template: { warmThroughput: object; tableEncryption: object };
+  template: {
+    warmThroughput: object;
+    jobsIndexWarmThroughput: object;
+    recordIndexWarmThroughput: object;
+    tableEncryption: object;
+  };
   /** `service`, `stage` and the user's tags. */
   stackTags: Record<string, string>;
   region: string;
@@ -274,11 +286,14 @@ export function stageSettings(input: StageInput): StageSettings {
     warnings.push(
       `stage ${input.stage} has no alarm recipient: set alarmEmail in ${input.file.path} (or subscribe to the AlarmTopicArn output yourself)`,
     );
+  const warm = (units: number) =>
+    units <= NEW_TABLE_WRITE_UNITS ? NO_VALUE : { WriteUnitsPerSecond: units };
+  const indexWarm = (ratio: number) =>
+    warm(Math.ceil(typed.warmWriteUnitsPerSecond / ratio / 1000) * 1000);
   const template = {
-    warmThroughput:
-      typed.warmWriteUnitsPerSecond === 0
-        ? NO_VALUE
-        : { WriteUnitsPerSecond: typed.warmWriteUnitsPerSecond },
+    warmThroughput: warm(typed.warmWriteUnitsPerSecond),
+    jobsIndexWarmThroughput: indexWarm(TABLE_UNITS_PER_INDEX_UNIT.jobs),
+    recordIndexWarmThroughput: indexWarm(TABLE_UNITS_PER_INDEX_UNIT.records),
     tableEncryption:
       typed.tableKmsKeyArn === ''
         ? NO_VALUE

@@ -89,20 +89,28 @@ describe('stageSettings', () => {
     );
   });
 
-  it('warms the tables and picks the tables’ key only when asked', () => {
-    const cold = stageSettings(input()).template;
-    expect(cold).toEqual({
-      warmThroughput: { Ref: 'AWS::NoValue' },
-      tableEncryption: { Ref: 'AWS::NoValue' },
+  it('warms the tables, and the indexes whose share passes a new index’s, only when asked', () => {
+    const none = { Ref: 'AWS::NoValue' };
+    expect(stageSettings(input()).template).toEqual({
+      warmThroughput: none,
+      jobsIndexWarmThroughput: none,
+      recordIndexWarmThroughput: none,
+      tableEncryption: none,
     });
     const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    const warm = stageSettings(
-      input({ file: file({ warmWriteUnitsPerSecond: 12000, tableKmsKeyArn: key }) }),
-    ).template;
-    expect(warm).toEqual({
+    const template = (warmWriteUnitsPerSecond: number) =>
+      stageSettings(input({ file: file({ warmWriteUnitsPerSecond, tableKmsKeyArn: key }) }))
+        .template;
+    // 12,000 on the tables: a jobs index takes a third (4,000, what it has), a discover or
+    // connections index half (6,000).
+    expect(template(12000)).toEqual({
       warmThroughput: { WriteUnitsPerSecond: 12000 },
+      jobsIndexWarmThroughput: none,
+      recordIndexWarmThroughput: { WriteUnitsPerSecond: 6000 },
       tableEncryption: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: key },
     });
+    expect(template(7000).recordIndexWarmThroughput).toEqual(none);
+    expect(template(30000).jobsIndexWarmThroughput).toEqual({ WriteUnitsPerSecond: 10000 });
   });
 
   it.each([
