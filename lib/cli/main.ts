@@ -11,7 +11,6 @@ import { explainError, takeRegion } from './cli-errors';
 import { dashboardCommand } from './dashboard-command';
 import { dlqCommand } from './dlq-command';
 import { notificationsCommand } from './notifications-command';
-import { migrateCommand } from './migrate-command';
 import { reconcileCommand } from './reconcile-command';
 import { connectionsCommand, discoverCommand, jobsCommand, type Io } from './query-commands';
 
@@ -37,7 +36,6 @@ Commands:
   reconcile                          ask hotglue's job-status API about jobs running too long
   notifications tail                 print the local stack's notifications as they are sent
   dashboard                          serve the dashboard on 127.0.0.1 (local stack, or --stage)
-  migrate                            give a 0.2.0 stage's records 0.3.0's index keys
 
 Queries go to the local stack running from this folder, or to a deployed stage with
 --stage NAME, in --region R (default: AWS_REGION, else us-east-1, as serverless.yml deploys).
@@ -191,8 +189,6 @@ export async function main(argv: string[], terminal: Terminal): Promise<number> 
         return await dlqCommand(rest, io);
       case 'reconcile':
         return await reconcileCommand(rest, io);
-      case 'migrate':
-        return await migrateCommand(rest, io);
       case 'notifications':
         return await notificationsCommand(rest, io);
       case 'dashboard':

@@ -30,7 +30,6 @@ const COMMANDS = [
   ['reconcile', 'reconcile'],
   ['notifications', 'notifications tail'],
   ['dashboard', 'dashboard'],
-  ['migrate', 'migrate'],
 ] as const;
 
 /** The flags a command's --help describes under Options (its own -h/--help aside). */
@@ -59,6 +58,10 @@ describe('the CLI', () => {
   it('lists every command in its own help', async () => {
     const { stdout } = await run(['--help']);
     for (const [, usage] of COMMANDS) expect(stdout).toContain(usage);
+    // And no other.
+    const block = stdout.split('Commands:\n')[1]?.split('\n\n')[0] ?? '';
+    const listed = [...block.matchAll(/^ {2}([a-z]+)/gm)].map((m) => m[1]);
+    expect(new Set(listed)).toEqual(new Set(COMMANDS.map(([command]) => command)));
   });
 
   it.each(['README.md', 'docs/cli.md'])(

@@ -100,7 +100,7 @@ export function queryIndex(
  * The CURRENT items of index hits, in the order asked (BatchGetItem, see batchGetItems); only the
  * `projection` attributes (and the key) when given.
  */
-export async function batchGet(
+async function batchGet(
   db: DynamoDBDocumentClient,
   table: string,
   keys: Item[],
@@ -171,46 +171,19 @@ async function* mergeSorted(
 /** Keys per shard and page: 16 shards of 25 fill the CLI's default 50 twice over in one round. */
 const SHARD_PAGE = 25;
 
-/** A missing index (a stage upgrading from 0.2.0 that does not have it yet) or one backfilling. */
-export const indexUnavailable = (error: unknown): boolean =>
-  error instanceof Error &&
-  error.name === 'ValidationException' &&
-  /index/i.test(error.message) &&
-  /(does not have|backfilling|not found)/i.test(error.message);
-
-/**
- * Every shard of `value` in a sharded index, merged in the sort key's order; where the table does
- * not have that index yet (0.2.0's layout, during an upgrade), `fallback`'s unsharded index
- * instead. `legacy` also queries 0.2.0's unsharded value in the same index (records the
- * `migrate` command has not rewritten yet).
- */
-async function* queryShards(
+/** Every shard of `value` in a sharded index, merged in the sort key's order. */
+function queryShards(
   db: DynamoDBDocumentClient,
   table: string,
   query: Omit<IndexQuery, 'hash' | 'pageSize'> & { hash: [string, string]; pageSize?: number },
-  options: {
-    sortKey: string;
-    fallback?: { index: string; hash: [string, string] };
-    legacy?: boolean;
-  },
+  sortKey: string,
 ): AsyncGenerator<Item> {
   const [name, value] = query.hash;
   const pageSize = query.pageSize ?? SHARD_PAGE;
-  const streams = [...everyShard(value), ...(options.legacy === true ? [value] : [])].map((v) =>
+  const streams = everyShard(value).map((v) =>
     queryIndex(db, table, { ...query, hash: [name, v], pageSize }),
   );
-  const merged = mergeSorted(streams, options.sortKey, query.newestFirst === true);
-  let first: IteratorResult<Item>;
-  try {
-    first = await merged.next();
-  } catch (error) {
-    if (options.fallback === undefined || !indexUnavailable(error)) throw error;
-    yield* queryIndex(db, table, { ...query, ...options.fallback });
-    return;
-  }
-  if (first.done) return;
-  yield first.value;
-  yield* merged;
+  return mergeSorted(streams, sortKey, query.newestFirst === true);
 }
 
 /**
@@ -237,7 +210,7 @@ export async function* listJobs(
         newestFirst: true,
         ...page,
       },
-      { sortKey: 'updated_key', legacy: true },
+      'updated_key',
     );
     yield* newestUpdateFirst(matching(records<JobRecord>(db, table, 'jobs', keys), filter));
     return;
@@ -246,13 +219,8 @@ export async function* listJobs(
     ...(filter.since && { from: ['started_key', sinceKey(filter.since)] as [string, string] }),
     ...(filter.until && { to: ['started_key', sinceKey(filter.until)] as [string, string] }),
   };
-  const sharded = (index: string, hash: [string, string], legacyIndex: string) =>
-    queryShards(
-      db,
-      table,
-      { index, hash, newestFirst: true, ...from, ...page },
-      { sortKey: 'started_key', fallback: { index: legacyIndex, hash: legacyHash(hash) } },
-    );
+  const sharded = (index: string, hash: [string, string]) =>
+    queryShards(db, table, { index, hash, newestFirst: true, ...from, ...page }, 'started_key');
   const keys =
     filter.tenant !== undefined
       ? queryIndex(db, table, {
@@ -263,22 +231,14 @@ export async function* listJobs(
           ...page,
         })
       : filter.flow !== undefined
-        ? sharded(INDEX.byFlow, ['flow_shard', filter.flow], INDEX.legacyByFlow)
+        ? sharded(INDEX.byFlow, ['flow_shard', filter.flow])
         : mergeSorted(
-            statusClassesOf(filter.status).map((c) =>
-              sharded(INDEX.byStatus, ['status_shard', c], INDEX.legacyByStatus),
-            ),
+            statusClassesOf(filter.status).map((c) => sharded(INDEX.byStatus, ['status_shard', c])),
             'started_key',
             true,
           );
   yield* matching(records<JobRecord>(db, table, 'jobs', keys), filter);
 }
-
-/** 0.2.0's unsharded attribute for a sharded one: `flow_shard` was `flow_id`, `status_shard` `status_class`. */
-const legacyHash = ([name, value]: [string, string]): [string, string] => [
-  name === 'flow_shard' ? 'flow_id' : 'status_class',
-  value,
-];
 
 async function* matching(
   jobs: AsyncIterable<JobRecord>,
@@ -301,16 +261,13 @@ function keysFor(
       db,
       table,
       { index: INDEX.byFlow, hash: ['flow_shard', filter.flow] },
-      {
-        sortKey: 'sort_key',
-        fallback: { index: INDEX.legacyByFlow, hash: ['flow_id', filter.flow] },
-      },
+      'sort_key',
     );
   return queryShards(
     db,
     table,
     { index: INDEX.all, hash: ['entity', ENTITY_VALUE[kind]] },
-    { sortKey: 'sort_key', legacy: true },
+    'sort_key',
   );
 }
 

@@ -3,8 +3,8 @@ import { queryPages } from './dynamodb-io';
 import type { StaleJobs } from '../../ports/event-store';
 import { isDue, type PollState } from '../../records/poll';
 import { everyShard } from '../../records/shards';
-import { lastEventTime, sinceKey, take, type JobSummary } from '../../records/views';
-import { indexUnavailable, jobsByKeys, listJobs } from './queries';
+import { lastEventTime, sinceKey, type JobSummary } from '../../records/views';
+import { jobsByKeys } from './queries';
 import { INDEX, type Item } from './table-layout';
 
 /** The `watch_key` just past every running job whose last event is in `before`'s hour or earlier. */
@@ -33,8 +33,7 @@ const seenBefore = (job: JobSummary, before: Date): boolean =>
  * Running jobs with no event since `before`, from the watch index: the index entries of the
  * hours up to `before`'s, of which only the jobs due for a poll are read (their records, to check
  * the exact time); a job waiting after a 404 or skipped is counted from its entry's projected
- * state. A run's reads grow with the stale jobs, not with the running ones. A stage without the
- * index (before indexStep 5) reads every running job instead.
+ * state. A run's reads grow with the stale jobs, not with the running ones.
  */
 export async function staleJobs(
   db: DynamoDBDocumentClient,
@@ -44,21 +43,9 @@ export async function staleJobs(
 ): Promise<StaleJobs> {
   const due: Item[] = [];
   let waiting = 0;
-  try {
-    for await (const entry of candidates(db, table, before)) {
-      if (isDue(entry.poll as PollState | undefined, now)) due.push({ pk: entry.pk, sk: entry.sk });
-      else waiting += 1;
-    }
-  } catch (error) {
-    if (!indexUnavailable(error)) throw error;
-    const running = await take(listJobs(db, table, { status: 'running' }), 100_000);
-    const stale = running.filter(
-      (j) => seenBefore(j, before) && j.reconcile?.lost_at === undefined,
-    );
-    return {
-      due: stale.filter((j) => isDue(j.reconcile, now)),
-      waiting: stale.filter((j) => !isDue(j.reconcile, now)).length,
-    };
+  for await (const entry of candidates(db, table, before)) {
+    if (isDue(entry.poll as PollState | undefined, now)) due.push({ pk: entry.pk, sk: entry.sk });
+    else waiting += 1;
   }
   const jobs = (await jobsByKeys(db, table, due)).filter(
     (j) => j.status_class === 'running' && seenBefore(j, before) && isDue(j.reconcile, now),

@@ -11,7 +11,7 @@ import {
   type SummaryFilter,
 } from '../../records/views';
 import { queryPages } from './dynamodb-io';
-import { batchGet, indexUnavailable, listJobs, queryIndex } from './queries';
+import { listJobs, queryIndex } from './queries';
 import { INDEX, type Item } from './table-layout';
 
 /** The most failed jobs whose tenants a summary reads; more are counted, not attributed. */
@@ -88,48 +88,28 @@ async function failedKeys(
 }
 
 /**
- * The tenant of each failed job started since `from` (at most FAILED_TENANTS_MAX): from the
- * sparse watch index, which holds it; where that index is not built yet (a stage before
- * indexStep 5), from a projection of the failed jobs' records.
+ * The tenant of each failed job started since `from` (at most FAILED_TENANTS_MAX), from the
+ * sparse watch index, which holds it.
  */
 async function failedTenants(
   db: DynamoDBDocumentClient,
   table: string,
   from: string,
 ): Promise<string[]> {
-  try {
-    const hits = await failedKeys(
-      db,
-      table,
-      { name: INDEX.byWatch, hash: 'watch_shard', value: 'failed', range: 'watch_key' },
-      from,
-    );
-    return hits.map((hit) => String(hit.tenant));
-  } catch (error) {
-    if (!indexUnavailable(error)) throw error;
-    const keys = await failedKeys(
-      db,
-      table,
-      { name: INDEX.byStatus, hash: 'status_shard', value: 'failed', range: 'started_key' },
-      from,
-    );
-    // A projection: the records' payloads are not returned (their read units are the same).
-    const records = await batchGet(
-      db,
-      table,
-      keys.map((k) => ({ pk: k.pk, sk: k.sk })),
-      ['tenant'],
-    );
-    return records.map((r) => String(r.tenant));
-  }
+  const hits = await failedKeys(
+    db,
+    table,
+    { name: INDEX.byWatch, hash: 'watch_shard', value: 'failed', range: 'watch_key' },
+    from,
+  );
+  return hits.map((hit) => String(hit.tenant));
 }
 
 /**
  * Jobs started since a time, per status class, counted in the sharded status index (`Select:
  * COUNT` on each class's 16 shards: index entries of about 150 bytes, not the records), and the
  * failed jobs' tenants, read from the sparse watch index. A tenant's or a flow's summary reads
- * that tenant's or flow's records (at most RECORDS_MAX), as does a stage whose status index is
- * not built yet (0.2.0's layout, during an upgrade).
+ * that tenant's or flow's records (at most RECORDS_MAX).
  */
 export async function summarizeJobs(
   db: DynamoDBDocumentClient,
@@ -137,7 +117,7 @@ export async function summarizeJobs(
   filter: SummaryFilter,
 ): Promise<JobsSummaryView> {
   const { since, tenant, flow } = filter;
-  const fromRecords = async () => {
+  if (tenant !== undefined || flow !== undefined) {
     const jobs = await take(
       listJobs(db, table, {
         since,
@@ -147,36 +127,30 @@ export async function summarizeJobs(
       RECORDS_MAX,
     );
     return summaryOf(filter, jobs, jobs.length === RECORDS_MAX);
-  };
-  if (tenant !== undefined || flow !== undefined) return fromRecords();
-  const from = sinceKey(since);
-  try {
-    const finished: FinishedStart[] = [];
-    const counts = await Promise.all(
-      STATUS_CLASSES.map(async (c) => {
-        if (FINISHED.includes(c)) {
-          const starts = await Promise.all(
-            everyShard(c).map((hash) => startsInIndex(db, table, hash, from)),
-          );
-          for (const started_at of starts.flat()) finished.push({ started_at, status_class: c });
-          return [c, starts.flat().length] as [StatusClass, number];
-        }
-        const perShard = await Promise.all(
-          everyShard(c).map((hash) => countIndex(db, table, hash, from)),
-        );
-        return [c, perShard.reduce((a, b) => a + b, 0)] as [StatusClass, number];
-      }),
-    );
-    const failed = Object.fromEntries(counts).failed ?? 0;
-    const failedTenantList = await failedTenants(db, table, from);
-    return summaryFromCounts(
-      filter,
-      Object.fromEntries(counts),
-      { failedTenants: failedTenantList, finished },
-      failed > failedTenantList.length,
-    );
-  } catch (error) {
-    if (indexUnavailable(error)) return fromRecords();
-    throw error;
   }
+  const from = sinceKey(since);
+  const finished: FinishedStart[] = [];
+  const counts = await Promise.all(
+    STATUS_CLASSES.map(async (c) => {
+      if (FINISHED.includes(c)) {
+        const starts = await Promise.all(
+          everyShard(c).map((hash) => startsInIndex(db, table, hash, from)),
+        );
+        for (const started_at of starts.flat()) finished.push({ started_at, status_class: c });
+        return [c, starts.flat().length] as [StatusClass, number];
+      }
+      const perShard = await Promise.all(
+        everyShard(c).map((hash) => countIndex(db, table, hash, from)),
+      );
+      return [c, perShard.reduce((a, b) => a + b, 0)] as [StatusClass, number];
+    }),
+  );
+  const failed = Object.fromEntries(counts).failed ?? 0;
+  const failedTenantList = await failedTenants(db, table, from);
+  return summaryFromCounts(
+    filter,
+    Object.fromEntries(counts),
+    { failedTenants: failedTenantList, finished },
+    failed > failedTenantList.length,
+  );
 }

@@ -30,8 +30,7 @@ const PART_PREFIX = 'PART#';
 /**
  * Index names, as serverless.yml defines them. The keys one flow's burst would concentrate carry
  * a shard (see shards.ts): `by-status-shard` (status_shard), `by-flow-shard` (flow_shard), and
- * the `entity` of `by-updated` and `all`. `by-status` and `by-flow` are 0.2.0's unsharded
- * indexes, read only while a stage upgrading from 0.2.0 does not have the sharded ones yet.
+ * the `entity` of `by-updated` and `all`.
  */
 export const INDEX = {
   byTenant: 'by-tenant',
@@ -41,8 +40,6 @@ export const INDEX = {
   byJobId: 'by-job-id',
   byWatch: 'by-watch-shard',
   all: 'all',
-  legacyByFlow: 'by-flow',
-  legacyByStatus: 'by-status',
 } as const;
 
 /**
@@ -117,7 +114,7 @@ const INDEX_ATTRIBUTES: Record<Kind, (record: Rec, shard: string) => Item> = {
 };
 
 /** The index attributes of the record `record` of entity `entityKey`, as a CURRENT item has them. */
-export const indexAttributes = (kind: Kind, entityKey: string, record: Rec): Item =>
+const indexAttributes = (kind: Kind, entityKey: string, record: Rec): Item =>
   INDEX_ATTRIBUTES[kind](record, shardOf(entityKey));
 
 /**
