@@ -9,7 +9,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Notifier } from '../ports/notifier';
 import type { Notification } from '../records/changes';
-import { queueOrder } from '../records/message-group';
 import { parseEnvelope } from '../webhook/envelope';
 import type { Kind } from '../webhook/kinds';
 
@@ -154,29 +153,18 @@ export async function listDeadLetters(
 }
 
 /**
- * The group and deduplication id a dead letter goes back on its FIFO queue with: its entity's
- * group (from the envelope, so that a letter of 0.2.0's standard DLQ gets one too, else the group
- * it died in), and a deduplication id of its own, so that SQS does not drop it as a resend of the
- * original within five minutes, while a redrive retried after a failed delete stays one message.
+ * The group and deduplication id a dead letter goes back on its FIFO queue with: the group it died
+ * in (its entity's), and a deduplication id of its own, so that SQS does not drop it as a resend
+ * of the original within five minutes, while a redrive retried after a failed delete stays one
+ * message.
  */
-function redriveOrder(
-  kind: Kind,
+const redriveOrder = (
   message: Message,
-): { MessageGroupId: string; MessageDeduplicationId: string } {
-  const deduplicationId = `redrive-${message.MessageId ?? ''}`;
-  try {
-    const { envelope, body } = parseEnvelope(message.Body ?? '');
-    const payload = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-    const { groupId } = queueOrder(kind, payload, envelope.eventKey);
-    return { MessageGroupId: groupId, MessageDeduplicationId: deduplicationId };
-  } catch {
-    // Unreadable: it fails again and comes back here; its own group, or one for such letters.
-    return {
-      MessageGroupId: message.Attributes?.MessageGroupId ?? 'unreadable',
-      MessageDeduplicationId: deduplicationId,
-    };
-  }
-}
+): { MessageGroupId: string; MessageDeduplicationId: string } => ({
+  // A FIFO dead-letter queue always gives the group; 'unreadable' only keeps the type whole.
+  MessageGroupId: message.Attributes?.MessageGroupId ?? 'unreadable',
+  MessageDeduplicationId: `redrive-${message.MessageId ?? ''}`,
+});
 
 /**
  * Takes up to `limit` messages off a dead-letter queue: each is handed to `move`, and deleted from
@@ -220,13 +208,11 @@ async function drainDeadLetters(
 }
 
 /**
- * Moves messages from a dead-letter queue (FIFO, or 0.2.0's standard one) back to the kind's FIFO
- * queue, to be processed again once the cause is fixed (a duplicate, should a delete fail, is
+ * Moves messages from a kind's dead-letter queue back to its FIFO queue, to be processed again once the cause is fixed (a duplicate, should a delete fail, is
  * absorbed by storage). A FIFO DLQ hands out a group's letters in order, so they go back in order.
  */
 export async function redriveDeadLetters(
   sqs: SQSClient,
-  kind: Kind,
   dlqUrl: string,
   sourceUrl: string,
   limit: number,
@@ -236,7 +222,7 @@ export async function redriveDeadLetters(
       new SendMessageCommand({
         QueueUrl: sourceUrl,
         MessageBody: m.Body ?? '',
-        ...redriveOrder(kind, m),
+        ...redriveOrder(m),
         ...(m.MessageAttributes !== undefined && { MessageAttributes: m.MessageAttributes }),
       }),
     );

@@ -21,8 +21,3 @@ export const notificationsDeadLetterQueueName = (stage: string): string =>
 export function queueName(stage: string, kind: Kind, deadLetter = false): string {
   return `${SERVICE}-${stage}-${kind}${deadLetter ? '-dlq' : ''}.fifo`;
 }
-
-/** 0.2.0's standard queues, kept for one release while they drain (docs/operations.md). */
-export function legacyQueueName(stage: string, kind: Kind, deadLetter = false): string {
-  return `${SERVICE}-${stage}-${kind}${deadLetter ? '-dlq' : ''}`;
-}

@@ -39,7 +39,7 @@ interface DlqOptions {
   notifications: boolean;
 }
 
-/** dlq list: the kinds' dead letters (FIFO and 0.2.0's), and the notifications DLQ's. */
+/** dlq list: the kinds' dead letters, and the notifications DLQ's. */
 async function listLetters(
   target: QueueTarget,
   { kinds, limit, json }: DlqOptions,
@@ -47,10 +47,8 @@ async function listLetters(
 ): Promise<number> {
   const letters: DeadLetter[] = [];
   for (const kind of kinds) {
-    const { deadLetter, legacyDeadLetter } = await target.queues(kind);
-    for (const url of [deadLetter, legacyDeadLetter])
-      if (url !== undefined)
-        letters.push(...(await listDeadLetters(target.sqs, kind, url, limit ?? 100)));
+    const { deadLetter } = await target.queues(kind);
+    letters.push(...(await listDeadLetters(target.sqs, kind, deadLetter, limit ?? 100)));
   }
   // The notifications DLQ too, unless one kind was asked for.
   if (kinds.length !== 1)
@@ -107,18 +105,13 @@ async function redriveLetters(
   }
   let total = 0;
   for (const kind of kinds) {
-    const { source, deadLetter, legacyDeadLetter } = await target.queues(kind);
-    let moved = 0;
-    // Both into the FIFO queue: 0.2.0's standard DLQ is emptied the same way (docs/operations.md).
-    for (const url of [deadLetter, legacyDeadLetter])
-      if (url !== undefined)
-        moved += await redriveDeadLetters(
-          target.sqs,
-          kind,
-          url,
-          source,
-          (limit ?? Number.MAX_SAFE_INTEGER) - moved,
-        );
+    const { source, deadLetter } = await target.queues(kind);
+    const moved = await redriveDeadLetters(
+      target.sqs,
+      deadLetter,
+      source,
+      limit ?? Number.MAX_SAFE_INTEGER,
+    );
     io.out(`${kind}: moved ${moved} message${moved === 1 ? '' : 's'} back to the queue`);
     total += moved;
   }

@@ -4,12 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueUrlByName } from '../aws/dead-letters';
 import { toDocumentClient } from '../aws/dynamodb-client';
 import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
-import {
-  legacyQueueName,
-  notificationsDeadLetterQueueName,
-  queueName,
-  tableName,
-} from '../aws/resource-names';
+import { notificationsDeadLetterQueueName, queueName, tableName } from '../aws/resource-names';
 import type { CliConfig } from '../config/cli';
 import {
   localDocumentClient,
@@ -30,7 +25,7 @@ export interface Target {
 
 export interface QueueTarget {
   sqs: SQSClient;
-  /** The URLs of a kind's queue and its dead-letter queues. */
+  /** The URLs of a kind's queue and its dead-letter queue. */
   queues(kind: Kind): Promise<KindQueueUrls>;
   /** The URL of the queue where notifications a rule could not deliver end. */
   notificationsDeadLetter(): Promise<string>;
@@ -69,17 +64,10 @@ export async function resolveQueueTarget(
     const sqs = new SQSClient({ region: config.region });
     return {
       sqs,
-      queues: async (kind) => {
-        const legacyDeadLetter = await queueUrlByName(
-          sqs,
-          legacyQueueName(stage, kind, true),
-        ).catch(() => undefined);
-        return {
-          source: await queueUrlByName(sqs, queueName(stage, kind)),
-          deadLetter: await queueUrlByName(sqs, queueName(stage, kind, true)),
-          ...(legacyDeadLetter !== undefined && { legacyDeadLetter }),
-        };
-      },
+      queues: async (kind) => ({
+        source: await queueUrlByName(sqs, queueName(stage, kind)),
+        deadLetter: await queueUrlByName(sqs, queueName(stage, kind, true)),
+      }),
       notificationsDeadLetter: () => queueUrlByName(sqs, notificationsDeadLetterQueueName(stage)),
     };
   }

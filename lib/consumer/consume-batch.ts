@@ -285,8 +285,8 @@ function failLaterInGroups(run: Run, records: readonly SQSRecord[]): void {
  * record write, and different entities at once. Should that fail, the entity's records are tried
  * one by one, in order, up to the first that fails. As Lambda asks of a FIFO consumer, a record
  * that failed fails every later record of its group in the batch (they come back, in order,
- * after it); other groups go on. (A record without a group, from 0.2.0's standard queue while it
- * drains, fails alone.)
+ * after it); other groups go on. (A record without a group id, which a FIFO queue never
+ * delivers, fails alone.)
  *
  * Nothing is swallowed: a record is reported done only once it is stored and the notifications
  * its entity's record holds unsent are published (see publishUnsent). Every retry and wait ends

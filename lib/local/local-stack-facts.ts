@@ -28,29 +28,24 @@ interface KindResources {
   /** The kind's FIFO queue and its FIFO dead-letter queue. */
   queue: string;
   deadLetterQueue: string;
-  /** 0.2.0's standard dead-letter queue, drained for one release (docs/operations.md). */
-  legacyDeadLetterQueue: string;
 }
 
-/** serverless.yml's logical ids of each kind's table, queue and dead-letter queues. */
+/** serverless.yml's logical ids of each kind's table, queue and dead-letter queue. */
 export const LOGICAL_IDS: Record<Kind, KindResources> = {
   jobs: {
     table: 'JobsTable',
     queue: 'JobsFifoQueue',
     deadLetterQueue: 'JobsFifoDeadLetterQueue',
-    legacyDeadLetterQueue: 'JobsDeadLetterQueue',
   },
   discover: {
     table: 'DiscoverTable',
     queue: 'DiscoverFifoQueue',
     deadLetterQueue: 'DiscoverFifoDeadLetterQueue',
-    legacyDeadLetterQueue: 'DiscoverDeadLetterQueue',
   },
   connections: {
     table: 'ConnectionsTable',
     queue: 'ConnectionsFifoQueue',
     deadLetterQueue: 'ConnectionsFifoDeadLetterQueue',
-    legacyDeadLetterQueue: 'ConnectionsDeadLetterQueue',
   },
 };
 
@@ -117,11 +112,10 @@ export const localTables = (info: LocalStackInfo): Record<Kind, string> =>
     KINDS.map((kind) => [kind, info.tables[LOGICAL_IDS[kind].table] ?? '']),
   ) as Record<Kind, string>;
 
-/** A kind's queue URLs: its FIFO queue and DLQ, and 0.2.0's standard DLQ where there is one. */
+/** A kind's queue URLs: its FIFO queue and its DLQ. */
 export interface KindQueueUrls {
   source: string;
   deadLetter: string;
-  legacyDeadLetter?: string;
 }
 
 /** Each kind's queue and dead-letter queue URLs in a running stack. */
@@ -129,10 +123,9 @@ export function localQueueUrls(info: LocalStackInfo, kind: Kind): KindQueueUrls 
   const ids = LOGICAL_IDS[kind];
   const source = info.queues[ids.queue]?.url;
   const deadLetter = info.queues[ids.deadLetterQueue]?.url;
-  const legacyDeadLetter = info.queues[ids.legacyDeadLetterQueue]?.url;
   if (source === undefined || deadLetter === undefined)
     throw new Error(`the local stack has no ${kind} queues`);
-  return { source, deadLetter, ...(legacyDeadLetter !== undefined && { legacyDeadLetter }) };
+  return { source, deadLetter };
 }
 
 /** An SQS client for a local emulator (its queue URLs name a host that does not resolve). */

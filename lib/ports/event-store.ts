@@ -42,7 +42,7 @@ export interface StoreOutcome {
   /**
    * Conditional record writes that lost a race with another writer and were retried (each one
    * charged by DynamoDB as a write). With one writer per entity, 0 but for a reconcile run's
-   * Job Stale notice, or a 0.2.0 queue's consumer while it drains.
+   * Job Stale notice.
    */
   conflicts: number;
   /**

@@ -166,8 +166,8 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
 
   it('converges when several writers store interleaved events of one job at once', async () => {
     // FIFO groups make one writer per entity; several at once remain possible (a reconcile
-    // notice, 0.2.0's queues while they drain). A write that gives up goes back to SQS, which
-    // delivers it again: here, the writer stores it again.
+    // notice, a redelivery after a visibility timeout). A write that gives up goes back to SQS,
+    // which delivers it again: here, the writer stores it again.
     const lifecycle = jobLifecycle(SUCCESS);
     const random = seeded(9);
     const order = withDuplicates(shuffle(lifecycle, random), random, 4);

@@ -3,9 +3,8 @@ import { sleep } from './dynamodb-io';
 
 /**
  * How many times a write that lost the race on the CURRENT item's version tries again. With one
- * consumer per entity (each entity is one FIFO message group), the only other writers are a
- * reconcile run adding a Job Stale notice and, while a 0.2.0 stage drains its old queues, that
- * queue's consumer: a lost race is rare, and a few tries settle it.
+ * consumer per entity (each entity is one FIFO message group), the only other writer is a
+ * reconcile run adding a Job Stale notice: a lost race is rare, and a few tries settle it.
  * @internal exported for the tests
  */
 export const CONFLICT_ATTEMPTS = 5;

@@ -52,8 +52,9 @@ export function dynamoDbEventStore(
 ): EventStore {
   const table = tableOf(tables);
   // One write at a time per entity within this process: racing ourselves only costs conflicts.
-  // (FIFO groups already give an entity to one consumer at a time; this serves a process that
-  // also polls a 0.2.0 standard queue while it drains, as npm start may.)
+  // (FIFO groups already give an entity to one consumer at a time; another can still overlap
+  // when a message's visibility timeout runs out while it is being stored, and npm start runs
+  // every poller of a queue in one process.)
   const inFlight = new Map<string, Promise<unknown>>();
   const storeAll = async (kind: Kind, events: readonly StoredEvent[], until?: number) => {
     const entity = ENTITIES[kind] as Entity<unknown>;
