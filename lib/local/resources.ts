@@ -1,20 +1,10 @@
 import {
-  BatchWriteItemCommand,
   CreateTableCommand,
-  DeleteTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
-  ScanCommand,
-  type AttributeValue,
-  type BatchWriteItemCommandOutput,
   type CreateTableCommandInput,
   type DynamoDBClient,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { CURRENT, indexAttributes, recordOf } from '../aws/dynamodb/table-layout';
-import { KINDS, type Kind } from '../webhook/kinds';
-import { LOGICAL_IDS } from './local-stack-facts';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { QueueSpec, TableSpec } from './service-definition';
 
@@ -86,53 +76,14 @@ const indexNames = (indexes: readonly { IndexName?: string }[] | undefined): str
     .join(',');
 
 /**
- * Recreates a table whose indexes differ from the definition's (a data folder made by 0.2.0):
- * dynalite cannot add or drop an index, so every item is read, the table made anew, and the items
- * written back, CURRENT items with the index keys of today's layout (as `migrate` gives a stage's).
- */
-async function rebuildTable(
-  dynamo: DynamoDBClient,
-  input: CreateTableCommandInput,
-  kind: Kind | undefined,
-): Promise<number> {
-  const name = String(input.TableName);
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await dynamo.send(new ScanCommand({ TableName: name, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  await dynamo.send(new DeleteTableCommand({ TableName: name }));
-  await dynamo.send(new CreateTableCommand(input));
-  const upgraded = items.map((item) => {
-    if (kind === undefined || item.sk?.S !== CURRENT) return item;
-    const plain = unmarshall(item);
-    const keys = indexAttributes(kind, String(plain.pk), recordOf(kind, plain));
-    return marshall({ ...plain, ...keys }, { removeUndefinedValues: true });
-  });
-  for (let i = 0; i < upgraded.length; i += 25) {
-    let request: WriteRequest[] | undefined = upgraded
-      .slice(i, i + 25)
-      .map((Item) => ({ PutRequest: { Item } }));
-    while (request !== undefined && request.length > 0) {
-      const done: BatchWriteItemCommandOutput = await dynamo.send(
-        new BatchWriteItemCommand({ RequestItems: { [name]: request } }),
-      );
-      request = done.UnprocessedItems?.[name];
-    }
-  }
-  return items.length;
-}
-
-/**
- * Creates each table unless it already exists (a second start on the same data folder); one whose
- * indexes are not the definition's is rebuilt (see rebuildTable), and `log` says so.
+ * Creates each table unless it already exists (a second start on the same data folder). A table
+ * whose indexes are not the definition's was made by another version, and dynalite cannot add or
+ * drop an index: refused, saying to delete `where` (the data folder; nothing is upgraded before 1.0).
  */
 export async function createTables(
   dynamo: DynamoDBClient,
   tables: TableSpec[],
-  log: (message: string, fields: Record<string, unknown>) => void = () => undefined,
+  where: string,
 ): Promise<Map<string, LocalRef>> {
   const refs = new Map<string, LocalRef>();
   for (const table of tables) {
@@ -142,17 +93,12 @@ export async function createTables(
     try {
       const existing = (await dynamo.send(new DescribeTableCommand({ TableName: name }))).Table;
       arn = existing?.TableArn;
-      if (
-        indexNames(existing?.GlobalSecondaryIndexes) !== indexNames(input.GlobalSecondaryIndexes)
-      ) {
-        const kind = KINDS.find((k) => LOGICAL_IDS[k].table === table.logicalId);
-        const items = await rebuildTable(dynamo, input, kind);
-        log('table rebuilt with the indexes serverless.yml defines', {
-          table: name,
-          indexes: indexNames(input.GlobalSecondaryIndexes),
-          items,
-        });
-      }
+      const have = indexNames(existing?.GlobalSecondaryIndexes);
+      const want = indexNames(input.GlobalSecondaryIndexes);
+      if (have !== want)
+        throw new Error(
+          `${where} was made by another version (table ${name} has the indexes ${have || 'none'}, not ${want || 'none'}): delete it and start again (nothing is upgraded before 1.0)`,
+        );
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
       arn = (await dynamo.send(new CreateTableCommand(input))).TableDescription?.TableArn;

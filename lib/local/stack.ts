@@ -235,11 +235,15 @@ async function createResources(
     sqs: SQSClient;
     dynamo: DynamoDBClient;
     restore: () => Recovery;
-    log: LocalStackOptions['log'];
+    dataDir: string;
   },
 ) {
   const queueRefs = await createQueues(at.sqs, definition.queues);
-  const tableRefs = await createTables(at.dynamo, definition.tables, at.log);
+  const tableRefs = await createTables(
+    at.dynamo,
+    definition.tables,
+    `the data folder ${at.dataDir}`,
+  );
   return { queueRefs, tableRefs, recovered: at.restore() };
 }
 
@@ -275,7 +279,7 @@ async function launch(at: Launch): Promise<LocalStack> {
     sqs: localSqsClient(fauxqs.endpoint, region),
     dynamo: localDynamoDbClient(dynamo.endpoint, region),
     restore: () => restoreJournal(fauxqs, journal, journalFile),
-    log: options.log,
+    dataDir,
   });
   const refs = new Map([...queueRefs, ...tableRefs]);
 

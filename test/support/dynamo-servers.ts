@@ -141,7 +141,7 @@ export async function createProjectTables(
     await printServiceConfig(ROOT, stage, join(tmpdir(), 'hotglue-webhooks-print-cache')),
   );
   const client = localDynamoDbClient(endpoint, 'us-east-1');
-  const refs = await createTables(client, definition.tables);
+  const refs = await createTables(client, definition.tables, `the DynamoDB at ${endpoint}`);
   client.destroy();
   return Object.fromEntries(
     KINDS.map((kind) => [kind, refs.get(LOGICAL_IDS[kind].table)?.ref ?? '']),
