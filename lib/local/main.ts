@@ -4,7 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import { durationText } from '../webhook/time';
 import { loadLocalStackConfig, type LocalStackConfig } from '../config/local-stack';
 import { processAlive, STACK_FILE } from './local-stack-facts';
-import { startLocalStack, type LocalStack, type Recovery } from './stack';
+import { startLocalStack } from './stack';
+import type { LocalStack, Recovery } from './stack-types';
 
 /** dynalite's store allows one process per folder: refuse a second stack on the same data. */
 async function refuseIfRunning(dataDir: string): Promise<void> {

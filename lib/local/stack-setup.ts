@@ -12,7 +12,7 @@ import {
 import type { LocalRef } from './resources';
 import { resolveIntrinsic, type ServiceDefinition } from './service-definition';
 import type { SqsJournal } from './sqs-journal';
-import type { LocalStackOptions, Recovery } from './stack';
+import type { LocalStackOptions, Recovery } from './stack-types';
 
 /**
  * What the local stack hands its handlers (their environment, as Lambda would) and its users

@@ -3,14 +3,12 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { LocalStackConfig } from '../config/local-stack';
 import {
   localDynamoDbClient,
   localSqsClient,
   NOTIFICATIONS_FILE,
   SQS_JOURNAL_FILE,
   STACK_FILE,
-  type LocalStackInfo,
 } from './local-stack-facts';
 import { startDynalite, startFauxqs, type RunningEmulator, type RunningSqs } from './emulators';
 import { openSqsJournal, type SqsJournal } from './sqs-journal';
@@ -37,42 +35,7 @@ import {
   runsHere,
   stackInfo,
 } from './stack-setup';
-
-export interface LocalStackOptions extends Omit<LocalStackConfig, 'sharedSecret'> {
-  /** Project folder holding serverless.yml and functions/. */
-  cwd: string;
-  /** The environment the handlers inherit (their own variables are set on top). */
-  env: Record<string, string | undefined>;
-  log: (message: string, fields?: Record<string, unknown>) => void;
-}
-
-export interface LocalStack {
-  info: LocalStackInfo;
-  /** The webhook secret in use, when one is configured or generated. */
-  secret?: string;
-  /** The previous run's backlog, put back on the queues from the journal at this start. */
-  recovered: Recovery;
-  /**
-   * Cuts (or restores) the handlers' connection to SQS or DynamoDB. Restoring SQS resolves only once
-   * every long poll the cut left waiting inside fauxqs has ended: such a receive would claim the
-   * next message for a connection that is gone, hiding it for the visibility timeout (as a cut
-   * receive can on AWS), which a test would take for a lost message.
-   */
-  setFault(service: 'sqs' | 'dynamodb', down: boolean): Promise<void>;
-  /** Stops; what is still queued stays in the journal for the next start. */
-  stop(): Promise<{ leftInQueues: Record<string, number> }>;
-}
-
-export interface Recovery {
-  /** The journal file. */
-  file: string;
-  /** Messages put back, per queue name. */
-  byQueue: Record<string, number>;
-  /** Messages for queues this stage does not define: kept in the journal, not delivered. */
-  unknownQueues: Record<string, number>;
-  /** Journal lines that could not be read (a line torn by a kill never got its 202). */
-  unreadableLines: number;
-}
+import type { LocalStack, LocalStackOptions, Recovery } from './stack-types';
 
 /**
  * dynalite and fauxqs (journalled), each behind a fault proxy for the handlers, and the partition
