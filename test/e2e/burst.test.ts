@@ -71,8 +71,8 @@ const listJson = async (args: string[]) => {
 };
 
 describe('one flow’s burst on the hour, against DynamoDB’s partition limits', () => {
-  // On 0.2.0's unsharded index keys this failed: every new job of the flow landed on one by-flow,
-  // one by-status and one by-updated key value, each at the limit (56 writes throttled).
+  // On unsharded index keys this failed: every new job of the flow landed on one flow, one status
+  // and one `by-updated` key value, each at the limit (56 writes throttled).
   it('stores 400 new jobs of 40 tenants and 160 tenants’ discover states and connections without throttling, spread over index keys', async () => {
     const flow = `burst-${randomBytes(4).toString('hex')}`;
     const hour = new Date('2026-11-30T07:00:00.000Z');
