@@ -21,7 +21,7 @@ Options:
                 dynamodb:BatchGetItem on the stage's tables and indexes, and sqs:GetQueueUrl and
                 sqs:GetQueueAttributes on its queues. Without --stage: the local stack running
                 from this folder (which also serves the dashboard itself, at its own URL).
-  --region R    the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
+  --region R    the stage's region (default: as for deploys, see hotglue-webhooks --help)
   --port N      the port to listen on (default 8080; 0 picks a free one)
   -h, --help    show this help`;
 

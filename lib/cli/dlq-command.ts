@@ -27,7 +27,7 @@ Options:
   --stage NAME    a deployed stage instead of the local stack (needs sqs:ReceiveMessage,
                   sqs:DeleteMessage and sqs:GetQueueUrl on the DLQs, sqs:SendMessage on the queues,
                   events:PutEvents on the bus to redrive notifications)
-  --region R      the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
+  --region R      the stage's region (default: as for deploys, see hotglue-webhooks --help)
   -h, --help      show this help`;
 
 interface DlqOptions {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REGION, loadCliConfig } from '../config/cli';
+import { DEFAULT_REGION, loadCliConfig, stageRegion } from '../config/cli';
 import { readLocalStackInfo, SECRET_FILE } from '../local/local-stack-facts';
 import { isKind, KINDS, type Kind } from '../webhook/kinds';
 import { samplePayload } from '../webhook/samples';
@@ -38,7 +38,8 @@ Commands:
   dashboard                          serve the dashboard on 127.0.0.1 (local stack, or --stage)
 
 Queries go to the local stack running from this folder, or to a deployed stage with
---stage NAME, in --region R (default: AWS_REGION, else us-east-1, as serverless.yml deploys).
+--stage NAME, in --region R (default: AWS_REGION, else AWS_DEFAULT_REGION, else region in
+stages/NAME.yml, else us-east-1, as a deploy takes it).
 
 Run "hotglue-webhooks <command> --help" for a command's options.`;
 
@@ -165,11 +166,11 @@ function stageOf(args: string[]): string | undefined {
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[], terminal: Terminal): Promise<number> {
   const [command, ...given] = argv;
-  let region = terminal.env.AWS_REGION ?? DEFAULT_REGION;
+  let region = terminal.env.AWS_REGION ?? terminal.env.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
   try {
     const { args: rest, region: flag } = takeRegion(given);
     const config = loadCliConfig(terminal.env, terminal.cwd);
-    region = flag ?? config.region;
+    region = stageRegion(config, flag, terminal.cwd, stageOf(given));
     const io: Io & { cwd: string } = {
       out: terminal.out,
       err: terminal.err,

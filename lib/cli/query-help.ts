@@ -2,7 +2,7 @@
 
 const STAGE = `  --stage NAME    query a deployed stage instead of the local stack (credentials from the
                   usual AWS environment: AWS_PROFILE, ...)
-  --region R      the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
+  --region R      the stage's region (default: as for deploys, see hotglue-webhooks --help)
   -h, --help      show this help`;
 const COMMON = `  --json          print JSON (an object for get, an array for list)
 ${STAGE}`;

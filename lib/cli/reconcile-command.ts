@@ -37,7 +37,7 @@ Options:
   --stage NAME    a deployed stage instead of the local stack (its API key is read from the
                   SSM SecureString /hotglue-webhooks/<stage>/hotglue-api-key unless
                   HOTGLUE_API_KEY is set)
-  --region R      the stage's region (default: AWS_REGION, else us-east-1, as for deploys)
+  --region R      the stage's region (default: as for deploys, see hotglue-webhooks --help)
   -h, --help      show this help
 
 Outcomes: updated (queued; "dry run" with --dry-run), unchanged (same status), not_found (404:

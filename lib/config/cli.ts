@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
 import type { Kind } from '../webhook/kinds';
@@ -18,14 +19,37 @@ export interface CliConfig {
   /** The hotglue environment's API key, for `reconcile` (a deployed stage's is read from SSM). */
   hotglueApiKey?: string;
   /**
-   * The region of `--stage`: the `--region` flag, else AWS_REGION, else us-east-1, the order
-   * serverless.yml uses for deploys, so that a query finds the stage where it was deployed.
+   * The region of `--stage` from the environment: AWS_REGION, else AWS_DEFAULT_REGION (undefined
+   * for neither); stageRegion() adds the flag and the stage file, as deploys choose it.
    */
-  region: string;
+  region?: string;
 }
 
-/** The region serverless.yml deploys to when neither --region nor AWS_REGION says one. */
+/** The region serverless.yml deploys to when nothing else names one. */
 export const DEFAULT_REGION = 'us-east-1';
+
+/**
+ * The region of a stage, in the order a deploy takes it (lib/config/stage-settings.ts): the
+ * `--region` flag, AWS_REGION, AWS_DEFAULT_REGION, then `region:` in `stages/<stage>.yml` under
+ * `cwd` (a plain value), else us-east-1. So a query finds the stage where it was deployed.
+ */
+export function stageRegion(
+  config: Pick<CliConfig, 'region'>,
+  flag: string | undefined,
+  cwd: string,
+  stage: string | undefined,
+): string {
+  const fromFile = (): string | undefined => {
+    if (stage === undefined || !/^[A-Za-z0-9-]+$/.test(stage)) return undefined;
+    try {
+      const text = readFileSync(resolve(cwd, 'stages', `${stage}.yml`), 'utf8');
+      return /^region:\s*['"]?([a-z]{2}(?:-[a-z]+)+-\d)['"]?\s*(?:#.*)?$/m.exec(text)?.[1];
+    } catch {
+      return undefined;
+    }
+  };
+  return flag ?? config.region ?? fromFile() ?? DEFAULT_REGION;
+}
 
 /** Reads the CLI's configuration from `env`, relative to `cwd`. */
 export function loadCliConfig(env: Env, cwd: string): CliConfig {
@@ -33,15 +57,17 @@ export function loadCliConfig(env: Env, cwd: string): CliConfig {
     DATA_DIR: withDefault(DEFAULT_DATA_DIR),
     PORT: integer(1, 65535, 3000, 'must be a port number'),
     HOTGLUE_API_URL: withDefault(DEFAULT_HOTGLUE_API_URL),
-    AWS_REGION: withDefault(DEFAULT_REGION),
   });
+  const region = [env.AWS_REGION, env.AWS_DEFAULT_REGION]
+    .map((r) => (r ?? '').trim())
+    .find((r) => r !== '');
   const key = (env.HOTGLUE_API_KEY ?? '').trim();
   return {
     dataDir: resolve(cwd, read.DATA_DIR),
     port: read.PORT,
     secrets: secretsFromEnv(env),
     hotglueApiUrl: read.HOTGLUE_API_URL,
-    region: read.AWS_REGION,
+    ...(region !== undefined && { region }),
     ...(key !== '' && { hotglueApiKey: key }),
   };
 }

@@ -83,8 +83,11 @@ describe('the documentation', () => {
       .join('\n');
     // Variable names stand as object keys (`PORT: …`), in strings, or after `env.`.
     const named = [
-      ...sources.matchAll(/(?<=['"`.]|^\s+)([A-Z][A-Z0-9_]{2,})\b(?=\s*:|['"`]|\s*\?\?=)/gm),
-    ].map((m) => m[1]);
+      ...sources.matchAll(/(?<=['"`.]|^\s+)([A-Z][A-Z0-9_]{2,})\b(?=\s*:(?!:)|['"`]|\s*\?\?=)/gm),
+    ]
+      .map((m) => m[1])
+      // CloudFormation values the stage settings write into the template, not variables.
+      .filter((name) => name !== 'KMS');
     const perKind = KINDS.map((k) => k.toUpperCase()).flatMap((K) => [
       `WEBHOOK_SECRET_${K}`,
       `${K}_QUEUE_URL`,

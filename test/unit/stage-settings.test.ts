@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCliConfig, stageRegion } from '../../lib/config/cli';
 import {
   MAX_STAGE_LENGTH,
   stageSettings,
@@ -158,5 +162,27 @@ describe('stageSettings', () => {
 
   it('allows the longest stage that fits', () => {
     expect(stageSettings(input({ stage: 'a'.repeat(MAX_STAGE_LENGTH) })).settings).toBeDefined();
+  });
+});
+
+describe('stageRegion (the CLI’s --stage)', () => {
+  it('finds a stage where a deploy put it: flag, environment, stage file, us-east-1', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'hgw-cli-region-'));
+    try {
+      mkdirSync(join(cwd, 'stages'));
+      writeFileSync(
+        join(cwd, 'stages', 'prod.yml'),
+        "alarmEmail: a@b.io\nregion: 'eu-west-3' # Paris\n",
+      );
+      const fromEnv = loadCliConfig({ AWS_DEFAULT_REGION: 'eu-central-1' }, cwd);
+      const none = loadCliConfig({}, cwd);
+      expect(stageRegion(fromEnv, 'ap-south-1', cwd, 'prod')).toBe('ap-south-1');
+      expect(stageRegion(fromEnv, undefined, cwd, 'prod')).toBe('eu-central-1');
+      expect(stageRegion(none, undefined, cwd, 'prod')).toBe('eu-west-3');
+      expect(stageRegion(none, undefined, cwd, 'dev')).toBe('us-east-1');
+      expect(stageRegion(none, undefined, cwd, '../prod')).toBe('us-east-1');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
