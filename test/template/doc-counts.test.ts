@@ -82,7 +82,7 @@ describe('the counts the documentation states', () => {
       /\b(\d+) metrics, as the table-throttle alarms add up (\d+) metrics and the bad-signature alarm (\d+), about \$(\d+\.\d\d)/g,
     );
     expect(sentences).toHaveLength(1);
-    const [{ m }] = sentences as [{ m: RegExpMatchArray }];
+    const m = sentences[0]?.m ?? [];
     expect({
       metrics: Number(m[1]),
       perTableThrottleAlarm: Number(m[2]),
