@@ -15,7 +15,7 @@ export const PRICES = {
   eventBridgePerMillionEvents: 1.0,
   /** DynamoDB standard table class: storage, per GB-month. */
   dynamoStoragePerGbMonth: 0.25,
-  /** Point-in-time recovery (continuous backups), per GB-month of table size (indexes included). */
+  /** Point-in-time recovery (continuous backups), per GB-month of table size. */
   dynamoPitrPerGbMonth: 0.2,
 };
 
@@ -51,7 +51,8 @@ export const MODEL = {
 
 /**
  * What a table costs each month it is kept, per GB and per million job events stored: storage,
- * and point-in-time recovery, on by every table, priced on the same size (tables and indexes).
+ * and point-in-time recovery (on for every table), both charged here on the 1.1 KB an event
+ * leaves; for recovery an upper bound, should AWS leave the global indexes' 0.1 KB out of the size.
  */
 export function storageCostPerMonth() {
   // KB per event × a million events = GB
