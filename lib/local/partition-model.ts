@@ -46,7 +46,10 @@ export interface Limits {
   tableReadUnitsPerSecond?: number;
 }
 
-/** DynamoDB's limits for a new on-demand table: per key value, and per table or index. */
+/**
+ * DynamoDB's limits for a new on-demand table: per key value, and per table or index.
+ * @internal exported for the bench and the tests
+ */
 export const DYNAMODB_LIMITS: Required<Limits> = {
   writeUnits: 1_000,
   readUnits: 3_000,
