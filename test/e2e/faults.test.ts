@@ -109,9 +109,14 @@ describe('faults in the local stack', () => {
 
   it('dead-letters records after the redrive count, lists them, and redrives them once the cause is fixed', async () => {
     const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
-    const jobsQueue = Object.values(stack.info.queues).find((q) => q.name.endsWith('-jobs'));
+    const jobsQueue = Object.values(stack.info.queues).find((q) => q.name.endsWith('-jobs.fifo'));
     await sqs.send(
-      new SendMessageCommand({ QueueUrl: jobsQueue?.url, MessageBody: 'garbage, not an envelope' }),
+      new SendMessageCommand({
+        QueueUrl: jobsQueue?.url,
+        MessageBody: 'garbage, not an envelope',
+        MessageGroupId: 'fault-garbage',
+        MessageDeduplicationId: 'fault-garbage-1',
+      }),
     );
     sqs.destroy();
     // A DynamoDB outage longer than the redrive window sends a valid event to the DLQ too.
