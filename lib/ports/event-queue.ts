@@ -6,7 +6,10 @@ interface QueuedMessage {
   body: string;
   /** Its entity's message group (see messageGroupId): one consumer at a time per entity. */
   groupId: string;
-  /** Its event key: SQS drops a second send of one event within five minutes. */
+  /**
+   * Its event key and content, hashed (see deduplicationIdOf): SQS drops a second send of one
+   * event with the same content within five minutes, never an event with other content.
+   */
   deduplicationId: string;
 }
 

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { queueDepth } from '../../lib/aws/queue-depth';
 import { LOCAL_CREDENTIALS, localSqsClient } from '../../lib/local/local-stack-facts';
 import { ENTITIES } from '../../lib/records/entities';
-import { messageGroupId } from '../../lib/records/message-group';
+import { deduplicationIdOf, messageGroupId } from '../../lib/records/message-group';
 import { MAX_BODY_BYTES, parseEnvelope } from '../../lib/webhook/envelope';
 import { KINDS, type Kind } from '../../lib/webhook/kinds';
 import { hmacHex, httpApiEvent, payloadOf } from '../support/events';
@@ -126,10 +126,13 @@ describe('functions/ingest against fauxqs over HTTP', () => {
       expect(envelope.requestId).toBe(`it-${kind}`);
       expect(envelope.receivedAt).toBe('2026-11-29T05:00:00.000Z');
       expect(envelope.eventKey).toMatch(/^[0-9a-f]{64}$/);
-      // In its entity's group, deduplicated by its event key.
-      const entityKey = ENTITIES[kind].key(JSON.parse(body) as Record<string, unknown>);
+      // In its entity's group, deduplicated by its event key and content.
+      const payload = JSON.parse(body) as Record<string, unknown>;
+      const entityKey = ENTITIES[kind].key(payload);
       expect(message?.Attributes?.MessageGroupId).toBe(messageGroupId(entityKey));
-      expect(message?.Attributes?.MessageDeduplicationId).toBe(envelope.eventKey);
+      expect(message?.Attributes?.MessageDeduplicationId).toBe(
+        deduplicationIdOf(envelope.eventKey, payload),
+      );
     },
   );
 
@@ -154,6 +157,50 @@ describe('functions/ingest against fauxqs over HTTP', () => {
     expect(result.statusCode).toBe(202);
     const message = await takeOne('jobs');
     expect(parseEnvelope(message?.Body ?? '').body.equals(body)).toBe(true);
+  });
+
+  it('queues two contents of one job event identity, and drops a redelivery of either', async () => {
+    const handler = loadHandler(envFor(fauxqs.endpoint));
+    // No last_updated and no status timestamp: the event key is the s3_root and the status alone.
+    const first = payloadOf('jobs', {
+      s3_root: 'it/dedup/1',
+      status: 'SYNC_STARTED',
+      last_updated: undefined,
+      status_timestamp: undefined,
+      metrics: { recordCount: { Account: 1 } },
+    });
+    const second = { ...first, metrics: { recordCount: { Account: 2 } } };
+    const bodies = [first, second, first, second].map((p) => JSON.stringify(p));
+    for (const body of bodies) {
+      const result = await handler(
+        httpApiEvent({
+          path: '/webhooks/jobs',
+          body,
+          headers: { 'x-hub-signature': hmacHex(SECRET, body) },
+        }),
+      );
+      expect(result.statusCode).toBe(202);
+    }
+    // fauxqs hands out one message of a group at a time: take them one by one.
+    const queued: { body: string; eventKey: string }[] = [];
+    for (;;) {
+      const got = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrls.jobs, WaitTimeSeconds: 1 }),
+      );
+      const [message] = got.Messages ?? [];
+      if (message === undefined) break;
+      const { envelope, body } = parseEnvelope(message.Body ?? '');
+      queued.push({ body: body.toString(), eventKey: envelope.eventKey });
+      await sqs.send(
+        new DeleteMessageCommand({
+          QueueUrl: queueUrls.jobs,
+          ReceiptHandle: message.ReceiptHandle,
+        }),
+      );
+    }
+    // Both contents, in order, under one event key; neither redelivery.
+    expect(queued.map((m) => m.body)).toEqual(bodies.slice(0, 2));
+    expect(new Set(queued.map((m) => m.eventKey)).size).toBe(1);
   });
 
   it('answers every refusal without queueing anything', async () => {

@@ -1,4 +1,5 @@
 import { parseEnvelope, MAX_BODY_BYTES } from '../../lib/webhook/envelope';
+import { deduplicationIdOf } from '../../lib/records/message-group';
 import { handleIngest, type IngestRequest } from '../../lib/ingest/handle-ingest';
 import type { Kind } from '../../lib/webhook/kinds';
 import { KINDS } from '../../lib/webhook/kinds';
@@ -61,7 +62,7 @@ describe('handleIngest: accepted events', () => {
     },
   );
 
-  it('queues each event in its entity’s message group, deduplicated by its event key', async () => {
+  it('queues each event in its entity’s message group, deduplicated by its event key and content', async () => {
     const { queue, call } = setup();
     const post = (fields: Record<string, unknown>) =>
       call(signed('/webhooks/jobs', JSON.stringify(payloadOf('jobs', fields)), SECRETS.jobs));
@@ -73,9 +74,40 @@ describe('handleIngest: accepted events', () => {
     expect(first?.groupId).toMatch(/^[0-9a-f]{64}$/);
     expect(second?.groupId).toBe(first?.groupId);
     expect(other?.groupId).not.toBe(first?.groupId);
-    for (const sent of queue.sent)
-      expect(sent.deduplicationId).toBe(parseEnvelope(sent.messageBody).envelope.eventKey);
+    for (const sent of queue.sent) {
+      const { envelope, body } = parseEnvelope(sent.messageBody);
+      expect(sent.deduplicationId).toBe(
+        deduplicationIdOf(
+          envelope.eventKey,
+          JSON.parse(body.toString()) as Record<string, unknown>,
+        ),
+      );
+      expect(sent.deduplicationId).toMatch(/^[0-9a-f]{64}$/);
+    }
     expect(new Set(queue.sent.map((m) => m.deduplicationId)).size).toBe(3);
+  });
+
+  it('gives two contents of one event identity two deduplication ids, and a redelivery (reformatted too) the same one', async () => {
+    const { queue, call } = setup();
+    // A job event with no last_updated and no status timestamp: its identity is its s3_root and status.
+    const one = payloadOf('jobs', {
+      s3_root: 'dedup/one',
+      status: 'SYNC_STARTED',
+      last_updated: undefined,
+      status_timestamp: undefined,
+      metrics: { recordCount: 1 },
+    });
+    const two = { ...one, metrics: { recordCount: 2 } };
+    const post = (body: string) => call(signed('/webhooks/jobs', body, SECRETS.jobs));
+    for (const body of [JSON.stringify(one), JSON.stringify(two), JSON.stringify(one, null, 2)])
+      expect((await post(body)).statusCode).toBe(202);
+    const [first, other, again] = queue.sent.map((m) => ({
+      eventKey: parseEnvelope(m.messageBody).envelope.eventKey,
+      deduplicationId: m.deduplicationId,
+    }));
+    expect(new Set([first, other, again].map((m) => m?.eventKey)).size).toBe(1);
+    expect(other?.deduplicationId).not.toBe(first?.deduplicationId);
+    expect(again?.deduplicationId).toBe(first?.deduplicationId);
   });
 
   it.each(KINDS)('detects a %s event on POST /webhooks', async (kind) => {
