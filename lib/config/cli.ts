@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
 import type { Kind } from '../webhook/kinds';
-import { integer, readEnv, withDefault, type Env } from './env';
+import { ConfigError, integer, readEnv, withDefault, type Env } from './env';
 import { secretsFromEnv } from './ingest';
 import { DEFAULT_DATA_DIR } from './local-stack';
 
@@ -41,12 +41,24 @@ export function stageRegion(
 ): string {
   const fromFile = (): string | undefined => {
     if (stage === undefined || !/^[A-Za-z0-9-]+$/.test(stage)) return undefined;
+    let text: string;
     try {
-      const text = readFileSync(resolve(cwd, 'stages', `${stage}.yml`), 'utf8');
-      return /^region:\s*['"]?([a-z]{2}(?:-[a-z]+)+-\d)['"]?\s*(?:#.*)?$/m.exec(text)?.[1];
+      text = readFileSync(resolve(cwd, 'stages', `${stage}.yml`), 'utf8');
     } catch {
       return undefined;
     }
+    const line =
+      /^region:(.*)$/m
+        .exec(text)?.[1]
+        ?.replace(/\s#.*$/, '')
+        .trim() ?? '';
+    if (line === '' || line === "''" || line === '""' || line === '~') return undefined;
+    const plain = /^['"]?([a-z]{2}(?:-[a-z]+)+-\d)['"]?$/.exec(line)?.[1];
+    if (plain === undefined)
+      throw new ConfigError(
+        `stages/${stage}.yml: region ${line} is not a plain region name the CLI can read: pass --region`,
+      );
+    return plain;
   };
   return flag ?? config.region ?? fromFile() ?? DEFAULT_REGION;
 }

@@ -4,7 +4,7 @@
 // anything. It reads stages/<stage>.yml (through the framework's own file source, so the file may
 // use variables such as ${env:…}), applies --param on top, and checks the result
 // (lib/config/stage-settings.ts). A refusal is one line on stderr and exit code 1.
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const tsx = require('tsx/cjs/api');
 
@@ -20,8 +20,12 @@ module.exports = async ({ options, resolveVariable }) => {
   try {
     // Checked before the file is read: a stage name with a '/' or '..' must never name a path.
     const safe = /^[A-Za-z0-9-]+$/.test(stage);
-    const exists = safe && existsSync(join(__dirname, '..', '..', path));
-    const values = exists ? await resolveVariable(`file(./${path})`) : undefined;
+    const full = join(__dirname, '..', '..', path);
+    // A file of comments only (a copy of example.yml with every line commented out) holds no
+    // settings: the framework's file source would refuse it.
+    const holdsSettings =
+      safe && existsSync(full) && /^\s*[^\s#]/m.test(readFileSync(full, 'utf8'));
+    const values = holdsSettings ? await resolveVariable(`file(./${path})`) : undefined;
     result = stageSettings({
       stage,
       file: { path, values: values ?? undefined },

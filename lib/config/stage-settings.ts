@@ -1,4 +1,4 @@
-import { stackTags, StackTagsError } from './stack-tags';
+import { stackTags, StackTagsError, type UserTag } from './stack-tags';
 
 /**
  * A stage's settings: `stages/<stage>.yml`, which `serverless.yml` reads for the stage being
@@ -73,15 +73,19 @@ interface Key<T> {
   read: (raw: Raw) => T | Rule;
 }
 
+/** A scalar's text, trimmed; undefined for a list or a map (no setting but tags takes one). */
+const scalar = (raw: Raw): string | undefined =>
+  typeof raw === 'object' ? undefined : String(raw).trim();
+
 const bool = (raw: Raw): boolean | Rule => {
-  const value = String(raw).trim().toLowerCase();
+  const value = scalar(raw)?.toLowerCase();
   return value === 'true' ? true : value === 'false' ? false : new Rule('must be true or false');
 };
 
 const integer =
   (min: number, max: number) =>
   (raw: Raw): number | Rule => {
-    const value = String(raw).trim();
+    const value = scalar(raw) ?? '';
     const n = Number(value);
     return /^\d+$/.test(value) && n >= min && n <= max
       ? n
@@ -92,7 +96,7 @@ const integer =
 const text =
   (pattern: RegExp, rule: string, optional = true) =>
   (raw: Raw): string | Rule => {
-    const value = typeof raw === 'object' ? undefined : String(raw).trim();
+    const value = scalar(raw);
     if (value === undefined) return new Rule(rule);
     return (optional && value === '') || pattern.test(value) ? value : new Rule(rule);
   };
@@ -108,13 +112,22 @@ const warmWriteUnits = (raw: Raw): number | Rule => {
     : n;
 };
 
-/** Tags as `k=v,k2=v2`, or as a map in the stage file. */
-const tagList = (raw: Raw): string =>
-  typeof raw === 'object'
-    ? Object.entries(raw as Record<string, unknown>)
-        .map(([k, v]) => `${k}=${String(v ?? '')}`)
-        .join(',')
-    : String(raw);
+/** Tags as `k=v,k2=v2`, or as a map of scalars in the stage file (taken pair by pair). */
+const tagList = (raw: Raw): string | UserTag[] | Rule => {
+  if (typeof raw !== 'object') return String(raw);
+  if (Array.isArray(raw)) return new Rule('must be a map (key: value), or key=value pairs');
+  const pairs = Object.entries(raw as Record<string, unknown>).map(
+    ([k, v]) => [k, v === null || v === undefined ? '' : scalar(v)] as const,
+  );
+  return pairs.some(([, v]) => v === undefined)
+    ? new Rule('values must be text, not lists or maps')
+    : (pairs as UserTag[]);
+};
+
+/** AWS's schedule expressions, as osls checks them. */
+const SCHEDULE =
+  /^rate\((?:1 (?:minute|hour|day)|(?:1\d+|[2-9]\d*) (?:minute|hour|day)s)\)$|^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 const KEYS = {
   alarmEmail: { fallback: () => '', read: text(EMAIL, 'must be one e-mail address') },
@@ -129,7 +142,7 @@ const KEYS = {
   consumerMaxConcurrency: { fallback: () => 100, read: integer(2, 1000) },
   reconcileRate: {
     fallback: () => 'rate(15 minutes)',
-    read: text(/^(rate|cron)\(.+\)$/, 'must be rate(…) or cron(…)', false),
+    read: text(SCHEDULE, 'must be rate(N minutes|hours|days) or cron(six fields)', false),
   },
   reconcileAfter: {
     fallback: () => '2h',
@@ -146,15 +159,18 @@ const KEYS = {
   queueAgeAlarmSeconds: { fallback: () => 600, read: integer(60, 1_209_600) },
   badSignatureAlarmThreshold: { fallback: () => 5, read: integer(1, 1_000_000) },
   readApi: { fallback: () => false, read: bool },
-  tags: { fallback: () => '', read: tagList },
+  tags: { fallback: (): string | UserTag[] => [], read: tagList },
   warmWriteUnitsPerSecond: { fallback: () => 0, read: warmWriteUnits },
   tableKmsKeyArn: {
     fallback: () => '',
-    read: text(/^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/, 'must be a KMS key ARN'),
+    read: text(
+      /^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/,
+      'must be a KMS key ARN (arn:aws:kms:…)',
+    ),
   },
   region: {
     fallback: () => '',
-    read: text(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region, e.g. eu-west-1'),
+    read: text(REGION, 'must be an AWS region, e.g. eu-west-1'),
   },
 } satisfies Record<string, Key<unknown>>;
 
@@ -178,8 +194,22 @@ export interface StageInput {
   env: Record<string, string | undefined>;
 }
 
-/** CloudFormation's "leave this property out". */
+/** CloudFormation's "leave this property out" (or this list item). */
 const NO_VALUE = { Ref: 'AWS::NoValue' } as const;
+
+/**
+ * With a customer managed key, DynamoDB uses the key on behalf of the caller: the functions' roles
+ * that read or write the tables may use it only through DynamoDB in the stage's region.
+ */
+const tableKeyStatement = (key: string, region: string): object =>
+  key === ''
+    ? NO_VALUE
+    : {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        Resource: key,
+        Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
+      };
 
 export interface StageSettings {
   settings: Settings;
@@ -189,6 +219,8 @@ export interface StageSettings {
     jobsIndexWarmThroughput: object;
     recordIndexWarmThroughput: object;
     tableEncryption: object;
+    /** The roles' statement for a customer key, through DynamoDB only (NO_VALUE without one). */
+    tableKeyStatement: object;
   };
   /** `service`, `stage` and the user's tags. */
   stackTags: Record<string, string>;
@@ -224,7 +256,10 @@ function fromParams(params: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const param of params) {
     const at = param.indexOf('=');
-    const name = param.slice(0, at);
+    const name = at < 0 ? param : param.slice(0, at);
+    if (at < 0) throw new StageSettingsError(`--param ${name}: use --param name=value`);
+    if (name === 'region')
+      throw new StageSettingsError('--param region: use --region, which the deploy itself reads');
     if (!isName(name))
       throw new StageSettingsError(
         `--param ${name}: no such setting (stages/example.yml lists them all)`,
@@ -234,21 +269,47 @@ function fromParams(params: readonly string[]): Record<string, string> {
   return out;
 }
 
+/**
+ * The region: --region, else AWS_REGION, else AWS_DEFAULT_REGION, else the stage file's, else
+ * us-east-1; each checked. A stage file that names one region while the environment names
+ * another is refused unless --region chooses: a shell left on another region would otherwise
+ * deploy a second copy of the stage there, apart from its SSM secrets.
+ */
 function resolveRegion(input: StageInput, fileRegion: string): [string, string] {
   const { regionOption, env } = input;
-  const candidates: [string | undefined, string][] = [
-    [regionOption, '--region'],
-    [env.AWS_REGION, 'AWS_REGION'],
-    [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION'],
-    [fileRegion, `region in ${input.file.path}`],
-  ];
-  const found = candidates.find(([value]) => value !== undefined && value.trim() !== '');
+  const candidates: [string, string][] = (
+    [
+      [regionOption, '--region'],
+      [env.AWS_REGION, 'AWS_REGION'],
+      [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION'],
+      [fileRegion, `region in ${input.file.path}`],
+    ] as const
+  )
+    .map(([value, source]) => [(value ?? '').trim(), source] as [string, string])
+    .filter(([value]) => value !== '');
+  for (const [value, source] of candidates)
+    if (!REGION.test(value))
+      throw new StageSettingsError(`${source} "${value}" is no AWS region (e.g. eu-west-1)`);
+  const [found] = candidates;
   if (found === undefined)
     return [
       'us-east-1',
-      'the default: no --region, AWS_REGION, AWS_DEFAULT_REGION or region in ' + input.file.path,
+      `the default: no --region, AWS_REGION, AWS_DEFAULT_REGION or region in ${input.file.path}`,
     ];
-  return [found[0]!.trim(), found[1]];
+  if (found[1] !== '--region' && fileRegion !== '' && found[0] !== fileRegion)
+    throw new StageSettingsError(
+      `${found[1]} is ${found[0]} but ${input.file.path} says region ${fileRegion}: pass --region to choose`,
+    );
+  return found;
+}
+
+/** The file's values, which must be a map of settings (or nothing). */
+function fileValues(file: StageInput['file']): Record<string, unknown> {
+  const { values } = file;
+  if (values === undefined || values === null) return {};
+  if (typeof values !== 'object' || Array.isArray(values))
+    throw new StageSettingsError(`${file.path}: must be a map of settings (key: value)`);
+  return values;
 }
 
 /**
@@ -261,7 +322,7 @@ export function stageSettings(input: StageInput): StageSettings {
   const settings = Object.fromEntries(
     SETTING_NAMES.map((name) => [name, KEYS[name].fallback(input.stage)]),
   ) as Record<SettingName, unknown>;
-  for (const [name, raw] of Object.entries(input.file.values ?? {})) {
+  for (const [name, raw] of Object.entries(fileValues(input.file))) {
     if (!isName(name))
       throw new StageSettingsError(
         `${input.file.path}: "${name}" is no setting (stages/example.yml lists them all)`,
@@ -281,6 +342,11 @@ export function stageSettings(input: StageInput): StageSettings {
     throw error;
   }
   const [region, regionSource] = resolveRegion(input, typed.region);
+  const keyRegion = typed.tableKmsKeyArn.split(':')[3];
+  if (keyRegion !== undefined && keyRegion !== region)
+    throw new StageSettingsError(
+      `tableKmsKeyArn is a key in ${keyRegion}, but the stage deploys to ${region}: DynamoDB needs a key of the table's region`,
+    );
   const warnings: string[] = [];
   if (typed.alarmEmail === '')
     warnings.push(
@@ -298,6 +364,7 @@ export function stageSettings(input: StageInput): StageSettings {
       typed.tableKmsKeyArn === ''
         ? NO_VALUE
         : { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: typed.tableKmsKeyArn },
+    tableKeyStatement: tableKeyStatement(typed.tableKmsKeyArn, region),
   };
   return { settings: typed, template, stackTags: tags, region, regionSource, warnings };
 }

@@ -71,8 +71,12 @@ export async function printServiceConfig(
   const settings = await readFile(join(cwd, 'stages', `${stage}.yml`), 'utf8').catch(() => '');
   // The region comes from AWS_REGION, else AWS_DEFAULT_REGION, when --region is not given.
   const region = `${process.env.AWS_REGION ?? ''}/${process.env.AWS_DEFAULT_REGION ?? ''}`;
+  // The values of the variables the stage file reads (${env:NAME}) are part of what is printed.
+  const variables = [...settings.matchAll(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)/g)]
+    .map(([, name]) => `${name}=${process.env[name ?? ''] ?? ''}`)
+    .join('\n');
   const digest = createHash('sha256')
-    .update(`${stage}\n${region}\n${source}\n${settings}`)
+    .update(`${stage}\n${region}\n${source}\n${settings}\n${variables}`)
     .digest('hex')
     .slice(0, 16);
   const cacheFile = join(cacheDir, `serverless-print-${digest}.json`);

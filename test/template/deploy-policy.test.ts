@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { packageTemplate, type Template } from '../support/template';
 import { ROOT } from '../support/processes';
+import { MAX_STAGE_LENGTH } from '../../lib/config/stage-settings';
 
 type Statement = {
   Sid?: string;
@@ -453,7 +454,33 @@ async function neededByOsls(): Promise<{ call: Call; actions: string[] }[]> {
     .map((call) => ({ call, actions: actionsOf(call) }));
 }
 
+/**
+ * The name CloudFormation gives the deployment bucket of stack `stack`: stack, logical id and a
+ * 12-character suffix, lower-case; past S3's 63 characters it cuts the stack name and the logical
+ * id to 24 characters each (seen on public stacks: `notification-service-dev-
+ * serverlessdeploymentbuck-w65o70jxcvl5`, `lambda-info-http-endpoin-serverlessdeploymentbuck-…`).
+ */
+function deploymentBucketName(stack: string): string {
+  const whole = `${stack}-ServerlessDeploymentBucket-1a2b3c4d5e6f`.toLowerCase();
+  if (whole.length <= 63) return whole;
+  return `${stack.slice(0, 24)}-${'ServerlessDeploymentBucket'.slice(0, 24)}-1a2b3c4d5e6f`.toLowerCase();
+}
+
 describe('docs/deploy-policy.json', () => {
+  it('allows the deployment bucket and its objects for every stage name the checks allow', () => {
+    for (let length = 1; length <= MAX_STAGE_LENGTH; length += 1) {
+      const bucket = deploymentBucketName(`hotglue-webhooks-${'s'.repeat(length)}`);
+      expect([length, allowed('s3:CreateBucket', `arn:aws:s3:::${bucket}`)]).toEqual([
+        length,
+        true,
+      ]);
+      expect([length, allowed('s3:PutObject', `arn:aws:s3:::${bucket}/serverless/x.zip`)]).toEqual([
+        length,
+        true,
+      ]);
+    }
+  });
+
   it('is an identity policy of Allow statements naming every action in full', () => {
     const sids = statements.map((s) => s.Sid);
     expect(new Set(sids).size).toBe(statements.length);

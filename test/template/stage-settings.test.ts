@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_STAGE_LENGTH } from '../../lib/config/stage-settings';
 import { resolveConditionals } from '../../lib/local/service-definition';
-import { packageService } from '../support/package-service';
+import { packageService, runServerless } from '../support/package-service';
 
 type Resource = { Type: string; Properties: Record<string, any>; Condition?: string };
 type Template = { Resources: Record<string, Resource>; Parameters?: Record<string, any> };
@@ -54,7 +54,14 @@ beforeAll(async () => {
     packaged('prod', { stageFile: PROD_FILE }),
     packaged('prod', {
       stageFile: PROD_FILE,
-      args: ['--param', 'alarmEmail=oncall@example.com', '--param', `tableKmsKeyArn=${KEY}`],
+      args: [
+        '--param',
+        'alarmEmail=oncall@example.com',
+        '--param',
+        `tableKmsKeyArn=${KEY}`,
+        '--region',
+        'eu-west-1',
+      ],
     }),
   ]);
   for (const r of results) if (r.failed) throw new Error(r.stderr);
@@ -163,13 +170,29 @@ describe('stages/prod.yml', () => {
     ).toEqual([12000, 12000, 12000]);
   });
 
-  it('keeps the AWS-owned key unless the stage names its own', () => {
+  it('keeps the AWS-owned key unless the stage names its own, which the table roles use through DynamoDB only', () => {
     for (const [id, table] of ofType(prodOverridden, 'AWS::DynamoDB::Table')) {
       expect([id, table.Properties.SSESpecification]).toEqual([
         id,
         { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY },
       ]);
     }
+    const keyUsers = (t: Template) =>
+      ofType(t, 'AWS::IAM::Role')
+        .filter(([, r]) => JSON.stringify(r.Properties.Policies).includes('kms:Decrypt'))
+        .map(([id]) => id)
+        .sort();
+    // Every role that reads or writes a table, and no other.
+    const tableUsers = ofType(prodOverridden, 'AWS::IAM::Role')
+      .filter(([, r]) => JSON.stringify(r.Properties.Policies).includes('"dynamodb:'))
+      .map(([id]) => id)
+      .sort();
+    expect(tableUsers.length).toBeGreaterThanOrEqual(5);
+    expect(keyUsers(prodOverridden)).toEqual(tableUsers);
+    expect(keyUsers(prod)).toEqual([]);
+    expect(JSON.stringify(prodOverridden.Resources.ReadRole?.Properties.Policies)).toContain(
+      'dynamodb.eu-west-1.amazonaws.com',
+    );
     for (const [id, table] of ofType(prod, 'AWS::DynamoDB::Table'))
       expect([id, table.Properties.SSESpecification]).toEqual([id, undefined]);
   });
@@ -222,6 +245,25 @@ describe('refused before anything is built', () => {
       expect(lines).toHaveLength(1);
       for (const reason of reasons) expect(lines[0]).toMatch(reason);
       expect(result.files).toEqual([]);
+    },
+    60_000,
+  );
+});
+
+describe('a stage file that holds no settings', () => {
+  it.each([
+    ['empty', ''],
+    ['of comments only', '# region: eu-west-1\n# alarmEmail: ops@example.com\n'],
+  ])(
+    '%s gives the defaults',
+    async (_, stageFile) => {
+      const { stdout } = await runServerless(
+        ['print', '--path', 'custom.settings.consumerMaxConcurrency'],
+        'empty',
+        process.env,
+        stageFile,
+      );
+      expect(stdout.trim()).toBe('100');
     },
     60_000,
   );

@@ -57,24 +57,27 @@ describe('stageSettings', () => {
   });
 
   it('takes the region from --region, AWS_REGION, AWS_DEFAULT_REGION, the file, in that order', () => {
-    const all = {
-      regionOption: 'ap-south-1',
-      env: { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-central-1' },
-      file: file({ region: 'us-west-2' }),
-    };
     const region = (over: Partial<StageInput>) => {
       const { region: r, regionSource } = stageSettings(input(over));
       return [r, regionSource];
     };
-    expect(region(all)).toEqual(['ap-south-1', '--region']);
-    expect(region({ ...all, regionOption: undefined })).toEqual(['eu-west-1', 'AWS_REGION']);
+    const env = { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-central-1' };
     expect(
-      region({ ...all, regionOption: undefined, env: { AWS_DEFAULT_REGION: 'eu-central-1' } }),
-    ).toEqual(['eu-central-1', 'AWS_DEFAULT_REGION']);
+      region({ regionOption: 'ap-south-1', env, file: file({ region: 'us-west-2' }) }),
+    ).toEqual(['ap-south-1', '--region']);
+    expect(region({ env })).toEqual(['eu-west-1', 'AWS_REGION']);
+    expect(region({ env: { AWS_DEFAULT_REGION: 'eu-central-1' } })).toEqual([
+      'eu-central-1',
+      'AWS_DEFAULT_REGION',
+    ]);
     expect(region({ file: file({ region: 'us-west-2' }) })).toEqual([
       'us-west-2',
       'region in stages/prod.yml',
     ]);
+    // The environment agreeing with the file is no conflict.
+    expect(
+      region({ env: { AWS_REGION: 'us-west-2' }, file: file({ region: 'us-west-2' }) }),
+    ).toEqual(['us-west-2', 'AWS_REGION']);
     expect(region({})[0]).toBe('us-east-1');
   });
 
@@ -91,6 +94,12 @@ describe('stageSettings', () => {
     expect(stageSettings(input({ params: ['tags=team=data,cost-center=42'] })).stackTags).toEqual(
       expected,
     );
+    // A map is taken pair by pair: an '=' in a key or value is no separator there.
+    expect(
+      stageSettings(input({ file: file({ tags: { 'k=v': 'x=y' } }) })).stackTags,
+    ).toMatchObject({
+      'k=v': 'x=y',
+    });
   });
 
   it('warms the tables, and the indexes whose share passes a new index’s, only when asked', () => {
@@ -100,11 +109,15 @@ describe('stageSettings', () => {
       jobsIndexWarmThroughput: none,
       recordIndexWarmThroughput: none,
       tableEncryption: none,
+      tableKeyStatement: none,
     });
     const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const template = (warmWriteUnitsPerSecond: number) =>
-      stageSettings(input({ file: file({ warmWriteUnitsPerSecond, tableKmsKeyArn: key }) }))
-        .template;
+      stageSettings(
+        input({
+          file: file({ warmWriteUnitsPerSecond, tableKmsKeyArn: key, region: 'eu-west-1' }),
+        }),
+      ).template;
     // 12,000 on the tables: a jobs index takes a third (4,000, what it has), a discover or
     // connections index half (6,000).
     expect(template(12000)).toEqual({
@@ -112,6 +125,11 @@ describe('stageSettings', () => {
       jobsIndexWarmThroughput: none,
       recordIndexWarmThroughput: { WriteUnitsPerSecond: 6000 },
       tableEncryption: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: key },
+      // The roles may use the key only through DynamoDB, in the stage's region.
+      tableKeyStatement: expect.objectContaining({
+        Resource: key,
+        Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
+      }),
     });
     expect(template(7000).recordIndexWarmThroughput).toEqual(none);
     expect(template(30000).jobsIndexWarmThroughput).toEqual({ WriteUnitsPerSecond: 10000 });
@@ -153,6 +171,46 @@ describe('stageSettings', () => {
       /"team" and "Team"/,
     ],
     ['a bad region', { file: file({ region: 'Europe' }) }, /must be an AWS region/],
+    [
+      'a bad region from the environment',
+      { env: { AWS_REGION: 'EU-WEST-1' } },
+      /AWS_REGION "EU-WEST-1" is no AWS region/,
+    ],
+    ['a bad --region', { regionOption: 'mars-1' }, /--region "mars-1" is no AWS region/],
+    [
+      'an environment region that is not the file’s',
+      { env: { AWS_REGION: 'us-east-1' }, file: file({ region: 'eu-west-1' }) },
+      /AWS_REGION is us-east-1 but stages\/prod\.yml says region eu-west-1: pass --region/,
+    ],
+    [
+      'a key of another region',
+      {
+        file: file({
+          tableKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/ab-12',
+          region: 'eu-west-1',
+        }),
+      },
+      /key in us-east-1, but the stage deploys to eu-west-1/,
+    ],
+    ['--param without a value', { params: ['readApi'] }, /--param readApi: use --param name=value/],
+    ['--param region', { params: ['region=eu-west-1'] }, /use --region/],
+    ['tags as a list', { file: file({ tags: ['a=b'] }) }, /tags must be a map/],
+    [
+      'a tag value that is a map',
+      { file: file({ tags: { team: { a: 1 } } }) },
+      /values must be text/,
+    ],
+    ['a number given as a list', { file: file({ historyRetentionDays: [1] }) }, /whole number/],
+    [
+      'a schedule AWS refuses',
+      { file: file({ reconcileRate: 'rate(1 minutes)' }) },
+      /rate\(N minutes/,
+    ],
+    [
+      'a stage file that is a list',
+      { file: { path: 'stages/prod.yml', values: ['a'] as never } },
+      /must be a map of settings/,
+    ],
   ] as const)('refuses %s in one line', (_, over, reason) => {
     const run = () => stageSettings(input(over as Partial<StageInput>));
     expect(run).toThrow(StageSettingsError);
@@ -181,6 +239,23 @@ describe('stageRegion (the CLI’s --stage)', () => {
       expect(stageRegion(none, undefined, cwd, 'prod')).toBe('eu-west-3');
       expect(stageRegion(none, undefined, cwd, 'dev')).toBe('us-east-1');
       expect(stageRegion(none, undefined, cwd, '../prod')).toBe('us-east-1');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('stageRegion with a region the CLI cannot read', () => {
+  it('asks for --region rather than guess', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'hgw-cli-region-'));
+    try {
+      mkdirSync(join(cwd, 'stages'));
+      writeFileSync(join(cwd, 'stages', 'prod.yml'), 'region: ${env:DEPLOY_REGION}\n');
+      writeFileSync(join(cwd, 'stages', 'dev.yml'), 'region: ~ # none\n');
+      const none = loadCliConfig({}, cwd);
+      expect(() => stageRegion(none, undefined, cwd, 'prod')).toThrow(/pass --region/);
+      expect(stageRegion(none, 'eu-west-1', cwd, 'prod')).toBe('eu-west-1');
+      expect(stageRegion(none, undefined, cwd, 'dev')).toBe('us-east-1');
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
