@@ -1,15 +1,17 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { REQUEST_HANDLER } from './request-limits';
 
 /**
- * The DynamoDB document client. Retries with the SDK's standard back-off; a short socket
- * timeout so that a consumer fails a record (for SQS to retry) rather than hanging.
+ * The DynamoDB document client. Retries with the SDK's standard back-off; a request that takes
+ * longer than REQUEST_HANDLER's timeout fails (and is retried), and each caller ends its calls at
+ * its own deadline, so that a consumer fails a record (for SQS to retry) rather than hanging.
  */
 export function createDocumentClient(): DynamoDBDocumentClient {
   return toDocumentClient(
     new DynamoDBClient({
       maxAttempts: 4,
-      requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+      requestHandler: REQUEST_HANDLER,
     }),
   );
 }

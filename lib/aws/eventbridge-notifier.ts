@@ -1,5 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Notifier } from '../ports/notifier';
+import { REQUEST_HANDLER } from './request-limits';
 
 /** PutEvents takes at most 10 entries per call. */
 const ENTRIES_PER_CALL = 10;
@@ -9,7 +10,7 @@ export const createEventBridgeClient = (region?: string): EventBridgeClient =>
   new EventBridgeClient({
     ...(region !== undefined && { region }),
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+    requestHandler: REQUEST_HANDLER,
   });
 
 /**

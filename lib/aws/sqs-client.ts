@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { REQUEST_HANDLER } from './request-limits';
 
 /**
  * The SQS client, created once per container (one module per client keeps each bundle to the
@@ -8,7 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 export function createSqsClient(options: { endpoint?: string } = {}): SQSClient {
   return new SQSClient({
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 },
+    requestHandler: REQUEST_HANDLER,
     ...(options.endpoint !== undefined && { useQueueUrlAsEndpoint: false }),
   });
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { hotglueJobStatusApi } from '../aws/hotglue-api';
+import { TOOL_REQUEST_HANDLER } from '../aws/request-limits';
 import { hotglueApiKeyParameter } from '../aws/resource-names';
 import { sqsEventQueue } from '../aws/sqs-event-queue';
 import { readSecureString } from '../aws/ssm-secret-source';
@@ -51,7 +52,7 @@ https://api.hotglue.com). A refused key (401, 403) stops the run with exit code 
 async function apiKey(stage: string | undefined, io: Io): Promise<string | undefined> {
   if (io.config.hotglueApiKey !== undefined) return io.config.hotglueApiKey;
   if (stage === undefined) return undefined;
-  const ssm = new SSMClient({ region: io.config.region });
+  const ssm = new SSMClient({ region: io.config.region, requestHandler: TOOL_REQUEST_HANDLER });
   try {
     return await readSecureString(ssm, hotglueApiKeyParameter(stage));
   } finally {

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueUrlByName } from '../aws/dead-letters';
 import { toDocumentClient } from '../aws/dynamodb-client';
 import { dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
+import { TOOL_REQUEST_HANDLER } from '../aws/request-limits';
 import { notificationsDeadLetterQueueName, queueName, tableName } from '../aws/resource-names';
 import type { CliConfig } from '../config/cli';
 import {
@@ -47,7 +48,7 @@ export async function resolveTables(
   config: CliConfig,
 ): Promise<{ db: DynamoDBDocumentClient; tables: Record<Kind, string> }> {
   if (stage !== undefined) {
-    const db = toDocumentClient(new DynamoDBClient({ region: config.region }));
+    const db = toDocumentClient(new DynamoDBClient({ region: config.region, requestHandler: TOOL_REQUEST_HANDLER }));
     const tables = Object.fromEntries(KINDS.map((kind) => [kind, tableName(stage, kind)]));
     return { db, tables: tables as Record<Kind, string> };
   }
@@ -61,7 +62,7 @@ export async function resolveQueueTarget(
   config: CliConfig,
 ): Promise<QueueTarget> {
   if (stage !== undefined) {
-    const sqs = new SQSClient({ region: config.region });
+    const sqs = new SQSClient({ region: config.region, requestHandler: TOOL_REQUEST_HANDLER });
     return {
       sqs,
       queues: async (kind) => ({

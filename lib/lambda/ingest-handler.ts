@@ -3,12 +3,12 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { fromHttpApiEvent, toHttpApiResult } from '../aws/http-api';
 import { logger } from '../aws/logger';
 import { emfCounters } from '../aws/metrics';
 import { createSqsClient } from '../aws/sqs-client';
 import { sqsEventQueue } from '../aws/sqs-event-queue';
+import { createSsmClient } from '../aws/ssm-client';
 import { ssmSecretSource } from '../aws/ssm-secret-source';
 import { loadIngestConfig } from '../config/ingest';
 import { handleIngest } from '../ingest/handle-ingest';
@@ -41,7 +41,7 @@ export function ingestHandler(): (
   );
   const secrets =
     config.secrets.source === 'ssm'
-      ? ssmSecretSource(new SSMClient({ maxAttempts: 1 }), config.secrets.path)
+      ? ssmSecretSource(createSsmClient(1), config.secrets.path)
       : fixedSecretSource(config.secrets.values);
   const counters = emfCounters(config.metricsNamespace);
   return async (event, context) => {

@@ -1,5 +1,4 @@
 import type { Context } from 'aws-lambda';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { createDocumentClient } from '../aws/dynamodb-client';
 import { dynamoDbEventStore, dynamoDbRecordQueries } from '../aws/dynamodb/dynamodb-store';
 import { hotglueJobStatusApi } from '../aws/hotglue-api';
@@ -7,6 +6,7 @@ import { logger } from '../aws/logger';
 import { emfCounters } from '../aws/metrics';
 import { createSqsClient } from '../aws/sqs-client';
 import { sqsEventQueue } from '../aws/sqs-event-queue';
+import { createSsmClient } from '../aws/ssm-client';
 import { readSecureString } from '../aws/ssm-secret-source';
 import { loadReconcileConfig } from '../config/reconcile';
 import { scheduledReconcile, type ScheduledReconcileSummary } from '../reconcile/scheduled';
@@ -26,7 +26,7 @@ export function reconcileHandler(): (
 ) => Promise<ScheduledReconcileSummary> {
   const config = loadReconcileConfig();
   const counters = emfCounters(config.metricsNamespace);
-  const ssm = new SSMClient({ maxAttempts: 3 });
+  const ssm = createSsmClient(3);
   const db = createDocumentClient();
   const deps = {
     jobs: dynamoDbRecordQueries(db, { jobs: config.jobsTable }),

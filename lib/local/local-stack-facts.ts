@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { toDocumentClient } from '../aws/dynamodb-client';
+import { TOOL_REQUEST_HANDLER } from '../aws/request-limits';
 import { KINDS, type Kind } from '../webhook/kinds';
 
 /**
@@ -130,11 +131,22 @@ export function localQueueUrls(info: LocalStackInfo, kind: Kind): KindQueueUrls 
 
 /** An SQS client for a local emulator (its queue URLs name a host that does not resolve). */
 export const localSqsClient = (endpoint: string, region: string): SQSClient =>
-  new SQSClient({ region, endpoint, credentials: LOCAL_CREDENTIALS, useQueueUrlAsEndpoint: false });
+  new SQSClient({
+    region,
+    endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    useQueueUrlAsEndpoint: false,
+    requestHandler: TOOL_REQUEST_HANDLER,
+  });
 
 /** A DynamoDB client for a local emulator. */
 export const localDynamoDbClient = (endpoint: string, region: string): DynamoDBClient =>
-  new DynamoDBClient({ region, endpoint, credentials: LOCAL_CREDENTIALS });
+  new DynamoDBClient({
+    region,
+    endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: TOOL_REQUEST_HANDLER,
+  });
 
 /** The document client the stores use, over a local emulator. */
 export const localDocumentClient = (endpoint: string, region: string): DynamoDBDocumentClient =>

@@ -1,0 +1,22 @@
+/**
+ * How long one AWS request may take, for every client the project builds: the handler options
+ * each client's `requestHandler` gets. The pinned @smithy/node-http-handler only logs a warning
+ * when `requestTimeout` passes unless `throwOnRequestTimeout` is set; set, the request fails with
+ * a TimeoutError, which the SDK retries up to the client's `maxAttempts`. A caller's deadline
+ * (see sendUntil) ends a call, retries included, sooner.
+ */
+export const REQUEST_HANDLER = {
+  connectionTimeout: 1_000,
+  requestTimeout: 5_000,
+  throwOnRequestTimeout: true,
+} as const;
+
+/**
+ * The same for the clients of the CLI and of the local stack's own plumbing (creating queues and
+ * tables, polling, the dashboard): more patient with a busy machine, never endless.
+ */
+export const TOOL_REQUEST_HANDLER = {
+  connectionTimeout: 2_000,
+  requestTimeout: 10_000,
+  throwOnRequestTimeout: true,
+} as const;
