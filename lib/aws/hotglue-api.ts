@@ -1,9 +1,10 @@
 import type { JobRef, JobStatusAnswer, JobStatusSource } from '../ports/job-status';
+import { abortAt } from './request-limits';
 
 /** hotglue's API, unless HOTGLUE_API_URL says otherwise (some of its pages show another host). */
 export const DEFAULT_HOTGLUE_API_URL = 'https://api.hotglue.com';
 
-/** How long one poll may take before it counts as an error. */
+/** How long one poll may take before it counts as an error (less when the run's `until` is nearer). */
 const TIMEOUT_MS = 10_000;
 
 /**
@@ -20,7 +21,8 @@ export function retryAfterSeconds(header: string | null, now = Date.now()): numb
 
 /**
  * hotglue's "Poll job status": `GET {api}/{env_id}/{flow_id}/{tenant}/jobs/status?job_root=<s3_root>`
- * with the environment's API key in `x-api-key`. Never logs or returns the key.
+ * with the environment's API key in `x-api-key`. Never logs or returns the key. A poll with no
+ * answer within TIMEOUT_MS, or by the caller's `until`, is cut and answers `error`.
  */
 export function hotglueJobStatusApi(options: {
   baseUrl: string;
@@ -30,22 +32,27 @@ export function hotglueJobStatusApi(options: {
   const base = options.baseUrl.replace(/\/+$/, '');
   const get = options.fetch ?? fetch;
   return {
-    async status(job: JobRef): Promise<JobStatusAnswer> {
+    async status(job: JobRef, until?: number): Promise<JobStatusAnswer> {
       const path = [job.env_id, job.flow_id, job.tenant].map(encodeURIComponent).join('/');
       const url = `${base}/${path}/jobs/status?job_root=${encodeURIComponent(job.s3_root)}`;
+      const timeout = AbortSignal.timeout(TIMEOUT_MS);
+      const signal = until === undefined ? timeout : AbortSignal.any([timeout, abortAt(until)]);
       let response: Response;
       try {
         response = await get(url, {
           headers: { 'x-api-key': options.apiKey, accept: 'application/json' },
-          signal: AbortSignal.timeout(TIMEOUT_MS),
+          signal,
         });
       } catch (error) {
-        const timedOut = error instanceof Error && error.name === 'TimeoutError';
+        // A DOMException: named, but not always an Error of this realm.
+        const timedOut = (error as { name?: unknown } | null)?.name === 'TimeoutError';
         return {
           kind: 'error',
-          detail: timedOut
-            ? `no answer within ${TIMEOUT_MS / 1000} s`
-            : 'the API could not be reached',
+          detail: !timedOut
+            ? 'the API could not be reached'
+            : timeout.aborted
+              ? `no answer within ${TIMEOUT_MS / 1000} s`
+              : 'no answer before the end of the run',
         };
       }
       const { status } = response;

@@ -20,3 +20,14 @@ export const TOOL_REQUEST_HANDLER = {
   requestTimeout: 10_000,
   throwOnRequestTimeout: true,
 } as const;
+
+/** An abort signal that fires at `until` (epoch ms); at once when that has passed. */
+export const abortAt = (until: number): AbortSignal =>
+  AbortSignal.timeout(Math.max(1, Math.ceil(until - Date.now())));
+
+/**
+ * The options of `client.send(command, options)` that end the call, the SDK's own retries
+ * included, at `until` (epoch ms): it then rejects with an AbortError. None without a deadline.
+ */
+export const sendUntil = (until: number | undefined): { abortSignal?: AbortSignal } =>
+  until === undefined ? {} : { abortSignal: abortAt(until) };

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { SecretsUnavailableError, type Secrets, type SecretSource } from '../ports/secret-source';
 import { KINDS, type Kind } from '../webhook/kinds';
+import { sendUntil } from './request-limits';
 import { retryTransient } from './transient-retry';
 
 /** A parameter's value: one or more secrets separated by commas, each trimmed. */
@@ -67,6 +68,8 @@ export function ssmSecretSource(
   async function readOnce(deadline: number): Promise<Secrets> {
     const result = await client.send(
       new GetParametersCommand({ Names: Object.values(names), WithDecryption: true }),
+      // Ends the call in flight at the deadline (the SDK's own tries included), however long
+      // SSM takes to answer or to time out.
       { abortSignal: AbortSignal.timeout(Math.max(1, deadline - now())) },
     );
     const byName = new Map((result.Parameters ?? []).map((p) => [p.Name, p.Value]));
@@ -107,13 +110,20 @@ export function ssmSecretSource(
   };
 }
 
-/** One SecureString's value, trimmed; undefined when the parameter does not exist or is blank. */
+/**
+ * One SecureString's value, trimmed; undefined when the parameter does not exist or is blank.
+ * Given up (it throws) at `until` (epoch ms), if given.
+ */
 export async function readSecureString(
   client: SSMClient,
   name: string,
+  until?: number,
 ): Promise<string | undefined> {
   try {
-    const got = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const got = await client.send(
+      new GetParameterCommand({ Name: name, WithDecryption: true }),
+      sendUntil(until),
+    );
     const value = got.Parameter?.Value?.trim() ?? '';
     return value === '' ? undefined : value;
   } catch (error) {

@@ -15,7 +15,7 @@ import type { StoredEvent } from '../records/stored-event';
 import { contentHash } from '../webhook/content-hash';
 import { PoisonMessageError } from '../webhook/envelope';
 import type { Kind } from '../webhook/kinds';
-import { deadlineOf, type InvocationContext } from './budget';
+import { deadlineOf, withinDeadline, type InvocationContext } from './budget';
 import { decodeRecord, type ConsumedEvent } from './decode-record';
 
 /** One SQS record with the event it holds. */
@@ -133,7 +133,8 @@ async function toPublish(run: Run, key: string, outcomes: StoreOutcome[]): Promi
     if (now() + WAIT_STEP_MS >= run.until)
       throw new Error('deadline reached waiting for another writer’s notifications');
     await sleep(WAIT_STEP_MS);
-    const still = new Set((await store.unsent(run.kind, key)).map((u) => u.notification.id));
+    const left = await store.unsent(run.kind, key, run.until);
+    const still = new Set(left.map((u) => u.notification.id));
     theirs = theirs.filter((u) => still.has(u.notification.id));
   }
   const ours = [...unsent.values()].filter((u) => recorded.has(u.notification.id));
@@ -143,7 +144,7 @@ async function toPublish(run: Run, key: string, outcomes: StoreOutcome[]): Promi
 /** Publishes an entity's notifications, logs and counts each, then marks them sent. */
 async function publishAndMark(run: Run, key: string, notifications: Notification[]): Promise<void> {
   const { notifier, log, counters, store } = run.deps;
-  await notifier.publish(notifications);
+  await notifier.publish(notifications, run.until);
   for (const n of notifications) {
     log.info('notification sent', {
       kind: run.kind,
@@ -299,10 +300,12 @@ export function batchConsumer(
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   return async (event, context) => {
+    const until = deadlineOf(context, now());
     const run: Run = {
       kind,
-      deps: { ...deps, now, sleep },
-      until: deadlineOf(context, now()),
+      // Every call of the store and the notifier ends by the deadline, whatever the port does.
+      deps: { ...deps, ...withinDeadline(deps, until, now), now, sleep },
+      until,
       failed: new Set(),
       failedGroups: new Set(),
     };

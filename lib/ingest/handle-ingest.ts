@@ -52,6 +52,8 @@ export interface IngestDeps {
   counters: Counters;
   /** When reading the secrets must give up (epoch ms); the source's own default when absent. */
   secretsDeadline?: number;
+  /** When queueing the event must give up (epoch ms): it is then not queued, and the answer 503. */
+  queueDeadline?: number;
 }
 
 type Options = IngestOptions;
@@ -203,16 +205,20 @@ async function accept(
   if (problem !== undefined) throw new InvalidEventError(problem);
   counters.count('accepted', { kind });
   const key = eventKey(kind, payload);
-  const { messageId } = await queue.send(kind, {
-    body: buildEnvelope({
-      kind,
-      body: request.body,
-      receivedAt: request.receivedAt,
-      requestId: request.requestId,
-      eventKey: key,
-    }),
-    ...queueOrder(kind, payload, key),
-  });
+  const { messageId } = await queue.send(
+    kind,
+    {
+      body: buildEnvelope({
+        kind,
+        body: request.body,
+        receivedAt: request.receivedAt,
+        requestId: request.requestId,
+        eventKey: key,
+      }),
+      ...queueOrder(kind, payload, key),
+    },
+    deps.queueDeadline,
+  );
   counters.count('enqueued', { kind });
   log.info('event accepted', {
     requestId: request.requestId,

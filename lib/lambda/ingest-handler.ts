@@ -16,18 +16,32 @@ import { fixedSecretSource } from '../ports/secret-source';
 
 /** The longest a request waits for the secrets (a cold start in an SSM burst retries that long). */
 const SECRETS_BUDGET_MS = 6_000;
-/** Kept back from the invocation's remaining time for queueing the event and answering. */
-const ANSWER_MARGIN_MS = 2_000;
+/** The least time left for queueing the event once the secrets are read, when time is short. */
+const QUEUE_RESERVE_MS = 2_000;
+/** Kept back from the invocation's remaining time to answer (503 when the event is not queued). */
+const ANSWER_MARGIN_MS = 1_000;
+/** The remaining time assumed without a context: the function's timeout in serverless.yml. */
+const NO_CONTEXT_MS = 10_000;
 
-/** When reading the secrets must give up: SECRETS_BUDGET_MS, or less when time is short. */
-function secretsDeadline(context?: Pick<Context, 'getRemainingTimeInMillis'>): number {
-  const remaining = context?.getRemainingTimeInMillis() ?? SECRETS_BUDGET_MS + ANSWER_MARGIN_MS;
-  return Date.now() + Math.max(0, Math.min(SECRETS_BUDGET_MS, remaining - ANSWER_MARGIN_MS));
+/**
+ * When reading the secrets and queueing the event must give up (epoch ms): the queue by the
+ * remaining time less ANSWER_MARGIN_MS, the secrets by SECRETS_BUDGET_MS, or sooner so that
+ * QUEUE_RESERVE_MS is left for the queue. With a 10 s timeout: secrets by 6 s, queue by 9 s.
+ */
+function deadlines(context?: Pick<Context, 'getRemainingTimeInMillis'>): {
+  secretsDeadline: number;
+  queueDeadline: number;
+} {
+  const now = Date.now();
+  const remaining = context?.getRemainingTimeInMillis() ?? NO_CONTEXT_MS;
+  const queueDeadline = now + Math.max(0, remaining - ANSWER_MARGIN_MS);
+  const secretsDeadline = Math.min(now + SECRETS_BUDGET_MS, queueDeadline - QUEUE_RESERVE_MS);
+  return { secretsDeadline: Math.max(now, secretsDeadline), queueDeadline };
 }
 
 /**
  * The ingest Lambda handler: configuration read and clients built once per container, metrics
- * published once per invocation.
+ * published once per invocation, and every call ended in time to answer (see deadlines).
  */
 export function ingestHandler(): (
   event: APIGatewayProxyEventV2,
@@ -48,9 +62,7 @@ export function ingestHandler(): (
     try {
       const request = fromHttpApiEvent(event);
       const deps = { config, secrets, queue, log: logger, counters };
-      return toHttpApiResult(
-        await handleIngest(request, { ...deps, secretsDeadline: secretsDeadline(context) }),
-      );
+      return toHttpApiResult(await handleIngest(request, { ...deps, ...deadlines(context) }));
     } finally {
       counters.flush();
     }

@@ -12,7 +12,10 @@ import { loadReconcileConfig } from '../config/reconcile';
 import { scheduledReconcile, type ScheduledReconcileSummary } from '../reconcile/scheduled';
 import { notifierFor } from './notifier';
 
-/** Time kept back from the function's timeout (at most half of it): no poll starts later. */
+/**
+ * Time kept back from the function's timeout (at most half of it): no poll starts later, and
+ * every call still going then is given up, leaving this long to log and count the run.
+ */
 const STOP_BEFORE_TIMEOUT_MS = 30_000;
 
 /**
@@ -29,10 +32,9 @@ export function reconcileHandler(): (
   const ssm = createSsmClient(3);
   const db = createDocumentClient();
   const deps = {
-    jobs: dynamoDbRecordQueries(db, { jobs: config.jobsTable }),
     store: dynamoDbEventStore(db, { jobs: config.jobsTable }),
     notifier: notifierFor(config.notifications),
-    apiKey: () => readSecureString(ssm, config.apiKeyParameter),
+    apiKey: (until?: number) => readSecureString(ssm, config.apiKeyParameter, until),
     api: (apiKey: string) => hotglueJobStatusApi({ baseUrl: config.hotglueApiUrl, apiKey }),
     queue: sqsEventQueue(
       createSqsClient(config.sqsEndpoint === undefined ? {} : { endpoint: config.sqsEndpoint }),
@@ -43,12 +45,14 @@ export function reconcileHandler(): (
   };
   return async (_event, context) => {
     const remaining = context.getRemainingTimeInMillis();
+    const deadline = Date.now() + remaining - Math.min(STOP_BEFORE_TIMEOUT_MS, remaining / 2);
     try {
-      return await scheduledReconcile(deps, {
-        afterMs: config.afterMs,
-        lostAfterMs: config.lostAfterMs,
-        deadline: Date.now() + remaining - Math.min(STOP_BEFORE_TIMEOUT_MS, remaining / 2),
-      });
+      // The queries of this run, each call given up at its deadline.
+      const jobs = dynamoDbRecordQueries(db, { jobs: config.jobsTable }, deadline);
+      return await scheduledReconcile(
+        { ...deps, jobs },
+        { afterMs: config.afterMs, lostAfterMs: config.lostAfterMs, deadline },
+      );
     } finally {
       counters.flush();
     }

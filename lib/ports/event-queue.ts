@@ -15,7 +15,8 @@ interface QueuedMessage {
 
 /** Where accepted events go. `send` resolves only once the queue has durably stored the message. */
 export interface EventQueue {
-  send(kind: Kind, message: QueuedMessage): Promise<{ messageId: string }>;
+  /** Gives up by `until` (epoch ms) when one is given: nothing may then have been queued. */
+  send(kind: Kind, message: QueuedMessage, until?: number): Promise<{ messageId: string }>;
 }
 
 /** The queue could not take a message: nothing was queued, so the sender may retry. */

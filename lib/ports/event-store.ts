@@ -70,7 +70,10 @@ export interface StoreOutcome {
  * any repetition of the same events leave the same record.
  */
 export interface EventStore {
-  /** `until` (epoch ms, here and below): no retry of a lost race starts after it. */
+  /**
+   * `until` (epoch ms, here and below): no retry of a lost race starts after it, and a call in
+   * flight then is given up (the method throws).
+   */
   store(kind: Kind, event: StoredEvent, until?: number): Promise<StoreOutcome>;
   /**
    * Stores events of one entity (all with the same `ENTITIES[kind].key`): the same as storing them
@@ -85,7 +88,7 @@ export interface EventStore {
    */
   markSent(kind: Kind, entityKey: string, ids: readonly string[], until?: number): Promise<void>;
   /** The entity's notifications not yet marked sent, read now. */
-  unsent(kind: Kind, entityKey: string): Promise<Unsent[]>;
+  unsent(kind: Kind, entityKey: string, until?: number): Promise<Unsent[]>;
   /**
    * Records `Job Stale` for a running job whose latest event is still at `updatedAt`, once per
    * such episode. True when this call recorded it (the caller then publishes it); false when it
@@ -95,6 +98,7 @@ export interface EventStore {
     entityKey: string,
     updatedAt: string | undefined,
     notice: Notification,
+    until?: number,
   ): Promise<boolean>;
   /**
    * Sets (undefined: removes) what reconciliation could not settle about a running job whose
@@ -104,6 +108,7 @@ export interface EventStore {
     entityKey: string,
     updatedAt: string | undefined,
     state: PollState | undefined,
+    until?: number,
   ): Promise<boolean>;
 }
 

@@ -19,7 +19,8 @@ export type JobStatusAnswer =
 
 /** hotglue's job-status API ("Poll job status"). */
 export interface JobStatusSource {
-  status(job: JobRef): Promise<JobStatusAnswer>;
+  /** An `error` answer when there is none by `until` (epoch ms), if given. */
+  status(job: JobRef, until?: number): Promise<JobStatusAnswer>;
 }
 
 /** The API refused the key: no further poll of this run can succeed. */

@@ -12,6 +12,9 @@ export const ABANDONED_AFTER_MS = 10_000;
  * Delivery is at least once: a notification may come twice (same `id`), never not at all.
  */
 export interface Notifier {
-  /** Delivers every notification, in order; throws when any of them could not be delivered. */
-  publish(notifications: readonly Notification[]): Promise<void>;
+  /**
+   * Delivers every notification, in order; throws when any of them could not be delivered, or
+   * when `until` (epoch ms) came first (some may then have been delivered).
+   */
+  publish(notifications: readonly Notification[], until?: number): Promise<void>;
 }

@@ -26,6 +26,10 @@ const ERRORS = {
   ),
   '404': json('No such job or connection', jsonSchema(ERROR)),
   '405': json('Any method but GET (and HEAD)', jsonSchema(ERROR)),
+  '503': json(
+    'On a stage, the records could not be read within the function’s time: retry (Retry-After)',
+    jsonSchema(ERROR),
+  ),
 };
 
 function queryParameters(name: keyof typeof QUERIES) {

@@ -62,7 +62,10 @@ export interface ReconcileOptions {
   concurrency: number;
   /** Poll and report, but queue nothing. */
   dryRun: boolean;
-  /** When set (epoch ms), no poll starts after it: a scheduled run ends before its timeout. */
+  /**
+   * When set (epoch ms), no poll starts after it, and a poll, a queueing or a write still going
+   * then is given up: a scheduled run ends before its timeout.
+   */
   deadline?: number;
   /** A job hotglue has not known for this long is marked lost (default 7 days). */
   lostAfterMs?: number;
@@ -150,7 +153,7 @@ async function settle(
   job: JobSummary,
   result: ReconcileResult,
   deps: Pick<ReconcileDeps, 'polls'>,
-  context: { now: Date; lostAfterMs: number; dryRun: boolean },
+  context: { now: Date; lostAfterMs: number; dryRun: boolean; deadline?: number | undefined },
 ): Promise<ReconcileResult> {
   const state = stateAfter(job, result.outcome, context.now, context.lostAfterMs);
   const lost = result.outcome === 'not_found' && state?.lost_at !== undefined;
@@ -163,7 +166,7 @@ async function settle(
     : result;
   if (state === null || context.dryRun || deps.polls === undefined) return settled;
   try {
-    await deps.polls.recordPoll(jobKey(job.s3_root), job.updated_at, state);
+    await deps.polls.recordPoll(jobKey(job.s3_root), job.updated_at, state, context.deadline);
   } catch {
     // kept nowhere: the next run polls the job again
   }
@@ -175,19 +178,24 @@ async function queueAnswer(
   queue: EventQueue,
   payload: Record<string, unknown>,
   receivedAt: Date,
+  until: number | undefined,
 ): Promise<string> {
   const key = eventKey('jobs', payload);
-  const { messageId } = await queue.send('jobs', {
-    body: buildEnvelope({
-      kind: 'jobs',
-      body: Buffer.from(JSON.stringify(payload)),
-      receivedAt,
-      requestId: `reconcile-${randomUUID()}`,
-      eventKey: key,
-      source: 'reconcile',
-    }),
-    ...queueOrder('jobs', payload, key),
-  });
+  const { messageId } = await queue.send(
+    'jobs',
+    {
+      body: buildEnvelope({
+        kind: 'jobs',
+        body: Buffer.from(JSON.stringify(payload)),
+        receivedAt,
+        requestId: `reconcile-${randomUUID()}`,
+        eventKey: key,
+        source: 'reconcile',
+      }),
+      ...queueOrder('jobs', payload, key),
+    },
+    until,
+  );
   return messageId;
 }
 
@@ -223,7 +231,7 @@ async function reconcileOne(
     tenant: job.tenant,
     s3_root: job.s3_root,
   };
-  let answer = await deps.api.status(ref);
+  let answer = await deps.api.status(ref, options.deadline);
   for (let retry = 0; answer.kind === 'rate_limited'; retry += 1) {
     if (retry === RATE_LIMIT_RETRIES)
       return result('error', `still rate limited (429) after ${retry} waits`);
@@ -231,7 +239,7 @@ async function reconcileOne(
     if (options.deadline !== undefined && now().getTime() + wait > options.deadline)
       return result('error', 'rate limited (429) too close to the end of the run');
     await sleep(wait);
-    answer = await deps.api.status(ref);
+    answer = await deps.api.status(ref, options.deadline);
   }
   switch (answer.kind) {
     case 'unauthorized':
@@ -252,7 +260,7 @@ async function reconcileOne(
   if (after === job.status) return result('unchanged', 'hotglue reports the same status', after);
   if (options.dryRun) return result('updated', 'dry run: not queued', after);
   try {
-    const messageId = await queueAnswer(deps.queue, payload, now());
+    const messageId = await queueAnswer(deps.queue, payload, now(), options.deadline);
     return result('updated', `queued as message ${messageId}`, after);
   } catch {
     return result(
@@ -290,6 +298,7 @@ export async function reconcileJobs(
           now: now(),
           lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
           dryRun: options.dryRun,
+          deadline: options.deadline,
         });
       } catch (error) {
         if (error instanceof ApiKeyRejectedError) rejected = error;

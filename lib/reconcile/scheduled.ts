@@ -12,8 +12,11 @@ import { findStaleJobs, RECONCILE_DEFAULTS, reconcileJobs } from './reconcile';
 
 export interface ScheduledReconcileDeps {
   jobs: Pick<RecordQueries, 'staleJobs'>;
-  /** The API key, read at each run (so a new key works from the next run); undefined: none set. */
-  apiKey: () => Promise<string | undefined>;
+  /**
+   * The API key, read at each run (so a new key works from the next run), given up at `until`;
+   * undefined: none set.
+   */
+  apiKey: (until?: number) => Promise<string | undefined>;
   api: (apiKey: string) => JobStatusSource;
   queue: EventQueue;
   /**
@@ -30,7 +33,10 @@ export interface ScheduledReconcileDeps {
 export interface ScheduledReconcileOptions {
   /** A running job is stale after this long without an event. */
   afterMs: number;
-  /** No poll, stale notice or retry starts after this time (epoch ms). */
+  /**
+   * No poll, stale notice or retry starts after this time (epoch ms), and every call of the ports
+   * still going then is given up (the jobs' queries are bounded where they are built).
+   */
   deadline?: number;
   /** A job hotglue has not known for this long is marked lost, and polled no more (7 days). */
   lostAfterMs?: number;
@@ -65,7 +71,7 @@ export async function scheduledReconcile(
   // A waiting job had its notice when it was first found stale (once per episode).
   const staleNotices = await noticeStaleJobs(deps, found.due, options, now());
   const summary = { staleJobs: staleCount, staleNotices, polled: 0, deferred: 0, outcomes: {} };
-  const key = await deps.apiKey();
+  const key = await deps.apiKey(options.deadline);
   if (key === undefined) {
     deps.log.info('reconciliation is not configured: no hotglue API key; stale jobs counted only', {
       staleJobs: staleCount,
@@ -141,8 +147,8 @@ async function noticeStaleJobs(
     const key = jobKey(job.s3_root);
     try {
       const notice = staleJobNotification(key, job, durationText(afterMs), now.toISOString());
-      const mine = await deps.store.recordStale(key, job.updated_at, notice);
-      const unsent = (await deps.store.unsent('jobs', key)).filter(
+      const mine = await deps.store.recordStale(key, job.updated_at, notice, deadline);
+      const unsent = (await deps.store.unsent('jobs', key, deadline)).filter(
         (u) =>
           (mine && u.notification.id === notice.id) ||
           (u.notification['detail-type'] === 'Job Stale' &&
@@ -150,7 +156,7 @@ async function noticeStaleJobs(
       );
       if (unsent.length === 0) continue;
       const notifications = unsent.map((u) => u.notification);
-      await deps.notifier.publish(notifications);
+      await deps.notifier.publish(notifications, deadline);
       for (const n of notifications) {
         deps.log.info('notification sent', {
           kind: 'jobs',

@@ -4,6 +4,7 @@ import type { StoredEvent } from '../../records/stored-event';
 import { ENTITIES, type Entity } from '../../records/entities';
 import type { Kind } from '../../webhook/kinds';
 import { markSent, readUnsent, recordPoll, recordStale } from './bookkeeping';
+import { abortAt } from '../request-limits';
 import { readPartition } from './dynamodb-io';
 import { storeEvents, type StoreOptions } from './event-store';
 import { summarizeJobs } from './summary';
@@ -20,7 +21,7 @@ function withDeadline(
   until: number | undefined,
 ): DynamoDBDocumentClient {
   if (until === undefined) return db;
-  const signal = AbortSignal.timeout(Math.max(1, Math.ceil(until - Date.now())));
+  const signal = abortAt(until);
   const send = db.send.bind(db) as (command: unknown, options?: object) => Promise<unknown>;
   return new Proxy(db, {
     get: (target, name, receiver) =>
@@ -80,17 +81,25 @@ export function dynamoDbEventStore(
     markSent: async (kind, entityKey, ids, until) => {
       await markSent(withDeadline(db, until), table(kind), entityKey, ids, until);
     },
-    unsent: (kind, entityKey) => readUnsent(db, table(kind), entityKey),
-    recordStale: (entityKey, updatedAt, notice) =>
-      recordStale(db, table('jobs'), entityKey, updatedAt, notice),
-    recordPoll: (entityKey, updatedAt, state) =>
-      recordPoll(db, table('jobs'), entityKey, updatedAt, state),
+    unsent: (kind, entityKey, until) => readUnsent(withDeadline(db, until), table(kind), entityKey),
+    recordStale: (entityKey, updatedAt, notice, until) =>
+      recordStale(withDeadline(db, until), table('jobs'), entityKey, updatedAt, notice),
+    recordPoll: (entityKey, updatedAt, state, until) =>
+      recordPoll(withDeadline(db, until), table('jobs'), entityKey, updatedAt, state),
   };
 }
 
-/** The record queries over DynamoDB: index Queries and BatchGetItem, never a Scan. */
-export function dynamoDbRecordQueries(db: DynamoDBDocumentClient, tables: Tables): RecordQueries {
+/**
+ * The record queries over DynamoDB: index Queries and BatchGetItem, never a Scan. With `until`
+ * (epoch ms), every call they make is given up then (build them per invocation).
+ */
+export function dynamoDbRecordQueries(
+  client: DynamoDBDocumentClient,
+  tables: Tables,
+  until?: number,
+): RecordQueries {
   const table = tableOf(tables);
+  const db = withDeadline(client, until);
   return {
     getJob: (id) => getJob(db, table('jobs'), id),
     listJobs: (filter) => listJobs(db, table('jobs'), filter),
