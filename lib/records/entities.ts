@@ -1,5 +1,5 @@
 import type { Kind } from '../webhook/kinds';
-import { canonicalJson } from '../webhook/content-hash';
+import { isDeepStrictEqual } from 'node:util';
 import { connectionEventTime, foldConnection, type ConnectionRecord } from './connections';
 import {
   discoverEventTime,
@@ -9,6 +9,7 @@ import {
 } from './discover';
 import { connectionKey, discoverKey, jobKey, joinKey } from './entity-keys';
 import { foldJob, jobEventTime, jobHistoryOrder, type JobRecord } from './jobs';
+import { cutStrings, omitted, storedBytes } from './bounds';
 import { text, type StoredEvent } from './stored-event';
 
 /** A record with what its CURRENT item keeps to fold in one more event. */
@@ -168,26 +169,48 @@ export const discoverOrderKey = (r: DiscoverRecord): string =>
 export const connectionOrderKey = (r: ConnectionRecord): string =>
   joinKey([r.tenant, r.flow_id, r.connector_type, r.connector, r.env_id]);
 
-/** A record is kept under this size (its canonical JSON), see boundRecord. */
+/** A record is kept under this size, as its CURRENT item holds it (see recordBytes). */
 const RECORD_BUDGET_BYTES = 300_000;
 
+type Rec = Record<string, unknown>;
+
+/** The record's own attributes that copy a payload field (its `status`, a connection's `timestamp`, …). */
+const copiesOf = (own: Rec, fields: Rec): string[] =>
+  Object.keys(own).filter((name) => name in fields && isDeepStrictEqual(own[name], fields[name]));
+
+/** What a record takes in its CURRENT item: each field, and each own attribute but the copies. */
+function recordBytes(own: Rec, fields: Rec, copies: readonly string[]): number {
+  const apart = Object.entries(own).filter(([name]) => !copies.includes(name));
+  return [...Object.entries(fields), ...apart].reduce(
+    (s, [name, value]) => s + Buffer.byteLength(name) + storedBytes(value),
+    0,
+  );
+}
+
 /**
- * Keeps a record under RECORD_BUDGET_BYTES: while its JSON is too large, the largest payload
- * field is replaced by `{"omitted": true, "bytes": n}` (its full value stays in the event's
- * stored payload). A function of the record alone, so it stays order-independent.
+ * Keeps a record storable: every text field at most TEXT_MAX_BYTES (cut with a marker, see
+ * cutText), then, while the record takes more than RECORD_BUDGET_BYTES, its largest payload field
+ * replaced by `{"omitted": true, "bytes": n}`. An own attribute that copies a field (a discover
+ * state's `timestamp`, say) takes the field's bounded value. The full values stay in the events'
+ * stored payloads. A function of the record alone, so it stays order-independent.
  */
 export function boundRecord<R>(record: R): R {
-  const fields = (record as { fields?: Record<string, unknown> }).fields;
-  if (fields === undefined || Buffer.byteLength(canonicalJson(record)) <= RECORD_BUDGET_BYTES)
-    return record;
-  const bounded = { ...fields };
-  const sizes = Object.entries(bounded)
-    .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  for (const [name, bytes] of sizes) {
-    bounded[name] = { omitted: true, bytes };
-    if (Buffer.byteLength(canonicalJson({ ...record, fields: bounded })) <= RECORD_BUDGET_BYTES)
-      break;
+  const { fields, ...own } = record as { fields?: Rec } & Rec;
+  if (fields === undefined) return record;
+  const copies = copiesOf(own, fields);
+  const bounded = { ...cutStrings(fields) };
+  let bytes = recordBytes(own, bounded, copies);
+  if (bytes > RECORD_BUDGET_BYTES) {
+    const sizes = Object.entries(bounded)
+      .map(([name, value]) => [name, storedBytes(value)] as const)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    for (const [name, size] of sizes) {
+      const marker = omitted(Buffer.byteLength(JSON.stringify(bounded[name]) ?? ''));
+      bounded[name] = marker;
+      bytes -= size - storedBytes(marker);
+      if (bytes <= RECORD_BUDGET_BYTES) break;
+    }
   }
-  return { ...record, fields: bounded };
+  const copied = Object.fromEntries(copies.map((name) => [name, bounded[name]]));
+  return { ...own, ...copied, fields: bounded } as R;
 }

@@ -10,6 +10,7 @@ import { canonicalJson, contentHash } from '../../webhook/content-hash';
 import { attributeValue, recordAttributes, recordFromItem, type Item } from './record-item';
 import { microsToIso } from '../../webhook/time';
 import { sharded, shardOf } from '../../records/shards';
+import { boundValue } from '../../records/bounds';
 import type { Notification } from '../../records/changes';
 import { outboxEntry, type Unsent } from '../../ports/event-store';
 import type { StoredEvent } from '../../records/stored-event';
@@ -120,9 +121,11 @@ const indexAttributes = (kind: Kind, entityKey: string, record: Rec): Item =>
 /**
  * The readable attributes of a history item besides its payload (kept gzip-compressed): what it
  * is (`status`, or a connection's `event`), when hotglue says it happened (`time`), its failure
- * details, when we received it, and where it came from (`source`: `webhook`). A connection's
- * item also keeps its content `hash`, which its sort key (the `event_id`) does not hold. Every
- * byte counts: a job's history item then fits in one write unit for hotglue's usual payloads.
+ * details (`error` and `message`, bounded like the record's: a text cut to TEXT_MAX_BYTES, see
+ * boundValue; the payload keeps them whole), when we received it, and where it came from
+ * (`source`: `webhook`). A connection's item also keeps its content `hash`, which its sort key
+ * (the `event_id`) does not hold. Every byte counts: a job's history item then fits in one write
+ * unit for hotglue's usual payloads.
  */
 export function historyAttributes(kind: Kind, event: StoredEvent): Item {
   const p = event.payload;
@@ -131,8 +134,8 @@ export function historyAttributes(kind: Kind, event: StoredEvent): Item {
   return {
     ...(kind === 'connections' ? { event: p.event } : { status: p.status }),
     ...(micros >= 0 && { time: microsToIso(micros) }),
-    ...(present(p.error) && { error: attributeValue(p.error) }),
-    ...(present(p.message) && { message: attributeValue(p.message) }),
+    ...(present(p.error) && { error: attributeValue(boundValue(p.error)) }),
+    ...(present(p.message) && { message: attributeValue(boundValue(p.message)) }),
     ...(kind === 'connections' && { hash: event.hash }),
     received_at: event.receivedAt,
     source: event.source ?? 'webhook',
