@@ -1,4 +1,5 @@
 import { canonicalJson, contentHash } from '../webhook/content-hash';
+import { boundValue, cutText, omitted } from './bounds';
 import type { Kind } from '../webhook/kinds';
 import type { ConnectionRecord } from './connections';
 import type { DiscoverRecord } from './discover';
@@ -32,27 +33,56 @@ export interface Notification {
   detail: Record<string, unknown>;
 }
 
-/** A notification's detail is kept under this size (EventBridge takes 256 KB per event). */
+/**
+ * A notification's detail is kept under this size (its canonical JSON): EventBridge takes 256 KB
+ * per event, and an entity's outbox holds 64 KB (OUTBOX_MAX_BYTES), so one always fits in both.
+ */
 const DETAIL_BUDGET_BYTES = 32_768;
 
 /**
- * Keeps a detail under DETAIL_BUDGET_BYTES: while its JSON is too large, its largest value other
- * than the identity and change fields is replaced by `{"omitted": true, "bytes": n}` (the record
- * and the stored events keep it whole).
+ * What a change field keeps when the change fields alone are over budget: only possible with
+ * identities made of JSON-escaped characters (`\u0001` is six bytes of JSON for one character).
+ */
+const LAST_RESORT_BYTES = 256;
+
+const detailBytes = (d: unknown): number => Buffer.byteLength(canonicalJson(d));
+
+/**
+ * Keeps a detail under DETAIL_BUDGET_BYTES, always: every text cut to TEXT_MAX_BYTES (cutText)
+ * and any other change field too large omitted (boundValue); then, while its JSON is too large,
+ * its largest value other than the identity and change fields (`keep`) is replaced by
+ * `{"omitted": true, "bytes": n}`; should that not be enough (thousands of fields), only the
+ * change fields stay, their texts cut shorter if need be. The record keeps each value bounded
+ * the same way (boundRecord), and the stored events keep them whole.
  */
 function boundDetail(detail: Record<string, unknown>, keep: readonly string[]) {
-  const size = (d: unknown) => Buffer.byteLength(canonicalJson(d));
-  if (size(detail) <= DETAIL_BUDGET_BYTES) return detail;
-  const bounded = { ...detail };
+  const bounded: Record<string, unknown> = Object.fromEntries(
+    Object.entries(detail).map(([name, value]) => [
+      name,
+      keep.includes(name) ? boundValue(value) : typeof value === 'string' ? cutText(value) : value,
+    ]),
+  );
+  if (detailBytes(bounded) <= DETAIL_BUDGET_BYTES) return bounded;
   const sizes = Object.entries(bounded)
     .filter(([name]) => !keep.includes(name))
     .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  for (const [name, bytes] of sizes) {
-    bounded[name] = { omitted: true, bytes };
-    if (size(bounded) <= DETAIL_BUDGET_BYTES) break;
+  let bytes = detailBytes(bounded);
+  for (const [name, size] of sizes) {
+    const marker = omitted(size);
+    bounded[name] = marker;
+    bytes -= size - Buffer.byteLength(JSON.stringify(marker));
+    if (bytes <= DETAIL_BUDGET_BYTES) break;
   }
-  return bounded;
+  if (detailBytes(bounded) <= DETAIL_BUDGET_BYTES) return bounded;
+  const changeOnly = Object.fromEntries(Object.entries(bounded).filter(([n]) => keep.includes(n)));
+  if (detailBytes(changeOnly) <= DETAIL_BUDGET_BYTES) return changeOnly;
+  return Object.fromEntries(
+    Object.entries(changeOnly).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? cutText(value, LAST_RESORT_BYTES) : value,
+    ]),
+  );
 }
 
 /** A UUID-shaped id from the hash of the entity and what identifies the change. */
