@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { TEXT_MAX_BYTES } from '../records/bounds';
 
 /**
  * The /v1 read API's schemas: each route's query parameters (which validate a request) and
@@ -78,6 +79,25 @@ export const QUERIES = {
 
 const STATUS_CLASS = z.enum(['running', 'failed', 'completed', 'other']);
 
+/**
+ * hotglue's `error` or `message` (a traceback, usually: any JSON value) where a list or a history
+ * carries it: a text over TEXT_MAX_BYTES cut to its first bytes and ` … [cut: <bytes> bytes in
+ * all]` (cutText), so that a page stays bounded.
+ */
+const listedText = (what: string) =>
+  z.optional(
+    z
+      .unknown()
+      .check(
+        z.describe(
+          `hotglue's ${what}; a text over ${TEXT_MAX_BYTES} bytes is cut: its first bytes, then " … [cut: <bytes> bytes in all]" (GET /v1/jobs/{s3_root} shows a job's whole)`,
+        ),
+      ),
+  );
+/** The same where one job is shown: whole, read back from the event that set it. */
+const wholeText = (what: string) =>
+  z.optional(z.unknown().check(z.describe(`hotglue's ${what}, whole`)));
+
 const pollState = z.object({
   outcome: z.enum(['not_found', 'skipped']),
   misses: z.number(),
@@ -99,15 +119,15 @@ const jobSummary = z.looseObject({
   updated_at: when,
   event_count: z.number(),
   reconcile: z.optional(pollState),
-  error: z.optional(z.unknown()),
-  message: z.optional(z.unknown()),
+  error: listedText('error'),
+  message: listedText('message'),
 });
 
 const jobHistoryEntry = z.looseObject({
   status: text,
   time: when,
-  error: z.optional(z.unknown()),
-  message: z.optional(z.unknown()),
+  error: listedText('error'),
+  message: listedText('message'),
   record_count: z.optional(z.number()),
   received_at: text,
   source: z.enum(['webhook', 'reconcile']),
@@ -125,6 +145,8 @@ const discoverState = z.looseObject({
   last_success_at: when,
   last_failed_at: when,
   event_count: z.number(),
+  error: listedText('error'),
+  message: listedText('message'),
 });
 
 const connection = z.looseObject({
@@ -154,7 +176,12 @@ const page = <T extends z.core.SomeType>(item: T) =>
 /** Answers, per route. */
 export const ANSWERS = {
   jobs: page(jobSummary),
-  job: z.looseObject({ ...jobSummary.shape, history: z.array(jobHistoryEntry) }),
+  job: z.looseObject({
+    ...jobSummary.shape,
+    error: wholeText('error'),
+    message: wholeText('message'),
+    history: z.array(jobHistoryEntry),
+  }),
   discover: page(discoverState),
   connections: page(connection),
   connectionHistory: page(connectionEvent),

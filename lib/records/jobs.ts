@@ -1,6 +1,7 @@
 import type { EventSource } from '../webhook/envelope';
 import { microsToIso, toEpochMicros } from '../webhook/time';
 import { distinct, hashOrder, orderText, sortBy, type SortKey } from './compare';
+import { boundValue, cutBytes, cutText } from './bounds';
 import { foldFields, greaterKey, noWinners, type Winners } from './fold';
 import type { PollState } from './poll';
 import { isPresent, text, type StoredEvent } from './stored-event';
@@ -144,22 +145,46 @@ function recordCounts(
   };
 }
 
-/** The job's history, one entry per distinct event, in time then lifecycle order. */
+/**
+ * The job's history, one entry per distinct event, in time then lifecycle order. Its texts are cut
+ * as the history items' attributes are (boundValue): the record shows the latest whole (see
+ * wholeTexts), and the timeline stays bounded however many events carry a long one.
+ */
 export function jobHistory(events: readonly StoredEvent[]): JobHistoryEntry[] {
   return sortBy(distinct(events).map(facts), latestKey).map(({ event, status, time }) => {
     const p = event.payload;
     return {
       status,
       ...(time >= 0 && { time: microsToIso(time) }),
-      ...(isPresent(p.last_updated) && { last_updated: p.last_updated }),
-      ...(isPresent(p.error) && { error: p.error }),
-      ...(isPresent(p.message) && { message: p.message }),
+      ...(isPresent(p.last_updated) && { last_updated: boundValue(p.last_updated) }),
+      ...(isPresent(p.error) && { error: boundValue(p.error) }),
+      ...(isPresent(p.message) && { message: boundValue(p.message) }),
       ...recordCounts(p),
       received_at: event.receivedAt,
       source: event.source ?? 'webhook',
       hash: event.hash,
     };
   });
+}
+
+/**
+ * A job's payload fields with each text the record holds cut (see cutText) whole again, for one
+ * job's page: the value of the latest event of `history` that carries the field (as the fold
+ * chose it), when cutting that value gives the record's. Else (its event expired) it stays cut.
+ */
+export function wholeTexts(
+  fields: Record<string, unknown>,
+  history: readonly StoredEvent[],
+): Record<string, unknown> {
+  const cut = Object.keys(fields).filter((name) => cutBytes(fields[name]) !== undefined);
+  if (cut.length === 0) return fields;
+  const newestFirst = sortBy(distinct(history).map(facts), latestKey).reverse();
+  const whole = { ...fields };
+  for (const name of cut) {
+    const value = newestFirst.find((f) => isPresent(f.event.payload[name]))?.event.payload[name];
+    if (typeof value === 'string' && cutText(value) === fields[name]) whole[name] = value;
+  }
+  return whole;
 }
 
 /**

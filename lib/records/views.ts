@@ -13,6 +13,7 @@ import {
   type JobHistoryEntry,
   type JobRecord,
   type StatusClass,
+  wholeTexts,
 } from './jobs';
 import type { StoredEvent } from './stored-event';
 
@@ -73,8 +74,13 @@ export interface ConnectionFilter {
   linked?: boolean;
 }
 
+/**
+ * One job as `jobs get` shows it: every field, its texts whole (read back from the history's
+ * payloads, see wholeTexts), and its history.
+ */
 export function jobView(record: JobRecord, history: readonly StoredEvent[]): JobView {
-  return { ...jobDetail(record), history: jobHistory(history) };
+  const fields = wholeTexts(record.fields, history);
+  return { ...jobDetail({ ...record, fields }), history: jobHistory(history) };
 }
 
 /** `jobs get --json` without its history: every payload field, then the record's own. */
