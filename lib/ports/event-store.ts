@@ -7,6 +7,7 @@ export interface Unsent {
   recordedAt: number;
 }
 import type { ConnectionHistoryEntry } from '../records/connections';
+import type { ListPage, ListPageRequest } from '../records/paging';
 import type { PollState } from '../records/poll';
 import type { StoredEvent } from '../records/stored-event';
 import type {
@@ -137,6 +138,19 @@ export interface RecordQueries {
   summarizeJobs(filter: SummaryFilter): Promise<JobsSummaryView>;
   /** Connections ordered by tenant, flow, connector type, connector, env. */
   listConnections(filter?: ConnectionFilter): AsyncIterable<ConnectionView>;
+  /**
+   * One keyset page of jobs (the read API's): the jobs the filter selects in its index's order,
+   * after a position a previous page gave (see lib/records/paging.ts). Newest start first; with
+   * `updatedSince`, by the hour of the latest event, then by s3_root, both descending.
+   */
+  pageJobs(filter: JobFilter, page: ListPageRequest): Promise<ListPage<JobSummary>>;
+  /** One keyset page of discover states, in listDiscover's order. */
+  pageDiscover(filter: DiscoverFilter, page: ListPageRequest): Promise<ListPage<DiscoverView>>;
+  /** One keyset page of connections, in listConnections' order. */
+  pageConnections(
+    filter: ConnectionFilter,
+    page: ListPageRequest,
+  ): Promise<ListPage<ConnectionView>>;
   /**
    * One page of a connection's history, newest first (see connectionHistoryPage); undefined when
    * there is no such connection. `key` names it as its list row does.

@@ -447,6 +447,66 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
     ]);
   });
 
+  it('pages every list by keyset: the walk gives the list in its index order, whatever the page size and read budget', async () => {
+    const hour = (h: number) => new Date(Date.UTC(2028, 2, 1, h));
+    for (let n = 0; n < 9; n += 1)
+      for (const p of jobLifecycle(n % 3 === 0 ? FAILURE : SUCCESS.slice(0, 2 + (n % 4)), {
+        s3Root: `keyset/${n}`,
+        start: hour(n * 5),
+        tenant: 'keyset-tenant',
+        flow: `keyset-flow-${n % 2}`,
+      }))
+        await store.store('jobs', stored(p));
+    const walk = async (filter: JobFilter, limit: number, budget?: number) => {
+      const roots: string[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < 50; page += 1) {
+        const got = await store.pageJobs(filter, {
+          limit,
+          ...(after !== undefined && { after }),
+          ...(budget !== undefined && { budget }),
+        });
+        expect(got.items.length).toBeLessThanOrEqual(limit);
+        roots.push(...got.items.map((j) => j.s3_root));
+        if (got.after === null) return roots;
+        after = got.after;
+      }
+      throw new Error('the walk did not end');
+    };
+    const listed = async (filter: JobFilter) =>
+      (await take(store.listJobs(filter), 100)).map((j) => j.s3_root);
+    const window = { since: hour(0), until: hour(45) };
+    for (const filter of [
+      { tenant: 'keyset-tenant' },
+      { tenant: 'keyset-tenant', status: 'failed' },
+      { flow: 'keyset-flow-1' },
+      window,
+      { ...window, status: 'running' },
+      { tenant: 'keyset-tenant', since: hour(10), until: hour(30) },
+    ] satisfies JobFilter[]) {
+      const all = await listed(filter);
+      expect(all.length).toBeGreaterThan(0);
+      for (const [limit, budget] of [[1], [2, 1], [4, 3], [100]] as [number, number?][])
+        expect({ filter, limit, budget, walked: await walk(filter, limit, budget) }).toEqual({
+          filter,
+          limit,
+          budget,
+          walked: all,
+        });
+    }
+    // By the hour of the latest event, then s3_root, both descending: the index's order.
+    const updated = { updatedSince: hour(0), flow: 'keyset-flow-0' };
+    expect(await walk(updated, 2)).toEqual(
+      (await take(store.listJobs(updated), 100))
+        .map((j) => [`${(j.updated_at ?? '').slice(0, 13)}#${j.s3_root}`, j.s3_root])
+        .sort(([a], [b]) => (a === b ? 0 : (a as string) < (b as string) ? 1 : -1))
+        .map(([, root]) => root),
+    );
+    // An empty window (since at until) or a reversed one reads nothing, and is no error.
+    expect(await walk({ since: hour(10), until: hour(10) }, 5)).toEqual([]);
+    expect(await walk({ since: hour(20), until: hour(10) }, 5)).toEqual([]);
+  });
+
   it('stores discover state and connection records order-safely and lists them', async () => {
     const discover = (status: string, timestamp: string, connector = 'salesforce') =>
       stored(payloadOf('discover', { status, timestamp, connector, tenant: 'tenant-d' }));

@@ -16,8 +16,10 @@ import {
   discoverOrderKey,
   ENTITIES,
   jobOrderKey,
+  jobUpdatedKey,
   type Entity,
 } from '../../lib/records/entities';
+import { compareKeys, keysetPage, type ListPageRequest } from '../../lib/records/paging';
 import { connectionKey, jobKey } from '../../lib/records/entity-keys';
 import { keepsNewcomer, recordOfHistory } from './merges';
 import type { JobRecord } from '../../lib/records/jobs';
@@ -71,6 +73,28 @@ export function memoryStore(): EventStore & RecordQueries {
     held.poll === undefined ? held.record : { ...(held.record as object), reconcile: held.poll };
   const byKeyDescending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
   const byKeyAscending = (a: string, b: string) => -byKeyDescending(a, b);
+
+  /**
+   * One keyset page of `views`, each at its position (its index sort key), in the positions'
+   * order (descending when `newestFirst`), after `request.after`.
+   */
+  const keyset = <V>(
+    views: { position: string; view: V }[],
+    newestFirst: boolean,
+    request: ListPageRequest,
+  ) => {
+    const sign = newestFirst ? -1 : 1;
+    const { after } = request;
+    const ordered = views
+      .filter((v) => after === undefined || compareKeys(v.position, after) * sign > 0)
+      .sort((a, b) => compareKeys(a.position, b.position) * sign);
+    return keysetPage(
+      ordered[Symbol.iterator](),
+      (v) => v.position,
+      async (chunk) => chunk.map((v) => v.view),
+      request,
+    );
+  };
 
   const storeOne = async (kind: Kind, event: StoredEvent): Promise<StoreOutcome> => {
     const entity = ENTITIES[kind] as Entity<unknown>;
@@ -190,6 +214,31 @@ export function memoryStore(): EventStore & RecordQueries {
       if (filter.updatedSince !== undefined) yield* jobs.map(jobSummary).sort(byNewestUpdate);
       else
         yield* jobs.sort((a, b) => byKeyDescending(jobOrderKey(a), jobOrderKey(b))).map(jobSummary);
+    },
+
+    pageJobs(filter, request) {
+      const byUpdate = filter.updatedSince !== undefined;
+      const jobs = recordsOf<JobRecord>('jobs')
+        .filter((r) => jobMatches(r, filter))
+        .map((r) => ({
+          position: byUpdate ? jobUpdatedKey(r) : jobOrderKey(r),
+          view: jobSummary(r),
+        }));
+      return keyset(jobs, true, request);
+    },
+
+    pageDiscover(filter, request) {
+      const states = recordsOf<DiscoverRecord>('discover')
+        .filter((r) => discoverMatches(r, filter))
+        .map((r) => ({ position: discoverOrderKey(r), view: discoverSummary(r) }));
+      return keyset(states, false, request);
+    },
+
+    pageConnections(filter, request) {
+      const connections = recordsOf<ConnectionRecord>('connections')
+        .filter((r) => connectionMatches(r, filter))
+        .map((r) => ({ position: connectionOrderKey(r), view: connectionSummary(r) }));
+      return keyset(connections, false, request);
     },
 
     async staleJobs(before, now) {

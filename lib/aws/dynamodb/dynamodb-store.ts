@@ -9,7 +9,16 @@ import { readPartition } from './dynamodb-io';
 import { storeEvents, type StoreOptions } from './event-store';
 import { summarizeJobs } from './summary';
 import { staleJobs } from './stale';
-import { connectionHistoryOf, getJob, listConnections, listDiscover, listJobs } from './queries';
+import {
+  connectionHistoryOf,
+  getJob,
+  listConnections,
+  listDiscover,
+  listJobs,
+  pageConnections,
+  pageDiscover,
+  pageJobs,
+} from './queries';
 import { splitPartition } from './table-layout';
 
 /**
@@ -107,6 +116,9 @@ export function dynamoDbRecordQueries(
     summarizeJobs: (filter) => summarizeJobs(db, table('jobs'), filter),
     staleJobs: (before, now) => staleJobs(db, table('jobs'), before, now),
     listConnections: (filter) => listConnections(db, table('connections'), filter),
+    pageJobs: (filter, page) => pageJobs(db, table('jobs'), filter, page),
+    pageDiscover: (filter, page) => pageDiscover(db, table('discover'), filter, page),
+    pageConnections: (filter, page) => pageConnections(db, table('connections'), filter, page),
     connectionHistory: (key, page) => connectionHistoryOf(db, table('connections'), key, page),
     history: async (kind, entityKey) =>
       splitPartition(await readPartition(db, table(kind), entityKey)).history,

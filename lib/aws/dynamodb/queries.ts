@@ -29,10 +29,12 @@ import {
 } from '../../records/views';
 import type { ConnectionHistoryEntry } from '../../records/connections';
 import type { Kind } from '../../webhook/kinds';
-import { batchGetItems, queryPages, readPartition } from './dynamodb-io';
-import { everyShard } from '../../records/shards';
+import { batchGetItems, readPartition } from './dynamodb-io';
+import { keysetPage, type ListPage, type ListPageRequest } from '../../records/paging';
 import { ENTITY_VALUE, INDEX, recordOf, splitPartition, type Item } from './table-layout';
+import { mergeSorted, pageSizes, queryIndex, queryShards } from './index-reads';
 
+/** Records per BatchGetItem. */
 const PAGE = 100;
 
 async function jobByS3Root(
@@ -58,42 +60,6 @@ export async function getJob(
   }
   if (s3Roots.length > 1) throw new AmbiguousJobIdError(id, s3Roots.sort());
   return s3Roots[0] === undefined ? undefined : jobByS3Root(db, table, s3Roots[0]);
-}
-
-interface IndexQuery {
-  index: string;
-  hash: [name: string, value: string];
-  /** Keeps range keys >= this value. */
-  from?: [name: string, value: string];
-  /** Keeps range keys < this value (the same key as `from`; the caller drops the value itself). */
-  to?: [name: string, value: string];
-  newestFirst?: boolean;
-  pageSize?: number;
-}
-
-/** Pages through an index (newest first for time-sorted keys). Yields index keys only. */
-export function queryIndex(
-  db: DynamoDBDocumentClient,
-  table: string,
-  query: IndexQuery,
-): AsyncGenerator<Item> {
-  const { from, to } = query;
-  const range =
-    from && to ? ' AND #r BETWEEN :r AND :t' : from ? ' AND #r >= :r' : to ? ' AND #r < :t' : '';
-  const rangeName = (from ?? to)?.[0];
-  return queryPages(db, {
-    TableName: table,
-    IndexName: query.index,
-    KeyConditionExpression: `#h = :h${range}`,
-    ExpressionAttributeNames: { '#h': query.hash[0], ...(rangeName && { '#r': rangeName }) },
-    ExpressionAttributeValues: {
-      ':h': query.hash[1],
-      ...(from && { ':r': from[1] }),
-      ...(to && { ':t': to[1] }),
-    },
-    ScanIndexForward: query.newestFirst !== true,
-    Limit: query.pageSize ?? PAGE,
-  });
 }
 
 /**
@@ -122,6 +88,25 @@ export async function jobsByKeys(
   );
 }
 
+/** The records of the CURRENT items `keys` name, in their order: undefined for one that is gone. */
+async function recordsAt<R>(
+  db: DynamoDBDocumentClient,
+  table: string,
+  kind: Kind,
+  keys: Item[],
+): Promise<(R | undefined)[]> {
+  const items = await batchGetItems(
+    db,
+    table,
+    keys.map((k) => ({ pk: k.pk, sk: k.sk })),
+  );
+  const found = new Map(items.map((item) => [String(item.pk), item]));
+  return keys.map((k) => {
+    const item = found.get(String(k.pk));
+    return item === undefined ? undefined : recordOf<R>(kind, item);
+  });
+}
+
 /** Index hits → the records of their CURRENT items, a page at a time, keeping the index order. */
 async function* records<R>(
   db: DynamoDBDocumentClient,
@@ -141,64 +126,29 @@ async function* records<R>(
     for (const item of await batchGet(db, table, batch)) yield recordOf<R>(kind, item);
 }
 
-/**
- * Merges index streams each sorted by the attribute `by` (descending when `newestFirst`) into one
- * stream in that order. Each stream pages by itself, so the merge reads a shard's next page only
- * when its items come up: paging stays correct however the items fall over the shards.
- */
-async function* mergeSorted(
-  streams: AsyncGenerator<Item>[],
-  by: string,
-  newestFirst: boolean,
-): AsyncGenerator<Item> {
-  const heads = await Promise.all(streams.map((s) => s.next()));
-  const before = (a: Item, b: Item) =>
-    newestFirst ? String(a[by]) > String(b[by]) : String(a[by]) < String(b[by]);
-  for (;;) {
-    let best = -1;
-    heads.forEach((head, i) => {
-      if (head.done) return;
-      const current = heads[best];
-      if (best < 0 || (current && !current.done && before(head.value, current.value))) best = i;
-    });
-    if (best < 0) return;
-    const head = heads[best] as IteratorYieldResult<Item>;
-    yield head.value;
-    heads[best] = await (streams[best] as AsyncGenerator<Item>).next();
-  }
-}
-
-/** Keys per shard and page: 16 shards of 25 fill the CLI's default 50 twice over in one round. */
-const SHARD_PAGE = 25;
-
-/** Every shard of `value` in a sharded index, merged in the sort key's order. */
-function queryShards(
-  db: DynamoDBDocumentClient,
-  table: string,
-  query: Omit<IndexQuery, 'hash' | 'pageSize'> & { hash: [string, string]; pageSize?: number },
-  sortKey: string,
-): AsyncGenerator<Item> {
-  const [name, value] = query.hash;
-  const pageSize = query.pageSize ?? SHARD_PAGE;
-  const streams = everyShard(value).map((v) =>
-    queryIndex(db, table, { ...query, hash: [name, v], pageSize }),
-  );
-  return mergeSorted(streams, sortKey, query.newestFirst === true);
+/** Where a list's index read starts, and its Query page sizes (a keyset page's, see pageSizes). */
+interface ReadFrom {
+  after?: string;
+  sizes?: { sharded: number; single: number };
 }
 
 /**
- * Jobs newest first (by start time), through an index: by tenant, else by flow, else by status
- * class (all classes merged when no status is given); the flow and status indexes are sharded.
- * Never a Scan.
+ * The index entries a job filter reads, newest first, and their sort key: by the hour of the
+ * latest event (`updated_key`) with updatedSince, else by start (`started_key`) through the tenant
+ * index, else the flow's, else the status classes' (all of them merged when no status is given);
+ * the flow, status and update indexes are sharded. Never a Scan.
  */
-export async function* listJobs(
+function jobKeys(
   db: DynamoDBDocumentClient,
   table: string,
-  filter: JobFilter = {},
-): AsyncGenerator<JobSummary> {
-  const page = filter.pageSize !== undefined && { pageSize: filter.pageSize };
+  filter: JobFilter,
+  read: ReadFrom = {},
+): { keys: AsyncGenerator<Item>; by: string } {
+  const size = (index: 'sharded' | 'single') => {
+    const pageSize = read.sizes?.[index] ?? filter.pageSize;
+    return pageSize !== undefined && { pageSize };
+  };
   if (filter.updatedSince !== undefined) {
-    // By the hour of the latest event, newest first, then exactly by the records' updated_at.
     const hour = sinceKey(filter.updatedSince).slice(0, 13);
     const keys = queryShards(
       db,
@@ -207,28 +157,34 @@ export async function* listJobs(
         index: INDEX.byUpdated,
         hash: ['entity', ENTITY_VALUE.jobs],
         from: ['updated_key', hour],
+        ...(read.after !== undefined && { after: ['updated_key', read.after] }),
         newestFirst: true,
-        ...page,
+        ...size('sharded'),
       },
       'updated_key',
     );
-    yield* newestUpdateFirst(matching(records<JobRecord>(db, table, 'jobs', keys), filter));
-    return;
+    return { keys, by: 'updated_key' };
   }
-  const from = {
+  const range = {
     ...(filter.since && { from: ['started_key', sinceKey(filter.since)] as [string, string] }),
     ...(filter.until && { to: ['started_key', sinceKey(filter.until)] as [string, string] }),
+    ...(read.after !== undefined && { after: ['started_key', read.after] as [string, string] }),
   };
   const sharded = (index: string, hash: [string, string]) =>
-    queryShards(db, table, { index, hash, newestFirst: true, ...from, ...page }, 'started_key');
+    queryShards(
+      db,
+      table,
+      { index, hash, newestFirst: true, ...range, ...size('sharded') },
+      'started_key',
+    );
   const keys =
     filter.tenant !== undefined
       ? queryIndex(db, table, {
           index: INDEX.byTenant,
           hash: ['tenant', filter.tenant],
           newestFirst: true,
-          ...from,
-          ...page,
+          ...range,
+          ...size('single'),
         })
       : filter.flow !== undefined
         ? sharded(INDEX.byFlow, ['flow_shard', filter.flow])
@@ -237,7 +193,47 @@ export async function* listJobs(
             'started_key',
             true,
           );
-  yield* matching(records<JobRecord>(db, table, 'jobs', keys), filter);
+  return { keys, by: 'started_key' };
+}
+
+/**
+ * Jobs newest first (by start time), through an index (see jobKeys); with updatedSince, newest
+ * update first: by the hour of the latest event, then exactly by the records' updated_at.
+ */
+export async function* listJobs(
+  db: DynamoDBDocumentClient,
+  table: string,
+  filter: JobFilter = {},
+): AsyncGenerator<JobSummary> {
+  const { keys } = jobKeys(db, table, filter);
+  const jobs = matching(records<JobRecord>(db, table, 'jobs', keys), filter);
+  yield* filter.updatedSince !== undefined ? newestUpdateFirst(jobs) : jobs;
+}
+
+/**
+ * One keyset page of jobs (see keysetPage): in the order of the index the filter reads, newest
+ * start first (with updatedSince, by the hour of the latest event, newest first, then by s3_root
+ * descending: the index's order, not the exact time), strictly after the position `after`.
+ */
+export async function pageJobs(
+  db: DynamoDBDocumentClient,
+  table: string,
+  filter: JobFilter,
+  request: ListPageRequest,
+): Promise<ListPage<JobSummary>> {
+  const { keys, by } = jobKeys(db, table, filter, {
+    ...(request.after !== undefined && { after: request.after }),
+    sizes: pageSizes(request.limit),
+  });
+  return keysetPage(
+    keys,
+    (key) => String(key[by]),
+    async (chunk) =>
+      (await recordsAt<JobRecord>(db, table, 'jobs', chunk)).map((record) =>
+        record !== undefined && jobMatches(record, filter) ? jobSummary(record) : undefined,
+      ),
+    request,
+  );
 }
 
 async function* matching(
@@ -247,29 +243,95 @@ async function* matching(
   for await (const record of jobs) if (jobMatches(record, filter)) yield jobSummary(record);
 }
 
-/** A discover state's or connection's index keys: by tenant, by flow (sharded), or all (sharded). */
+/**
+ * A discover state's or connection's index keys, in `sort_key` order: by tenant, by flow
+ * (sharded), or all (sharded).
+ */
 function keysFor(
   db: DynamoDBDocumentClient,
   table: string,
   kind: 'discover' | 'connections',
   filter: { tenant?: string; flow?: string },
+  read: ReadFrom = {},
 ): AsyncGenerator<Item> {
+  const after = read.after !== undefined && { after: ['sort_key', read.after] as [string, string] };
+  const size = (index: 'sharded' | 'single') =>
+    read.sizes !== undefined && { pageSize: read.sizes[index] };
   if (filter.tenant !== undefined)
-    return queryIndex(db, table, { index: INDEX.byTenant, hash: ['tenant', filter.tenant] });
+    return queryIndex(db, table, {
+      index: INDEX.byTenant,
+      hash: ['tenant', filter.tenant],
+      ...after,
+      ...size('single'),
+    });
   if (filter.flow !== undefined)
     return queryShards(
       db,
       table,
-      { index: INDEX.byFlow, hash: ['flow_shard', filter.flow] },
+      { index: INDEX.byFlow, hash: ['flow_shard', filter.flow], ...after, ...size('sharded') },
       'sort_key',
     );
   return queryShards(
     db,
     table,
-    { index: INDEX.all, hash: ['entity', ENTITY_VALUE[kind]] },
+    { index: INDEX.all, hash: ['entity', ENTITY_VALUE[kind]], ...after, ...size('sharded') },
     'sort_key',
   );
 }
+
+/** One keyset page of discover states or connections (see keysetPage), in `sort_key` order. */
+function pageOfKind<R, V>(
+  db: DynamoDBDocumentClient,
+  table: string,
+  kind: 'discover' | 'connections',
+  filter: { tenant?: string; flow?: string },
+  view: (record: R) => V | undefined,
+  request: ListPageRequest,
+): Promise<ListPage<V>> {
+  const keys = keysFor(db, table, kind, filter, {
+    ...(request.after !== undefined && { after: request.after }),
+    sizes: pageSizes(request.limit),
+  });
+  return keysetPage(
+    keys,
+    (key) => String(key.sort_key),
+    async (chunk) =>
+      (await recordsAt<R>(db, table, kind, chunk)).map((r) =>
+        r === undefined ? undefined : view(r),
+      ),
+    request,
+  );
+}
+
+export const pageDiscover = (
+  db: DynamoDBDocumentClient,
+  table: string,
+  filter: DiscoverFilter,
+  request: ListPageRequest,
+): Promise<ListPage<DiscoverView>> =>
+  pageOfKind<DiscoverRecord, DiscoverView>(
+    db,
+    table,
+    'discover',
+    filter,
+    (r) => (discoverMatches(r, filter) ? discoverSummary(r) : undefined),
+    request,
+  );
+
+export const pageConnections = (
+  db: DynamoDBDocumentClient,
+  table: string,
+  filter: ConnectionFilter,
+  request: ListPageRequest,
+): Promise<ListPage<ConnectionView>> =>
+  pageOfKind<ConnectionRecord, ConnectionView>(
+    db,
+    table,
+    'connections',
+    filter,
+    (r) => (connectionMatches(r, filter) ? connectionSummary(r) : undefined),
+    request,
+  );
 
 /** Discover state per (env_id, tenant, flow_id, connector), ordered by tenant, flow, connector. */
 export async function* listDiscover(

@@ -11,7 +11,8 @@ import {
   type SummaryFilter,
 } from '../../records/views';
 import { queryPages } from './dynamodb-io';
-import { listJobs, queryIndex } from './queries';
+import { listJobs } from './queries';
+import { queryIndex } from './index-reads';
 import { INDEX, type Item } from './table-layout';
 
 /** The most failed jobs whose tenants a summary reads; more are counted, not attributed. */
