@@ -292,7 +292,7 @@ describe('events of any field size up to the body limit, on DynamoDB Local', () 
       }),
       { numRuns: 16, seed: 28 },
     );
-  }, 60_000);
+  }, 120_000);
 
   const TRACEBACK = 'Traceback (most recent call last):\n  File "/app/tap.py", line 42, in sync\n';
   const error = TRACEBACK.repeat(Math.ceil(700_000 / TRACEBACK.length)).slice(0, 700_000);
@@ -334,7 +334,7 @@ describe('events of any field size up to the body limit, on DynamoDB Local', () 
       ['SYNC_STARTED', cutText(message)],
       ['SYNC_FAILED', cutText(error)],
     ]);
-  }, 30_000);
+  }, 60_000);
 
   it('shows the status and the whole error with jobs get', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'hgw-field-sizes-'));
@@ -375,5 +375,5 @@ describe('events of any field size up to the body limit, on DynamoDB Local', () 
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 60_000);
 });
