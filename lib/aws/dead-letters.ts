@@ -11,6 +11,8 @@ import type { Notifier } from '../ports/notifier';
 import type { Notification } from '../records/changes';
 import { parseEnvelope } from '../webhook/envelope';
 import type { Kind } from '../webhook/kinds';
+import { MAX_RECEIVE_COUNT } from './resource-names';
+import { LETTER_ATTRIBUTES } from './sqs-dead-letter-queue';
 
 export interface DeadLetter {
   messageId: string;
@@ -26,10 +28,22 @@ export interface DeadLetter {
   sentAt?: string;
   bytes: number;
   payload?: unknown;
+  /**
+   * Why a kind's letter is here: the reason its consumer gave when it took it out at once (it can
+   * never succeed), else `failed 5 receives` (SQS moved it after the redrive policy's receives).
+   */
+  reason?: string;
+  /** When its consumer took it out, after how many receives, and its id on the kind's queue. */
+  failedAt?: string;
+  receiveCount?: number;
+  sourceMessageId?: string;
   /** A notification's `detail-type` and `notification_id`. */
   detailType?: string;
   notificationId?: string;
-  /** Why EventBridge gave up on it (ERROR_CODE: ERROR_MESSAGE), and the rule's ARN. */
+  /**
+   * A kind's letter: the name of the error its consumer gave up on. A notification: why
+   * EventBridge gave up on it (ERROR_CODE: ERROR_MESSAGE), and the rule's ARN.
+   */
   error?: string;
   rule?: string;
 }
@@ -72,6 +86,27 @@ function describeNotificationLetter(message: Message): DeadLetter {
 /** How long a listed message stays hidden while the listing runs. */
 const PEEK_SECONDS = 30;
 
+/**
+ * Why a kind's letter is in its dead-letter queue: what its consumer said when it took it out
+ * (LETTER_ATTRIBUTES), or, without those, that SQS moved it after the redrive policy's receives.
+ */
+function whyDead(message: Message): Partial<DeadLetter> {
+  const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
+  const reason = attribute(LETTER_ATTRIBUTES.reason);
+  if (reason === undefined) return { reason: `failed ${MAX_RECEIVE_COUNT} receives` };
+  const error = attribute(LETTER_ATTRIBUTES.error);
+  const failedAt = attribute(LETTER_ATTRIBUTES.failedAt);
+  const receiveCount = Number(attribute(LETTER_ATTRIBUTES.receiveCount));
+  const sourceMessageId = attribute(LETTER_ATTRIBUTES.sourceMessageId);
+  return {
+    reason,
+    ...(error !== undefined && { error }),
+    ...(failedAt !== undefined && { failedAt }),
+    ...(Number.isInteger(receiveCount) && receiveCount > 0 && { receiveCount }),
+    ...(sourceMessageId !== undefined && { sourceMessageId }),
+  };
+}
+
 function describeDeadLetter(queue: Kind, message: Message): DeadLetter {
   const body = message.Body ?? '';
   const sent = Number(message.Attributes?.SentTimestamp);
@@ -80,6 +115,7 @@ function describeDeadLetter(queue: Kind, message: Message): DeadLetter {
     queue,
     bytes: Buffer.byteLength(body),
     ...(Number.isFinite(sent) && sent > 0 && { sentAt: new Date(sent).toISOString() }),
+    ...whyDead(message),
   };
   try {
     const { envelope, body: raw } = parseEnvelope(body);
@@ -208,27 +244,46 @@ async function drainDeadLetters(
 }
 
 /**
+ * A letter's message attributes without those its consumer added (LETTER_ATTRIBUTES): why it
+ * died does not go back with it (it gets new ones should it die again). Undefined when none stay.
+ */
+function attributesBack(message: Message): Message['MessageAttributes'] {
+  const ours = new Set<string>(Object.values(LETTER_ATTRIBUTES));
+  const kept = Object.entries(message.MessageAttributes ?? {}).filter(([name]) => !ours.has(name));
+  return kept.length === 0 ? undefined : Object.fromEntries(kept);
+}
+
+/**
  * Moves messages from a kind's dead-letter queue back to its FIFO queue, to be processed again once the cause is fixed (a duplicate, should a delete fail, is
  * absorbed by storage). A FIFO DLQ hands out a group's letters in order, so they go back in order.
+ * A letter that its consumer sends straight back while this runs (a record that can never
+ * succeed, whose cause is not fixed yet) is left there, not moved again (the two would pass it
+ * back and forth for ever): `back` counts those, `moved` every letter moved.
  */
 export async function redriveDeadLetters(
   sqs: SQSClient,
   dlqUrl: string,
   sourceUrl: string,
   limit: number,
-): Promise<number> {
-  const { moved } = await drainDeadLetters(sqs, dlqUrl, limit, async (m) => {
-    await sqs.send(
+): Promise<{ moved: number; back: number }> {
+  // The ids this run gave the letters it moved; a letter dead again names its id on the queue.
+  const sent = new Set<string>();
+  const { moved, left } = await drainDeadLetters(sqs, dlqUrl, limit, async (m) => {
+    const source = m.MessageAttributes?.[LETTER_ATTRIBUTES.sourceMessageId]?.StringValue;
+    if (source !== undefined && sent.has(source)) return false;
+    const attributes = attributesBack(m);
+    const answer = await sqs.send(
       new SendMessageCommand({
         QueueUrl: sourceUrl,
         MessageBody: m.Body ?? '',
         ...redriveOrder(m),
-        ...(m.MessageAttributes !== undefined && { MessageAttributes: m.MessageAttributes }),
+        ...(attributes !== undefined && { MessageAttributes: attributes }),
       }),
     );
+    if (answer.MessageId !== undefined) sent.add(answer.MessageId);
     return true;
   });
-  return moved;
+  return { moved, back: left };
 }
 
 /**

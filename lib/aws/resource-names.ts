@@ -17,6 +17,12 @@ export const eventBusName = (stage: string): string => `${SERVICE}-${stage}`;
 export const notificationsDeadLetterQueueName = (stage: string): string =>
   `${SERVICE}-${stage}-notifications-dlq`;
 
+/**
+ * Receives after which SQS moves a message to its kind's dead-letter queue by itself (the queues'
+ * redrive policy: serverless.yml's `custom.maxReceiveCount`).
+ */
+export const MAX_RECEIVE_COUNT = 5;
+
 /** FIFO queue names as serverless.yml derives them: `<service>-<stage>-<kind>.fifo`, `…-dlq.fifo`. */
 export function queueName(stage: string, kind: Kind, deadLetter = false): string {
   return `${SERVICE}-${stage}-${kind}${deadLetter ? '-dlq' : ''}.fifo`;

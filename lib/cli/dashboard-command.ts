@@ -13,14 +13,17 @@ const DASHBOARD_HELP = `Usage: hotglue-webhooks dashboard [--stage NAME [--regio
 
 Serves the dashboard on 127.0.0.1 and prints its URL; Ctrl-C stops it. It only reads: jobs with
 their timelines, discover state, connections, and the depth of every queue and dead-letter queue
-(with the command that redrives them). Nothing is exposed beyond this machine.
+(with why the first dead letters are there, and the command that redrives them). Nothing is
+exposed beyond this machine.
 
 Options:
   --stage NAME  a deployed stage, read with your AWS credentials (from the usual AWS
                 environment: AWS_PROFILE, ...). It needs dynamodb:Query and
-                dynamodb:BatchGetItem on the stage's tables and indexes, and sqs:GetQueueUrl and
-                sqs:GetQueueAttributes on its queues. Without --stage: the local stack running
-                from this folder (which also serves the dashboard itself, at its own URL).
+                dynamodb:BatchGetItem on the stage's tables and indexes, sqs:GetQueueUrl and
+                sqs:GetQueueAttributes on its queues, and sqs:ReceiveMessage and
+                sqs:ChangeMessageVisibility on its dead-letter queues (to say why their letters
+                are there). Without --stage: the local stack running from this folder (which
+                also serves the dashboard itself, at its own URL).
   --region R    the stage's region (default: as for deploys, see hotglue-webhooks --help)
   --port N      the port to listen on (default 8080; 0 picks a free one)
   -h, --help    show this help`;

@@ -15,7 +15,7 @@ import { resolveQueueTarget, type QueueTarget } from './target';
 const DLQ_HELP = `Usage: hotglue-webhooks dlq list [--kind K] [--limit N] [--json] [--stage NAME [--region R]]
        hotglue-webhooks dlq redrive [--kind K] [--limit N] [--stage NAME [--region R]]
 
-list     show what is in the dead-letter queues (nothing is removed)
+list     show what is in the dead-letter queues and why (nothing is removed)
 redrive  move dead letters back to their queue, to be processed again once the cause is fixed
 
 Options:
@@ -23,9 +23,11 @@ Options:
                   stage's bus could not deliver; redrive puts them back on the bus (default: the
                   three kinds, and for list notifications too)
   --limit N       at most N messages per queue (default 100 for list, all for redrive)
-  --json          print JSON (list: an array; each entry includes the event's payload)
+  --json          print JSON (list: an array; each entry includes the event's payload, and
+                  why it is there: reason, error, failedAt, receiveCount, sourceMessageId)
   --stage NAME    a deployed stage instead of the local stack (needs sqs:ReceiveMessage,
-                  sqs:DeleteMessage and sqs:GetQueueUrl on the DLQs, sqs:SendMessage on the queues,
+                  sqs:ChangeMessageVisibility, sqs:DeleteMessage and sqs:GetQueueUrl on the DLQs,
+                  sqs:SendMessage on the queues,
                   events:PutEvents on the bus to redrive notifications)
   --region R      the stage's region (default: as for deploys, see hotglue-webhooks --help)
   -h, --help      show this help`;
@@ -65,14 +67,16 @@ async function listLetters(
   else
     io.out(
       table(
-        ['QUEUE', 'MESSAGE_ID', 'RECEIVED_AT', 'ID', 'BYTES', 'PROBLEM'],
+        ['QUEUE', 'MESSAGE_ID', 'RECEIVED_AT', 'ID', 'BYTES', 'REASON', 'PROBLEM'],
         letters.map((l) => [
           l.queue,
           l.messageId,
           l.receivedAt ?? l.sentAt,
           l.requestId ?? (l.detailType && `${l.detailType} ${l.notificationId}`),
           l.bytes,
-          l.unreadable ?? l.error,
+          // Why it is here: its consumer's reason, `failed 5 receives`, or EventBridge's error.
+          l.reason ?? l.error,
+          l.unreadable,
         ]),
       ),
     );
@@ -106,13 +110,18 @@ async function redriveLetters(
   let total = 0;
   for (const kind of kinds) {
     const { source, deadLetter } = await target.queues(kind);
-    const moved = await redriveDeadLetters(
+    const { moved, back } = await redriveDeadLetters(
       target.sqs,
       deadLetter,
       source,
       limit ?? Number.MAX_SAFE_INTEGER,
     );
-    io.out(`${kind}: moved ${moved} message${moved === 1 ? '' : 's'} back to the queue`);
+    io.out(
+      `${kind}: moved ${moved} message${moved === 1 ? '' : 's'} back to the queue` +
+        (back > 0
+          ? `; ${back} came straight back to the dead-letter queue, as it can never succeed (dlq list says why)`
+          : ''),
+    );
     total += moved;
   }
   if (json) io.out(JSON.stringify({ moved: total }));

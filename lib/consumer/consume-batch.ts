@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Counters } from '../ports/counters';
+import type { DeadLetterQueue } from '../ports/dead-letter-queue';
 import {
   OutboxFullError,
   WriteConflictError,
@@ -17,6 +18,7 @@ import { PoisonMessageError } from '../webhook/envelope';
 import type { Kind } from '../webhook/kinds';
 import { deadlineOf, withinDeadline, type InvocationContext } from './budget';
 import { decodeRecord, type ConsumedEvent } from './decode-record';
+import { letterOf, poisonReason } from './poison';
 
 /** One SQS record with the event it holds. */
 type Delivery = { record: SQSRecord; consumed: ConsumedEvent };
@@ -24,6 +26,12 @@ type Delivery = { record: SQSRecord; consumed: ConsumedEvent };
 export interface ConsumerDeps {
   store: EventStore;
   notifier: Notifier;
+  /**
+   * The kind's dead-letter queue, where a record that can never succeed goes at once (see
+   * POISON_ERRORS). Without one, such a record fails like any other, and SQS moves it there itself
+   * after the redrive policy's count of receives, holding its group until then.
+   */
+  deadLetters?: DeadLetterQueue;
   log: Log;
   counters: Counters;
   now?: () => number;
@@ -57,6 +65,8 @@ interface Run {
   until: number;
   failed: Set<string>;
   failedGroups: Set<string>;
+  /** Records moved to the dead-letter queue: reported done, their groups go on. */
+  deadLettered: Set<string>;
 }
 
 /** Reports a record failed (logged with why, never its body) and blocks the rest of its group. */
@@ -84,8 +94,45 @@ function blocked(run: Run, record: SQSRecord): boolean {
   return true;
 }
 
-/** The batch's records decoded, by entity, in batch order; a group stops at its first failure. */
-function decodeBatch(run: Run, records: readonly SQSRecord[]): Map<string, Delivery[]> {
+/**
+ * Settles a record that threw `error`: a poison one (see POISON_ERRORS) goes to the dead-letter
+ * queue, reported done, and its group goes on; any other, or a poison one the dead-letter queue
+ * did not take, fails and holds its group (see fail).
+ */
+async function settle(run: Run, record: SQSRecord, error: unknown): Promise<void> {
+  const { deadLetters, log, now } = run.deps;
+  const reason = poisonReason(error);
+  if (reason === undefined || deadLetters === undefined || !(error instanceof Error))
+    return fail(run, record, error);
+  try {
+    await deadLetters.send(letterOf(record, error, reason, now()), run.until);
+  } catch (sendError) {
+    log.error('dead letter not sent', {
+      messageId: record.messageId,
+      kind: run.kind,
+      error: sendError instanceof Error ? sendError.name : typeof sendError,
+      detail: sendError instanceof Error ? sendError.message : String(sendError),
+    });
+    return fail(run, record, error);
+  }
+  log.warn('record dead-lettered', {
+    messageId: record.messageId,
+    kind: run.kind,
+    receiveCount: record.attributes?.ApproximateReceiveCount,
+    error: error.name,
+    reason,
+  });
+  run.deadLettered.add(record.messageId);
+}
+
+/**
+ * The batch's records decoded, by entity, in batch order; a group stops at its first failure, and
+ * goes on after a poison record, which settle has sent to the dead-letter queue.
+ */
+async function decodeBatch(
+  run: Run,
+  records: readonly SQSRecord[],
+): Promise<Map<string, Delivery[]>> {
   const byEntity = new Map<string, Delivery[]>();
   for (const record of records) {
     if (blocked(run, record)) continue;
@@ -94,7 +141,7 @@ function decodeBatch(run: Run, records: readonly SQSRecord[]): Map<string, Deliv
       const key = ENTITIES[run.kind].key(consumed.payload);
       byEntity.set(key, [...(byEntity.get(key) ?? []), { record, consumed }]);
     } catch (error) {
-      fail(run, record, error);
+      await settle(run, record, error);
     }
   }
   return byEntity;
@@ -213,12 +260,21 @@ async function drainFullOutbox(run: Run, key: string, full: OutboxFullError): Pr
   }
 }
 
-/** Stores an entity's records one by one, in order, up to the first that fails. */
+/**
+ * Stores an entity's records one by one, in order, up to the first that fails; a poison one (see
+ * settle) goes to the dead-letter queue, and the records behind it are stored.
+ */
 async function storeOneByOne(run: Run, key: string, deliveries: Delivery[]): Promise<void> {
   const outcomes: StoreOutcome[] = [];
   const done: Delivery[] = [];
+  // Only a failure before it in this loop holds a record back: its group's earlier records in the
+  // batch are all here, and a later record's failure must not fail the ones before it.
+  let held = false;
   for (const delivery of deliveries) {
-    if (blocked(run, delivery.record)) continue;
+    if (held) {
+      fail(run, delivery.record, new EarlierInGroupFailedError());
+      continue;
+    }
     try {
       const outcome = await run.deps.store.store(
         run.kind,
@@ -230,7 +286,8 @@ async function storeOneByOne(run: Run, key: string, deliveries: Delivery[]): Pro
       done.push(delivery);
     } catch (error) {
       if (error instanceof OutboxFullError) await drainFullOutbox(run, key, error);
-      fail(run, delivery.record, error);
+      await settle(run, delivery.record, error);
+      held = run.failed.has(delivery.record.messageId);
     }
   }
   await publishUnsent(run, key, done, outcomes);
@@ -250,15 +307,13 @@ async function storeEntity(run: Run, key: string, deliveries: Delivery[]): Promi
   } catch (error) {
     if (error instanceof OutboxFullError) await drainFullOutbox(run, key, error);
     // Lost races past the budget, and a full outbox, fail alike one by one: SQS brings them back.
-    if (
-      deliveries.length === 1 ||
-      error instanceof WriteConflictError ||
-      error instanceof OutboxFullError
-    ) {
+    if (error instanceof WriteConflictError || error instanceof OutboxFullError) {
       for (const { record } of deliveries) fail(run, record, error);
       return;
     }
-    await storeOneByOne(run, key, deliveries);
+    const [only] = deliveries;
+    if (deliveries.length === 1 && only !== undefined) await settle(run, only.record, error);
+    else await storeOneByOne(run, key, deliveries);
   }
 }
 
@@ -287,7 +342,10 @@ function failLaterInGroups(run: Run, records: readonly SQSRecord[]): void {
  * one by one, in order, up to the first that fails. As Lambda asks of a FIFO consumer, a record
  * that failed fails every later record of its group in the batch (they come back, in order,
  * after it); other groups go on. (A record without a group id, which a FIFO queue never
- * delivers, fails alone.)
+ * delivers, fails alone.) A record that can never succeed (see POISON_ERRORS) does not hold its
+ * group: it is sent to the kind's dead-letter queue, with why, and reported done, and the records
+ * behind it are stored in the same invocation; should the dead-letter queue not take it, it fails
+ * like any other.
  *
  * Nothing is swallowed: a record is reported done only once it is stored and the notifications
  * its entity's record holds unsent are published (see publishUnsent). Every retry and wait ends
@@ -308,14 +366,16 @@ export function batchConsumer(
       until,
       failed: new Set(),
       failedGroups: new Set(),
+      deadLettered: new Set(),
     };
-    const byEntity = decodeBatch(run, event.Records);
+    const byEntity = await decodeBatch(run, event.Records);
     await Promise.all([...byEntity].map(([key, list]) => storeEntity(run, key, list)));
     failLaterInGroups(run, event.Records);
-    const { failed } = run;
+    const { failed, deadLettered } = run;
     if (failed.size > 0) deps.counters.count('failed', { kind }, failed.size);
-    if (event.Records.length > failed.size)
-      deps.counters.count('processed', { kind }, event.Records.length - failed.size);
+    if (deadLettered.size > 0) deps.counters.count('deadLettered', { kind }, deadLettered.size);
+    const processed = event.Records.length - failed.size - deadLettered.size;
+    if (processed > 0) deps.counters.count('processed', { kind }, processed);
     // Reported in the batch's order, which is the order SQS gave.
     const batchItemFailures = event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({
       itemIdentifier: r.messageId,

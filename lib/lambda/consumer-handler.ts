@@ -3,6 +3,8 @@ import { createDocumentClient } from '../aws/dynamodb-client';
 import { dynamoDbEventStore } from '../aws/dynamodb/dynamodb-store';
 import { logger } from '../aws/logger';
 import { emfCounters } from '../aws/metrics';
+import { createSqsClient } from '../aws/sqs-client';
+import { sqsDeadLetterQueue } from '../aws/sqs-dead-letter-queue';
 import { loadConsumerConfig } from '../config/consumer';
 import { batchConsumer } from '../consumer/consume-batch';
 import { notifierFor } from './notifier';
@@ -26,9 +28,14 @@ export function consumerHandler(
       recordRetentionDays: config.recordRetentionDays,
     },
   );
+  const deadLetters = sqsDeadLetterQueue(
+    createSqsClient(config.sqsEndpoint === undefined ? {} : { endpoint: config.sqsEndpoint }),
+    config.deadLetterQueueUrl,
+  );
   const consume = batchConsumer(kind, {
     store,
     notifier: notifierFor(config.notifications),
+    deadLetters,
     log: logger,
     counters,
   });

@@ -4,6 +4,8 @@ export type CounterName =
   | 'enqueued'
   | 'processed'
   | 'failed'
+  /** Records a consumer moved to its kind's dead-letter queue (they can never succeed). */
+  | 'deadLettered'
   /** Stale running jobs a reconcile run found (published on every run, 0 included). */
   | 'StaleJobs'
   /** Jobs a reconcile run polled, by outcome. */

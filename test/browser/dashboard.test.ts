@@ -10,6 +10,8 @@ import { payloadOf } from '../support/events';
 import { FAILURE, jobLifecycle, SUCCESS } from '../support/lifecycle';
 import { cli, postSigned, startStack, type StackProcess } from '../support/local-stack';
 import { LineWatcher, ROOT } from '../support/processes';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { localQueueUrls, localSqsClient } from '../../lib/local/local-stack-facts';
 
 /**
  * The dashboard `npm start` serves, in headless Chromium (Debian's, driven by playwright-core):
@@ -387,14 +389,31 @@ describe('the dashboard in Chromium', () => {
     }
   }, 60_000);
 
-  it('serves the queues page from /api/queues, with the command that redrives each DLQ', async () => {
+  it('serves the queues page from /api/queues, with why each dead letter is there and the command that redrives each DLQ', async () => {
+    // A message that is no event: its consumer sends it to the jobs DLQ at once, with why.
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: localQueueUrls(stack.info, 'jobs').source,
+        MessageBody: 'garbage, not an envelope',
+        MessageGroupId: 'dashboard-garbage',
+        MessageDeduplicationId: 'dashboard-garbage',
+      }),
+    );
+    sqs.destroy();
     const view = await open('/queues');
     try {
       await view.page.getByText('npx hotglue-webhooks dlq redrive --kind jobs').waitFor();
+      await view.page.getByText('message body is not JSON').waitFor();
       const api = await fetch(`${base}api/queues`);
       expect(api.headers.get('content-type')).toMatch(/^application\/json/);
-      const queues = (await api.json()) as { kind: string; deadLetter: { messages: number } }[];
+      const queues = (await api.json()) as {
+        kind: string;
+        deadLetter: { messages: number };
+        letters?: { reason: string }[];
+      }[];
       expect(queues.map((q) => q.kind)).toEqual(['jobs', 'discover', 'connections']);
+      expect(queues[0]?.letters?.map((l) => l.reason)).toEqual(['message body is not JSON']);
       const byTenant = await fetch(`${base}api/jobs?tenant=${tenant}`);
       expect(byTenant.headers.get('content-type')).toMatch(/^application\/json/);
       expect(((await byTenant.json()) as unknown[]).length).toBe(2);

@@ -47,6 +47,8 @@ const deadLetters = async (kind: string) =>
     eventKey?: string;
     unreadable?: string;
     payload?: unknown;
+    reason?: string;
+    error?: string;
   }[];
 
 describe('faults in the local stack', () => {
@@ -107,7 +109,7 @@ describe('faults in the local stack', () => {
     expect(ours).toEqual([]);
   }, 60_000);
 
-  it('dead-letters records after the redrive count, lists them, and redrives them once the cause is fixed', async () => {
+  it('dead-letters a poison record at once and a failing one after the redrive count, lists them with why, and redrives them once the cause is fixed', async () => {
     const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
     const jobsQueue = Object.values(stack.info.queues).find((q) => q.name.endsWith('-jobs.fifo'));
     await sqs.send(
@@ -132,10 +134,17 @@ describe('faults in the local stack', () => {
     } finally {
       await stack.setFault('dynamodb', false);
     }
-    expect(letters.find((l) => l.unreadable !== undefined)?.unreadable).toMatch(/not JSON/);
-    expect(letters.find((l) => l.kind === 'jobs')).toBeDefined();
+    // The undecodable one, sent there by its consumer with why; the other, moved by SQS after
+    // its receives, which says nothing more.
+    expect(letters.find((l) => l.unreadable !== undefined)).toMatchObject({
+      unreadable: 'message body is not JSON',
+      reason: 'message body is not JSON',
+      error: 'PoisonMessageError',
+    });
+    expect(letters.find((l) => l.kind === 'jobs')?.reason).toBe('failed 5 receives');
     const table = await cli(['dlq', 'list', '--kind', 'jobs'], env());
-    expect(table.stdout).toMatch(/^QUEUE\s+MESSAGE_ID/);
+    expect(table.stdout).toMatch(/^QUEUE\s+MESSAGE_ID.*\sREASON\s+PROBLEM$/m);
+    expect(table.stdout).toContain('failed 5 receives');
     expect(await getJob('fault/dlq/1')).toBeUndefined();
 
     const redrive = await cli(['dlq', 'redrive', '--kind', 'jobs'], env());

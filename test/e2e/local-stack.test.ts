@@ -193,6 +193,49 @@ describe('the local stack', () => {
     await expectAnswer(await post('/webhooks/jobs', job, sign(job)), 202);
   });
 
+  it('dead-letters a poison record at once, with why, in its group', async () => {
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
+    const queues = Object.values(stack.info.queues);
+    const jobs = queues.find((q) => q.name.endsWith('-jobs.fifo'));
+    const dlq = queues.find((q) => q.name.endsWith('-jobs-dlq.fifo'));
+    const sent = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: jobs?.url,
+        MessageBody: '{"not":"an envelope"}',
+        MessageGroupId: 'poison',
+        MessageDeduplicationId: randomUUID(),
+      }),
+    );
+    const id = sent.MessageId ?? '';
+    const dead = await eventually(
+      async () =>
+        (
+          await sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: dlq?.url,
+              WaitTimeSeconds: 1,
+              MessageSystemAttributeNames: ['All'],
+              MessageAttributeNames: ['All'],
+            }),
+          )
+        ).Messages?.find((m) => m.MessageAttributes?.source_message_id?.StringValue === id),
+      `${id} in the dead-letter queue`,
+      { timeoutMs: 30_000 },
+    );
+    // Sent there by the consumer (the local stack gave it the local DLQ's URL), in its group,
+    // after its first receive, with why.
+    expect(dead.Body).toBe('{"not":"an envelope"}');
+    expect(dead.Attributes?.MessageGroupId).toBe('poison');
+    expect(dead.MessageAttributes?.reason?.StringValue).toMatch(
+      /^message is not an event envelope/,
+    );
+    expect(dead.MessageAttributes?.error?.StringValue).toBe('PoisonMessageError');
+    expect(dead.MessageAttributes?.receive_count?.StringValue).toBe('1');
+    const lines = stack.output.json().filter((l) => l.messageId === id);
+    expect(lines.map((l) => l.message)).toEqual(['record dead-lettered']);
+    sqs.destroy();
+  }, 60_000);
+
   it('retries a record that keeps failing and dead-letters it after the redrive count', async () => {
     const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
     const queues = Object.values(stack.info.queues);
@@ -206,23 +249,27 @@ describe('the local stack', () => {
         .maxReceiveCount,
     );
     expect(maxReceiveCount).toBeGreaterThanOrEqual(3);
-    const sent = await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: jobs?.url,
-        MessageBody: '{"not":"an envelope"}',
-        MessageGroupId: 'poison',
-        MessageDeduplicationId: randomUUID(),
-      }),
-    );
-    const id = sent.MessageId ?? '';
-    const failuresOf = () =>
+    // A valid event while DynamoDB cannot be reached: it fails at every receive.
+    const job = JSON.stringify(payloadOf('jobs', { s3_root: 'e2e/redrive-count/1' }));
+    const failuresOf = (id: string) =>
       stack.output.json().filter((l) => l.message === 'record failed' && l.messageId === id);
-    // Its last failure logged, it moves to the DLQ at the next receive.
-    await eventually(
-      async () => (failuresOf().length >= maxReceiveCount ? true : undefined),
-      () => `${maxReceiveCount} failures of ${id} (${failuresOf().length} so far)`,
-      { timeoutMs: 60_000 },
-    );
+    let id = '';
+    await stack.setFault('dynamodb', true);
+    try {
+      const accepted = await post('/webhooks/jobs', job, {
+        'x-hub-signature': hmacHex(secret, job),
+      });
+      expect(accepted.status).toBe(202);
+      id = ((await accepted.json()) as { id: string }).id;
+      // Its last failure logged, it moves to the DLQ at the next receive.
+      await eventually(
+        async () => (failuresOf(id).length >= maxReceiveCount ? true : undefined),
+        () => `${maxReceiveCount} failures of ${id} (${failuresOf(id).length} so far)`,
+        { timeoutMs: 60_000 },
+      );
+    } finally {
+      await stack.setFault('dynamodb', false);
+    }
     const dead = await eventually(
       async () =>
         (
@@ -231,15 +278,18 @@ describe('the local stack', () => {
               QueueUrl: dlq?.url,
               WaitTimeSeconds: 1,
               MessageSystemAttributeNames: ['All'],
+              MessageAttributeNames: ['All'],
             }),
           )
         ).Messages?.find((m) => m.MessageId === id),
       `${id} in the dead-letter queue`,
       { timeoutMs: 30_000 },
     );
-    // In its group, on the FIFO dead-letter queue, after exactly the redrive count.
-    expect(dead.Attributes?.MessageGroupId).toBe('poison');
-    expect(failuresOf()).toHaveLength(maxReceiveCount);
+    // Moved by SQS after exactly the redrive count, in its entity's group, with no reason of
+    // the consumer's (dlq list says "failed 5 receives").
+    expect(dead.Attributes?.MessageGroupId).toMatch(/^[0-9a-f]{64}$/);
+    expect(dead.MessageAttributes ?? {}).toEqual({});
+    expect(failuresOf(id)).toHaveLength(maxReceiveCount);
     sqs.destroy();
   }, 120_000);
 

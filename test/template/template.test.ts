@@ -17,12 +17,14 @@ import { unzip } from '../support/unzip';
 import { packageService } from '../support/package-service';
 import { localSqsClient } from '../../lib/local/local-stack-facts';
 import { resolveConditionals } from '../../lib/local/service-definition';
+import { MAX_RECEIVE_COUNT } from '../../lib/aws/resource-names';
 import { dynamoDbEventStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { startFakeHotglueApi } from '../support/fake-hotglue-api';
 import { startFakeEventBridge } from '../support/fake-eventbridge';
 import { startFakeSsm } from '../support/fake-ssm';
 import { startRecordingProxy, type RecordedCall } from '../support/recording-proxy';
 import { jobLifecycle, stored } from '../support/lifecycle';
+import { listDeadLetters } from '../../lib/aws/dead-letters';
 
 type Resource = {
   Type: string;
@@ -320,6 +322,8 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual(getAtt(`${Kind}FifoDeadLetterQueue`));
       expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(3);
+      // What `dlq list` says of a letter SQS moved itself.
+      expect(queue.RedrivePolicy.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
       const timeout = resource(`Consume${Kind}LambdaFunction`).Properties.Timeout as number;
       expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
       expect(queue.QueueName).toBe(`hotglue-webhooks-ci-${Kind.toLowerCase()}.fifo`);
@@ -350,6 +354,20 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       expect(consumer.Properties.Environment.Variables.HISTORY_RETENTION_DAYS).toBe('400');
       // Records are kept for ever unless the stage asks otherwise.
       expect(consumer.Properties.Environment.Variables.RECORD_RETENTION_DAYS).toBe('0');
+    },
+  );
+
+  it.each(KINDS)(
+    'gives the %s consumer the URL of its own FIFO dead-letter queue, for records that can never succeed',
+    (Kind, kind) => {
+      const env = resource(`Consume${Kind}LambdaFunction`).Properties.Environment.Variables;
+      expect(env[`${kind.toUpperCase()}_DEAD_LETTER_QUEUE_URL`]).toEqual({
+        Ref: `${Kind}FifoDeadLetterQueue`,
+      });
+      const others = Object.entries(env).filter(
+        ([name]) => name.endsWith('_QUEUE_URL') && !name.startsWith(kind.toUpperCase()),
+      );
+      expect(others).toEqual([]);
     },
   );
 
@@ -467,6 +485,12 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
             // What Lambda's event source mapping calls; never ChangeMessageVisibility.
             Action: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
             Resource: [getAtt(`${Kind}FifoQueue`)],
+          },
+          {
+            Effect: 'Allow',
+            // A record that can never succeed, to its own DLQ at once, and to no other queue.
+            Action: ['sqs:SendMessage'],
+            Resource: [getAtt(`${Kind}FifoDeadLetterQueue`)],
           },
           {
             Effect: 'Allow',
@@ -1127,38 +1151,63 @@ describe('packaged function bundles, run in a bare Node process against the loca
       'CONNECTIONS_TABLE',
     ],
   ] as const)(
-    '%s stores a record on dynalite and fails a poison record alone, within its role',
+    '%s stores a record on dynalite and moves a poison record to its DLQ on fauxqs, within its role',
     async (zip, file, kind, variable) => {
       const dynamo = await startDynalite();
       const proxy = await startRecordingProxy(dynamo.endpoint);
       const bus = await startFakeEventBridge();
       const busProxy = await startRecordingProxy(bus.endpoint);
+      const fauxqs = await startFauxqsProcess();
+      const sqsProxy = await startRecordingProxy(fauxqs.endpoint);
+      const sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
       try {
         const tables = await createProjectTables(dynamo.endpoint);
+        const dlq =
+          (
+            await sqs.send(
+              new CreateQueueCommand({
+                QueueName: `bundle-${kind}-dlq.fifo`,
+                Attributes: { FifoQueue: 'true' },
+              }),
+            )
+          ).QueueUrl ?? '';
         const payload = payloadOf(kind);
         const good = sqsRecord(envelopeOf(kind, payload), { messageId: 'good' });
         const poison = sqsRecord('not an envelope', { messageId: 'poison' });
+        poison.attributes.MessageGroupId = 'bundle-group';
         const Kind = `${kind[0]?.toUpperCase()}${kind.slice(1)}`;
+        // The variable the template gives the consumer its DLQ by.
+        const [dlqVariable] = Object.entries(
+          resource(`Consume${Kind}LambdaFunction`).Properties.Environment.Variables,
+        ).find(
+          ([, v]) => JSON.stringify(v) === JSON.stringify({ Ref: `${Kind}FifoDeadLetterQueue` }),
+        ) ?? [''];
+        const env = {
+          AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
+          AWS_ENDPOINT_URL_EVENTBRIDGE: busProxy.endpoint,
+          AWS_ENDPOINT_URL_SQS: sqsProxy.endpoint,
+          EVENT_BUS_NAME: 'bundle-bus',
+          [variable]: tables[kind],
+          [dlqVariable]: dlq,
+          ...powertoolsOf(`Consume${Kind}`),
+        };
         const { result, out } = await invokeBundleWithOutput(
           zip,
           file,
           { Records: [good, poison] },
-          {
-            AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
-            AWS_ENDPOINT_URL_EVENTBRIDGE: busProxy.endpoint,
-            EVENT_BUS_NAME: 'bundle-bus',
-            [variable]: tables[kind],
-            ...powertoolsOf(`Consume${Kind}`),
-          },
+          env,
         );
-        expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
-        // The failed record is counted on the metric the failed-records alarm watches.
-        const [failed] = emfLinesWith(out, 'failed');
-        expect(failed?.failed).toBe(1);
-        const [watched] = watchedMetrics(resource(`Consume${Kind}FailedRecordsAlarm`).Properties);
-        expect(emfMatches(failed ?? {}, watched as WatchedMetric)).toBe(true);
-        // Every DynamoDB call the bundle made is one its role allows.
+        // The poison record left at once: reported done, in the DLQ with why.
+        expect(result).toEqual({ batchItemFailures: [] });
+        const [letter] = await listDeadLetters(sqs, kind, dlq, 10);
+        expect(letter).toMatchObject({
+          reason: 'message body is not JSON',
+          sourceMessageId: 'poison',
+        });
+        expect(emfLinesWith(out, 'deadLettered')[0]?.deadLettered).toBe(1);
+        // Every DynamoDB and SQS call the bundle made is one its role allows.
         expect(proxy.calls.map((c) => c.action)).toContain('dynamodb:PutItem');
+        expect(sqsProxy.calls.map((c) => c.action)).toEqual(['sqs:SendMessage']);
         // The sample event is a first sight of its entity in a notifying state: one event on
         // the bus, with the deterministic id in its detail.
         expect(bus.entries).toHaveLength(1);
@@ -1170,7 +1219,13 @@ describe('packaged function bundles, run in a bare Node process against the loca
           /^[0-9a-f-]{36}$/,
         );
         expect(busProxy.calls.map((c) => c.action)).toEqual(['events:PutEvents']);
-        expect(refusedCalls(`Consume${Kind}Role`, [...proxy.calls, ...busProxy.calls])).toEqual([]);
+        expect(
+          refusedCalls(`Consume${Kind}Role`, [
+            ...proxy.calls,
+            ...busProxy.calls,
+            ...sqsProxy.calls,
+          ]),
+        ).toEqual([]);
         if (kind === 'jobs') {
           const db = documentClient(dynamo.endpoint);
           expect((await getJob(db, tables.jobs, String(payload.s3_root)))?.status).toBe(
@@ -1178,7 +1233,24 @@ describe('packaged function bundles, run in a bare Node process against the loca
           );
           db.destroy();
         }
+
+        // A DLQ that cannot take the letter: the poison record fails (SQS delivers it again),
+        // counted on the metric the failed-records alarm watches.
+        const failing = await invokeBundleWithOutput(
+          zip,
+          file,
+          { Records: [poison] },
+          { ...env, [dlqVariable]: `${dlq}-missing` },
+        );
+        expect(failing.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
+        const [failed] = emfLinesWith(failing.out, 'failed');
+        expect(failed?.failed).toBe(1);
+        const [watched] = watchedMetrics(resource(`Consume${Kind}FailedRecordsAlarm`).Properties);
+        expect(emfMatches(failed ?? {}, watched as WatchedMetric)).toBe(true);
       } finally {
+        sqs.destroy();
+        await sqsProxy.close();
+        await fauxqs.stop();
         await busProxy.close();
         await bus.close();
         await proxy.close();

@@ -1,5 +1,6 @@
 import { loadLocalStackConfig } from '../../lib/config/local-stack';
 import { ConfigError } from '../../lib/config/env';
+import { loadConsumerConfig } from '../../lib/config/consumer';
 import { loadIngestConfig, secretsFromEnv } from '../../lib/config/ingest';
 import { loadNotificationTarget } from '../../lib/config/notifications';
 import { loadReconcileConfig } from '../../lib/config/reconcile';
@@ -160,6 +161,34 @@ describe('loadReconcileConfig', () => {
       new ConfigError(
         'invalid configuration: JOBS_QUEUE_URL must be an http(s) URL; HOTGLUE_API_KEY_PARAMETER must be set; RECONCILE_AFTER must be a duration such as 30s, 15m, 2h or 1d (or 0)',
       ),
+    );
+  });
+});
+
+describe('loadConsumerConfig', () => {
+  const dlq = 'https://sqs.eu-west-1.amazonaws.com/1/hotglue-webhooks-prod-discover-dlq.fifo';
+
+  it('reads its own kind’s table and dead-letter queue, and an SQS endpoint override', () => {
+    expect(
+      loadConsumerConfig('discover', {
+        DISCOVER_TABLE: 'hotglue-webhooks-prod-discover-table',
+        DISCOVER_DEAD_LETTER_QUEUE_URL: dlq,
+        // Another kind's, as the local stack runs the three consumers in one process.
+        JOBS_DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/jobs-dlq.fifo',
+      }),
+    ).toMatchObject({ table: 'hotglue-webhooks-prod-discover-table', deadLetterQueueUrl: dlq });
+    expect(
+      loadConsumerConfig('discover', {
+        DISCOVER_TABLE: 't',
+        DISCOVER_DEAD_LETTER_QUEUE_URL: dlq,
+        AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9324',
+      }).sqsEndpoint,
+    ).toBe('http://127.0.0.1:9324');
+  });
+
+  it('needs its dead-letter queue: a poison record must have somewhere to go', () => {
+    expect(() => loadConsumerConfig('jobs', { JOBS_TABLE: 't' })).toThrow(
+      new ConfigError('invalid configuration: JOBS_DEAD_LETTER_QUEUE_URL must be an http(s) URL'),
     );
   });
 });

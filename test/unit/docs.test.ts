@@ -91,6 +91,7 @@ describe('the documentation', () => {
     const perKind = KINDS.map((k) => k.toUpperCase()).flatMap((K) => [
       `WEBHOOK_SECRET_${K}`,
       `${K}_QUEUE_URL`,
+      `${K}_DEAD_LETTER_QUEUE_URL`,
       `${K}_TABLE`,
     ]);
     const documented = read('docs/configuration.md');

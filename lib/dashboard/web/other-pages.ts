@@ -129,6 +129,25 @@ export function connectionHistoryPage(main: HTMLElement): void {
   });
 }
 
+/** Why a queue's first dead letters are there: one line each, its reason and when. */
+function whyDead(q: QueueRow): Node | string {
+  if (q.lettersError !== undefined) return `could not list them (${q.lettersError}): use dlq list`;
+  if (q.letters === undefined || q.letters.length === 0) return '—';
+  return h(
+    'ul',
+    { class: 'reasons' },
+    ...q.letters.map((l) =>
+      h(
+        'li',
+        { title: `message ${l.messageId}` },
+        l.reason,
+        l.at === undefined ? '' : ' · ',
+        timeOf(l.at),
+      ),
+    ),
+  );
+}
+
 export function queuesPage(main: HTMLElement): void {
   listPage<QueueRow>(main, {
     title: 'Queues',
@@ -155,6 +174,7 @@ export function queuesPage(main: HTMLElement): void {
             ? badge(String(q.deadLetter.messages), 'bad')
             : String(q.deadLetter.messages),
       ],
+      ['Why (the first ones)', whyDead],
       ['To redrive them', (q) => h('code', {}, q.redrive)],
     ],
   });

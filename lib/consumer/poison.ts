@@ -1,0 +1,53 @@
+import type { SQSRecord } from 'aws-lambda';
+import type { PoisonLetter } from '../ports/dead-letter-queue';
+
+/**
+ * The errors that say a record can never succeed, however often it is tried: the consumer moves
+ * such a record ("poison") to its kind's dead-letter queue at once, reports it done, and goes on
+ * with the records behind it in its message group.
+ *
+ * - `PoisonMessageError`: the message is not an event envelope, holds another kind's event, or its
+ *   body is not a JSON object, fails its kind's schema or makes a key longer than DynamoDB takes
+ *   (see decodeRecord).
+ * - `ValidationException`: DynamoDB refuses the event's items as they are (an item over its 400 KB,
+ *   an attribute value it does not take): the same event gets the same answer every time.
+ *
+ * Anything else is transient, and fails the record and the records behind it in its group, for SQS
+ * to deliver again: a lost race (WriteConflictError), a full outbox, a conditional-check conflict,
+ * a throttle, a timeout or a call given up at the deadline, a network error, a 5xx, an access
+ * denial (a deploy fixes it, not the event), notifications the bus did not take.
+ */
+const POISON_ERRORS: readonly string[] = ['PoisonMessageError', 'ValidationException'];
+
+/** The longest `reason` a letter carries (a message attribute: short, never the payload). */
+const MAX_REASON_CHARS = 256;
+
+const clip = (text: string): string =>
+  text.length <= MAX_REASON_CHARS ? text : `${text.slice(0, MAX_REASON_CHARS - 1)}…`;
+
+/** Why `error` makes its record poison (see POISON_ERRORS), or undefined when it is transient. */
+export function poisonReason(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !POISON_ERRORS.includes(error.name)) return undefined;
+  return clip(
+    error.name === 'ValidationException'
+      ? `DynamoDB refused the event: ${error.message}`
+      : error.message,
+  );
+}
+
+/** The dead letter of a poison record: its body untouched, in its group, with why and when. */
+export const letterOf = (
+  record: SQSRecord,
+  error: Error,
+  reason: string,
+  now: number,
+): PoisonLetter => ({
+  body: record.body,
+  // A FIFO queue always gives the group; the message id only keeps a letter of any other whole.
+  groupId: record.attributes?.MessageGroupId ?? record.messageId,
+  sourceMessageId: record.messageId,
+  reason,
+  error: error.name,
+  failedAt: new Date(now).toISOString(),
+  receiveCount: Number(record.attributes?.ApproximateReceiveCount) || 1,
+});
