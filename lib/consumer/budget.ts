@@ -30,7 +30,10 @@ export function deadlineOf(context: InvocationContext | undefined, now: number):
   return now + Math.max(0, Math.floor(remaining - Math.min(DEADLINE_MARGIN_MS, remaining / 5)));
 }
 
-/** A call of a port still going at the invocation's deadline: given up, so that its records fail. */
+/**
+ * A call of a port still going at the invocation's deadline: given up, so that its records fail.
+ * @internal exported for the tests
+ */
 export class DeadlineError extends Error {
   constructor(what: string) {
     super(`${what}: not done by the invocation's deadline`);
@@ -43,6 +46,7 @@ export class DeadlineError extends Error {
  * ever is first; past the deadline `work` is not started. The call itself is not stopped (the
  * adapters end their own calls at the `until` they are given): this only guarantees that the
  * invocation does not wait for it, should a port not keep to its deadline.
+ * @internal exported for the tests
  */
 export async function beforeDeadline<T>(
   what: string,
