@@ -22,8 +22,10 @@ const error = (status: number, message: string): ReadAnswer => ({
 /**
  * The read API, `/v1`: the same records and filters as the CLI's `--json`, lists a page at a
  * time (`{ items, next }`), and its OpenAPI document at /v1/openapi.json. Only reads: any method
- * but GET (or HEAD) is 405; a bad or unknown parameter, or a cursor this API did not give, 400;
- * an unknown job or connection 404; a job_id that names several jobs 409. Each with `{ error }`.
+ * but GET (or HEAD) is 405; a bad or unknown parameter, or a cursor this API did not give for
+ * the route and filters, 400; an unknown job or connection 404; a job_id that names several jobs
+ * 409. Each with `{ error }`. Anything else is thrown: its caller (the read Lambda, the
+ * dashboard's server) logs it and answers a generic 500, never the error's own text.
  */
 export async function answerReadApi(
   deps: ReadApiDeps,
@@ -47,12 +49,10 @@ export async function answerReadApi(
     return error(404, `no API at ${path} (see /v1/openapi.json)`);
   } catch (caught) {
     if (caught instanceof NotFound) return error(404, caught.message);
-    if (
-      caught instanceof BadParameter ||
-      caught instanceof BadCursorError ||
-      caught instanceof InvalidCursorError
-    )
+    if (caught instanceof BadParameter || caught instanceof BadCursorError)
       return error(400, caught.message);
+    // A history cursor that decoded but names no event: refused like any other cursor.
+    if (caught instanceof InvalidCursorError) return error(400, new BadCursorError().message);
     if (caught instanceof AmbiguousJobIdError) return error(409, caught.message);
     throw caught;
   }

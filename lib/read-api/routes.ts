@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
 import type { RecordQueries } from '../ports/event-store';
-import { take, type Page } from '../records/views';
-import { BadParameter, defined, limitOf, sinceOf as timeOf } from './params';
-import { BadCursorError, CURSOR_DEPTH_MAX, decodeCursor, encodeCursor } from './cursor';
+import type { ListPage, ListPageRequest } from '../records/paging';
+import type { Page } from '../records/views';
+import { BadParameter, checkWindow, defined, limitOf, paramsOf, sinceOf as timeOf } from './params';
+import { BadCursorError, decodeCursor, encodeCursor } from './cursor';
 import { ANSWERS, QUERIES } from './schemas';
 
 /** What the read API reads from, and its clock (for `since=24h`). */
@@ -31,25 +32,53 @@ export interface Route<N extends Name = Name> {
 const sinceOf = (value: string | undefined, name: string, deps: ReadApiDeps): Date | undefined =>
   timeOf(value, name, deps.now?.() ?? new Date());
 
+/** A list's time parameters: read once, on a walk's first page (the cursor carries them on). */
+const TIMES = ['since', 'until', 'updated_since'] as const;
+type TimeName = (typeof TIMES)[number];
+
+/** One page of a list's walk: which page to read, its times, and how to write its `next`. */
+interface Walk {
+  request: ListPageRequest;
+  time(name: TimeName): Date | undefined;
+  page<T>(read: ListPage<T>): Page<T>;
+}
+
 /**
- * One page of a listing: `limit` items after the cursor's offset, and the cursor of the next page
- * while there is more. The cursor is bound to `query`'s filters (all but limit and cursor).
+ * The walk a list query continues: `limit` items after the cursor's position, with the times of
+ * the walk's first page. Every time parameter is checked on every page, and a `since` after an
+ * `until` refused. The cursor is bound to `route` and the query's filters (all but limit and
+ * cursor), as given.
  */
-async function pageOf<T>(
-  items: AsyncIterable<T>,
-  query: { limit?: string; cursor?: string },
+function walkOf(
+  route: Name,
+  query: Record<string, string | undefined>,
   defaultLimit: number,
-): Promise<Page<T>> {
+  deps: ReadApiDeps,
+): Walk {
   const { limit: asked, cursor, ...filter } = query;
   const limit = limitOf(asked, defaultLimit);
-  const offset = decodeCursor(cursor, filter);
-  if (offset + limit > CURSOR_DEPTH_MAX)
-    throw new BadCursorError(`pages end at item ${CURSOR_DEPTH_MAX}: narrow the filters`);
-  const read = await take(items, offset + limit + 1);
-  const more = read.length > offset + limit;
+  const now = deps.now?.() ?? new Date();
+  const given: Record<string, number> = {};
+  for (const name of TIMES) {
+    const at = timeOf(filter[name], name, now);
+    if (at !== undefined) given[name] = at.getTime();
+  }
+  const state = decodeCursor(cursor, route, filter);
+  if (
+    state !== undefined &&
+    Object.keys(state.times).sort().join() !== Object.keys(given).sort().join()
+  )
+    throw new BadCursorError();
+  const times = state?.times ?? given;
+  const time = (name: TimeName) => (times[name] === undefined ? undefined : new Date(times[name]));
+  checkWindow(time('since'), time('until'));
   return {
-    items: read.slice(offset, offset + limit),
-    next: more ? encodeCursor(offset + limit, filter) : null,
+    request: { limit, ...(state !== undefined && { after: state.position }) },
+    time,
+    page: ({ items, after }) => ({
+      items,
+      next: after === null ? null : encodeCursor(route, filter, { position: after, times }),
+    }),
   };
 }
 
@@ -64,22 +93,19 @@ export const ROUTES: Route[] = [
     path: '/v1/jobs',
     summary: 'Jobs, newest first by start time (by latest event with updated_since)',
     match: exactly('/v1/jobs'),
-    run: (deps, q: Query<'jobs'>) =>
-      pageOf(
-        deps.records.listJobs(
-          defined({
-            tenant: q.tenant,
-            flow: q.flow,
-            env: q.env,
-            status: q.status,
-            since: sinceOf(q.since, 'since', deps),
-            until: sinceOf(q.until, 'until', deps),
-            updatedSince: sinceOf(q.updated_since, 'updated_since', deps),
-          }),
-        ),
-        q,
-        50,
-      ),
+    run: async (deps, q: Query<'jobs'>) => {
+      const walk = walkOf('jobs', q, 50, deps);
+      const filter = defined({
+        tenant: q.tenant,
+        flow: q.flow,
+        env: q.env,
+        status: q.status,
+        since: walk.time('since'),
+        until: walk.time('until'),
+        updatedSince: walk.time('updated_since'),
+      });
+      return walk.page(await deps.records.pageJobs(filter, walk.request));
+    },
   } as Route<'jobs'>,
   {
     name: 'job',
@@ -106,30 +132,26 @@ export const ROUTES: Route[] = [
     path: '/v1/discover',
     summary: 'The latest discover state of each connector',
     match: exactly('/v1/discover'),
-    run: (deps, q: Query<'discover'>) =>
-      pageOf(
-        deps.records.listDiscover(defined({ tenant: q.tenant, flow: q.flow, status: q.status })),
-        q,
-        100,
-      ),
+    run: async (deps, q: Query<'discover'>) => {
+      const walk = walkOf('discover', q, 100, deps);
+      const filter = defined({ tenant: q.tenant, flow: q.flow, status: q.status });
+      return walk.page(await deps.records.pageDiscover(filter, walk.request));
+    },
   } as Route<'discover'>,
   {
     name: 'connections',
     path: '/v1/connections',
     summary: 'The latest event of each connection (without its history)',
     match: exactly('/v1/connections'),
-    run: (deps, q: Query<'connections'>) =>
-      pageOf(
-        deps.records.listConnections(
-          defined({
-            tenant: q.tenant,
-            flow: q.flow,
-            linked: q.linked === undefined ? undefined : q.linked === 'true',
-          }),
-        ),
-        q,
-        100,
-      ),
+    run: async (deps, q: Query<'connections'>) => {
+      const walk = walkOf('connections', q, 100, deps);
+      const filter = defined({
+        tenant: q.tenant,
+        flow: q.flow,
+        linked: q.linked === undefined ? undefined : q.linked === 'true',
+      });
+      return walk.page(await deps.records.pageConnections(filter, walk.request));
+    },
   } as Route<'connections'>,
   {
     name: 'connectionHistory',
@@ -144,13 +166,20 @@ export const ROUTES: Route[] = [
         connector_type: q.type,
         connector: q.connector,
       };
+      // The history's own cursor (the last event shown), bound like a list's.
+      const { limit, cursor, ...filter } = q;
+      const state = decodeCursor(cursor, 'connectionHistory', filter);
       const page = await deps.records.connectionHistory(key, {
-        limit: limitOf(q.limit, 50),
-        ...defined({ before: q.cursor }),
+        limit: limitOf(limit, 50),
+        ...(state !== undefined && { before: state.position }),
       });
       if (page === undefined)
         throw new NotFound(`no connection ${q.connector} of tenant ${q.tenant}`);
-      return page;
+      const next =
+        page.next === null
+          ? null
+          : encodeCursor('connectionHistory', filter, { position: page.next, times: {} });
+      return { items: page.items, next };
     },
   } as Route<'connectionHistory'>,
   {
@@ -172,23 +201,13 @@ export const ROUTES: Route[] = [
 ];
 
 /**
- * The query of a request as one object: each name once (a repeated name is refused), an empty
- * value (an empty form field) left out.
+ * The query checked against the route's schema: unknown, repeated or malformed parameters are
+ * refused, with the messages the dashboard's /api gives (see paramsOf and limitOf).
  */
-function queryObject(query: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  const seen = new Set<string>();
-  for (const [name, value] of query) {
-    if (seen.has(name)) throw new BadParameter(`parameter "${name}" is given more than once`);
-    seen.add(name);
-    if (value.trim() !== '') out[name] = value.trim();
-  }
-  return out;
-}
-
-/** The query checked against the route's schema: unknown or malformed parameters are refused. */
 export function checkQuery<N extends Name>(name: N, query: URLSearchParams): Query<N> {
-  const result = z.safeParse(QUERIES[name], queryObject(query));
+  const params = paramsOf(query, Object.keys(QUERIES[name].shape));
+  limitOf(params.limit, 1);
+  const result = z.safeParse(QUERIES[name], { ...params });
   if (result.success) return result.data as Query<N>;
   const reasons = result.error.issues.map((issue) =>
     issue.code === 'unrecognized_keys'

@@ -13,11 +13,23 @@ const limit = z.optional(
   z.string().check(z.regex(/^[0-9]+$/), z.describe('at most this many items (1 to 1,000)')),
 );
 const cursor = z.optional(
-  z.string().check(z.describe('the `next` of the previous page: opaque, and checked')),
+  z
+    .string()
+    .check(
+      z.describe(
+        'the `next` of the previous page, asked with the same filters: opaque, bound to its route and filters, and checked',
+      ),
+    ),
 );
 const since = (what: string) =>
   z.optional(
-    z.string().check(z.describe(`${what} since an ISO time, or within a duration: 30m, 24h, 7d`)),
+    z
+      .string()
+      .check(
+        z.describe(
+          `${what} since an ISO time, or within a duration of at most 10 years: 30m, 24h, 7d`,
+        ),
+      ),
   );
 
 /** Query parameters, per route: any other parameter is refused (400). */

@@ -140,14 +140,14 @@ export async function* mergeSorted(
 const SHARD_PAGE = 25;
 
 /**
- * Index keys per Query page for a keyset page of `limit` items: one more than the page shows
- * (a page looks one entry ahead), at most SHARD_PAGE or an eighth of that per shard of a sharded
- * index (the merge reads a shard's next page only when its items come up), at least PAGE from an
- * unsharded one.
+ * Index keys per Query page for a keyset page of `limit` items: one more than the page shows (a
+ * page looks one entry ahead), and at least SHARD_PAGE, so that a list checked on its records
+ * reads a few entries per call. Per shard of a sharded index, an eighth of that once it passes
+ * SHARD_PAGE: the merge reads a shard's next page only when its items come up.
  */
 export const pageSizes = (limit: number) => ({
   sharded: Math.min(limit + 1, Math.max(SHARD_PAGE, Math.ceil((limit + 1) / 8))),
-  single: Math.max(PAGE, limit + 1),
+  single: Math.max(SHARD_PAGE, limit + 1),
 });
 
 /** Every shard of `value` in a sharded index, merged in the sort key's order. */
