@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CliConfig } from '../config/cli';
 import { AmbiguousJobIdError, type RecordQueries } from '../ports/event-store';
 import { take, type ConnectionView } from '../records/views';
+import { checkWindow, countOf } from '../read-api/params';
 import { parseSince } from '../webhook/time';
 import { fields, table } from './format';
 import { resolveTarget } from './target';
@@ -21,13 +22,9 @@ const common = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-function limitOf(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--limit must be a positive integer, got "${value}"`);
-  return n;
-}
+/** --limit: a whole number of at least 1 (refused as the read API refuses a bad limit). */
+const limitOf = (value: string | undefined, fallback: number): number =>
+  countOf(value, fallback, '--limit');
 
 const json = (io: Io, value: unknown) => io.out(JSON.stringify(value, null, 2));
 
@@ -187,6 +184,7 @@ export async function jobsCommand(args: string[], io: Io): Promise<number> {
     const until = values.until === undefined ? undefined : parseSince(values.until, '--until');
     const updated = values['updated-since'];
     const updatedSince = updated === undefined ? undefined : parseSince(updated, '--updated-since');
+    checkWindow(since, until, ['--since', '--until']);
     const filter = given({
       tenant: values.tenant,
       flow: values.flow,

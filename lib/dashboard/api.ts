@@ -7,7 +7,7 @@ import {
   type JobFilter,
   type JobSummary,
 } from '../records/views';
-import { BadParameter, defined, limitOf, sinceOf } from '../read-api/params';
+import { BadParameter, checkWindow, defined, limitOf, paramsOf, sinceOf } from '../read-api/params';
 import type { QueueRow } from './web/api-types';
 
 /** One queue as the Queues page shows it: its depth, its DLQ's, and how to redrive. */
@@ -29,17 +29,6 @@ export interface DashboardDeps {
 export interface ApiAnswer {
   status: number;
   body: unknown;
-}
-
-/** Reads the query: only `allowed` names, empty values left out; refuses anything else. */
-function paramsOf(query: URLSearchParams, allowed: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of query) {
-    if (!allowed.includes(name))
-      throw new BadParameter(`unknown parameter "${name}" (allowed: ${allowed.join(', ')})`);
-    if (value.trim() !== '') out[name] = value.trim();
-  }
-  return out;
 }
 
 function flagOf(value: string | undefined, name: string): boolean | undefined {
@@ -72,6 +61,7 @@ async function jobs(deps: DashboardDeps, query: URLSearchParams): Promise<JobSum
     until: sinceOf(p.until, 'until', now),
     updatedSince: sinceOf(p.updated_since, 'updated_since', now),
   });
+  checkWindow(filter.since, filter.until);
   return take(deps.records.listJobs(filter), limitOf(p.limit, 50));
 }
 

@@ -101,6 +101,29 @@ describe('the CLI', () => {
     expect(stderr).toBe('option --tenant needs a value; see "hotglue-webhooks jobs --help"');
   });
 
+  it.each([
+    [
+      ['--since', '99999999999h'],
+      '--since must be a duration of at most 10 years (3650d), got "99999999999h"',
+    ],
+    [
+      ['--since', '2026-02-30T00:00:00Z'],
+      '--since must be a time that exists (no such day or hour), got "2026-02-30T00:00:00Z"',
+    ],
+    [
+      ['--since', '2026-11-02T00:00:00Z', '--until', '2026-11-01T00:00:00Z'],
+      '--since (2026-11-02T00:00:00.000Z) is after --until (2026-11-01T00:00:00.000Z): no job starts in that window',
+    ],
+    [['--limit', '1.5'], '--limit must be a whole number of at least 1, got "1.5"'],
+    [['--limit', '0'], '--limit must be a whole number of at least 1, got "0"'],
+  ])(
+    'refuses jobs list %j with exit 2 and one line, before reading anything',
+    async (args, line) => {
+      const { code, stdout, stderr } = await run(['jobs', 'list', ...args]);
+      expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: line });
+    },
+  );
+
   it('refuses --region without a name', async () => {
     const { code, stderr } = await run(['jobs', 'list', '--stage', 'prod', '--region']);
     expect(code).toBe(2);

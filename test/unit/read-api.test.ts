@@ -1,4 +1,5 @@
 import Ajv2020 from 'ajv/dist/2020';
+import { answerApi } from '../../lib/dashboard/api';
 import { answerReadApi } from '../../lib/read-api/answer';
 import type { ReadApiDeps } from '../../lib/read-api/routes';
 import { take } from '../../lib/records/views';
@@ -69,6 +70,123 @@ describe('the /v1 read API', () => {
         )
       ).status,
     ).toBe(400);
+  });
+
+  it('refuses a forged, truncated, altered, foreign-route or other-filters cursor with one message', async () => {
+    const deps = await seeded();
+    const { next } = (await call(deps, '/v1/jobs?tenant=p&limit=1')).body as List;
+    const cursor = String(next);
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const bad = [
+      `/v1/jobs?tenant=p&cursor=${encode({ o: 1, f: 'x' })}`, // 0.4's offset cursor
+      `/v1/jobs?tenant=p&cursor=not-a-cursor`,
+      `/v1/jobs?tenant=p&cursor=${cursor.slice(0, -4)}`, // truncated
+      `/v1/jobs?tenant=p&cursor=${cursor}AAAA`, // lengthened
+      `/v1/jobs?tenant=p&cursor=${encode({ ...decoded, p: 'zzz#p/9' })}`, // another position
+      `/v1/jobs?tenant=p&cursor=${encode({ ...decoded, t: { since: 0 } })}`, // other times
+      `/v1/jobs?tenant=p&cursor=${encode({ ...decoded, r: 'discover' })}`,
+      `/v1/jobs?tenant=q&cursor=${cursor}`, // other filters
+      `/v1/jobs?tenant=p&status=failed&cursor=${cursor}`,
+      `/v1/discover?tenant=p&cursor=${cursor}`, // another route
+      `/v1/connections?cursor=${cursor}`,
+      `/v1/connections/history?env=x&tenant=c&flow=f&type=t&connector=n&cursor=${cursor}`,
+    ];
+    const answers = await Promise.all(bad.map((path) => call(deps, path)));
+    const refused = {
+      status: 400,
+      body: {
+        error: 'cursor: not a "next" this list gave for these filters; start again without it',
+      },
+    };
+    expect(answers.map((a, i) => [bad[i], a])).toEqual(bad.map((path) => [path, refused]));
+    // The same cursor, with its own filters and another limit, goes on.
+    expect((await call(deps, `/v1/jobs?tenant=p&limit=5&cursor=${cursor}`)).status).toBe(200);
+  });
+
+  it('walks a duration window as its first page read it, however long the walk takes', async () => {
+    const deps = await seeded();
+    let now = NOW;
+    const walking = { ...deps, now: () => now };
+    // The seeded jobs started 2026-11-01 from 10:00, two hours before NOW.
+    const first = (await call(walking, '/v1/jobs?since=3h&limit=1')).body as List;
+    expect(first.items).toHaveLength(1);
+    now = new Date(NOW.getTime() + 2 * 3_600_000); // since=3h now starts after the jobs
+    const walked = [...first.items];
+    for (let next = first.next; next !== null;) {
+      const page = (await call(walking, `/v1/jobs?since=3h&limit=1&cursor=${next}`)).body as List;
+      walked.push(...page.items);
+      next = page.next;
+    }
+    expect(walked.map((j) => j.s3_root)).toEqual(
+      (await take(deps.store.listJobs({ since: new Date(NOW.getTime() - 3 * 3_600_000) }), 50)).map(
+        (j) => j.s3_root,
+      ),
+    );
+    expect(((await call(walking, '/v1/jobs?since=3h')).body as List).items).toEqual([]);
+  });
+
+  it.each([
+    [
+      'since after until',
+      'since=2026-11-02T00:00:00Z&until=2026-11-01T00:00:00Z',
+      /^since \(2026-11-02T00:00:00\.000Z\) is after until/,
+    ],
+    [
+      'a duration beyond 10 years',
+      'since=99999999999h',
+      /^since must be a duration of at most 10 years \(3650d\)/,
+    ],
+    [
+      'a duration beyond 10 years',
+      'updated_since=3651d',
+      /^updated_since must be a duration of at most 10 years/,
+    ],
+    [
+      'a day that does not exist',
+      'since=2026-02-30T00:00:00Z',
+      /^since must be a time that exists/,
+    ],
+    [
+      'an hour that does not exist',
+      'until=2026-11-01T24:00:00Z',
+      /^until must be a time that exists/,
+    ],
+    ['an unknown parameter', 'colour=red', /^unknown parameter "colour" \(allowed: tenant, /],
+    ['__proto__', '__proto__=x', /^unknown parameter "__proto__" \(allowed: /],
+    ['a repeated parameter', 'tenant=a&tenant=b', /^parameter "tenant" is given more than once$/],
+    [
+      'a fractional limit',
+      'limit=1.5',
+      /^limit must be a whole number from 1 to 1000, got "1\.5"$/,
+    ],
+    ['a limit in exponent form', 'limit=1e3', /^limit must be a whole number from 1 to 1000/],
+    ['a limit of 0', 'limit=0', /^limit must be a whole number from 1 to 1000/],
+    ['a limit over 1,000', 'limit=1001', /^limit must be a whole number from 1 to 1000/],
+  ])('refuses %s (%s) with 400, as the dashboard’s /api does', async (_what, query, reason) => {
+    const deps = await seeded();
+    const v1 = await call(deps, `/v1/jobs?${query}`);
+    expect(v1).toEqual({ status: 400, body: { error: expect.stringMatching(reason) } });
+    const url = new URL(`/api/jobs?${query}`, 'http://x');
+    const api = await answerApi(
+      { ...deps, queues: async () => [] },
+      'GET',
+      url.pathname,
+      url.searchParams,
+    );
+    // One message for each mistake (the routes differ only in the names they allow).
+    const same = (e: unknown) =>
+      String((e as { error: string }).error).replace(/\(allowed: .*\)/, '');
+    expect([api.status, same(api.body)]).toEqual([400, same(v1.body)]);
+  });
+
+  it('refuses a summary since a duration beyond 10 years', async () => {
+    const deps = await seeded();
+    expect((await call(deps, '/v1/summary?since=99999999999h')).status).toBe(400);
+    expect((await call(deps, '/v1/openapi.json?__proto__=1')).status).toBe(400);
   });
 
   it('answers errors as JSON: 400 unknown or repeated parameter, 404 unknown job, 405 for POST', async () => {
