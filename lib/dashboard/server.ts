@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { logger } from '../aws/logger';
 import { answerApi, type DashboardDeps } from './api';
 import { answerReadApi, isReadApiPath } from '../read-api/answer';
 
@@ -69,6 +71,21 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
 
 /**
+ * A request that failed for a reason of ours (a bug, a backend's error): logged with a request id
+ * and answered with a generic 500 that names it, never with the error's own text (a backend's
+ * message says how the tables are queried), as the read Lambda does on a stage.
+ */
+function internalError(res: ServerResponse, path: string, error: unknown): void {
+  const requestId = randomUUID();
+  logger.error('dashboard request failed', {
+    requestId,
+    path,
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  });
+  json(res, 500, { error: `internal error (request ${requestId}): see the log` });
+}
+
+/**
  * Serves the dashboard: its pages, their assets and the JSON API, all read-only. Returns false for
  * a request that is none of these, for the caller to answer (the local stack's webhook routes).
  * Only a request addressed to one of `hosts` (host:port) is served: a web page elsewhere cannot
@@ -106,7 +123,7 @@ export function dashboardHandler(
         send(res, 200, `${type}; charset=utf-8`, (await assets())[name]);
       } else send(res, 200, 'text/html; charset=utf-8', SHELL);
     } catch (error) {
-      json(res, 500, { error: error instanceof Error ? error.message : String(error) });
+      internalError(res, path, error);
     }
     return true;
   };
@@ -129,7 +146,7 @@ export async function startDashboard(
       (handled) => {
         if (!handled) json(res, 404, { error: 'not found' });
       },
-      () => json(res, 500, { error: 'internal error' }),
+      (error: unknown) => internalError(res, (req.url ?? '/').split('?')[0] ?? '/', error),
     );
   });
   await new Promise<void>((resolve, reject) => {

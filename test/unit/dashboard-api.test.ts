@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { logger } from '../../lib/aws/logger';
 import { answerApi, type DashboardDeps } from '../../lib/dashboard/api';
+import { startDashboard } from '../../lib/dashboard/server';
 import { latestNotifications } from '../../lib/local/notifications-file';
 import { take } from '../../lib/records/views';
 import { payloadOf } from '../support/events';
@@ -147,6 +149,37 @@ describe('the dashboard API', () => {
     const stage = await get({ ...deps, stage: 'prod' }, '/api/notifications');
     expect(stage.status).toBe(404);
     expect((stage.body as { error: string }).error).toMatch(/bus hotglue-webhooks-prod/);
+  });
+
+  it('answers a backend’s failure with a generic 500 naming a request id, and logs the reason with it', async () => {
+    const { store, deps } = await seeded();
+    const reason = 'Invalid KeyConditionExpression: The BETWEEN operator requires upper bound';
+    const fail = () => {
+      throw new Error(reason);
+    };
+    const failing: DashboardDeps = {
+      ...deps,
+      records: { ...store, listJobs: fail, pageJobs: async () => fail() },
+    };
+    const logged = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const dashboard = await startDashboard(failing, 0);
+    try {
+      for (const path of ['v1/jobs', 'api/jobs']) {
+        const response = await fetch(new URL(path, dashboard.url));
+        const body = (await response.json()) as { error: string };
+        expect(response.status).toBe(500);
+        expect(body.error).not.toContain('KeyCondition');
+        const id = /request ([0-9a-f-]{36})/.exec(body.error)?.[1];
+        expect(logged).toHaveBeenLastCalledWith('dashboard request failed', {
+          requestId: id,
+          path: `/${path}`,
+          error: `Error: ${reason}`,
+        });
+      }
+    } finally {
+      await dashboard.close();
+      logged.mockRestore();
+    }
   });
 
   it('only reads: any other method is 405', async () => {
