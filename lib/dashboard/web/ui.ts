@@ -81,10 +81,24 @@ export function setRows(
   );
 }
 
+/** An answer that is not 200: its status, and the API's reason as the message. */
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** A 4xx: the request itself is wrong (a filter, say), so asking again answers the same. */
+const refused = (error: unknown): boolean =>
+  error instanceof ApiError && error.status >= 400 && error.status < 500;
+
 export async function api<T>(path: string): Promise<T> {
   const response = await fetch(path, { headers: { accept: 'application/json' } });
   const body = (await response.json()) as T & { error?: string };
-  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  if (!response.ok) throw new ApiError(response.status, body.error ?? `HTTP ${response.status}`);
   return body;
 }
 
@@ -102,36 +116,54 @@ export const about = api<{ stage: string | null }>('/api/about').then((a) => {
 });
 
 /**
- * Fetches and renders now, then again every refreshMs, whatever happened the last time; while the
- * tab is hidden it fetches nothing, and it fetches at once when the tab is shown again.
+ * Fetches and renders now, then again every refreshMs; while the tab is hidden it fetches nothing,
+ * and it fetches at once when the tab is shown again. A failure is tried again in REFRESH_MS, but
+ * for a 4xx (a filter the API refuses): its reason stays shown, and nothing is fetched until the
+ * returned `restart` is called (the filters changed).
  */
-export function live(render: () => Promise<void>): void {
+export function live(render: () => Promise<void>): () => void {
   let timer: number | undefined;
+  let stopped = false;
+  /** The latest tick: an older one still fetching when a newer started leaves it the page. */
+  let latest = 0;
   const tick = async (): Promise<void> => {
     timer = undefined;
+    const run = (latest += 1);
     // After a failed fetch, the next try comes soon (REFRESH_MS) even on a stage: errors read little.
     let next = REFRESH_MS;
     try {
       await render();
+      if (run !== latest) return;
       next = refreshMs;
       statusLine.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${refreshMs / 1000} s while this tab is shown.`;
       statusLine.classList.remove('error');
     } catch (error) {
-      statusLine.textContent = `Could not load: ${error instanceof Error ? error.message : String(error)}. Trying again in ${REFRESH_MS / 1000} s.`;
+      if (run !== latest) return;
+      const reason = error instanceof Error ? error.message : String(error);
+      stopped = refused(error);
+      statusLine.textContent = stopped
+        ? `Could not load: ${reason}. Change the filters to try again.`
+        : `Could not load: ${reason}. Trying again in ${REFRESH_MS / 1000} s.`;
       statusLine.classList.add('error');
     }
-    if (document.visibilityState === 'visible') timer = window.setTimeout(() => void tick(), next);
+    if (!stopped && document.visibilityState === 'visible')
+      timer = window.setTimeout(() => void tick(), next);
   };
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible') {
       window.clearTimeout(timer);
       timer = undefined;
-      statusLine.textContent = 'Paused while this tab is hidden.';
+      if (!stopped) statusLine.textContent = 'Paused while this tab is hidden.';
       return;
     }
-    if (timer === undefined) void tick();
+    if (timer === undefined && !stopped) void tick();
   });
   void about.catch(() => undefined).then(() => tick());
+  return () => {
+    window.clearTimeout(timer);
+    stopped = false;
+    void tick();
+  };
 }
 
 /** Fetches and renders once: for a view whose reading costs too much to repeat on a timer. */
@@ -283,12 +315,11 @@ export function listPage<T>(
   main.append(
     h('h1', {}, options.title),
     ...(options.above === undefined ? [] : [options.above.element]),
-    ...(options.fields === undefined
-      ? []
-      : [filterForm(options.fields, () => void refresh().catch(() => undefined))]),
+    ...(options.fields === undefined ? [] : [filterForm(options.fields, () => restart())]),
     list.element,
   );
-  live(refresh);
+  // New filters fetch at once, and start the refreshes again if the last filters were refused.
+  const restart = live(refresh);
 }
 
 /** The jobs page's summary: counts per status class and failures per tenant, last 24 hours. */
