@@ -141,15 +141,23 @@ const fifoQueue = (name: string) => ({
 });
 
 /**
+ * A role's policy statements as CloudFormation reads them: a statement that is AWS::NoValue (the
+ * customer key's, without one) is no statement.
+ */
+const statementsOf = (role: Resource): any[] =>
+  (role.Properties.Policies as { PolicyDocument: { Statement: any[] } }[])
+    .flatMap((p) => p.PolicyDocument.Statement)
+    .filter((st) => st.Ref !== 'AWS::NoValue');
+
+/**
  * Whether `roleId`'s policy allows a call a bundle made: its action, and for a DynamoDB Query of an
  * index, on that index's ARN (IAM does not let a table's ARN cover its indexes).
  */
 function roleAllows(roleId: string, call: RecordedCall): boolean {
-  const statements = (
-    resource(roleId).Properties.Policies as {
-      PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
-    }[]
-  ).flatMap((p) => p.PolicyDocument.Statement);
+  const statements = statementsOf(resource(roleId)) as {
+    Action: string | string[];
+    Resource: unknown;
+  }[];
   return statements.some((st) => {
     const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
     if (!actions.includes(call.action)) return false;
@@ -420,16 +428,8 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
   });
 
   describe('least privilege', () => {
-    // As CloudFormation reads them: a statement that is AWS::NoValue (the customer key's,
-    // without one) is no statement.
     const statements = (roleId: string) =>
-      (
-        resource(roleId).Properties.Policies as {
-          PolicyDocument: { Statement: Record<string, unknown>[] };
-        }[]
-      )
-        .flatMap((p) => p.PolicyDocument.Statement)
-        .filter((st) => (st as { Ref?: unknown }).Ref !== 'AWS::NoValue');
+      statementsOf(resource(roleId)) as Record<string, unknown>[];
     const arrayOf = (v: unknown) => (Array.isArray(v) ? v : [v]);
     const normalized = (roleId: string) =>
       statements(roleId).map((s) => ({
@@ -706,8 +706,7 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
         // The operations some role may call on this table or its indexes.
         const operations = new Set(
           ofType(template, 'AWS::IAM::Role').flatMap(([, role]) =>
-            (role.Properties.Policies as { PolicyDocument: { Statement: any[] } }[])
-              .flatMap((p) => p.PolicyDocument.Statement)
+            statementsOf(role)
               .filter((st) => JSON.stringify(st.Resource).includes(`"${Kind}Table"`))
               .flatMap((st) => [st.Action].flat() as string[])
               .filter((a) => a.startsWith('dynamodb:'))
@@ -857,10 +856,11 @@ describe('packaged template (stage ci, no AWS credentials)', () => {
       });
       const putters: string[] = [];
       for (const [id, role] of ofType(template, 'AWS::IAM::Role')) {
-        for (const policy of role.Properties.Policies as {
-          PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] };
-        }[])
-          for (const st of policy.PolicyDocument.Statement) {
+        for (const policy of [{ PolicyDocument: { Statement: statementsOf(role) } }])
+          for (const st of policy.PolicyDocument.Statement as {
+            Action: unknown;
+            Resource: unknown;
+          }[]) {
             const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
             if (!actions.some((a) => String(a).startsWith('events:'))) continue;
             putters.push(id);
