@@ -7,7 +7,15 @@ import {
   type JobFilter,
   type JobSummary,
 } from '../records/views';
-import { BadParameter, checkWindow, defined, limitOf, paramsOf, sinceOf } from '../read-api/params';
+import {
+  BadParameter,
+  checkWindow,
+  defined,
+  flagOf,
+  limitOf,
+  paramsOf,
+  sinceOf,
+} from '../read-api/params';
 import type { QueueRow } from './web/api-types';
 
 /** One queue as the Queues page shows it: its depth, its DLQ's, and how to redrive. */
@@ -29,13 +37,6 @@ export interface DashboardDeps {
 export interface ApiAnswer {
   status: number;
   body: unknown;
-}
-
-function flagOf(value: string | undefined, name: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new BadParameter(`${name} must be true or false, got "${value}"`);
 }
 
 const JOB_PARAMS = [

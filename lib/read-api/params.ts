@@ -48,6 +48,14 @@ export function countOf(
   return n;
 }
 
+/** A switch: `true` or `false`; undefined when not given. */
+export function flagOf(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new BadParameter(`${name} must be true or false, got "${value}"`);
+}
+
 /** A page size: a whole number from 1 to LIMIT_MAX, `fallback` when not given. */
 export const limitOf = (value: string | undefined, fallback: number): number =>
   countOf(value, fallback, 'limit', LIMIT_MAX);

@@ -2,7 +2,15 @@ import * as z from 'zod/mini';
 import type { RecordQueries } from '../ports/event-store';
 import type { ListPage, ListPageRequest } from '../records/paging';
 import type { Page } from '../records/views';
-import { BadParameter, checkWindow, defined, limitOf, paramsOf, sinceOf as timeOf } from './params';
+import {
+  BadParameter,
+  checkWindow,
+  defined,
+  flagOf,
+  limitOf,
+  paramsOf,
+  sinceOf as timeOf,
+} from './params';
 import { BadCursorError, decodeCursor, encodeCursor } from './cursor';
 import { ANSWERS, QUERIES } from './schemas';
 
@@ -207,6 +215,7 @@ export const ROUTES: Route[] = [
 export function checkQuery<N extends Name>(name: N, query: URLSearchParams): Query<N> {
   const params = paramsOf(query, Object.keys(QUERIES[name].shape));
   limitOf(params.limit, 1);
+  flagOf(params.linked, 'linked');
   const result = z.safeParse(QUERIES[name], { ...params });
   if (result.success) return result.data as Query<N>;
   const reasons = result.error.issues.map((issue) =>

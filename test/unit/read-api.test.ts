@@ -183,8 +183,15 @@ describe('the /v1 read API', () => {
     expect([api.status, same(api.body)]).toEqual([400, same(v1.body)]);
   });
 
-  it('refuses a summary since a duration beyond 10 years', async () => {
+  it('refuses a summary since a duration beyond 10 years, and a switch that is not true or false', async () => {
     const deps = await seeded();
+    const linked = new URLSearchParams('linked=maybe');
+    expect(await answerReadApi(deps, 'GET', '/v1/connections', linked)).toEqual(
+      await answerApi({ ...deps, queues: async () => [] }, 'GET', '/api/connections', linked),
+    );
+    expect((await call(deps, '/v1/connections?linked=maybe')).body).toEqual({
+      error: 'linked must be true or false, got "maybe"',
+    });
     expect((await call(deps, '/v1/summary?since=99999999999h')).status).toBe(400);
     expect((await call(deps, '/v1/openapi.json?__proto__=1')).status).toBe(400);
   });
