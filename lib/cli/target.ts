@@ -48,7 +48,9 @@ export async function resolveTables(
   config: CliConfig,
 ): Promise<{ db: DynamoDBDocumentClient; tables: Record<Kind, string> }> {
   if (stage !== undefined) {
-    const db = toDocumentClient(new DynamoDBClient({ region: config.region, requestHandler: TOOL_REQUEST_HANDLER }));
+    const db = toDocumentClient(
+      new DynamoDBClient({ region: config.region, requestHandler: TOOL_REQUEST_HANDLER }),
+    );
     const tables = Object.fromEntries(KINDS.map((kind) => [kind, tableName(stage, kind)]));
     return { db, tables: tables as Record<Kind, string> };
   }
