@@ -2,10 +2,7 @@ import * as z from 'zod/mini';
 
 export type Env = Record<string, string | undefined>;
 
-/**
- * Configuration that cannot work: raised at start so that a broken deploy fails loudly.
- * @internal exported for the tests
- */
+/** Configuration that cannot work: raised at start so that a broken deploy fails loudly. */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
