@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { logger } from '../aws/logger';
 import { answerApi, type DashboardDeps } from './api';
 import { answerReadApi, isReadApiPath } from '../read-api/answer';
+import { READ_METHODS } from '../read-api/openapi';
 
 /** The page paths: each is the same HTML shell, which renders the page its path names. */
 const PAGE = /^\/(?:|discover|connections|connections\/history|queues|notifications|jobs\/.+)$/;
@@ -63,12 +64,22 @@ function assets(): Promise<Assets> {
   return built;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: Buffer | string): void {
-  res.writeHead(status, { 'content-type': type, ...SECURITY_HEADERS }).end(body);
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: Buffer | string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': type, ...SECURITY_HEADERS, ...headers }).end(body);
 }
 
-const json = (res: ServerResponse, status: number, body: unknown) =>
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+const json = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), headers);
 
 /**
  * A request that failed for a reason of ours (a bug, a backend's error): logged with a request id
@@ -116,7 +127,8 @@ export function dashboardHandler(
           path,
           url.searchParams,
         );
-        json(res, answer.status, answer.body);
+        // Both APIs only read: a 405 names the methods they answer (RFC 9110 requires Allow).
+        json(res, answer.status, answer.body, answer.status === 405 ? { allow: READ_METHODS } : {});
       } else if (isAsset) {
         const name = path.slice('/assets/'.length) as keyof Assets;
         const type = name.endsWith('.js') ? 'text/javascript' : 'text/css';

@@ -48,7 +48,7 @@ export function readHandler(): (
       );
       return {
         statusCode: answer.status,
-        headers: JSON_TYPE,
+        headers: { ...JSON_TYPE, ...answer.headers },
         body: JSON.stringify(answer.body),
       };
     } catch (error) {

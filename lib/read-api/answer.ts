@@ -1,7 +1,7 @@
 import { AmbiguousJobIdError } from '../ports/event-store';
 import { InvalidCursorError } from '../records/views';
 import { BadCursorError } from './cursor';
-import { openApiDocument } from './openapi';
+import { openApiDocument, READ_METHODS } from './openapi';
 import { BadParameter } from './params';
 import { checkQuery, NotFound, ROUTES, shaped, type ReadApiDeps } from './routes';
 
@@ -9,6 +9,8 @@ import { checkQuery, NotFound, ROUTES, shaped, type ReadApiDeps } from './routes
 export interface ReadAnswer {
   status: number;
   body: unknown;
+  /** Headers to send with it: a 405's `Allow`. */
+  headers?: Record<string, string>;
 }
 
 /** Whether a path is the read API's. */
@@ -22,7 +24,7 @@ const error = (status: number, message: string): ReadAnswer => ({
 /**
  * The read API, `/v1`: the same records and filters as the CLI's `--json`, lists a page at a
  * time (`{ items, next }`), and its OpenAPI document at /v1/openapi.json. Only reads: any method
- * but GET (or HEAD) is 405; a bad or unknown parameter, or a cursor this API did not give for
+ * but GET (or HEAD) is 405, with `Allow: GET, HEAD`; a bad or unknown parameter, or a cursor this API did not give for
  * the route and filters, 400; an unknown job or connection 404; a job_id that names several jobs
  * 409. Each with `{ error }`. Anything else is thrown: its caller (the read Lambda, the
  * dashboard's server) logs it and answers a generic 500, never the error's own text.
@@ -34,7 +36,10 @@ export async function answerReadApi(
   query: URLSearchParams,
 ): Promise<ReadAnswer> {
   if (method !== 'GET' && method !== 'HEAD')
-    return error(405, `method ${method} not allowed: /v1 only reads (GET)`);
+    return {
+      ...error(405, `method ${method} not allowed: /v1 only reads (GET)`),
+      headers: { allow: READ_METHODS },
+    };
   try {
     if (path === '/v1/openapi.json') {
       checkQuery('openapi', query);

@@ -6,6 +6,9 @@ import { ANSWERS, ERROR, QUERIES } from './schemas';
 
 type JsonSchema = Record<string, unknown>;
 
+/** The methods /v1 answers (HEAD as GET, without the body): a 405's `Allow`. */
+export const READ_METHODS = 'GET, HEAD';
+
 /** A schema as JSON Schema 2020-12, without its own `$schema` (the document names the dialect). */
 function jsonSchema(schema: z.core.$ZodType): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
