@@ -9,8 +9,19 @@ import { TEXT_MAX_BYTES } from '../records/bounds';
 const text = z.string();
 const optionalText = z.optional(text);
 const when = z.optional(z.string().check(z.describe('ISO time')));
+/**
+ * A query's values are strings; `limit` is read as a whole number (limitOf, which refuses the
+ * rest), so the document types it as the integer it is.
+ */
 const limit = z.optional(
-  z.string().check(z.regex(/^[0-9]+$/), z.describe('at most this many items (1 to 1,000)')),
+  z.string().check(
+    z.meta({
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      description: 'at most this many items (1 to 1,000)',
+    }),
+  ),
 );
 const cursor = z.optional(
   z
@@ -202,7 +213,12 @@ export const ANSWERS = {
     basis: z.literal('started'),
     jobs: z.number(),
     truncated: z.boolean(),
-    byClass: z.record(STATUS_CLASS, z.number()),
+    byClass: z.object({
+      running: z.number(),
+      failed: z.number(),
+      completed: z.number(),
+      other: z.number(),
+    }),
     failuresByTenant: z.array(z.object({ tenant: text, failed: z.number() })),
     byHour: z.array(z.object({ hour: text, completed: z.number(), failed: z.number() })),
   }),
