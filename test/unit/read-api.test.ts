@@ -1,4 +1,3 @@
-import Ajv2020 from 'ajv/dist/2020';
 import { answerApi } from '../../lib/dashboard/api';
 import { answerReadApi } from '../../lib/read-api/answer';
 import type { ReadApiDeps } from '../../lib/read-api/routes';
@@ -6,6 +5,7 @@ import { take } from '../../lib/records/views';
 import { payloadOf } from '../support/events';
 import { FAILURE, jobLifecycle, stored, SUCCESS } from '../support/lifecycle';
 import { memoryStore } from '../support/memory-store';
+import { openApiChecker } from '../support/openapi-answers';
 
 /** The /v1 read API over the in-memory store: its answers, its errors, and its OpenAPI document. */
 
@@ -211,6 +211,7 @@ describe('the /v1 read API', () => {
     expect(await call(deps, '/v1/jobs', 'POST')).toEqual({
       status: 405,
       body: { error: expect.stringContaining('POST') },
+      headers: { allow: 'GET, HEAD' },
     });
     expect((await call(deps, '/v1/nothing')).status).toBe(404);
   });
@@ -223,53 +224,67 @@ describe('the /v1 read API', () => {
     expect((answer.body as { history: unknown[] }).history).toHaveLength(FAILURE.length);
   });
 
-  it('answers every route as its OpenAPI 3.1 document says', async () => {
+  it('answers every route as its OpenAPI 3.1 document says, by status, headers and body', async () => {
     const deps = await seeded();
+    for (const s3_root of ['twin/1', 'twin/2'])
+      await deps.store.store(
+        'jobs',
+        stored(payloadOf('jobs', { s3_root, job_id: 'TWIN', tenant: 'twin' })),
+      );
     const doc = (await call(deps, '/v1/openapi.json')).body as {
       openapi: string;
-      paths: Record<
-        string,
-        {
-          get: {
-            responses: Record<string, { content: { 'application/json': { schema: object } } }>;
-          };
-        }
-      >;
+      paths: Record<string, unknown>;
     };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/v1/jobs', '/v1/jobs/{s3_root}', '/v1/discover', '/v1/connections']),
     );
-    const ajv = new Ajv2020({ strict: false });
-    const schemaOf = (path: string, status: string) =>
-      ajv.compile(doc.paths[path]?.get.responses[status]?.content['application/json'].schema ?? {});
-    const calls: [string, string, string][] = [
-      ['/v1/jobs', '/v1/jobs?tenant=p', '200'],
-      ['/v1/jobs/{s3_root}', `/v1/jobs/${encodeURIComponent('p/0')}`, '200'],
-      ['/v1/jobs/{s3_root}', '/v1/jobs/none', '404'],
-      ['/v1/discover', '/v1/discover', '200'],
-      ['/v1/connections', '/v1/connections?linked=true', '200'],
-      [
-        '/v1/connections/history',
-        '/v1/connections/history?env=x&tenant=c&flow=f&type=t&connector=n',
-        '404',
-      ],
-      ['/v1/summary', '/v1/summary?since=7d', '200'],
-      ['/v1/jobs', '/v1/jobs?bad=1', '400'],
+    const check = openApiChecker(doc);
+    const calls: [method: string, url: string, status: number][] = [
+      ['GET', '/v1/jobs?tenant=p&limit=2', 200],
+      ['GET', `/v1/jobs/${encodeURIComponent('p/0')}`, 200],
+      ['GET', '/v1/jobs/none', 404],
+      ['GET', '/v1/jobs/TWIN', 409],
+      ['GET', '/v1/jobs/%E0%A4%A', 400],
+      ['GET', '/v1/discover', 200],
+      ['GET', '/v1/connections?linked=true', 200],
+      ['GET', '/v1/connections/history?env=x&tenant=c&flow=f&type=t&connector=n', 404],
+      ['GET', '/v1/summary?since=7d', 200],
+      ['GET', '/v1/jobs?bad=1', 400],
+      ['GET', '/v1/jobs?cursor=nope', 400],
+      ['GET', '/v1/openapi.json', 200],
+      ['GET', '/v1/openapi.json?x=1', 400],
+      ['POST', '/v1/jobs', 405],
+      ['DELETE', `/v1/jobs/${encodeURIComponent('p/0')}`, 405],
+      ['PUT', '/v1/openapi.json', 405],
     ];
-    for (const [path, url, status] of calls) {
-      const answer = await call(deps, url);
-      expect(String(answer.status)).toBe(status);
-      const validate = schemaOf(path, status);
-      expect({
+    for (const [method, url, status] of calls) {
+      const answer = await call(deps, url, method);
+      expect({ url, status: answer.status }).toEqual({ url, status });
+      check({
+        method,
         url,
-        valid: validate(JSON.parse(JSON.stringify(answer.body))),
-        errors: validate.errors,
-      }).toEqual({
-        url,
-        valid: true,
-        errors: null,
+        status: answer.status,
+        headers: answer.headers ?? {},
+        body: JSON.parse(JSON.stringify(answer.body)),
       });
     }
+    // A status the document does not list for a route fails the check.
+    expect(() =>
+      check({ method: 'GET', url: '/v1/jobs', status: 409, headers: {}, body: { error: 'x' } }),
+    ).toThrow(/lists 200, 400, 403, 405, 500, 503 for GET \/v1\/jobs, not 409/);
+    expect(() =>
+      check({ method: 'POST', url: '/v1/jobs', status: 405, headers: {}, body: { error: 'x' } }),
+    ).toThrow(/header Allow is missing/);
+  });
+
+  it('answers any method but GET and HEAD with 405 and Allow: GET, HEAD', async () => {
+    const deps = await seeded();
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
+      expect(await call(deps, '/v1/jobs', method)).toEqual({
+        status: 405,
+        body: { error: expect.stringContaining(method) },
+        headers: { allow: 'GET, HEAD' },
+      });
   });
 });
