@@ -2,17 +2,34 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_REGION, loadCliConfig, stageRegion } from '../config/cli';
-import { readLocalStackInfo, SECRET_FILE } from '../local/local-stack-facts';
 import { isKind, KINDS, type Kind } from '../webhook/kinds';
 import { samplePayload } from '../webhook/samples';
 import { signBody } from '../webhook/signature';
 
 import { explainError, takeRegion } from './cli-errors';
-import { dashboardCommand } from './dashboard-command';
-import { dlqCommand } from './dlq-command';
-import { notificationsCommand } from './notifications-command';
-import { reconcileCommand } from './reconcile-command';
-import { connectionsCommand, discoverCommand, jobsCommand, type Io } from './query-commands';
+import type { Io } from './query-commands';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on use, see below */
+/**
+ * The modules that load the AWS SDK (and the dashboard's esbuild), loaded when a command needs
+ * them, so that --help loads none and a local query only the DynamoDB client. `require`, not
+ * `import()`: tsx's CommonJS hook, jest and the esbuild bundle (bin/hotglue-webhooks.js) all
+ * follow it.
+ */
+const lazy = {
+  stackFacts: () =>
+    require('../local/local-stack-facts') as typeof import('../local/local-stack-facts'),
+  queries: () => require('./query-commands') as typeof import('./query-commands'),
+  dlqCommand: () => (require('./dlq-command') as typeof import('./dlq-command')).dlqCommand,
+  reconcileCommand: () =>
+    (require('./reconcile-command') as typeof import('./reconcile-command')).reconcileCommand,
+  notificationsCommand: () =>
+    (require('./notifications-command') as typeof import('./notifications-command'))
+      .notificationsCommand,
+  dashboardCommand: () =>
+    (require('./dashboard-command') as typeof import('./dashboard-command')).dashboardCommand,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The process the CLI runs in: where it writes, its environment and folder. */
 export interface Terminal {
@@ -64,7 +81,7 @@ Options:
 
 async function localUrl(kind: Kind, io: Io): Promise<string> {
   try {
-    return (await readLocalStackInfo(io.config.dataDir)).webhookUrls[kind];
+    return (await lazy.stackFacts().readLocalStackInfo(io.config.dataDir)).webhookUrls[kind];
   } catch {
     // no local stack file: fall back to the default port
     return `http://127.0.0.1:${io.config.port}/webhooks/${kind}`;
@@ -75,7 +92,10 @@ async function defaultSecret(kind: Kind, io: Io): Promise<string | undefined> {
   const fromEnv = io.config.secrets[kind][0];
   if (fromEnv !== undefined) return fromEnv;
   try {
-    return (await readFile(join(io.config.dataDir, SECRET_FILE), 'utf8')).trim() || undefined;
+    return (
+      (await readFile(join(io.config.dataDir, lazy.stackFacts().SECRET_FILE), 'utf8')).trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }
@@ -181,19 +201,19 @@ export async function main(argv: string[], terminal: Terminal): Promise<number> 
       case 'send':
         return await send(rest, io);
       case 'jobs':
-        return await jobsCommand(rest, io);
+        return await lazy.queries().jobsCommand(rest, io);
       case 'discover':
-        return await discoverCommand(rest, io);
+        return await lazy.queries().discoverCommand(rest, io);
       case 'connections':
-        return await connectionsCommand(rest, io);
+        return await lazy.queries().connectionsCommand(rest, io);
       case 'dlq':
-        return await dlqCommand(rest, io);
+        return await lazy.dlqCommand()(rest, io);
       case 'reconcile':
-        return await reconcileCommand(rest, io);
+        return await lazy.reconcileCommand()(rest, io);
       case 'notifications':
-        return await notificationsCommand(rest, io);
+        return await lazy.notificationsCommand()(rest, io);
       case 'dashboard':
-        return await dashboardCommand(rest, io);
+        return await lazy.dashboardCommand()(rest, io);
       case undefined:
       case '-h':
       case '--help':
