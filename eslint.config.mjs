@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules', '.serverless', '.esbuild', '.data', 'coverage'] },
+  { ignores: ['node_modules', '.serverless', '.esbuild', '.data', 'coverage', 'dist'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -71,7 +71,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'test/**/*.cjs', 'lib/**/*.cjs'],
+    files: ['bin/**/*.js', 'test/**/*.cjs', 'lib/**/*.cjs', 'scripts/**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

@@ -1,9 +1,54 @@
 #!/usr/bin/env node
 'use strict';
-// The CLI is TypeScript; tsx compiles it on the fly, so `npx hotglue-webhooks` needs no build step.
-require('tsx/cjs/api').register();
-require('../lib/config/quiet-warnings.ts');
-const { main } = require('../lib/cli/main.ts');
+const { readFileSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+
+// The CLI is TypeScript. `npm ci` (its `prepare` script, scripts/build-cli.cjs) bundles it into
+// dist/cli.cjs, which starts in a fraction of tsx's time; the bundle is used only while none of
+// the files it was built from has changed since, so a developer editing lib/ always runs the
+// current code, compiled on the fly by tsx. HOTGLUE_WEBHOOKS_CLI=tsx always takes tsx;
+// HOTGLUE_WEBHOOKS_CLI_DEBUG=1 says on stderr which one runs and why.
+const root = join(__dirname, '..');
+const bundle = join(root, 'dist', 'cli.cjs');
+
+/** Why the bundle cannot be used, or undefined when it can. */
+function bundleRefused() {
+  if (process.env.HOTGLUE_WEBHOOKS_CLI === 'tsx') return 'HOTGLUE_WEBHOOKS_CLI=tsx';
+  let built;
+  let inputs;
+  try {
+    built = statSync(bundle).mtimeMs;
+    inputs = JSON.parse(readFileSync(join(root, 'dist', 'cli-inputs.json'), 'utf8')).inputs;
+  } catch {
+    return 'no bundle: npm run build:cli builds it';
+  }
+  for (const input of inputs) {
+    let changed;
+    try {
+      changed = statSync(join(root, input)).mtimeMs;
+    } catch {
+      return `${input} is gone since the bundle was built`;
+    }
+    if (changed > built) return `${input} changed since the bundle was built`;
+  }
+  return undefined;
+}
+
+const refused = bundleRefused();
+if (process.env.HOTGLUE_WEBHOOKS_CLI_DEBUG === '1')
+  process.stderr.write(
+    `hotglue-webhooks: ${refused === undefined ? 'dist/cli.cjs' : `tsx (${refused})`}\n`,
+  );
+let main;
+if (refused === undefined) {
+  // The AWS SDK warns on every start that it will need Node 22 (see lib/config/quiet-warnings.ts).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  ({ main } = require(bundle));
+} else {
+  require('tsx/cjs/api').register();
+  require('../lib/config/quiet-warnings.ts');
+  ({ main } = require('../lib/cli/main.ts'));
+}
 
 // A reader that goes away (`| head`, a `jq` that quits) closes the pipe: end quietly, as `ls | head`
 // does, instead of an unhandled EPIPE trace.
