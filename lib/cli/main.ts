@@ -163,7 +163,13 @@ async function send(args: string[], io: Io & { cwd: string }): Promise<number> {
   const url = values.url ?? (await localUrl(kind, io));
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', headers, body });
+    // A server that takes the connection and never answers must not hold the CLI for minutes.
+    response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
   } catch (error) {
     const cause =
       error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';

@@ -40,6 +40,9 @@ export interface ConsumerDeps {
 
 const WAIT_STEP_MS = 250;
 
+/** The longest one dead letter's send may take (an SQS request's own timeout is 5 s). */
+const LETTER_SEND_MS = 5_000;
+
 /** A record not tried because an earlier record of its FIFO message group failed in this batch. */
 class EarlierInGroupFailedError extends Error {
   constructor() {
@@ -69,8 +72,12 @@ interface Run {
   deadLettered: Set<string>;
 }
 
-/** Reports a record failed (logged with why, never its body) and blocks the rest of its group. */
+/**
+ * Reports a record failed (logged with why, never its body) and blocks the rest of its group. A
+ * record already in the dead-letter queue stays done: it is poison whatever came before it.
+ */
 function fail(run: Run, record: SQSRecord, error: unknown): void {
+  if (run.deadLettered.has(record.messageId)) return;
   run.deps.log.error('record failed', {
     messageId: record.messageId,
     kind: run.kind,
@@ -105,7 +112,9 @@ async function settle(run: Run, record: SQSRecord, error: unknown): Promise<void
   if (reason === undefined || deadLetters === undefined || !(error instanceof Error))
     return fail(run, record, error);
   try {
-    await deadLetters.send(letterOf(record, error, reason, now()), run.until);
+    // One letter may not take the invocation's whole time from the other groups.
+    const until = Math.min(run.until, now() + LETTER_SEND_MS);
+    await deadLetters.send(letterOf(record, error, reason, now()), until);
   } catch (sendError) {
     log.error('dead letter not sent', {
       messageId: record.messageId,
@@ -127,13 +136,15 @@ async function settle(run: Run, record: SQSRecord, error: unknown): Promise<void
 
 /**
  * The batch's records decoded, by entity, in batch order; a group stops at its first failure, and
- * goes on after a poison record, which settle has sent to the dead-letter queue.
+ * goes on after a poison record, whose letter (see settle) is sent while the rest are stored:
+ * should the dead-letter queue not take it, failLaterInGroups then fails what came after it.
  */
-async function decodeBatch(
+function decodeBatch(
   run: Run,
   records: readonly SQSRecord[],
-): Promise<Map<string, Delivery[]>> {
+): { byEntity: Map<string, Delivery[]>; letters: Promise<void>[] } {
   const byEntity = new Map<string, Delivery[]>();
+  const letters: Promise<void>[] = [];
   for (const record of records) {
     if (blocked(run, record)) continue;
     try {
@@ -141,10 +152,10 @@ async function decodeBatch(
       const key = ENTITIES[run.kind].key(consumed.payload);
       byEntity.set(key, [...(byEntity.get(key) ?? []), { record, consumed }]);
     } catch (error) {
-      await settle(run, record, error);
+      letters.push(settle(run, record, error));
     }
   }
-  return byEntity;
+  return { byEntity, letters };
 }
 
 const logStored = (
@@ -324,7 +335,12 @@ async function storeEntity(run: Run, key: string, deliveries: Delivery[]): Promi
 function failLaterInGroups(run: Run, records: readonly SQSRecord[]): void {
   for (const [at, record] of records.entries()) {
     const group = groupOf(record);
-    if (group === undefined || !run.failedGroups.has(group) || run.failed.has(record.messageId))
+    if (
+      group === undefined ||
+      !run.failedGroups.has(group) ||
+      run.failed.has(record.messageId) ||
+      run.deadLettered.has(record.messageId)
+    )
       continue;
     if (records.slice(0, at).some((r) => groupOf(r) === group && run.failed.has(r.messageId)))
       fail(run, record, new EarlierInGroupFailedError());
@@ -368,8 +384,11 @@ export function batchConsumer(
       failedGroups: new Set(),
       deadLettered: new Set(),
     };
-    const byEntity = await decodeBatch(run, event.Records);
-    await Promise.all([...byEntity].map(([key, list]) => storeEntity(run, key, list)));
+    const { byEntity, letters } = decodeBatch(run, event.Records);
+    await Promise.all([
+      ...letters,
+      ...[...byEntity].map(([key, list]) => storeEntity(run, key, list)),
+    ]);
     failLaterInGroups(run, event.Records);
     const { failed, deadLettered } = run;
     if (failed.size > 0) deps.counters.count('failed', { kind }, failed.size);

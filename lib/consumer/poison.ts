@@ -9,8 +9,10 @@ import type { PoisonLetter } from '../ports/dead-letter-queue';
  * - `PoisonMessageError`: the message is not an event envelope, holds another kind's event, or its
  *   body is not a JSON object, fails its kind's schema or makes a key longer than DynamoDB takes
  *   (see decodeRecord).
- * - `ValidationException`: DynamoDB refuses the event's items as they are (an item over its 400 KB,
- *   an attribute value it does not take): the same event gets the same answer every time.
+ * - `ValidationException` that names the item's size or a key's type or size (POISON_VALIDATION):
+ *   DynamoDB refuses the event's items as they are, and the same event gets the same answer every
+ *   time. Any other ValidationException (a malformed expression, a wrong index name) is a bug of a
+ *   deploy, not of the event: it stays transient, so that a fix and SQS's retries store the events.
  *
  * Anything else is transient, and fails the record and the records behind it in its group, for SQS
  * to deliver again: a lost race (WriteConflictError), a full outbox, a conditional-check conflict,
@@ -18,6 +20,10 @@ import type { PoisonLetter } from '../ports/dead-letter-queue';
  * denial (a deploy fixes it, not the event), notifications the bus did not take.
  */
 const POISON_ERRORS: readonly string[] = ['PoisonMessageError', 'ValidationException'];
+
+/** The ValidationException messages that are the event's own doing (its items' size or types). */
+const POISON_VALIDATION =
+  /size has exceeded|size to update has exceeded|type mismatch|size of (hash|range)key/i;
 
 /** The longest `reason` a letter carries (a message attribute: short, never the payload). */
 const MAX_REASON_CHARS = 256;
@@ -28,6 +34,8 @@ const clip = (text: string): string =>
 /** Why `error` makes its record poison (see POISON_ERRORS), or undefined when it is transient. */
 export function poisonReason(error: unknown): string | undefined {
   if (!(error instanceof Error) || !POISON_ERRORS.includes(error.name)) return undefined;
+  if (error.name === 'ValidationException' && !POISON_VALIDATION.test(error.message))
+    return undefined;
   return clip(
     error.name === 'ValidationException'
       ? `DynamoDB refused the event: ${error.message}`

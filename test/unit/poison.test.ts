@@ -198,14 +198,58 @@ describe('batchConsumer: a poison record leaves its group at once', () => {
         fifoRecord(a2 ?? {}, 'a2'),
       ],
     });
-    // Before it stored, behind it held back (to come again in order), the other group stored.
+    // Before it stored; behind it reported failed, to come again in order (its letter is sent
+    // while the rest are stored, so it may be stored already: storing again is safe); the other
+    // group stored.
     expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a-poison', 'a2']);
-    expect((await store.getJob('poison/held'))?.event_count).toBe(1);
+    expect((await store.getJob('poison/held'))?.event_count).toBeGreaterThanOrEqual(1);
     expect((await store.getJob('poison/other'))?.event_count).toBe(1);
     expect(log.lines.find((l) => l.message === 'dead letter not sent')?.fields).toMatchObject({
       messageId: 'a-poison',
       error: 'Error',
     });
+  });
+
+  it('keeps a letter done when a record before it in its group fails, and counts it once', async () => {
+    const store = memoryStore();
+    const throttled: EventStore = {
+      ...store,
+      storeAll: () => Promise.reject(awsError('ThrottlingException')),
+      store: () => Promise.reject(awsError('ThrottlingException')),
+    };
+    const dlq = recordingDeadLetters();
+    const { consume, counters } = consumerWith(throttled, dlq);
+    const [a1] = jobLifecycle(['JOB_CREATED'], { s3Root: 'poison/after-failure' });
+    const group = messageGroupId(ENTITIES.jobs.key(a1 ?? {}));
+    const result = await consume({
+      Records: [fifoRecord(a1 ?? {}, 'r1-good'), garbage('r2-poison', group)],
+    });
+    // r1 comes back; r2 is in the DLQ and must not come back to be dead-lettered again.
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['r1-good']);
+    expect(dlq.letters.map((l) => l.sourceMessageId)).toEqual(['r2-poison']);
+    expect(counters.counted.filter((c) => c.name === 'failed').map((c) => c.value)).toEqual([1]);
+  });
+
+  it('gives a letter the DLQ never answers at most its own time, not the other groups’', async () => {
+    const store = memoryStore();
+    let until = Infinity;
+    // A DLQ that takes the request and never answers: it gives up only at the deadline it is given.
+    const hung: DeadLetterQueue = {
+      send: async (_letter, deadline) => {
+        until = deadline ?? Infinity;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        throw awsError('AbortError');
+      },
+    };
+    const { consume } = consumerWith(store, hung);
+    const [b1] = jobLifecycle(['JOB_CREATED'], { s3Root: 'poison/beside-hung' });
+    const result = await consume(
+      { Records: [garbage('a-poison', 'group-a'), fifoRecord(b1 ?? {}, 'b1')] },
+      { getRemainingTimeInMillis: () => 60_000 },
+    );
+    expect(until - NOW).toBeLessThanOrEqual(5_000);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a-poison']);
+    expect((await store.getJob('poison/beside-hung'))?.event_count).toBe(1);
   });
 
   it.each([
@@ -243,7 +287,26 @@ describe('poisonReason', () => {
     expect(poisonReason(new PoisonMessageError('event body is not JSON'))).toBe(
       'event body is not JSON',
     );
-    expect(poisonReason(awsError('ValidationException', 'x'.repeat(1_000)))?.length).toBe(256);
+    expect(
+      poisonReason(
+        awsError(
+          'ValidationException',
+          `Item size has exceeded the maximum allowed size ${'x'.repeat(1_000)}`,
+        ),
+      )?.length,
+    ).toBe(256);
+    expect(
+      poisonReason(
+        awsError(
+          'ValidationException',
+          'One or more parameter values were invalid: Type mismatch for Index Key tenant',
+        ),
+      ),
+    ).toMatch(/Type mismatch/);
+    // A ValidationException of a malformed request is the deploy's bug, not the event's: transient.
+    expect(
+      poisonReason(awsError('ValidationException', 'Invalid UpdateExpression: Syntax error')),
+    ).toBeUndefined();
     for (const name of ['ConditionalCheckFailedException', 'ThrottlingException', 'TimeoutError'])
       expect(poisonReason(awsError(name))).toBeUndefined();
     expect(poisonReason('ValidationException')).toBeUndefined();
