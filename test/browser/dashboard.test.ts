@@ -63,7 +63,7 @@ beforeAll(async () => {
       ? true
       : undefined;
   }, 'the jobs to be stored');
-}, 90_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -27,7 +27,7 @@ beforeAll(async () => {
     WEBHOOK_SECRET: secret,
     LOCAL_PARTITION_WRITE_UNITS: String(WRITE_UNITS),
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   if (stack?.child.exitCode === null) await stack.stop();

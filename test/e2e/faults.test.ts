@@ -16,7 +16,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-faults-'));
   stack = await startStack(dataDir, { LOCAL_VISIBILITY_TIMEOUT_SECONDS: '5' });
   secret = (await readFile(join(dataDir, 'webhook-secret'), 'utf8')).trim();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   if (stack?.child.exitCode === null) await stack.stop();

@@ -22,7 +22,7 @@ beforeAll(async () => {
     WEBHOOK_SECRET_DISCOVER: SECRETS.discover,
     WEBHOOK_SECRET_CONNECTIONS: SECRETS.connections,
   });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   if (stack?.child.exitCode === null) await stack.stop();

@@ -40,7 +40,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-e2e-'));
   stack = await startStack(dataDir);
   secret = (await readFile(join(dataDir, 'webhook-secret'), 'utf8')).trim();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   if (stack?.child.exitCode === null) await stack.stop();

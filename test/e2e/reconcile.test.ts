@@ -18,7 +18,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-reconcile-'));
   fake = await startFakeHotglueApi(KEY);
   stack = await startStack(dataDir, { WEBHOOK_SECRET: secret });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   if (stack?.child.exitCode === null) await stack.stop();

@@ -36,7 +36,7 @@ export async function startStack(
   const output = new LineWatcher(child);
   await output.waitFor((l) => l.startsWith('ready:') || l.startsWith('local stack failed'), {
     after: 0,
-    timeoutMs: 30_000,
+    timeoutMs: 90_000,
     what: 'the ready line',
   });
   const failed = output.lines.find((l) => l.startsWith('local stack failed'));
