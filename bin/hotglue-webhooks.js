@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 'use strict';
-const { readFileSync, statSync } = require('node:fs');
-const { join } = require('node:path');
+const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const Module = require('node:module');
+const { dirname, join } = require('node:path');
+const vm = require('node:vm');
 
 // The CLI is TypeScript. `npm ci` (its `prepare` script, scripts/build-cli.cjs) bundles it into
 // dist/cli.cjs, which starts in a fraction of tsx's time; the bundle is used only while none of
@@ -10,6 +12,7 @@ const { join } = require('node:path');
 // HOTGLUE_WEBHOOKS_CLI_DEBUG=1 says on stderr which one runs and why.
 const root = join(__dirname, '..');
 const bundle = join(root, 'dist', 'cli.cjs');
+const codeCache = join(root, 'dist', 'cli.cache');
 
 /** Why the bundle cannot be used, or undefined when it can. */
 function bundleRefused() {
@@ -34,16 +37,50 @@ function bundleRefused() {
   return undefined;
 }
 
+/**
+ * Loads the bundle with V8's code cache of it (dist/cli.cache, written by the first call after a
+ * build, or after Node changed), which saves compiling it at every call. Returns its main, and
+ * what to call once main is done: it writes the cache when there was none that V8 accepted.
+ */
+function loadBundle() {
+  const source = readFileSync(bundle, 'utf8');
+  let cachedData;
+  try {
+    cachedData = readFileSync(codeCache);
+  } catch {
+    // no cache yet: this call writes it
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: bundle, cachedData });
+  const module = { exports: {} };
+  script
+    .runInThisContext()
+    .call(module.exports, module.exports, require, module, bundle, dirname(bundle));
+  const stale = cachedData === undefined || script.cachedDataRejected === true;
+  const saveCache = () => {
+    if (!stale) return;
+    try {
+      // After the call, so that the functions it compiled are in the cache; whole or not at all.
+      const partial = `${codeCache}.${process.pid}`;
+      writeFileSync(partial, script.createCachedData());
+      renameSync(partial, codeCache);
+    } catch {
+      // a folder we may not write: the next call compiles again
+    }
+  };
+  return { main: module.exports.main, saveCache };
+}
+
 const refused = bundleRefused();
 if (process.env.HOTGLUE_WEBHOOKS_CLI_DEBUG === '1')
   process.stderr.write(
     `hotglue-webhooks: ${refused === undefined ? 'dist/cli.cjs' : `tsx (${refused})`}\n`,
   );
 let main;
+let saveCache = () => {};
 if (refused === undefined) {
   // The AWS SDK warns on every start that it will need Node 22 (see lib/config/quiet-warnings.ts).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  ({ main } = require(bundle));
+  ({ main, saveCache } = loadBundle());
 } else {
   require('tsx/cjs/api').register();
   require('../lib/config/quiet-warnings.ts');
@@ -65,4 +102,5 @@ main(process.argv.slice(2), {
   cwd: process.cwd(),
 }).then((code) => {
   process.exitCode = code;
+  saveCache();
 });

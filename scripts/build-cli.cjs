@@ -32,6 +32,10 @@ const result = esbuild.buildSync({
   format: 'cjs',
   // The dashboard command bundles the page with esbuild at start: keep it a package.
   external: ['esbuild'],
+  // The bin runs the bundle through vm.Script, to keep V8's code cache (dist/cli.cache), where
+  // Node 20 has no `import()` without a flag: the SDK's two (node:http, node:async_hooks) become
+  // `require`.
+  supported: { 'dynamic-import': false },
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: 'none',
