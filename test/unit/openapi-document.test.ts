@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApiDocument } from '../../lib/read-api/openapi';
-import { ROOT } from '../support/processes';
 
 /**
  * The read API's OpenAPI document as an outside checker reads it (Redocly CLI, pinned in
@@ -33,9 +32,13 @@ describe('the OpenAPI document of /v1', () => {
     try {
       const file = join(dir, 'openapi.json');
       writeFileSync(file, JSON.stringify(doc, null, 2));
+      // `redocly lint <file> --extends recommended --format json`, from the pinned devDependency.
       const run = spawnSync(
-        join(ROOT, 'node_modules', '.bin', 'redocly'),
-        ['lint', file, '--extends', 'recommended', '--format', 'json'],
+        process.execPath,
+        [
+          require.resolve('@redocly/cli/bin/cli.js'),
+          ...['lint', file, '--extends', 'recommended', '--format', 'json'],
+        ],
         {
           cwd: dir,
           encoding: 'utf8',
