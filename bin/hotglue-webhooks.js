@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 'use strict';
 const { readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
+const { Buffer } = require('node:buffer');
+const { createHash } = require('node:crypto');
 const Module = require('node:module');
 const { dirname, join } = require('node:path');
 const vm = require('node:vm');
@@ -41,12 +43,16 @@ function bundleRefused() {
  * Loads the bundle with V8's code cache of it (dist/cli.cache, written by the first call after a
  * build, or after Node changed), which saves compiling it at every call. Returns its main, and
  * what to call once main is done: it writes the cache when there was none that V8 accepted.
+ * The cache starts with the SHA-1 of the bundle it was made from (V8 itself checks only the
+ * source's length), so a rebuilt bundle never runs with another's cache.
  */
 function loadBundle() {
   const source = readFileSync(bundle, 'utf8');
+  const digest = createHash('sha1').update(source).digest();
   let cachedData;
   try {
-    cachedData = readFileSync(codeCache);
+    const cache = readFileSync(codeCache);
+    if (cache.subarray(0, digest.length).equals(digest)) cachedData = cache.subarray(digest.length);
   } catch {
     // no cache yet: this call writes it
   }
@@ -61,7 +67,7 @@ function loadBundle() {
     try {
       // After the call, so that the functions it compiled are in the cache; whole or not at all.
       const partial = `${codeCache}.${process.pid}`;
-      writeFileSync(partial, script.createCachedData());
+      writeFileSync(partial, Buffer.concat([digest, script.createCachedData()]));
       renameSync(partial, codeCache);
     } catch {
       // a folder we may not write: the next call compiles again
