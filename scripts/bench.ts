@@ -2,6 +2,7 @@ import '../lib/config/quiet-warnings';
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { benchCliCalls } from './bench/cli-calls';
 import { benchColdInit } from './bench/cold-init';
 import { ROOT } from './bench/common';
 import { costModel, MODEL, PRICES, storageCostPerMonth } from './bench/cost';
@@ -189,6 +190,22 @@ async function main(): Promise<void> {
       `${summary.time.at1500.toFixed(1)} ms vs ${summary.time.at50.toFixed(1)} ms`,
       summary.time.ratio.toFixed(2),
       '≤ 4',
+    ]);
+  }
+  if (want('k')) {
+    const cli = await benchCliCalls();
+    figures.k = cli;
+    rows.push([
+      `(k) CLI \`jobs list --json\` against a local stack, median of ${cli.calls} calls`,
+      `bundle; tsx ${cli.tsxListSeconds.toFixed(2)} s`,
+      `${cli.listSeconds.toFixed(2)} s`,
+      `≤ ${cli.targetSeconds} s`,
+    ]);
+    rows.push([
+      `(k) … \`--help\`, median of ${cli.calls} calls`,
+      `bundle; tsx ${cli.tsxHelpSeconds.toFixed(2)} s`,
+      `${cli.helpSeconds.toFixed(2)} s`,
+      '-',
     ]);
   }
   if (want('e') && ingest && wru > 0) {
