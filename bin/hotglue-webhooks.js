@@ -81,17 +81,18 @@ if (process.env.HOTGLUE_WEBHOOKS_CLI_DEBUG === '1')
   process.stderr.write(
     `hotglue-webhooks: ${refused === undefined ? 'dist/cli.cjs' : `tsx (${refused})`}\n`,
   );
-let main;
-let saveCache = () => {};
-if (refused === undefined) {
-  // The AWS SDK warns on every start that it will need Node 22 (see lib/config/quiet-warnings.ts).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  ({ main, saveCache } = loadBundle());
-} else {
+/** The current TypeScript, compiled on the fly by tsx. */
+function loadSources() {
   require('tsx/cjs/api').register();
   require('../lib/config/quiet-warnings.ts');
-  ({ main } = require('../lib/cli/main.ts'));
+  const { main } = require('../lib/cli/main.ts');
+  return { main, saveCache: () => {} };
 }
+
+if (refused === undefined)
+  // The AWS SDK warns on every start that it will need Node 22 (see lib/config/quiet-warnings.ts).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { main, saveCache } = refused === undefined ? loadBundle() : loadSources();
 
 // A reader that goes away (`| head`, a `jq` that quits) closes the pipe: end quietly, as `ls | head`
 // does, instead of an unhandled EPIPE trace.

@@ -17,17 +17,40 @@ import type { Io } from './query-commands';
  * follow it.
  */
 const lazy = {
-  stackFacts: () =>
-    require('../local/local-stack-facts') as typeof import('../local/local-stack-facts'),
-  queries: () => require('./query-commands') as typeof import('./query-commands'),
-  dlqCommand: () => (require('./dlq-command') as typeof import('./dlq-command')).dlqCommand,
-  reconcileCommand: () =>
-    (require('./reconcile-command') as typeof import('./reconcile-command')).reconcileCommand,
-  notificationsCommand: () =>
-    (require('./notifications-command') as typeof import('./notifications-command'))
-      .notificationsCommand,
-  dashboardCommand: () =>
-    (require('./dashboard-command') as typeof import('./dashboard-command')).dashboardCommand,
+  stackFacts: () => {
+    const facts: typeof import('../local/local-stack-facts') = require('../local/local-stack-facts');
+    return { readLocalStackInfo: facts.readLocalStackInfo, SECRET_FILE: facts.SECRET_FILE };
+  },
+  queries: () => {
+    const {
+      jobsCommand,
+      discoverCommand,
+      connectionsCommand,
+    }: typeof import('./query-commands') = require('./query-commands');
+    return { jobsCommand, discoverCommand, connectionsCommand };
+  },
+  dlqCommand: () => {
+    const { dlqCommand }: typeof import('./dlq-command') = require('./dlq-command');
+    return dlqCommand;
+  },
+  reconcileCommand: () => {
+    const {
+      reconcileCommand,
+    }: typeof import('./reconcile-command') = require('./reconcile-command');
+    return reconcileCommand;
+  },
+  notificationsCommand: () => {
+    const {
+      notificationsCommand,
+    }: typeof import('./notifications-command') = require('./notifications-command');
+    return notificationsCommand;
+  },
+  dashboardCommand: () => {
+    const {
+      dashboardCommand,
+    }: typeof import('./dashboard-command') = require('./dashboard-command');
+    return dashboardCommand;
+  },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
