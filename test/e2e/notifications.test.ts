@@ -34,7 +34,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-notify-'));
   receiver = await startNotifyReceiver();
   stack = await startStack(dataDir, { WEBHOOK_SECRET: secret, NOTIFY_URL: receiver.url });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   if (stack?.child.exitCode === null) await stack.stop();
