@@ -27,7 +27,7 @@ let stack: StackProcess;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-volume-'));
   stack = await startStack(dataDir, { WEBHOOK_SECRET: secret });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   if (stack?.child.exitCode === null) await stack.stop();
