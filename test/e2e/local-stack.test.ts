@@ -231,7 +231,11 @@ describe('the local stack', () => {
     );
     expect(dead.MessageAttributes?.error?.StringValue).toBe('PoisonMessageError');
     expect(dead.MessageAttributes?.receive_count?.StringValue).toBe('1');
-    const lines = stack.output.json().filter((l) => l.messageId === id);
+    // The consumer logs once the DLQ has taken the letter, which may be just after we read it.
+    const lines = await eventually(async () => {
+      const ours = stack.output.json().filter((l) => l.messageId === id);
+      return ours.some((l) => l.message === 'record dead-lettered') ? ours : undefined;
+    }, `the dead-lettered line of ${id}`);
     expect(lines.map((l) => l.message)).toEqual(['record dead-lettered']);
     sqs.destroy();
   }, 60_000);
