@@ -68,8 +68,8 @@ export function cutStrings(values: Record<string, unknown>): Record<string, unkn
   return { ...values, ...Object.fromEntries(long.map(([k, v]) => [k, cutText(v as string)])) };
 }
 
-/** DynamoDB's size of a number: about one byte per two significant digits, plus one. */
-function numberBytes(n: number): number {
+/** DynamoDB's size of a number (as text): about one byte per two significant digits, plus one. */
+export function numberBytes(n: number | string): number {
   const digits = String(n)
     .replace(/^-/, '')
     .replace(/e.*$/i, '')

@@ -15,7 +15,7 @@ import { queueOrder } from '../../lib/records/message-group';
 import { buildEnvelope } from '../../lib/webhook/envelope';
 import { eventKey } from '../../lib/webhook/event-key';
 import { createProjectTables, documentClient, startDynalite } from '../support/dynamo-servers';
-import { jobLifecycle } from '../support/lifecycle';
+import { jobLifecycle, SUCCESS_WITH_DISCOVERY } from '../support/lifecycle';
 import { startFauxqsProcess } from '../support/processes';
 
 /**
@@ -124,20 +124,7 @@ async function takeAll(url: string): Promise<Message[]> {
 
 describe('a poison record ahead of nine good ones of one group, over fauxqs and dynalite', () => {
   it('goes to the DLQ with its reason, while the nine are stored in the same invocation', async () => {
-    const events = jobLifecycle(
-      [
-        'JOB_CREATED',
-        'DISCOVER_STARTED',
-        'DISCOVER_SUCCESS',
-        'SYNC_STARTED',
-        'SYNC_SUCCESS',
-        'ETL_STARTED',
-        'ETL_SUCCESS',
-        'EXPORT_STARTED',
-        'JOB_COMPLETED',
-      ],
-      { s3Root: 'it/poison/1' },
-    );
+    const events = jobLifecycle(SUCCESS_WITH_DISCOVERY, { s3Root: 'it/poison/1' });
     const group = queueOrder('jobs', events[0] ?? {}, '').groupId;
     expect(group).toBe(queueOrder('jobs', events[8] ?? {}, '').groupId);
     await sqs.send(

@@ -13,6 +13,13 @@ export const SUCCESS = [
   'JOB_COMPLETED',
 ];
 export const FAILURE = ['JOB_CREATED', 'DISCOVER_STARTED', 'SYNC_STARTED', 'SYNC_FAILED'];
+/** A successful lifecycle with discovery: nine events, each a distinct status. */
+export const SUCCESS_WITH_DISCOVERY = [
+  'JOB_CREATED',
+  'DISCOVER_STARTED',
+  'DISCOVER_SUCCESS',
+  ...SUCCESS.slice(1),
+];
 
 /**
  * The events hotglue sends for one job, a minute apart, built the way hotglue builds them:

@@ -11,21 +11,11 @@ import type { StoredEvent } from '../../lib/records/stored-event';
 import { PoisonMessageError } from '../../lib/webhook/envelope';
 import { recordingCounters, recordingLog, recordingNotifier } from '../support/doubles';
 import { envelopeOf, sqsRecord } from '../support/events';
-import { jobLifecycle } from '../support/lifecycle';
+import { jobLifecycle, SUCCESS_WITH_DISCOVERY } from '../support/lifecycle';
 import { memoryStore } from '../support/memory-store';
 
 /** Nine events of one job, each its own event (the status differs). */
-const NINE = [
-  'JOB_CREATED',
-  'DISCOVER_STARTED',
-  'DISCOVER_SUCCESS',
-  'SYNC_STARTED',
-  'SYNC_SUCCESS',
-  'ETL_STARTED',
-  'ETL_SUCCESS',
-  'EXPORT_STARTED',
-  'JOB_COMPLETED',
-];
+const NINE = SUCCESS_WITH_DISCOVERY;
 
 /** A job event's record as a FIFO queue delivers it: in its job's message group. */
 const fifoRecord = (payload: Record<string, unknown>, messageId: string, receiveCount = 1) => {

@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { numberBytes } from '../../records/bounds';
 
 /** An item in DynamoDB's wire format (what the JSON protocol carries). */
 export type WireItem = Record<string, AttributeValue>;
@@ -7,17 +8,6 @@ export type WireItem = Record<string, AttributeValue>;
 /** Binary on the wire (the JSON protocol) is base64 text; an SDK hands over bytes. */
 const binaryBytes = (b: Uint8Array | string): number =>
   typeof b === 'string' ? Buffer.from(b, 'base64').byteLength : b.byteLength;
-
-/** About one byte per two significant digits, plus one. */
-function numberBytes(n: string): number {
-  const digits = n
-    .replace(/^-/, '')
-    .replace(/e.*$/i, '')
-    .replace('.', '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
-  return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
-}
 
 function valueBytes(value: AttributeValue): number {
   if (value.S !== undefined) return Buffer.byteLength(value.S);
