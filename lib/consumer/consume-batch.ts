@@ -18,7 +18,7 @@ import { PoisonMessageError } from '../webhook/envelope';
 import type { Kind } from '../webhook/kinds';
 import { deadlineOf, withinDeadline, type InvocationContext } from './budget';
 import { decodeRecord, type ConsumedEvent } from './decode-record';
-import { letterOf, poisonReason } from './poison';
+import { poisonReason, sendLetter } from './poison';
 
 /** One SQS record with the event it holds. */
 type Delivery = { record: SQSRecord; consumed: ConsumedEvent };
@@ -39,9 +39,6 @@ export interface ConsumerDeps {
 }
 
 const WAIT_STEP_MS = 250;
-
-/** The longest one dead letter's send may take (an SQS request's own timeout is 5 s). */
-const LETTER_SEND_MS = 5_000;
 
 /** A record not tried because an earlier record of its FIFO message group failed in this batch. */
 class EarlierInGroupFailedError extends Error {
@@ -111,27 +108,15 @@ async function settle(run: Run, record: SQSRecord, error: unknown): Promise<void
   const reason = poisonReason(error);
   if (reason === undefined || deadLetters === undefined || !(error instanceof Error))
     return fail(run, record, error);
-  try {
-    // One letter may not take the invocation's whole time from the other groups.
-    const until = Math.min(run.until, now() + LETTER_SEND_MS);
-    await deadLetters.send(letterOf(record, error, reason, now()), until);
-  } catch (sendError) {
-    log.error('dead letter not sent', {
-      messageId: record.messageId,
-      kind: run.kind,
-      error: sendError instanceof Error ? sendError.name : typeof sendError,
-      detail: sendError instanceof Error ? sendError.message : String(sendError),
-    });
-    return fail(run, record, error);
-  }
-  log.warn('record dead-lettered', {
-    messageId: record.messageId,
-    kind: run.kind,
-    receiveCount: record.attributes?.ApproximateReceiveCount,
-    error: error.name,
+  const sent = await sendLetter(
+    { deadLetters, log, now, kind: run.kind },
+    record,
+    error,
     reason,
-  });
-  run.deadLettered.add(record.messageId);
+    run.until,
+  );
+  if (sent) run.deadLettered.add(record.messageId);
+  else fail(run, record, error);
 }
 
 /**

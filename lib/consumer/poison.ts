@@ -1,5 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
-import type { PoisonLetter } from '../ports/dead-letter-queue';
+import type { DeadLetterQueue, PoisonLetter } from '../ports/dead-letter-queue';
+import type { Log } from '../ports/log';
+import type { Kind } from '../webhook/kinds';
 
 /**
  * The errors that say a record can never succeed, however often it is tried: the consumer moves
@@ -44,12 +46,7 @@ export function poisonReason(error: unknown): string | undefined {
 }
 
 /** The dead letter of a poison record: its body untouched, in its group, with why and when. */
-export const letterOf = (
-  record: SQSRecord,
-  error: Error,
-  reason: string,
-  now: number,
-): PoisonLetter => ({
+const letterOf = (record: SQSRecord, error: Error, reason: string, now: number): PoisonLetter => ({
   body: record.body,
   // A FIFO queue always gives the group; the message id only keeps a letter of any other whole.
   groupId: record.attributes?.MessageGroupId ?? record.messageId,
@@ -59,3 +56,40 @@ export const letterOf = (
   failedAt: new Date(now).toISOString(),
   receiveCount: Number(record.attributes?.ApproximateReceiveCount) || 1,
 });
+
+/** The longest one dead letter's send may take (an SQS request's own timeout is 5 s). */
+const LETTER_SEND_MS = 5_000;
+
+/**
+ * Sends a poison record's letter, within LETTER_SEND_MS and `until` (one letter may not take the
+ * invocation's whole time from the other groups), and logs either way; whether the DLQ took it.
+ */
+export async function sendLetter(
+  deps: { deadLetters: DeadLetterQueue; log: Log; now: () => number; kind: Kind },
+  record: SQSRecord,
+  error: Error,
+  reason: string,
+  until: number,
+): Promise<boolean> {
+  const { deadLetters, log, now, kind } = deps;
+  try {
+    const letter = letterOf(record, error, reason, now());
+    await deadLetters.send(letter, Math.min(until, now() + LETTER_SEND_MS));
+  } catch (sendError) {
+    log.error('dead letter not sent', {
+      messageId: record.messageId,
+      kind,
+      error: sendError instanceof Error ? sendError.name : typeof sendError,
+      detail: sendError instanceof Error ? sendError.message : String(sendError),
+    });
+    return false;
+  }
+  log.warn('record dead-lettered', {
+    messageId: record.messageId,
+    kind,
+    receiveCount: record.attributes?.ApproximateReceiveCount,
+    error: error.name,
+    reason,
+  });
+  return true;
+}
