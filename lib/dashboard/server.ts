@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -46,10 +47,19 @@ interface Assets {
 
 let built: Promise<Assets> | undefined;
 
+/**
+ * The page's sources: beside this file, or, when this runs from the CLI's bundle (dist/cli.cjs),
+ * in lib/dashboard/web of the same project.
+ */
+const WEB_DIR =
+  [join(__dirname, 'web'), join(__dirname, '..', 'lib', 'dashboard', 'web')].find((dir) =>
+    existsSync(join(dir, 'app.ts')),
+  ) ?? join(__dirname, 'web');
+
 /** The page's script and style, bundled by esbuild on first use (about 50 ms) and kept. */
 function assets(): Promise<Assets> {
   built ??= build({
-    entryPoints: [join(__dirname, 'web', 'app.ts'), join(__dirname, 'web', 'app.css')],
+    entryPoints: [join(WEB_DIR, 'app.ts'), join(WEB_DIR, 'app.css')],
     bundle: true,
     minify: true,
     write: false,
