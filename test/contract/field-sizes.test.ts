@@ -290,7 +290,7 @@ describe('events of any field size up to the body limit, on DynamoDB Local', () 
         );
         await ingestAndStore(kind, payloads);
       }),
-      { numRuns: 16, seed: 28 },
+      { numRuns: 8, seed: 28 },
     );
   }, 120_000);
 

@@ -330,7 +330,7 @@ describe('keyset pages over DynamoDB (dynalite)', () => {
           }).toEqual({ list: list.name, twice: [] });
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 12 },
     );
   }, 300_000);
 

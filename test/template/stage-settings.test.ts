@@ -198,73 +198,84 @@ describe('stages/prod.yml', () => {
   });
 });
 
+/** Each refusal: what, the stage, how it is packaged, what its one line must say. */
+const REFUSALS = [
+  [
+    'a 43-character stage, naming it and the limit',
+    'a'.repeat(43),
+    {},
+    [/"a{43}"/, /43 characters/, new RegExp(`at most ${MAX_STAGE_LENGTH}`)],
+  ],
+  [
+    'a stage with a character AWS names refuse',
+    'qa_1',
+    {},
+    [/"qa_1"/, /letters, digits and hyphens/],
+  ],
+  [
+    'a tag equal to the stack’s own but for case',
+    'qa',
+    { args: ['--param', 'tags=Stage=x'] },
+    [/"Stage"/, /case/],
+  ],
+  [
+    'two tags equal but for case',
+    'qa',
+    { stageFile: 'tags:\n  Team: a\n  team: b\n' },
+    [/"team"/, /"Team"/],
+  ],
+  [
+    'an unknown key in the stage file',
+    'qa',
+    { stageFile: 'alarmEmial: ops@example.com\n' },
+    [/stages\/qa\.yml/, /"alarmEmial"/],
+  ],
+  [
+    'a value that breaks its rule',
+    'qa',
+    { stageFile: 'warmWriteUnitsPerSecond: 100\n' },
+    [/warmWriteUnitsPerSecond/, /4000/],
+  ],
+] as const;
+
 describe('refused before anything is built', () => {
-  it.each([
-    [
-      'a 43-character stage, naming it and the limit',
-      'a'.repeat(43),
-      {},
-      [/"a{43}"/, /43 characters/, new RegExp(`at most ${MAX_STAGE_LENGTH}`)],
-    ],
-    [
-      'a stage with a character AWS names refuse',
-      'qa_1',
-      {},
-      [/"qa_1"/, /letters, digits and hyphens/],
-    ],
-    [
-      'a tag equal to the stack’s own but for case',
-      'qa',
-      { args: ['--param', 'tags=Stage=x'] },
-      [/"Stage"/, /case/],
-    ],
-    [
-      'two tags equal but for case',
-      'qa',
-      { stageFile: 'tags:\n  Team: a\n  team: b\n' },
-      [/"team"/, /"Team"/],
-    ],
-    [
-      'an unknown key in the stage file',
-      'qa',
-      { stageFile: 'alarmEmial: ops@example.com\n' },
-      [/stages\/qa\.yml/, /"alarmEmial"/],
-    ],
-    [
-      'a value that breaks its rule',
-      'qa',
-      { stageFile: 'warmWriteUnitsPerSecond: 100\n' },
-      [/warmWriteUnitsPerSecond/, /4000/],
-    ],
-  ] as const)(
+  // The refusals exit before anything is built: run them at once.
+  let results: Awaited<ReturnType<typeof packaged>>[];
+  beforeAll(async () => {
+    results = await Promise.all(
+      REFUSALS.map(([, stage, options]) =>
+        packaged(stage, options as { args?: string[]; stageFile?: string }),
+      ),
+    );
+  }, 120_000);
+
+  it.each(REFUSALS.map(([what, , , reasons], at) => [what, at, reasons] as const))(
     '%s: one line, a non-zero exit, nothing packaged',
-    async (_, stage, options, reasons) => {
-      const result = await packaged(stage, options as { args?: string[]; stageFile?: string });
-      expect(result.failed).toBe(true);
-      const lines = result.stderr.split('\n').filter((l) => l.startsWith('hotglue-webhooks:'));
+    (_, at, reasons) => {
+      const result = results[at];
+      expect(result?.failed).toBe(true);
+      const lines = (result?.stderr ?? '')
+        .split('\n')
+        .filter((l) => l.startsWith('hotglue-webhooks:'));
       expect(lines).toHaveLength(1);
       for (const reason of reasons) expect(lines[0]).toMatch(reason);
-      expect(result.files).toEqual([]);
+      expect(result?.files).toEqual([]);
     },
-    60_000,
   );
 });
 
 describe('a stage file that holds no settings', () => {
-  it.each([
-    ['empty', ''],
-    ['of comments only', '# region: eu-west-1\n# alarmEmail: ops@example.com\n'],
-  ])(
-    '%s gives the defaults',
-    async (_, stageFile) => {
-      const { stdout } = await runServerless(
-        ['print', '--path', 'custom.settings.consumerMaxConcurrency'],
-        'empty',
-        process.env,
-        stageFile,
-      );
-      expect(stdout.trim()).toBe('100');
-    },
-    60_000,
-  );
+  it('empty, or of comments only, gives the defaults', async () => {
+    const printed = await Promise.all(
+      ['', '# region: eu-west-1\n# alarmEmail: ops@example.com\n'].map((stageFile) =>
+        runServerless(
+          ['print', '--path', 'custom.settings.consumerMaxConcurrency'],
+          'empty',
+          process.env,
+          stageFile,
+        ),
+      ),
+    );
+    expect(printed.map(({ stdout }) => stdout.trim())).toEqual(['100', '100']);
+  }, 60_000);
 });
