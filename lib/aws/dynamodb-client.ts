@@ -16,6 +16,13 @@ export function createDocumentClient(): DynamoDBDocumentClient {
   );
 }
 
-/** The document client the stores use over `client` (undefined attributes are left out). */
+/**
+ * The document client the stores use over `client`: undefined attributes are left out, and a map
+ * is written as one whatever its keys (a payload's `constructor` key would otherwise fail the
+ * write as a class instance).
+ */
 export const toDocumentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  DynamoDBDocumentClient.from(client, { marshallOptions: MARSHALL_OPTIONS });
+
+/** How the stores marshal items (see toDocumentClient). */
+export const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertClassInstanceToMap: true };

@@ -59,15 +59,6 @@ export function boundValue(value: unknown): unknown {
   return bytes > TEXT_MAX_BYTES ? omitted(bytes) : value;
 }
 
-/** Every top-level string of `values` cut (cutText); the same object when none is too long. */
-export function cutStrings(values: Record<string, unknown>): Record<string, unknown> {
-  const long = Object.entries(values).filter(
-    ([, v]) => typeof v === 'string' && Buffer.byteLength(v) > TEXT_MAX_BYTES,
-  );
-  if (long.length === 0) return values;
-  return { ...values, ...Object.fromEntries(long.map(([k, v]) => [k, cutText(v as string)])) };
-}
-
 /** DynamoDB's size of a number (as text): about one byte per two significant digits, plus one. */
 export function numberBytes(n: number | string): number {
   const digits = String(n)
@@ -98,3 +89,34 @@ function attributeBytes(value: unknown): number {
  */
 export const storedBytes = (value: unknown): number =>
   Math.max(jsonBytes(value), attributeBytes(value));
+
+/**
+ * The most a record's field other than a text takes (DynamoDB's size, see storedBytes): a larger
+ * value is `{"omitted": true, "bytes": n}` in the record, whole in its event's stored payload.
+ */
+export const FIELD_MAX_BYTES = 32_768;
+
+/**
+ * What a record's fields and their fold state may take (see fieldsCost in fold.ts): past it, the
+ * record keeps only its identity, `error` and `message`. With the outbox (64 KB), the index keys
+ * and the rest, an item stays well under DynamoDB's 400 KB.
+ */
+export const RECORD_BUDGET_BYTES = 250_000;
+
+/** A field's value is counted as at least this (so that small values need no size of their own). */
+export const SMALL_VALUE_BYTES = 256;
+
+/** What one field's entries take beside its name, its value and its key (map overheads, a size). */
+export const FIELD_ENTRY_BYTES = 24;
+
+/**
+ * A field's value as a record keeps it, a function of the value alone (so that records stay
+ * order-independent): a text cut (cutText); any other value omitted when it takes more than
+ * FIELD_MAX_BYTES, or TEXT_MAX_BYTES for a field a record is made of (`identity`). The marker
+ * is always smaller than what it replaces.
+ */
+export function boundField(value: unknown, identity = false): unknown {
+  if (typeof value === 'string') return cutText(value);
+  const bytes = storedBytes(value);
+  return bytes > (identity ? TEXT_MAX_BYTES : FIELD_MAX_BYTES) ? omitted(jsonBytes(value)) : value;
+}

@@ -1,5 +1,6 @@
-import { canonicalJson, contentHash } from '../webhook/content-hash';
+import { contentHash } from '../webhook/content-hash';
 import { boundValue, cutText, omitted } from './bounds';
+import { setOwn } from './own';
 import type { Kind } from '../webhook/kinds';
 import type { ConnectionRecord } from './connections';
 import type { DiscoverRecord } from './discover';
@@ -45,43 +46,56 @@ const DETAIL_BUDGET_BYTES = 32_768;
  */
 const LAST_RESORT_BYTES = 256;
 
-const detailBytes = (d: unknown): number => Buffer.byteLength(canonicalJson(d));
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? '');
+
+/** What an entry `"name":value,` takes in the detail's JSON. */
+const entryBytes = (name: string, value: unknown): number => jsonBytes(name) + jsonBytes(value) + 2;
 
 /**
- * Keeps a detail under DETAIL_BUDGET_BYTES, always: every text cut to TEXT_MAX_BYTES (cutText)
- * and any other change field too large omitted (boundValue); then, while its JSON is too large,
- * its largest value other than the identity and change fields (`keep`) is replaced by
- * `{"omitted": true, "bytes": n}`; should that not be enough (thousands of fields), only the
- * change fields stay, their texts cut shorter if need be. The record keeps each value bounded
- * the same way (boundRecord), and the stored events keep them whole.
+ * Keeps a detail under DETAIL_BUDGET_BYTES, always, in time linear in its size (each value is
+ * measured once): every text cut to TEXT_MAX_BYTES (cutText) and any other change field too large
+ * omitted (boundValue); then, while it is too large, its largest values other than the identity
+ * and change fields (`keep`) are replaced by `{"omitted": true, "bytes": n}`, each only where the
+ * marker is smaller; should that not be enough (thousands of fields), only the change fields stay,
+ * their texts cut shorter if need be. The record keeps each value bounded the same way
+ * (boundRecord), and the stored events keep them whole.
  */
 function boundDetail(detail: Record<string, unknown>, keep: readonly string[]) {
-  const bounded: Record<string, unknown> = Object.fromEntries(
-    Object.entries(detail).map(([name, value]) => [
-      name,
-      keep.includes(name) ? boundValue(value) : typeof value === 'string' ? cutText(value) : value,
-    ]),
-  );
-  if (detailBytes(bounded) <= DETAIL_BUDGET_BYTES) return bounded;
-  const sizes = Object.entries(bounded)
-    .filter(([name]) => !keep.includes(name))
-    .map(([name, value]) => [name, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  let bytes = detailBytes(bounded);
-  for (const [name, size] of sizes) {
-    const marker = omitted(size);
-    bounded[name] = marker;
-    bytes -= size - Buffer.byteLength(JSON.stringify(marker));
-    if (bytes <= DETAIL_BUDGET_BYTES) break;
+  const entries = Object.entries(detail).map(([name, value]) => {
+    const bounded = keep.includes(name)
+      ? boundValue(value)
+      : typeof value === 'string'
+        ? cutText(value)
+        : value;
+    return { name, value: bounded, bytes: entryBytes(name, bounded) };
+  });
+  const assemble = (list: readonly { name: string; value: unknown }[]) => {
+    const out: Record<string, unknown> = {};
+    for (const { name, value } of list) setOwn(out, name, value);
+    return out;
+  };
+  let bytes = entries.reduce((s, e) => s + e.bytes, 1);
+  if (bytes <= DETAIL_BUDGET_BYTES) return assemble(entries);
+  const others = entries
+    .filter((e) => !keep.includes(e.name))
+    .sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1));
+  for (const entry of others) {
+    const marker = omitted(jsonBytes(entry.value));
+    const smaller = entryBytes(entry.name, marker);
+    if (smaller >= entry.bytes) break;
+    entry.value = marker;
+    bytes -= entry.bytes - smaller;
+    entry.bytes = smaller;
+    if (bytes <= DETAIL_BUDGET_BYTES) return assemble(entries);
   }
-  if (detailBytes(bounded) <= DETAIL_BUDGET_BYTES) return bounded;
-  const changeOnly = Object.fromEntries(Object.entries(bounded).filter(([n]) => keep.includes(n)));
-  if (detailBytes(changeOnly) <= DETAIL_BUDGET_BYTES) return changeOnly;
-  return Object.fromEntries(
-    Object.entries(changeOnly).map(([name, value]) => [
+  const changeOnly = entries.filter((e) => keep.includes(e.name));
+  if (changeOnly.reduce((s, e) => s + e.bytes, 1) <= DETAIL_BUDGET_BYTES)
+    return assemble(changeOnly);
+  return assemble(
+    changeOnly.map(({ name, value }) => ({
       name,
-      typeof value === 'string' ? cutText(value, LAST_RESORT_BYTES) : value,
-    ]),
+      value: typeof value === 'string' ? cutText(value, LAST_RESORT_BYTES) : value,
+    })),
   );
 }
 

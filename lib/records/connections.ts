@@ -1,10 +1,29 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
 import { hashOrder, sortBy, type SortKey } from './compare';
-import { foldFields, noWinners, type Winners } from './fold';
+import { boundField } from './bounds';
+import { dropFields, fieldsCost, foldFields, noWinners, overBudget, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
 /** Event names that end a link. hotglue documents only LINK; every name is kept as it comes. */
 const UNLINK = /unlink|remove|delete/i;
+
+/** The fields a connection's record is made of: kept when its others outgrow their budget. */
+export const CONNECTION_KEEP: ReadonlySet<string> = new Set([
+  'env_id',
+  'tenant',
+  'flow_id',
+  'connector_type',
+  'connector',
+  'event',
+  'event_id',
+  'first_link',
+  'timestamp',
+  'error',
+  'message',
+]);
+
+/** What one entry of `last_at_by_event` takes beside its name (an ISO time and overheads). */
+const EVENT_TIME_BYTES = 40;
 
 export interface ConnectionHistoryEntry {
   event_id: string;
@@ -29,7 +48,10 @@ export interface ConnectionRecord {
   first_link?: unknown;
   last_linked_at?: string;
   last_unlinked_at?: string;
-  /** The latest time of every event name seen, including names hotglue has not documented. */
+  /**
+   * The latest time of every event name seen, including names hotglue has not documented; only
+   * LINK's once the record outgrew its budget.
+   */
   last_at_by_event: Record<string, string>;
   /** Distinct `event_id`s seen. */
   event_count: number;
@@ -80,22 +102,36 @@ export function connectionHistory(events: readonly StoredEvent[]): ConnectionHis
   }));
 }
 
+/** The latest time (epoch microseconds) of any event, of a LINK, and of an event that unlinks. */
+export interface ConnectionTimes {
+  updated?: number;
+  linked?: number;
+  unlinked?: number;
+}
+
+/** `times` with one more event's name and time folded in. */
+export function laterTimes(times: ConnectionTimes, name: string, time: number): ConnectionTimes {
+  if (time < 0) return times;
+  const later = (t: number | undefined) => Math.max(t ?? -1, time);
+  return {
+    updated: later(times.updated),
+    ...(name === 'LINK' ? { linked: later(times.linked) } : { linked: times.linked }),
+    ...(UNLINK.test(name) ? { unlinked: later(times.unlinked) } : { unlinked: times.unlinked }),
+  };
+}
+
 /**
- * The record from its merged fields, latest event and latest time per event name.
+ * The record from its merged fields, latest event, latest time per event name and times.
  * @internal exported for the tests
  */
 export function connectionRecord(
   fields: Record<string, unknown>,
   latest: { name: string; timestamp: unknown },
-  lastAt: Record<string, number>,
+  lastAt: ReadonlyMap<string, number>,
+  times: ConnectionTimes,
   eventCount: number,
 ): ConnectionRecord {
-  const maxTime = (test: (name: string) => boolean): string | undefined => {
-    const times = Object.entries(lastAt)
-      .filter(([name]) => test(name))
-      .map(([, t]) => t);
-    return times.length > 0 ? microsToIso(Math.max(...times)) : undefined;
-  };
+  const iso = (t: number | undefined) => (t === undefined || t < 0 ? undefined : microsToIso(t));
   const record: ConnectionRecord = {
     env_id: text(fields.env_id) ?? '',
     tenant: String(fields.tenant),
@@ -105,28 +141,33 @@ export function connectionRecord(
     event: latest.name,
     linked: latest.name === 'LINK',
     last_at_by_event: Object.fromEntries(
-      Object.entries(lastAt)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([name, t]) => [name, microsToIso(t)]),
+      [...lastAt].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, t]) => [name, microsToIso(t)]),
     ),
     event_count: eventCount,
     fields: { ...fields, event: latest.name },
   };
-  if (isPresent(latest.timestamp)) record.timestamp = latest.timestamp;
-  const updated = maxTime(() => true);
+  if (isPresent(latest.timestamp)) record.timestamp = boundField(latest.timestamp, true);
+  const updated = iso(times.updated);
   if (updated !== undefined) record.updated_at = updated;
   if (isPresent(fields.first_link)) record.first_link = fields.first_link;
-  const linked = maxTime((name) => name === 'LINK');
-  const unlinked = maxTime((name) => UNLINK.test(name));
+  const linked = iso(times.linked);
+  const unlinked = iso(times.unlinked);
   if (linked !== undefined) record.last_linked_at = linked;
   if (unlinked !== undefined) record.last_unlinked_at = unlinked;
   return record;
 }
 
+/** At most what `last_at_by_event` takes in an item: grows with the names only. */
+export const eventTimesCost = (lastAt: ReadonlyMap<string, number>): number =>
+  [...lastAt.keys()].reduce((s, name) => s + Buffer.byteLength(name) + EVENT_TIME_BYTES, 0);
+
 /** What a connection's CURRENT item keeps so that one more event can be folded in. */
 export interface ConnectionFold {
   fields: Winners;
 }
+
+const micros = (iso: string | undefined): number | undefined =>
+  iso === undefined ? undefined : toEpochMicros(iso);
 
 /**
  * Folds one more content into a connection, reading nothing else (see foldJob): `isNew` says
@@ -142,18 +183,38 @@ export function foldConnection(
   const fold: ConnectionFold = prev ? structuredClone(prev.fold) : { fields: noWinners() };
   const before = fold.fields.latest;
   const fields = { ...prev?.record.fields };
-  foldFields(fields, fold.fields, event.payload, latestKey(f));
+  foldFields(fields, fold.fields, event.payload, latestKey(f), CONNECTION_KEEP);
   const latest =
     prev === undefined || fold.fields.latest !== before
       ? { name: f.name, timestamp: event.payload.timestamp }
       : { name: prev.record.event, timestamp: prev.record.timestamp };
-  const lastAt: Record<string, number> = Object.fromEntries(
-    Object.entries(prev?.record.last_at_by_event ?? {}).map(([name, iso]) => [
+  const lastAt = new Map<string, number>(
+    Object.entries(prev?.record.last_at_by_event ?? {}).map(([name, at]) => [
       name,
-      toEpochMicros(iso) ?? -1,
+      toEpochMicros(at) ?? -1,
     ]),
   );
-  if (f.time >= 0) lastAt[f.name] = Math.max(lastAt[f.name] ?? -1, f.time);
+  if (f.time >= 0 && (!fold.fields.dropped || f.name === 'LINK'))
+    lastAt.set(f.name, Math.max(lastAt.get(f.name) ?? -1, f.time));
+  if (
+    !fold.fields.dropped &&
+    overBudget(
+      fieldsCost(Object.keys(fields), fold.fields, fold.fields.keyBytes ?? 0),
+      eventTimesCost(lastAt),
+    )
+  ) {
+    dropFields(fields, fold.fields, CONNECTION_KEEP);
+    for (const name of lastAt.keys()) if (name !== 'LINK') lastAt.delete(name);
+  }
+  const times = laterTimes(
+    {
+      updated: micros(prev?.record.updated_at),
+      linked: micros(prev?.record.last_linked_at),
+      unlinked: micros(prev?.record.last_unlinked_at),
+    },
+    f.name,
+    f.time,
+  );
   const count = (prev?.record.event_count ?? 0) + (isNew ? 1 : 0);
-  return { record: connectionRecord(fields, latest, lastAt, count), fold };
+  return { record: connectionRecord(fields, latest, lastAt, times, count), fold };
 }

@@ -1,13 +1,26 @@
 import { microsToIso, toEpochMicros } from '../webhook/time';
 import { hashOrder, orderText, type SortKey } from './compare';
-import { foldFields, noWinners, type Winners } from './fold';
+import { boundField } from './bounds';
+import { dropFields, fieldsCost, foldFields, noWinners, overBudget, type Winners } from './fold';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
-const POSITION: Record<string, number> = {
-  DISCOVER_STARTED: 1,
-  DISCOVER_SUCCESS: 2,
-  DISCOVER_FAILED: 2,
-};
+const POSITION = new Map<string, number>([
+  ['DISCOVER_STARTED', 1],
+  ['DISCOVER_SUCCESS', 2],
+  ['DISCOVER_FAILED', 2],
+]);
+
+/** The fields a discover state's record is made of: kept when its others outgrow their budget. */
+export const DISCOVER_KEEP: ReadonlySet<string> = new Set([
+  'env_id',
+  'tenant',
+  'flow_id',
+  'connector',
+  'status',
+  'timestamp',
+  'error',
+  'message',
+]);
 
 export interface DiscoverRecord {
   env_id: string;
@@ -44,7 +57,7 @@ export const discoverEventTime = (event: StoredEvent): number => facts(event).ti
 /** A discover event's place in its history as sortable text: time, lifecycle position, content. */
 export const discoverHistoryOrder = (event: StoredEvent): string => {
   const { time, status } = facts(event);
-  return orderText(time, POSITION[status] ?? 0, event.hash);
+  return orderText(time, POSITION.get(status) ?? 0, event.hash);
 };
 
 /**
@@ -53,7 +66,7 @@ export const discoverHistoryOrder = (event: StoredEvent): string => {
  */
 export const latestKey = (f: Facts): SortKey => [
   f.time,
-  POSITION[f.status] ?? 0,
+  POSITION.get(f.status) ?? 0,
   f.status,
   hashOrder(f.event.hash),
 ];
@@ -81,7 +94,12 @@ export function foldDiscover(
   const fold: DiscoverFold = prev ? structuredClone(prev.fold) : { fields: noWinners() };
   const before = fold.fields.latest;
   const fields = { ...prev?.record.fields };
-  foldFields(fields, fold.fields, event.payload, latestKey(f));
+  foldFields(fields, fold.fields, event.payload, latestKey(f), DISCOVER_KEEP);
+  if (
+    !fold.fields.dropped &&
+    overBudget(fieldsCost(Object.keys(fields), fold.fields, fold.fields.keyBytes ?? 0))
+  )
+    dropFields(fields, fold.fields, DISCOVER_KEEP);
   const becameLatest = fold.fields.latest !== before;
   const record: DiscoverRecord = {
     ...(prev?.record ?? {}),
@@ -94,7 +112,8 @@ export function foldDiscover(
     fields,
   };
   if (becameLatest) {
-    if (isPresent(event.payload.timestamp)) record.timestamp = event.payload.timestamp;
+    if (isPresent(event.payload.timestamp))
+      record.timestamp = boundField(event.payload.timestamp, true);
     else delete record.timestamp;
   }
   const set = (

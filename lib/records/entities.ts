@@ -1,15 +1,21 @@
 import type { Kind } from '../webhook/kinds';
-import { isDeepStrictEqual } from 'node:util';
-import { connectionEventTime, foldConnection, type ConnectionRecord } from './connections';
 import {
+  CONNECTION_KEEP,
+  connectionEventTime,
+  foldConnection,
+  type ConnectionRecord,
+} from './connections';
+import {
+  DISCOVER_KEEP,
   discoverEventTime,
   discoverHistoryOrder,
   foldDiscover,
   type DiscoverRecord,
 } from './discover';
 import { connectionKey, discoverKey, jobKey, joinKey } from './entity-keys';
-import { foldJob, jobEventTime, jobHistoryOrder, type JobRecord } from './jobs';
-import { cutStrings, omitted, storedBytes } from './bounds';
+import { foldJob, JOB_KEEP, jobEventTime, jobHistoryOrder, type JobRecord } from './jobs';
+import { boundField } from './bounds';
+import { setOwn } from './own';
 import { text, type StoredEvent } from './stored-event';
 
 /** A record with what its CURRENT item keeps to fold in one more event. */
@@ -45,6 +51,8 @@ export interface Entity<R> {
   attributes: readonly string[];
   /** Those of its attributes that are computed, not copied from a payload field. */
   computed: readonly string[];
+  /** The payload fields the record is made of: bounded as identities, never dropped. */
+  keep: ReadonlySet<string>;
 }
 
 /** Lists every key of T but `fields`, once: a compile error when a record gains an attribute. */
@@ -84,6 +92,7 @@ const jobEntity: Entity<JobRecord> = {
     'event_count',
   ),
   computed: ['status_class', 'started_at', 'updated_at', 'event_count'],
+  keep: JOB_KEEP,
 };
 
 /** @internal exported for the tests */
@@ -108,6 +117,7 @@ export const discoverEntity: Entity<DiscoverRecord> = {
     'event_count',
   ),
   computed: ['updated_at', 'last_started_at', 'last_success_at', 'last_failed_at', 'event_count'],
+  keep: DISCOVER_KEEP,
 };
 
 /** @internal exported for the tests */
@@ -142,6 +152,7 @@ export const connectionEntity: Entity<ConnectionRecord> = {
     'last_at_by_event',
     'event_count',
   ],
+  keep: CONNECTION_KEEP,
 };
 
 export const ENTITIES = {
@@ -169,48 +180,26 @@ export const discoverOrderKey = (r: DiscoverRecord): string =>
 export const connectionOrderKey = (r: ConnectionRecord): string =>
   joinKey([r.tenant, r.flow_id, r.connector_type, r.connector, r.env_id]);
 
-/** A record is kept under this size, as its CURRENT item holds it (see recordBytes). */
-const RECORD_BUDGET_BYTES = 300_000;
-
 type Rec = Record<string, unknown>;
 
-/** The record's own attributes that copy a payload field (its `status`, a connection's `timestamp`, …). */
-const copiesOf = (own: Rec, fields: Rec): string[] =>
-  Object.keys(own).filter((name) => name in fields && isDeepStrictEqual(own[name], fields[name]));
-
-/** What a record takes in its CURRENT item: each field, and each own attribute but the copies. */
-function recordBytes(own: Rec, fields: Rec, copies: readonly string[]): number {
-  const apart = Object.entries(own).filter(([name]) => !copies.includes(name));
-  return [...Object.entries(fields), ...apart].reduce(
-    (s, [name, value]) => s + Buffer.byteLength(name) + storedBytes(value),
-    0,
-  );
-}
+/** Own attributes copied from a payload field that is not an identity: bounded like one. */
+const COPIED = ['timestamp', 'first_link'];
 
 /**
- * Keeps a record storable: every text field at most TEXT_MAX_BYTES (cut with a marker, see
- * cutText), then, while the record takes more than RECORD_BUDGET_BYTES, its largest payload field
- * replaced by `{"omitted": true, "bytes": n}`. An own attribute that copies a field (a discover
- * state's `timestamp`, say) takes the field's bounded value. The full values stay in the events'
- * stored payloads. A function of the record alone, so it stays order-independent.
+ * Keeps a record storable: every field bounded (boundField: a text cut to TEXT_MAX_BYTES, any
+ * other value over FIELD_MAX_BYTES omitted; over TEXT_MAX_BYTES for a field in `keep`, the fields
+ * the record is made of), and the own attributes copied from a payload field alike. Each value is
+ * measured once. The fold has bounded them already and keeps the whole record under its budget
+ * (see fieldsCost); this bounds a record merged from whole events the same way. A function of
+ * each value alone, so records stay order-independent.
  */
-export function boundRecord<R>(record: R): R {
-  const { fields, ...own } = record as { fields?: Rec } & Rec;
+export function boundRecord<R>(record: R, keep: ReadonlySet<string>): R {
+  const { fields, ...attributes } = record as { fields?: Rec } & Rec;
   if (fields === undefined) return record;
-  const copies = copiesOf(own, fields);
-  const bounded = { ...cutStrings(fields) };
-  let bytes = recordBytes(own, bounded, copies);
-  if (bytes > RECORD_BUDGET_BYTES) {
-    const sizes = Object.entries(bounded)
-      .map(([name, value]) => [name, storedBytes(value)] as const)
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-    for (const [name, size] of sizes) {
-      const marker = omitted(Buffer.byteLength(JSON.stringify(bounded[name]) ?? ''));
-      bounded[name] = marker;
-      bytes -= size - storedBytes(marker);
-      if (bytes <= RECORD_BUDGET_BYTES) break;
-    }
-  }
-  const copied = Object.fromEntries(copies.map((name) => [name, bounded[name]]));
-  return { ...own, ...copied, fields: bounded } as R;
+  const bounded: Rec = {};
+  for (const [name, value] of Object.entries(fields))
+    setOwn(bounded, name, boundField(value, keep.has(name)));
+  for (const name of COPIED)
+    if (attributes[name] !== undefined) attributes[name] = boundField(attributes[name], true);
+  return { ...attributes, fields: bounded } as R;
 }

@@ -2,31 +2,54 @@ import type { EventSource } from '../webhook/envelope';
 import { microsToIso, toEpochMicros } from '../webhook/time';
 import { distinct, hashOrder, orderText, sortBy, type SortKey } from './compare';
 import { boundValue, cutBytes, cutText } from './bounds';
-import { foldFields, greaterKey, noWinners, type Winners } from './fold';
+import {
+  dropFields,
+  fieldsCost,
+  foldFields,
+  greaterKey,
+  noWinners,
+  overBudget,
+  type Winners,
+} from './fold';
+import { own, setOwn } from './own';
 import type { PollState } from './poll';
 import { isPresent, text, type StoredEvent } from './stored-event';
 
 /** hotglue's job lifecycle, in order (hotglue-facts.md). Failures sit after the phase they end. */
-const LIFECYCLE: Record<string, number> = {
-  JOB_CREATED: 10,
-  DISCOVER_STARTED: 20,
-  DISCOVER_FAILED: 25,
-  SYNC_STARTED: 30,
-  SYNC_FAILED: 35,
-  SYNC_SUCCESS: 36,
-  ETL_STARTED: 40,
-  ETL_FAILED: 45,
-  ETL_SUCCESS: 46,
-  EXPORT_STARTED: 50,
-  EXPORT_FAILED: 55,
-  JOB_COMPLETED: 60,
-};
+const LIFECYCLE = new Map<string, number>(
+  Object.entries({
+    JOB_CREATED: 10,
+    DISCOVER_STARTED: 20,
+    DISCOVER_FAILED: 25,
+    SYNC_STARTED: 30,
+    SYNC_FAILED: 35,
+    SYNC_SUCCESS: 36,
+    ETL_STARTED: 40,
+    ETL_FAILED: 45,
+    ETL_SUCCESS: 46,
+    EXPORT_STARTED: 50,
+    EXPORT_FAILED: 55,
+    JOB_COMPLETED: 60,
+  }),
+);
+
+/** The fields a job's record is made of: kept when its other fields outgrow their budget. */
+export const JOB_KEEP: ReadonlySet<string> = new Set([
+  's3_root',
+  'job_id',
+  'tenant',
+  'flow_id',
+  'env_id',
+  'start_time',
+  'error',
+  'message',
+]);
 
 export type StatusClass = 'completed' | 'failed' | 'running' | 'other';
 export const STATUS_CLASSES: readonly StatusClass[] = ['running', 'failed', 'completed', 'other'];
 
 /** @internal exported for the tests */
-export const isKnownStatus = (status: string): boolean => LIFECYCLE[status] !== undefined;
+export const isKnownStatus = (status: string): boolean => LIFECYCLE.has(status);
 /** @internal exported for the tests */
 export const isTerminal = (status: string): boolean =>
   status === 'JOB_COMPLETED' || (isKnownStatus(status) && status.endsWith('_FAILED'));
@@ -51,10 +74,10 @@ export function facts(event: StoredEvent): Facts {
   const stamps = event.payload.status_timestamp;
   const phase =
     typeof stamps === 'object' && stamps !== null
-      ? (stamps as Record<string, unknown>)[status]
+      ? own(stamps as Record<string, unknown>, status)
       : undefined;
   const time = toEpochMicros(event.payload.last_updated) ?? toEpochMicros(phase) ?? -1;
-  return { event, status, time, position: LIFECYCLE[status] ?? -1 };
+  return { event, status, time, position: LIFECYCLE.get(status) ?? -1 };
 }
 
 /** A job event's time in epoch microseconds (`last_updated`, else its status's timestamp); -1 when none. */
@@ -181,8 +204,10 @@ export function wholeTexts(
   const newestFirst = sortBy(distinct(history).map(facts), latestKey).reverse();
   const whole = { ...fields };
   for (const name of cut) {
-    const value = newestFirst.find((f) => isPresent(f.event.payload[name]))?.event.payload[name];
-    if (typeof value === 'string' && cutText(value) === fields[name]) whole[name] = value;
+    const carrying = newestFirst.find((f) => isPresent(own(f.event.payload, name)));
+    const value = carrying && own(carrying.event.payload, name);
+    if (typeof value === 'string' && cutText(value) === own(fields, name))
+      setOwn(whole, name, value);
   }
   return whole;
 }
@@ -228,8 +253,24 @@ export interface JobFold {
   first: number;
 }
 
+const NOTHING: ReadonlySet<string> = new Set();
+
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * At most what a job's fields and their fold state take (see fieldsCost), counted alike for the
+ * same set of events in any order: `status_timestamp` always once as a field (its value when it
+ * is not an object), and once per phase.
+ */
+function jobCost(values: Record<string, unknown>, stamps: Record<string, unknown>, fold: JobFold) {
+  const keyBytes = fold.fields.keyBytes ?? 0;
+  const names = Object.keys(values).filter((name) => name !== 'status_timestamp');
+  return (
+    fieldsCost([...names, 'status_timestamp'], fold.fields, keyBytes) +
+    fieldsCost(Object.keys(stamps), fold.stamps, keyBytes)
+  );
+}
 
 /**
  * Folds one more event into a job's record, reading nothing else: `prev` is the record and fold
@@ -256,8 +297,14 @@ export function foldJob(
   }
   const { status: _s, status_timestamp: stamp, ...rest } = event.payload;
   const incoming = isObject(stamp) ? rest : { ...rest, status_timestamp: stamp };
-  foldFields(values, fold.fields, incoming, key);
-  if (isObject(stamp)) foldFields(stampValues, fold.stamps, stamp, key);
+  foldFields(values, fold.fields, incoming, key, JOB_KEEP);
+  if (isObject(stamp) && !fold.fields.dropped)
+    foldFields(stampValues, fold.stamps, stamp, key, NOTHING);
+  if (!fold.fields.dropped && overBudget(jobCost(values, stampValues, fold))) {
+    dropFields(values, fold.fields, JOB_KEEP);
+    stampValues = {};
+    fold.stamps = noWinners();
+  }
   if (isKnownStatus(f.status)) fold.known = greaterKey(fold.known, knownKey(f));
   else fold.unknown = greaterKey(fold.unknown, unknownKey(f));
   if (f.time >= 0) fold.first = fold.first < 0 ? f.time : Math.min(fold.first, f.time);

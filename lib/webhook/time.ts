@@ -3,18 +3,23 @@ const ISO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:
 /**
  * Parses hotglue's times to epoch microseconds, keeping the microseconds of Python's isoformat
  * (`2024-10-07T07:50:28.076586+00:00`) that Date.parse drops. Numbers are epoch milliseconds (as
- * in `status_timestamp`). Returns undefined for anything else.
+ * in `status_timestamp`). Returns undefined for anything else, and for a time whose microseconds
+ * are not a safe integer (before 1685 or after 2255, such as `1e20`): the event is stored, with
+ * that value as given, as an event without a time.
  */
 export function toEpochMicros(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return Math.round(value * 1000);
+  if (typeof value === 'number') return safe(Math.round(value * 1000));
   if (typeof value !== 'string') return undefined;
   const match = ISO.exec(value.trim());
   if (match === null) return undefined;
   const seconds = Date.parse(`${match[1]}${match[3] ?? 'Z'}`);
   if (Number.isNaN(seconds)) return undefined;
   const fraction = (match[2] ?? '').padEnd(6, '0').slice(0, 6);
-  return seconds * 1000 + Number(fraction);
+  return safe(seconds * 1000 + Number(fraction));
 }
+
+const safe = (micros: number): number | undefined =>
+  Number.isSafeInteger(micros) ? micros : undefined;
 
 /** Epoch microseconds as an ISO string with microseconds (sortable as text). */
 export function microsToIso(micros: number): string {

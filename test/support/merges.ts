@@ -1,21 +1,29 @@
+import { boundField, RECORD_BUDGET_BYTES, storedBytes } from '../../lib/records/bounds';
 import {
+  CONNECTION_KEEP,
   connectionRecord,
+  eventTimesCost,
+  laterTimes,
   facts as connectionFacts,
   latestKey as connectionLatestKey,
   type ConnectionRecord,
 } from '../../lib/records/connections';
 import { distinct, maxBy, sortBy } from '../../lib/records/compare';
 import {
+  DISCOVER_KEEP,
   facts as discoverFacts,
   latestKey as discoverLatestKey,
   type Facts as DiscoverFacts,
   type DiscoverRecord,
 } from '../../lib/records/discover';
-import { boundRecord } from '../../lib/records/entities';
+import { boundRecord, ENTITIES } from '../../lib/records/entities';
+import { nameCost } from '../../lib/records/fold';
+import { setOwn } from '../../lib/records/own';
 import {
   facts as jobFacts,
   isKnownStatus,
   isTerminal,
+  JOB_KEEP,
   jobRecord,
   knownKey,
   latestKey as jobLatestKey,
@@ -33,6 +41,33 @@ import { microsToIso, toEpochMicros } from '../../lib/webhook/time';
  * the property tests hold each fold equal to these merges, the in-memory store keeps its records
  * by them, and the contract suite compares every store's records with them.
  */
+
+/**
+ * The size rule over the set of events: each field's name with the largest bounded value any
+ * event gave it (see nameCost); `keyBytes` the largest order key of any event.
+ */
+class Sizes {
+  readonly byName = new Map<string, number>();
+  constructor(private readonly keep: ReadonlySet<string>) {}
+  add(name: string, value: unknown): void {
+    if (!isPresent(value)) return;
+    const bytes = storedBytes(boundField(value, this.keep.has(name)));
+    this.byName.set(name, Math.max(this.byName.get(name) ?? 0, bytes));
+  }
+  cost(keyBytes: number, skip?: string): number {
+    let cost = 0;
+    for (const [name, size] of this.byName)
+      if (name !== skip) cost += nameCost(name, size, keyBytes);
+    return cost;
+  }
+}
+
+const largestKey = <F>(all: readonly F[], key: (f: F) => unknown[]): number =>
+  Math.max(0, ...all.map((f) => storedBytes(key(f))));
+
+/** `fields` with only the names in `keep`: what a record keeps once it outgrew its budget. */
+const kept = (fields: Record<string, unknown>, keep: ReadonlySet<string>) =>
+  Object.fromEntries(Object.entries(fields).filter(([name]) => keep.has(name)));
 
 /**
  * The current status of a job from the set of its events:
@@ -80,13 +115,32 @@ export function mergeJob(events: readonly StoredEvent[]): JobRecord {
       if (!isPresent(value)) continue;
       if (name === 'status_timestamp' && typeof value === 'object' && !Array.isArray(value)) {
         for (const [phase, at] of Object.entries(value as Record<string, unknown>))
-          if (isPresent(at)) stamps[phase] = at;
+          if (isPresent(at)) setOwn(stamps, phase, at);
       } else {
-        fields[name] = value;
+        setOwn(fields, name, value);
       }
     }
   }
-  if (Object.keys(stamps).length > 0) fields.status_timestamp = stamps;
+  const sizes = new Sizes(JOB_KEEP);
+  const phases = new Sizes(new Set());
+  for (const { event } of all) {
+    for (const [name, value] of Object.entries(event.payload)) {
+      if (name === 'status') continue;
+      if (name === 'status_timestamp' && typeof value === 'object' && !Array.isArray(value)) {
+        if (value !== null)
+          for (const [phase, at] of Object.entries(value as Record<string, unknown>))
+            phases.add(phase, at);
+      } else sizes.add(name, value);
+    }
+  }
+  const keyBytes = largestKey(all, jobLatestKey);
+  const cost =
+    sizes.cost(keyBytes, 'status_timestamp') +
+    nameCost('status_timestamp', sizes.byName.get('status_timestamp') ?? 0, keyBytes) +
+    phases.cost(keyBytes);
+  if (cost > RECORD_BUDGET_BYTES) {
+    for (const name of Object.keys(fields)) if (!JOB_KEEP.has(name)) delete fields[name];
+  } else if (Object.keys(stamps).length > 0) fields.status_timestamp = stamps;
   const current = currentStatus(all);
   fields.status = current.status;
   const times = all.map((f) => f.time).filter((t) => t >= 0);
@@ -117,18 +171,25 @@ export function mergeDiscover(events: readonly StoredEvent[]): DiscoverRecord {
   const fields: Record<string, unknown> = {};
   for (const { event } of ordered) {
     for (const [name, value] of Object.entries(event.payload))
-      if (isPresent(value)) fields[name] = value;
+      if (isPresent(value)) setOwn(fields, name, value);
   }
-  fields.status = latest.status;
+  const sizes = new Sizes(DISCOVER_KEEP);
+  for (const { event } of all)
+    for (const [name, value] of Object.entries(event.payload)) sizes.add(name, value);
+  const merged =
+    sizes.cost(largestKey(all, discoverLatestKey)) > RECORD_BUDGET_BYTES
+      ? kept(fields, DISCOVER_KEEP)
+      : fields;
+  merged.status = latest.status;
   const times = all.map((f) => f.time).filter((t) => t >= 0);
   const record: DiscoverRecord = {
-    env_id: text(fields.env_id) ?? '',
-    tenant: String(fields.tenant),
-    flow_id: String(fields.flow_id),
-    connector: String(fields.connector),
+    env_id: text(merged.env_id) ?? '',
+    tenant: String(merged.tenant),
+    flow_id: String(merged.flow_id),
+    connector: String(merged.connector),
     status: latest.status,
     event_count: all.length,
-    fields,
+    fields: merged,
   };
   if (isPresent(latest.event.payload.timestamp)) record.timestamp = latest.event.payload.timestamp;
   if (times.length > 0) record.updated_at = microsToIso(Math.max(...times));
@@ -156,14 +217,25 @@ export function mergeConnection(events: readonly StoredEvent[]): ConnectionRecor
   const fields: Record<string, unknown> = {};
   for (const { event } of sortBy(all, connectionLatestKey)) {
     for (const [name, value] of Object.entries(event.payload))
-      if (isPresent(value)) fields[name] = value;
+      if (isPresent(value)) setOwn(fields, name, value);
   }
-  const lastAt: Record<string, number> = {};
-  for (const f of all) if (f.time >= 0) lastAt[f.name] = Math.max(lastAt[f.name] ?? -1, f.time);
+  const lastAt = new Map<string, number>();
+  let times = {};
+  for (const f of all) {
+    if (f.time >= 0) lastAt.set(f.name, Math.max(lastAt.get(f.name) ?? -1, f.time));
+    times = laterTimes(times, f.name, f.time);
+  }
+  const sizes = new Sizes(CONNECTION_KEEP);
+  for (const { event } of all)
+    for (const [name, value] of Object.entries(event.payload)) sizes.add(name, value);
+  const dropped =
+    sizes.cost(largestKey(all, connectionLatestKey)) + eventTimesCost(lastAt) > RECORD_BUDGET_BYTES;
+  if (dropped) for (const name of lastAt.keys()) if (name !== 'LINK') lastAt.delete(name);
   return connectionRecord(
-    fields,
+    dropped ? kept(fields, CONNECTION_KEEP) : fields,
     { name: latest.name, timestamp: latest.event.payload.timestamp },
     lastAt,
+    times,
     ids(events),
   );
 }
@@ -177,7 +249,7 @@ const MERGES = {
 
 /** The record every store keeps for an entity's history: its merge, bounded in size. */
 export const recordOfHistory = (kind: Kind, history: readonly StoredEvent[]): unknown =>
-  boundRecord(MERGES[kind](history));
+  boundRecord(MERGES[kind](history), ENTITIES[kind].keep);
 
 /**
  * Chooses what a history keeps for one id: the event already there, or the newcomer when the

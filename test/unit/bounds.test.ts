@@ -53,7 +53,9 @@ function foldBounded<R>(entity: Entity<R>, events: StoredEvent[], order: number[
     if (seen.has(event.hash)) continue;
     seen.add(event.hash);
     const next = entity.fold(state, event, true);
-    state = JSON.parse(JSON.stringify({ ...next, record: boundRecord(next.record) })) as {
+    state = JSON.parse(
+      JSON.stringify({ ...next, record: boundRecord(next.record, entity.keep) }),
+    ) as {
       record: R;
       fold: unknown;
     };
@@ -77,7 +79,9 @@ describe('boundRecord', () => {
           const events = lifecycle.map((p, i) =>
             stored({ ...p, error: texts[i]?.[0], message: texts[i]?.[1], notes: texts[i]?.[0] }),
           );
-          expect(foldBounded(ENTITIES.jobs, events, order)).toEqual(boundRecord(mergeJob(events)));
+          expect(foldBounded(ENTITIES.jobs, events, order)).toEqual(
+            boundRecord(mergeJob(events), ENTITIES.jobs.keep),
+          );
         },
       ),
       { numRuns: 100, seed: 28 },
@@ -89,7 +93,7 @@ describe('boundRecord', () => {
     const events = [
       stored({ tenant: 't', flow_id: 'f', connector: 'c', status: 'DISCOVER_FAILED', timestamp }),
     ];
-    const record = boundRecord(mergeDiscover(events));
+    const record = boundRecord(mergeDiscover(events), ENTITIES.discover.keep);
     expect(record.timestamp).toBe(cutText(timestamp));
     expect(record.fields.timestamp).toBe(cutText(timestamp));
   });
@@ -98,7 +102,7 @@ describe('boundRecord', () => {
     // 140,000 sevens: 280 KB of JSON, 420 KB in an item.
     const [created] = jobLifecycle(['JOB_CREATED']);
     const sevens = new Array<number>(140_000).fill(7);
-    const record = boundRecord(mergeJob([stored({ ...created, sevens })]));
+    const record = boundRecord(mergeJob([stored({ ...created, sevens })]), ENTITIES.jobs.keep);
     expect(record.fields.sevens).toEqual({ omitted: true, bytes: 280_001 });
   });
 });
@@ -144,15 +148,18 @@ describe('notifications', () => {
           const fields = Object.fromEntries(
             Array.from({ length: count }, (_, i) => [`${'f'.repeat(nameLength)}${i}`, i]),
           );
-          const record = boundRecord({
-            s3_root: id,
-            tenant: id,
-            flow_id: 'f',
-            status: `${id.slice(0, -10)}_FAILED`,
-            status_class: 'failed',
-            event_count: 1,
-            fields: { ...fields, error, message: 'm'.repeat(500_000) },
-          } as JobRecord);
+          const record = boundRecord(
+            {
+              s3_root: id,
+              tenant: id,
+              flow_id: 'f',
+              status: `${id.slice(0, -10)}_FAILED`,
+              status_class: 'failed',
+              event_count: 1,
+              fields: { ...fields, error, message: 'm'.repeat(500_000) },
+            } as JobRecord,
+            ENTITIES.jobs.keep,
+          );
           const before = { ...record, status: id, status_class: 'running' } as JobRecord;
           expectBounded(recordChanges('jobs', `JOB#${id}`, before, record, '2026-11-01'));
         },
@@ -167,7 +174,7 @@ describe('one job as jobs get shows it', () => {
   const error = 'Traceback (most recent call last):\n'.repeat(2_000);
   const message = 'm'.repeat(450_000);
   const events = [stored({ ...started, message }), stored({ ...failed, error, message: null })];
-  const record = boundRecord(mergeJob(events));
+  const record = boundRecord(mergeJob(events), ENTITIES.jobs.keep);
 
   it('shows each text whole, from the payload of the latest event that set it', () => {
     expect(record.fields.error).toBe(cutText(error));

@@ -167,7 +167,7 @@ async function writeCurrent(batch: Batch, read: Read, plan: StorePlan): Promise<
   const { current } = read;
   const unsent = current?.outbox ?? [];
   if (plan.folded === undefined) return { lost: false, wrote: false, unsent, recorded: [] };
-  const record = boundRecord(plan.folded.record) as Record<string, unknown>;
+  const record = boundRecord(plan.folded.record, entity.keep) as Record<string, unknown>;
   const pending = current?.pending ?? [];
   const stillPending = await unwritten(batch.db, batch.table, pk, pending, batch.written, meter);
   // The changes this write makes join the outbox in the same write: published after it, and

@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { numberBytes } from '../../records/bounds';
+import { MARSHALL_OPTIONS } from '../dynamodb-client';
 
 /** An item in DynamoDB's wire format (what the JSON protocol carries). */
 export type WireItem = Record<string, AttributeValue>;
@@ -41,7 +42,7 @@ export const wireItemBytes = (item: WireItem): number =>
  */
 export function itemBytes(item: Record<string, unknown>): number {
   try {
-    return wireItemBytes(marshall(item, { removeUndefinedValues: true }));
+    return wireItemBytes(marshall(item, MARSHALL_OPTIONS));
   } catch {
     return Buffer.byteLength(JSON.stringify(item) ?? '');
   }

@@ -46,11 +46,20 @@ export function badge(label: string, tone: string): HTMLElement {
   return h('span', { class: `badge badge-${tone}` }, label);
 }
 
+const JOB_TONES = new Map([
+  ['completed', 'ok'],
+  ['failed', 'bad'],
+  ['running', 'busy'],
+]);
+const DISCOVER_TONES = new Map([
+  ['DISCOVER_SUCCESS', 'ok'],
+  ['DISCOVER_FAILED', 'bad'],
+  ['DISCOVER_STARTED', 'busy'],
+]);
 export const jobTone = (statusClass: unknown): string =>
-  ({ completed: 'ok', failed: 'bad', running: 'busy' })[text(statusClass)] ?? 'other';
+  JOB_TONES.get(text(statusClass)) ?? 'other';
 export const discoverTone = (status: unknown): string =>
-  ({ DISCOVER_SUCCESS: 'ok', DISCOVER_FAILED: 'bad', DISCOVER_STARTED: 'busy' })[text(status)] ??
-  'other';
+  DISCOVER_TONES.get(text(status)) ?? 'other';
 
 /** A table with a caption and header row; rows are replaced on each refresh. */
 export function table(
