@@ -183,7 +183,7 @@ export async function waitForDrain(
   info: LocalStackInfo,
   timeoutMs: number,
 ): Promise<{ seconds: number; deadLetters: number }> {
-  const sqs = localSqsClient(info.sqsEndpoint, info.region);
+  const sqs = localSqsClient(info.sqsEndpoint, info.region, info.accessKeyId);
   const started = performance.now();
   try {
     for (;;) {
@@ -213,7 +213,7 @@ export interface Verification {
 
 /** Reads back every job, discover state and connection, comparing with what was sent. */
 export async function verify(plan: Plan, info: LocalStackInfo): Promise<Verification> {
-  const db = localDocumentClient(info.dynamodbEndpoint, info.region);
+  const db = localDocumentClient(info.dynamodbEndpoint, info.region, info.accessKeyId);
   const store = dynamoDbStore(db, localTables(info));
   const v: Verification = { stored: 0, lost: 0, duplicated: 0, wrongStatus: 0 };
   const compare = (expected: Set<string>, got: string[]) => {

@@ -55,7 +55,10 @@ export async function resolveTables(
     return { db, tables: tables as Record<Kind, string> };
   }
   const info = await readLocalStackInfo(config.dataDir);
-  return { db: localDocumentClient(info.dynamodbEndpoint, info.region), tables: localTables(info) };
+  return {
+    db: localDocumentClient(info.dynamodbEndpoint, info.region, info.accessKeyId),
+    tables: localTables(info),
+  };
 }
 
 /** The queues of a deployed stage (`--stage`, looked up by name), or of the local stack. */
@@ -76,7 +79,7 @@ export async function resolveQueueTarget(
   }
   const info = await readLocalStackInfo(config.dataDir);
   return {
-    sqs: localSqsClient(info.sqsEndpoint, info.region),
+    sqs: localSqsClient(info.sqsEndpoint, info.region, info.accessKeyId),
     queues: async (kind) => localQueueUrls(info, kind),
     notificationsDeadLetter: async () => {
       const queue = info.queues.NotificationsDeadLetterQueue;

@@ -5,31 +5,38 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import dynalite from 'dynalite';
+import { endpointOf, type LocalAddress } from './emulator-gate';
 import type { JournalledMessage, QueueEvent, SqsJournal } from './sqs-journal';
 
 export interface RunningEmulator {
-  readonly port: number;
+  readonly address: LocalAddress;
+  /** `http://127.0.0.1:<port>`, or `unix:<path>` on a socket. */
   readonly endpoint: string;
   close(): Promise<void>;
 }
 
 const HOST = '127.0.0.1';
 
-function listen(server: Server, port: number): Promise<number> {
+/** Listens on a TCP port of 127.0.0.1 (a number; 0 picks one), or on a unix socket (a path). */
+function listen(server: Server, at: number | string): Promise<LocalAddress> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
+    if (typeof at === 'string') server.listen(at, () => resolve({ socketPath: at }));
+    else server.listen(at, HOST, () => resolve({ port: (server.address() as AddressInfo).port }));
   });
 }
 
-/** dynalite (DynamoDB) in this process, persisted under `path`, on loopback only. */
-export async function startDynalite(path: string, port: number): Promise<RunningEmulator> {
+/**
+ * dynalite (DynamoDB) in this process, persisted under `path`, on a port of loopback or on a unix
+ * socket (`at`). It answers any origin and any key: the local stack puts a gate in front of it.
+ */
+export async function startDynalite(path: string, at: number | string): Promise<RunningEmulator> {
   await mkdir(path, { recursive: true });
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const actual = await listen(server, port);
+  const address = await listen(server, at);
   return {
-    port: actual,
-    endpoint: `http://${HOST}:${actual}`,
+    address,
+    endpoint: endpointOf(address),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
@@ -39,7 +46,7 @@ export async function startDynalite(path: string, port: number): Promise<Running
 }
 
 interface FauxqsApp {
-  listen(options: { port: number; host: string }): Promise<string>;
+  listen(options: { port: number; host: string } | { path: string }): Promise<string>;
   close(): Promise<void>;
   server: Server;
 }
@@ -154,10 +161,11 @@ function journalStore(store: FauxqsSqsStore, journal: SqsJournal): void {
 }
 
 /**
- * fauxqs (SQS) in this process, on loopback only. In memory, unless a journal is given: then
- * every enqueue, dead-letter move, delete and purge is written to it before fauxqs answers.
+ * fauxqs (SQS) in this process, on a port of loopback or on a unix socket (`at`, as for dynalite).
+ * In memory, unless a journal is given: then every enqueue, dead-letter move, delete and purge is
+ * written to it before fauxqs answers. Its queue URLs name the Host each CreateQueue was sent to.
  */
-export async function startFauxqs(port: number, journal?: SqsJournal): Promise<RunningSqs> {
+export async function startFauxqs(at: number | string, journal?: SqsJournal): Promise<RunningSqs> {
   // fauxqs is ESM-only; this import stays a real dynamic import under the nodenext module setting.
   const { buildApp } = (await import('fauxqs')) as unknown as {
     buildApp(options: { logger: boolean; stores?: { sqsStore: FauxqsSqsStore } }): FauxqsApp;
@@ -166,11 +174,14 @@ export async function startFauxqs(port: number, journal?: SqsJournal): Promise<R
   const store = new SqsStore();
   if (journal !== undefined) journalStore(store, journal);
   const app = buildApp({ logger: false, stores: { sqsStore: store } });
-  await app.listen({ port, host: HOST });
-  const actual = (app.server.address() as AddressInfo).port;
+  await app.listen(typeof at === 'string' ? { path: at } : { port: at, host: HOST });
+  const address: LocalAddress =
+    typeof at === 'string'
+      ? { socketPath: at }
+      : { port: (app.server.address() as AddressInfo).port };
   return {
-    port: actual,
-    endpoint: `http://${HOST}:${actual}`,
+    address,
+    endpoint: endpointOf(address),
     close: () => app.close(),
     restore(messages) {
       const missing: JournalledMessage[] = [];

@@ -179,7 +179,8 @@ interface GatewayOptions {
   timeoutSeconds: number;
   routes: string[];
   handler: HttpHandler;
-  onError: (error: unknown) => void;
+  /** Logs a failed invocation with the request id its 500 names. */
+  onError: (error: unknown, requestId: string) => void;
   /** Slow-client limits; SLOW_CLIENT_LIMITS unless a test asks for shorter ones. */
   limits?: { headersMs: number; requestMs: number };
   /**
@@ -187,6 +188,20 @@ interface GatewayOptions {
    * A deployed API has nothing of the kind.
    */
   local?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+}
+
+/**
+ * A failed invocation (or local answer): API Gateway answers a bare 500; this one names the
+ * request id that the log line has, and nothing of the error itself.
+ */
+function internalError(
+  options: GatewayOptions,
+  res: ServerResponse,
+  error: unknown,
+  requestId: string,
+): void {
+  options.onError(error, requestId);
+  jsonError(res, 500, `internal error (request ${requestId}): see the log`);
 }
 
 /** Answers a request on its route with the handler, as API Gateway invokes a function. */
@@ -206,11 +221,7 @@ function routeRequest(
     options.handler(event, lambdaContext(options.functionName, requestId, options.timeoutSeconds)),
   )
     .then((result) => send(res, result))
-    .catch((error: unknown) => {
-      // API Gateway answers a failed invocation with a bare 500.
-      options.onError(error);
-      jsonError(res, 500, 'internal server error');
-    });
+    .catch((error: unknown) => internalError(options, res, error, requestId));
 }
 
 export async function startLocalGateway(options: GatewayOptions): Promise<LocalGateway> {
@@ -238,10 +249,7 @@ export async function startLocalGateway(options: GatewayOptions): Promise<LocalG
         (handled) => {
           if (!handled) route();
         },
-        (error: unknown) => {
-          options.onError(error);
-          jsonError(res, 500, 'internal server error');
-        },
+        (error: unknown) => internalError(options, res, error, randomUUID()),
       );
     });
     const route = (): void => routeRequest(options, invoke, req, res, Buffer.concat(chunks));

@@ -21,8 +21,16 @@ export const SECRET_FILE = 'webhook-secret';
 export const SQS_JOURNAL_FILE = 'sqs-journal.ndjson';
 /** Every notification the stack delivered, one JSON line each (`notifications tail` follows it). */
 export const NOTIFICATIONS_FILE = 'notifications.ndjson';
-/** The emulators check that requests are signed, not by whom: these credentials are the stack's. */
+/**
+ * Credentials for an emulator started without a gate (the tests' own dynalite and fauxqs): they
+ * check that a request is signed, not by whom. A running stack's gates admit only its per-run
+ * access key id (LocalStackInfo.accessKeyId), signed with this same secret.
+ */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** The credentials for an emulator's endpoint: the stack's per-run key id when given. */
+const credentialsFor = (accessKeyId: string | undefined) =>
+  accessKeyId === undefined ? LOCAL_CREDENTIALS : { ...LOCAL_CREDENTIALS, accessKeyId };
 
 interface KindResources {
   table: string;
@@ -55,8 +63,14 @@ export interface LocalStackInfo {
   pid: number;
   baseUrl: string;
   webhookUrls: Record<'auto' | Kind, string>;
+  /** The gates in front of dynalite and fauxqs (see emulator-gate.ts). */
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /**
+   * The access key id the gates admit, new on every start: sign with it (the file is 0600, and
+   * the stack never prints it).
+   */
+  accessKeyId: string;
   region: string;
   stage: string;
   dataDir: string;
@@ -129,25 +143,35 @@ export function localQueueUrls(info: LocalStackInfo, kind: Kind): KindQueueUrls 
   return { source, deadLetter };
 }
 
-/** An SQS client for a local emulator (its queue URLs name a host that does not resolve). */
-export const localSqsClient = (endpoint: string, region: string): SQSClient =>
+/**
+ * An SQS client for a local emulator (its queue URLs name a host that does not resolve). Pass a
+ * running stack's `accessKeyId` for its endpoints: its gates refuse any other.
+ */
+export const localSqsClient = (endpoint: string, region: string, accessKeyId?: string): SQSClient =>
   new SQSClient({
     region,
     endpoint,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: credentialsFor(accessKeyId),
     useQueueUrlAsEndpoint: false,
     requestHandler: TOOL_REQUEST_HANDLER,
   });
 
-/** A DynamoDB client for a local emulator. */
-export const localDynamoDbClient = (endpoint: string, region: string): DynamoDBClient =>
+/** A DynamoDB client for a local emulator; a running stack's `accessKeyId` for its endpoint. */
+export const localDynamoDbClient = (
+  endpoint: string,
+  region: string,
+  accessKeyId?: string,
+): DynamoDBClient =>
   new DynamoDBClient({
     region,
     endpoint,
-    credentials: LOCAL_CREDENTIALS,
+    credentials: credentialsFor(accessKeyId),
     requestHandler: TOOL_REQUEST_HANDLER,
   });
 
-/** The document client the stores use, over a local emulator. */
-export const localDocumentClient = (endpoint: string, region: string): DynamoDBDocumentClient =>
-  toDocumentClient(localDynamoDbClient(endpoint, region));
+/** The document client the stores use, over a local emulator (see localDynamoDbClient). */
+export const localDocumentClient = (
+  endpoint: string,
+  region: string,
+  accessKeyId?: string,
+): DynamoDBDocumentClient => toDocumentClient(localDynamoDbClient(endpoint, region, accessKeyId));

@@ -28,8 +28,8 @@ export interface ReconcileLoopOptions {
  */
 export function startReconcileLoop(options: ReconcileLoopOptions): { close(): Promise<void> } {
   const { info } = options;
-  const db = localDocumentClient(info.dynamodbEndpoint, info.region);
-  const sqs = localSqsClient(info.sqsEndpoint, info.region);
+  const db = localDocumentClient(info.dynamodbEndpoint, info.region, info.accessKeyId);
+  const sqs = localSqsClient(info.sqsEndpoint, info.region, info.accessKeyId);
   const jobsQueue = localQueueUrls(info, 'jobs').source;
   const log = (message: string, fields: Record<string, unknown>): void =>
     options.log(message, fields);

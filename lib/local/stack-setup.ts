@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SHARED_SECRET_VARIABLE } from '../config/ingest';
 import type { RunningSqs } from './emulators';
@@ -7,6 +7,7 @@ import {
   LOCAL_CREDENTIALS,
   NOTIFICATIONS_FILE,
   SECRET_FILE,
+  STACK_FILE,
   type LocalStackInfo,
 } from './local-stack-facts';
 import type { LocalRef } from './resources';
@@ -126,16 +127,26 @@ export function restoreJournal(fauxqs: RunningSqs, journal: SqsJournal, file: st
   };
 }
 
-/** Where the handlers' SDK clients go: the fault proxies, with the stack's credentials. */
-export const handlerEndpoints = (region: string, sqsPort: number, dynamodbPort: number) => ({
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+/**
+ * Where the handlers' SDK clients go: the gates in front of the fault proxies, signed with the
+ * stack's per-run access key id.
+ */
+export const handlerEndpoints = (
+  region: string,
+  gates: {
+    accessKeyId: string;
+    sqsHandlers: { endpoint: string };
+    dynamoHandlers: { endpoint: string };
+  },
+) => ({
+  AWS_ACCESS_KEY_ID: gates.accessKeyId,
   AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   AWS_REGION: region,
-  AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${sqsPort}`,
-  AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamodbPort}`,
+  AWS_ENDPOINT_URL_SQS: gates.sqsHandlers.endpoint,
+  AWS_ENDPOINT_URL_DYNAMODB: gates.dynamoHandlers.endpoint,
 });
 
-/** The webhook and dashboard URLs under the gateway's base URL. */
+/** The webhook URLs under the gateway's base URL. */
 const stackUrls = (baseUrl: string) => ({
   baseUrl,
   webhookUrls: {
@@ -144,7 +155,6 @@ const stackUrls = (baseUrl: string) => ({
     discover: `${baseUrl}/webhooks/discover`,
     connections: `${baseUrl}/webhooks/connections`,
   },
-  dashboardUrl: `${baseUrl}/`,
 });
 
 /** Each queue's name, URL and ARN, by logical id. */
@@ -163,8 +173,10 @@ export function stackInfo(at: {
   dataDir: string;
   region: string;
   gatewayPort: number;
+  dashboardUrl: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  accessKeyId: string;
   queueRefs: Map<string, LocalRef>;
   tableRefs: Map<string, LocalRef>;
   secretFile: string | undefined;
@@ -173,9 +185,11 @@ export function stackInfo(at: {
   const { options, definition } = at;
   return {
     ...stackUrls(`http://${options.host}:${at.gatewayPort}`),
+    dashboardUrl: at.dashboardUrl,
     pid: process.pid,
     dynamodbEndpoint: at.dynamodbEndpoint,
     sqsEndpoint: at.sqsEndpoint,
+    accessKeyId: at.accessKeyId,
     region: at.region,
     stage: definition.stage,
     dataDir: at.dataDir,
@@ -187,4 +201,15 @@ export function stackInfo(at: {
     ...(options.notifyUrl !== undefined && { notifyUrl: options.notifyUrl }),
     ...(at.partitionModelUrl !== undefined && { partitionModelUrl: at.partitionModelUrl }),
   };
+}
+
+/**
+ * Writes local-stack.json into the data folder; returns its path. It holds the access key id, so
+ * it is the owner's only (mode 0600, also when a crashed run left one behind).
+ */
+export async function writeStackInfo(info: LocalStackInfo): Promise<string> {
+  const file = join(info.dataDir, STACK_FILE);
+  await writeFile(file, JSON.stringify(info, null, 2), { mode: 0o600 });
+  await chmod(file, 0o600);
+  return file;
 }

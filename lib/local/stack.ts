@@ -1,18 +1,16 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   localDynamoDbClient,
   localSqsClient,
   NOTIFICATIONS_FILE,
   SQS_JOURNAL_FILE,
-  STACK_FILE,
 } from './local-stack-facts';
-import { startDynalite, startFauxqs, type RunningEmulator, type RunningSqs } from './emulators';
 import { openSqsJournal, type SqsJournal } from './sqs-journal';
-import { startFaultProxy, type FaultProxy } from './fault-proxy';
+import type { FaultProxy } from './fault-proxy';
 import { startLocalGateway, type HttpHandler, type LocalGateway } from './http-gateway';
 import { createQueues, createTables, type LocalRef } from './resources';
 import {
@@ -20,10 +18,12 @@ import {
   printServiceConfig,
   type ServiceDefinition,
 } from './service-definition';
-import { startThroughputProxy } from './throughput-proxy';
+import { PARTITION_MODEL_PATH } from './throughput-proxy';
+import { isLoopbackHost } from './emulator-gate';
+import { startGatedEmulators } from './gated-emulators';
 import { LONG_POLL_SECONDS, startPoller, type Poller, type SqsHandler } from './sqs-poller';
 import { startReconcileLoop } from './reconcile-loop';
-import { localDashboard } from './dashboard';
+import { localDashboard, serveApart } from './dashboard';
 import { prepareDashboard } from '../dashboard/server';
 import {
   functionEnvironment,
@@ -34,44 +34,9 @@ import {
   restoreJournal,
   runsHere,
   stackInfo,
+  writeStackInfo,
 } from './stack-setup';
 import type { LocalStack, LocalStackOptions, Recovery } from './stack-types';
-
-/**
- * dynalite and fauxqs (journalled), each behind a fault proxy for the handlers, and the partition
- * model between dynalite and its proxy when asked for; each registered in `started` to be closed.
- */
-async function startEmulators(
-  options: LocalStackOptions,
-  dataDir: string,
-  region: string,
-  journal: SqsJournal,
-  started: { close(): Promise<void> }[],
-) {
-  const dynamo: RunningEmulator = await startDynalite(
-    join(dataDir, 'dynamodb'),
-    options.dynamodbPort,
-  );
-  started.push(dynamo);
-  const fauxqs: RunningSqs = await startFauxqs(options.sqsPort, journal);
-  started.push(fauxqs);
-  const sqsProxy: FaultProxy = await startFaultProxy(fauxqs.port);
-  started.push(sqsProxy);
-  // Handlers → fault proxy → (the partition model, when asked for) → dynalite.
-  const modelled =
-    options.partitionLimits === undefined
-      ? undefined
-      : await startThroughputProxy(
-          dynamo.port,
-          localDynamoDbClient(dynamo.endpoint, region),
-          options.partitionLimits,
-        );
-  if (modelled !== undefined) started.push(modelled);
-  const dynamoProxy: FaultProxy = await startFaultProxy(modelled?.port ?? dynamo.port);
-  started.push(dynamoProxy);
-
-  return { dynamo, fauxqs, sqsProxy, dynamoProxy, modelled };
-}
 
 /** One poller per SQS trigger of `fn` and slot, invoking its real handler. */
 function startPollers(
@@ -81,6 +46,7 @@ function startPollers(
     options: LocalStackOptions;
     queueRefs: Map<string, LocalRef>;
     sqsEndpoint: string;
+    accessKeyId: string;
     region: string;
   },
 ): Poller[] {
@@ -92,7 +58,7 @@ function startPollers(
     const queue = queueRefs.get(trigger.queueLogicalId);
     if (queue === undefined)
       throw new Error(`${fn.key} polls an undefined queue ${trigger.queueLogicalId}`);
-    const sqs = localSqsClient(at.sqsEndpoint, region);
+    const sqs = localSqsClient(at.sqsEndpoint, region, at.accessKeyId);
     const handler = loadHandler<SqsHandler>(options.cwd, fn.handler);
     for (let n = 0; n < (options.pollersPerQueue ?? 2); n += 1) {
       pollers.push(
@@ -130,8 +96,10 @@ async function startFunctions(
     options: LocalStackOptions;
     queueRefs: Map<string, LocalRef>;
     sqsEndpoint: string;
+    accessKeyId: string;
     region: string;
-    local: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+    /** The dashboard's routes, when it is served beside the webhook routes. */
+    local?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
     /** Each part as it starts, so that a failed start stops what it opened. */
     started: { close(): Promise<void> }[];
   },
@@ -154,8 +122,9 @@ async function startFunctions(
         timeoutSeconds: fn.timeoutSeconds,
         routes: fn.httpRoutes,
         handler: loadHandler<HttpHandler>(options.cwd, fn.handler),
-        onError: (error) => options.log('ingest invocation failed', { error: String(error) }),
-        local: at.local,
+        onError: (error, requestId) =>
+          options.log('ingest invocation failed', { requestId, error: String(error) }),
+        ...(at.local !== undefined && { local: at.local }),
       });
       at.started.push(gateway);
       gateways.push(gateway);
@@ -231,16 +200,11 @@ interface Launch {
 /** Starts the emulators, resources, handlers and loops of the stack (see startLocalStack). */
 async function launch(at: Launch): Promise<LocalStack> {
   const { options, dataDir, definition, region, started, stopAll, journal, journalFile } = at;
-  const { dynamo, fauxqs, sqsProxy, dynamoProxy, modelled } = await startEmulators(
-    options,
-    dataDir,
-    region,
-    journal,
-    started,
-  );
+  const doors = await startGatedEmulators(options, dataDir, region, journal, started);
+  const { accessKeyId, fauxqs, dynamo, sqs } = doors;
   const { queueRefs, tableRefs, recovered } = await createResources(definition, {
-    sqs: localSqsClient(fauxqs.endpoint, region),
-    dynamo: localDynamoDbClient(dynamo.endpoint, region),
+    sqs: localSqsClient(sqs.endpoint, region, accessKeyId),
+    dynamo: localDynamoDbClient(dynamo.endpoint, region, accessKeyId),
     restore: () => restoreJournal(fauxqs, journal, journalFile),
     dataDir,
   });
@@ -248,49 +212,54 @@ async function launch(at: Launch): Promise<LocalStack> {
 
   const secret = await resolveLocalSecret({ ...options, dataDir });
   // Handlers read their configuration from process.env at load, as on Lambda.
-  Object.assign(process.env, handlerEndpoints(region, sqsProxy.port, dynamoProxy.port), {
+  Object.assign(process.env, handlerEndpoints(region, doors), {
     ...functionEnvironment(definition, refs),
     ...localOverrides(options.env, join(dataDir, NOTIFICATIONS_FILE)),
     ...secret.env,
   });
-  // The dashboard, served by the gateway beside the webhook routes (never deployed).
-  let gatewayPort = 0;
+  // The dashboard and read API: beside the webhook routes when HOST is loopback, else on a
+  // loopback port of their own, so that HOST opens the webhook routes only (never deployed).
+  const beside = isLoopbackHost(options.host);
+  let dashboardPort = 0;
   const dashboard = await startDashboard({
     dynamodbEndpoint: dynamo.endpoint,
-    sqsEndpoint: fauxqs.endpoint,
+    sqsEndpoint: sqs.endpoint,
+    accessKeyId,
     region,
     tables: tableRefs,
     queues: queueRefs,
     stage: definition.stage,
-    host: options.host,
-    port: () => gatewayPort,
+    host: beside ? options.host : '127.0.0.1',
+    port: () => dashboardPort,
     notificationsFile: join(dataDir, NOTIFICATIONS_FILE),
   });
   started.push({ close: async () => dashboard.close() });
   const { gateway, pollers } = await startFunctions(definition, {
     options,
     queueRefs,
-    sqsEndpoint: `http://127.0.0.1:${sqsProxy.port}`,
+    sqsEndpoint: `http://127.0.0.1:${doors.sqsHandlers.port}`,
+    accessKeyId,
     region,
-    local: dashboard.handler,
+    ...(beside && { local: dashboard.handler }),
     started,
   });
-  gatewayPort = gateway.port;
+  dashboardPort = beside ? gateway.port : await serveApart(dashboard.handler, started);
   const info = stackInfo({
     options,
     definition,
     dataDir,
     region,
     gatewayPort: gateway.port,
+    dashboardUrl: `http://${beside ? options.host : '127.0.0.1'}:${dashboardPort}/`,
     dynamodbEndpoint: dynamo.endpoint,
-    sqsEndpoint: fauxqs.endpoint,
+    sqsEndpoint: sqs.endpoint,
+    accessKeyId,
     queueRefs,
     tableRefs,
     secretFile: secret.file,
-    partitionModelUrl: modelled && `${modelled.endpoint}/__partition-model`,
+    partitionModelUrl: doors.modelled && `${dynamo.endpoint}${PARTITION_MODEL_PATH}`,
   });
-  const stackFile = join(dataDir, STACK_FILE);
-  await writeFile(stackFile, JSON.stringify(info, null, 2));
+  const stackFile = await writeStackInfo(info);
   const reconciling =
     options.reconcile === undefined
       ? undefined
@@ -306,7 +275,7 @@ async function launch(at: Launch): Promise<LocalStack> {
     await stopAll();
     return { leftInQueues };
   };
-  const setFault = faultSetter(sqsProxy, dynamoProxy);
+  const setFault = faultSetter(doors.sqsProxy, doors.dynamoProxy);
   return { info, recovered, ...(secret.secret && { secret: secret.secret }), setFault, stop };
 }
 

@@ -23,6 +23,7 @@ import {
   type WireItem,
 } from './partition-model';
 import { wireItemBytes } from '../aws/dynamodb/item-size';
+import { endpointOf, type LocalAddress } from './emulator-gate';
 
 /**
  * An HTTP proxy speaking DynamoDB's JSON protocol in front of dynalite or DynamoDB Local, that
@@ -37,7 +38,8 @@ import { wireItemBytes } from '../aws/dynamodb/item-size';
  * full, and charged its actual units after.
  */
 export interface ThroughputProxy {
-  readonly port: number;
+  readonly address: LocalAddress;
+  /** `http://127.0.0.1:<port>`, or `unix:<path>` on a socket. */
   readonly endpoint: string;
   readonly meter: PartitionMeter;
   /** What the meter saw, as `GET /__partition-model` answers it. */
@@ -59,6 +61,9 @@ export interface PartitionReport {
 }
 
 type Body = Record<string, unknown>;
+
+/** Where the proxy answers its report (`GET`), and where the stack's DynamoDB gate does. */
+export const PARTITION_MODEL_PATH = '/__partition-model';
 
 const THROTTLED = {
   __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
@@ -135,10 +140,10 @@ function schemaLoader(backend: DynamoDBClient): (table: string) => Promise<Table
 
 /** Sends a request on to the backend as it came, and reads its answer whole. */
 const forwarder =
-  (host: string, port: number) =>
+  (target: { host: string; port: number } | { socketPath: string }) =>
   (headers: IncomingHttpHeaders, body: string): Promise<Forwarded> =>
     new Promise((resolve, reject) => {
-      const out = request({ host, port, method: 'POST', path: '/', headers }, (response) => {
+      const out = request({ ...target, method: 'POST', path: '/', headers }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (c: Buffer) => chunks.push(c));
         response.on('end', () =>
@@ -265,7 +270,7 @@ async function handle(
 /** Answers one HTTP request: the report, a throttle, or the backend's answer. */
 function serve(p: Proxying, report: () => PartitionReport) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.method === 'GET' && req.url === '/__partition-model') {
+    if (req.method === 'GET' && req.url === PARTITION_MODEL_PATH) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(report()));
       return;
     }
@@ -294,20 +299,28 @@ function serve(p: Proxying, report: () => PartitionReport) {
           const { 'content-length': _length, 'transfer-encoding': _te, ...rest } = answer.headers;
           res.writeHead(answer.status, rest).end(answer.body);
         })
-        .catch((error: unknown) => {
-          res
-            .writeHead(500, { 'content-type': 'application/x-amz-json-1.0' })
-            .end(JSON.stringify({ __type: 'InternalServerError', message: String(error) }));
+        .catch(() => {
+          // The backend's own error text stays here: the SDK retries a 500 whatever it says.
+          res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' }).end(
+            JSON.stringify({
+              __type: 'InternalServerError',
+              message: 'the partition model could not reach its backend',
+            }),
+          );
         });
     });
   };
 }
 
+/**
+ * Starts the proxy in front of the backend at `target` (a port of `options.host`, or a unix
+ * socket), listening on a free port of that host, or on `options.socketPath`.
+ */
 export async function startThroughputProxy(
-  targetPort: number,
+  target: number | { socketPath: string },
   backend: DynamoDBClient,
   limits: Limits,
-  options: { host?: string; now?: () => number } = {},
+  options: { host?: string; now?: () => number; socketPath?: string } = {},
 ): Promise<ThroughputProxy> {
   const host = options.host ?? '127.0.0.1';
   const meter = new PartitionMeter(limits, options.now);
@@ -317,7 +330,7 @@ export async function startThroughputProxy(
     itemBefore: async (table, key) =>
       (await backend.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true })))
         .Item,
-    forward: forwarder(host, targetPort),
+    forward: forwarder(typeof target === 'number' ? { host, port: target } : target),
   };
   const report = (): PartitionReport => ({
     limits: meter.limits,
@@ -329,14 +342,17 @@ export async function startThroughputProxy(
     writes: Object.fromEntries(meter.writes),
   });
   const server: Server = createServer(serve(proxying, report));
+  const { socketPath } = options;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, resolve);
+    if (socketPath !== undefined) server.listen(socketPath, resolve);
+    else server.listen(0, host, resolve);
   });
-  const { port } = server.address() as AddressInfo;
+  const address: LocalAddress =
+    socketPath !== undefined ? { socketPath } : { port: (server.address() as AddressInfo).port };
   return {
-    port,
-    endpoint: `http://${host}:${port}`,
+    address,
+    endpoint: 'port' in address ? `http://${host}:${address.port}` : endpointOf(address),
     meter,
     report,
     close: () =>

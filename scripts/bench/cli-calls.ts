@@ -62,7 +62,7 @@ async function medianOf(
  * process with a client already connected; the median of `calls`, after one to warm up.
  */
 async function querySeconds(info: LocalStackInfo, calls: number): Promise<number> {
-  const db = localDocumentClient(info.dynamodbEndpoint, info.region);
+  const db = localDocumentClient(info.dynamodbEndpoint, info.region, info.accessKeyId);
   try {
     const records = dynamoDbRecordQueries(db, localTables(info));
     const seconds: number[] = [];

@@ -14,7 +14,11 @@ export async function benchEndToEnd(events: number, concurrency: number) {
   const secret = randomBytes(16).toString('hex');
   const stack = await startStackChild(dataDir, { WEBHOOK_SECRET: secret });
   try {
-    const client = localDynamoDbClient(stack.info.dynamodbEndpoint, stack.info.region);
+    const client = localDynamoDbClient(
+      stack.info.dynamodbEndpoint,
+      stack.info.region,
+      stack.info.accessKeyId,
+    );
     const db = DynamoDBDocumentClient.from(client);
     await client.send(
       new CreateTableCommand({

@@ -76,7 +76,7 @@ async function postAndKill(
 
 async function storedRoots(info: LocalStackInfo, tenant: string): Promise<Set<string>> {
   const queries = dynamoDbRecordQueries(
-    localDocumentClient(info.dynamodbEndpoint, info.region),
+    localDocumentClient(info.dynamodbEndpoint, info.region, info.accessKeyId),
     localTables(info),
   );
   const roots = new Set<string>();

@@ -110,7 +110,7 @@ describe('faults in the local stack', () => {
   }, 60_000);
 
   it('dead-letters a poison record at once and a failing one after the redrive count, lists them with why, and redrives them once the cause is fixed', async () => {
-    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region, stack.info.accessKeyId);
     const jobsQueue = Object.values(stack.info.queues).find((q) => q.name.endsWith('-jobs.fifo'));
     await sqs.send(
       new SendMessageCommand({

@@ -194,7 +194,7 @@ describe('the local stack', () => {
   });
 
   it('dead-letters a poison record at once, with why, in its group', async () => {
-    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region, stack.info.accessKeyId);
     const queues = Object.values(stack.info.queues);
     const jobs = queues.find((q) => q.name.endsWith('-jobs.fifo'));
     const dlq = queues.find((q) => q.name.endsWith('-jobs-dlq.fifo'));
@@ -241,7 +241,7 @@ describe('the local stack', () => {
   }, 60_000);
 
   it('retries a record that keeps failing and dead-letters it after the redrive count', async () => {
-    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region, stack.info.accessKeyId);
     const queues = Object.values(stack.info.queues);
     const jobs = queues.find((q) => q.name.endsWith('-jobs.fifo'));
     const dlq = queues.find((q) => q.name.endsWith('-jobs-dlq.fifo'));
@@ -299,8 +299,12 @@ describe('the local stack', () => {
 
   it('creates exactly the queues, tables and routes that serverless.yml packages (no drift)', async () => {
     const template = await packageTemplate(stack.info.stage, join(dataDir, 'package'));
-    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
-    const dynamo = localDynamoDbClient(stack.info.dynamodbEndpoint, stack.info.region);
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region, stack.info.accessKeyId);
+    const dynamo = localDynamoDbClient(
+      stack.info.dynamodbEndpoint,
+      stack.info.region,
+      stack.info.accessKeyId,
+    );
     try {
       const templateQueues = resourcesOfType(template, 'AWS::SQS::Queue');
       const nameOf = (logicalId: string) =>
@@ -658,7 +662,11 @@ describe('the read API, /v1, on the webhook port', () => {
 describe('the local stack and its CLI at the edges', () => {
   it('ends quietly when the reader of jobs list --json goes away (| head -c 200)', async () => {
     const table = localTables(stack.info).jobs;
-    const db = localDocumentClient(stack.info.dynamodbEndpoint, stack.info.region);
+    const db = localDocumentClient(
+      stack.info.dynamodbEndpoint,
+      stack.info.region,
+      stack.info.accessKeyId,
+    );
     const started = Date.parse('2026-11-30T08:00:00Z');
     const items = Array.from({ length: 300 }, (_, i) => {
       const payload = payloadOf('jobs', {

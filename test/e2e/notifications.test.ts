@@ -48,7 +48,7 @@ async function post(kind: Kind, payload: Record<string, unknown>, to = stack): P
 
 /** Waits until every queue of the stack is empty: everything sent so far was handled. */
 async function drained(to = stack): Promise<void> {
-  const sqs = localSqsClient(to.info.sqsEndpoint, to.info.region);
+  const sqs = localSqsClient(to.info.sqsEndpoint, to.info.region, to.info.accessKeyId);
   try {
     await until(async () => {
       for (const kind of ['jobs', 'discover', 'connections'] as const) {

@@ -5,7 +5,7 @@ import { startFauxqs } from '../../lib/local/emulators';
 
 startFauxqs(0)
   .then((server) => {
-    process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+    process.stdout.write(`${JSON.stringify({ port: Number(new URL(server.endpoint).port) })}\n`);
     process.stdin.resume();
     process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
   })
