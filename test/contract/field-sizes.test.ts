@@ -9,7 +9,7 @@ import { itemBytes } from '../../lib/aws/dynamodb/item-size';
 import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
 import { main } from '../../lib/cli/main';
 import { batchConsumer } from '../../lib/consumer/consume-batch';
-import { handleIngest } from '../../lib/ingest/handle-ingest';
+import { handleIngest, MAX_FIELDS, MAX_KEY_BYTES } from '../../lib/ingest/handle-ingest';
 import { LOGICAL_IDS, STACK_FILE } from '../../lib/local/local-stack-facts';
 import {
   OUTBOX_MAX_BYTES,
@@ -376,4 +376,88 @@ describe('events of any field size up to the body limit, on DynamoDB Local', () 
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('events at and beyond the caps on fields and keys, then a normal one, on DynamoDB Local', () => {
+  /** One hostile event: how many top-level fields, how long their names, how large their values. */
+  const hostile = fc.record({
+    fields: fc.integer({ min: 1, max: MAX_FIELDS + 20 }),
+    nameBytes: fc.integer({ min: 1, max: MAX_KEY_BYTES + 20 }),
+    valueBytes: fc.constantFrom(1, 300, 1_000),
+  });
+  const sequence = fc.record({
+    kind: fc.constantFrom(...KINDS),
+    events: fc.array(hostile, { minLength: 1, maxLength: 3 }),
+  });
+  const LATER = '2026-11-29T06:00:00.000000+00:00';
+
+  /** A payload of entity `n` whose extra fields are named apart for event `i` (so they add up). */
+  function hostilePayload(
+    kind: Kind,
+    n: number,
+    i: number,
+    h: { fields: number; nameBytes: number; valueBytes: number },
+  ) {
+    const base = payloadOf(kind, {
+      ...(kind === 'jobs' ? { s3_root: `caps/${n}`, status: 'SYNC_STARTED' } : {}),
+      ...(kind === 'connections' ? { event_id: `caps-${n}-${i}` } : {}),
+      tenant: `caps-${n}`,
+    });
+    const room = Math.max(0, MAX_FIELDS - Object.keys(base).length);
+    const payload: Record<string, unknown> = { ...base };
+    for (let f = 0; f < Math.min(h.fields, room + 20); f += 1) {
+      const name = `${i}-${f}-`.padEnd(h.nameBytes, 'k');
+      payload[name] = 'v'.repeat(h.valueBytes);
+    }
+    return payload;
+  }
+
+  it('stores or refuses each, keeps every item under 400 KB, and stores the normal event after them', async () => {
+    await fc.assert(
+      fc.asyncProperty(sequence, async ({ kind, events }) => {
+        run += 1;
+        const messages: { body: string; groupId: string }[] = [];
+        for (const [i, h] of events.entries()) {
+          const payload = hostilePayload(kind, run, i, h);
+          const refused =
+            Object.keys(payload).length > MAX_FIELDS ||
+            Object.keys(payload).some((k) => Buffer.byteLength(k) > MAX_KEY_BYTES);
+          const { status, message } = await ingest(kind, payload);
+          const tooLarge = Buffer.byteLength(JSON.stringify(payload)) > MAX_BODY_BYTES;
+          expect([i, status]).toEqual([i, tooLarge ? 413 : refused ? 400 : 202]);
+          if (message !== undefined) messages.push(message);
+        }
+        const normal = payloadOf(kind, {
+          ...(kind === 'jobs'
+            ? { s3_root: `caps/${run}`, status: 'JOB_COMPLETED', last_updated: LATER }
+            : { timestamp: LATER }),
+          ...(kind === 'discover' ? { status: 'DISCOVER_SUCCESS' } : {}),
+          ...(kind === 'connections' ? { event: 'LINK', event_id: `caps-${run}-normal` } : {}),
+          tenant: `caps-${run}`,
+        });
+        const last = await ingest(kind, normal);
+        expect(last.status).toBe(202);
+        messages.push(last.message as { body: string; groupId: string });
+        // The hostile events in one invocation, the normal one in the next.
+        expect((await consume(kind, messages.slice(0, -1))).failed).toEqual([]);
+        expect((await consume(kind, messages.slice(-1))).failed).toEqual([]);
+        const items = await partition(kind, ENTITIES[kind].key(normal));
+        for (const item of items)
+          expect([item.sk, itemBytes(item) < ITEM_LIMIT]).toEqual([item.sk, true]);
+        const current = items.find((item) => item.sk === CURRENT) ?? {};
+        expect(current.event_count).toBe(messages.length);
+        const state = kind === 'connections' ? current.event : current.status;
+        expect(state).toBe(kind === 'jobs' ? 'JOB_COMPLETED' : (normal.status ?? normal.event));
+        const spec = memoryStore();
+        await spec.storeAll(
+          kind,
+          messages.map((m) => storedOf(m.body)),
+        );
+        expect(canonicalJson(await shown(store, kind, normal))).toBe(
+          canonicalJson(await shown(spec, kind, normal)),
+        );
+      }),
+      { numRuns: 3, seed: 30 },
+    );
+  }, 120_000);
 });
