@@ -10,6 +10,7 @@ import { benchEndToEnd } from './bench/end-to-end';
 import { benchHistoryGrowth, benchLocalGrowth } from './bench/history-growth';
 import { benchHotEntity } from './bench/hot-entity';
 import { benchHotPartition } from './bench/hot-partition';
+import { benchHostileEvent } from './bench/hostile-event';
 import { benchIngest } from './bench/ingest';
 import { benchWriteUnits } from './bench/write-units';
 import { benchSsmBurst } from './bench/ssm-burst';
@@ -206,6 +207,16 @@ async function main(): Promise<void> {
       `bundle; tsx ${cli.tsxHelpSeconds.toFixed(2)} s`,
       `${cli.helpSeconds.toFixed(2)} s`,
       '-',
+    ]);
+  }
+  if (want('l')) {
+    const caps = await benchHostileEvent();
+    figures.l = caps;
+    rows.push([
+      '(l) consumer time, one job event at the caps (256 fields, 256-byte keys, full body)',
+      `vs ${caps.normalMs.toFixed(1)} ms for the sample payload (dynalite)`,
+      `${caps.capsMs.toFixed(1)} ms`,
+      `< ${caps.targetMs} ms`,
     ]);
   }
   if (want('e') && ingest && wru > 0) {

@@ -155,3 +155,86 @@ describe('faults in the local stack', () => {
     expect(job.status).toBe('JOB_CREATED');
   }, 90_000);
 });
+
+describe('hostile shapes and odd values through the local stack', () => {
+  /** `count` extra one-byte fields on top of `payload`. */
+  const withFields = (payload: Record<string, unknown>, count: number) => {
+    const extra = Object.fromEntries(Array.from({ length: count }, (_, i) => [`x${i}`, 'y']));
+    return { ...payload, ...extra };
+  };
+  const jobHas = (s3Root: string, count: number) =>
+    eventually(async () => {
+      const job = await getJob(s3Root);
+      return job !== undefined && job.history.length >= count ? job : undefined;
+    }, `${s3Root} to hold ${count} events`);
+  const lettersAbout = async (kind: string, field: string, value: string) =>
+    (await deadLetters(kind)).filter(
+      (l) => (l.payload as Record<string, unknown> | undefined)?.[field] === value,
+    );
+
+  it('refuses an event of 6,000 fields at the door, and stores the job before and after it', async () => {
+    const s3Root = 'hostile/fields/6000';
+    const [started, success, etl] = jobLifecycle(['SYNC_STARTED', 'SYNC_SUCCESS', 'ETL_STARTED'], {
+      s3Root,
+    });
+    // At the cap the event is stored; past it, refused with the limit named.
+    expect((await post('jobs', withFields(started ?? {}, 200))).status).toBe(202);
+    const refused = await post('jobs', withFields({ ...started, last_updated: null }, 6_000));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ error: 'body has more than 256 top-level fields' });
+    for (const e of [success, etl]) expect((await post('jobs', e ?? {})).status).toBe(202);
+    const job = await jobHas(s3Root, 3);
+    expect(job.status).toBe('ETL_STARTED');
+  }, 60_000);
+
+  it("refuses a SYNC_FAILED of 3,500 fields, and stores another job's two events within 15 s", async () => {
+    const [failed] = jobLifecycle(['SYNC_FAILED'], { s3Root: 'hostile/fields/3500' });
+    const response = await post('jobs', withFields(failed ?? {}, 3_500));
+    expect(response.status).toBe(400);
+    const other = 'hostile/fields/other';
+    for (const e of jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root: other }))
+      expect((await post('jobs', e)).status).toBe(202);
+    const job = await eventually(
+      async () => {
+        const j = await getJob(other);
+        return j?.history.length === 2 ? j : undefined;
+      },
+      'the other job to be stored',
+      { timeoutMs: 15_000 },
+    );
+    expect(job.status).toBe('SYNC_STARTED');
+  }, 60_000);
+
+  it('stores last_updated 1e20 and a connection event named constructor, and the events after them, none in a DLQ', async () => {
+    const s3Root = 'hostile/time/1e20';
+    const [created, started] = jobLifecycle(['JOB_CREATED', 'SYNC_STARTED'], { s3Root });
+    const far = { ...created, last_updated: 1e20, status_timestamp: null };
+    const tenant = 'hostile-constructor';
+    const named = payloadOf('connections', { tenant, event: 'constructor', event_id: 'c-1' });
+    const link = payloadOf('connections', {
+      tenant,
+      event: 'LINK',
+      event_id: 'c-2',
+      timestamp: '2099-01-01T00:00:00.000000+00:00',
+    });
+    for (const [kind, e] of [
+      ['jobs', far],
+      ['jobs', started],
+      ['connections', named],
+      ['connections', link],
+    ] as const)
+      expect((await post(kind, e ?? {})).status).toBe(202);
+    const job = await jobHas(s3Root, 2);
+    expect(job.status).toBe('SYNC_STARTED');
+    const connection = await eventually(async () => {
+      const found = JSON.parse(
+        (await cli(['connections', 'list', '--tenant', tenant, '--json'], env())).stdout,
+      ) as { event_count: number; linked: boolean; last_at_by_event: Record<string, string> }[];
+      return found[0]?.event_count === 2 ? found[0] : undefined;
+    }, 'both connection events to be stored');
+    expect(connection.linked).toBe(true);
+    expect(Object.keys(connection.last_at_by_event).sort()).toEqual(['LINK', 'constructor']);
+    expect(await lettersAbout('jobs', 's3_root', s3Root)).toEqual([]);
+    expect(await lettersAbout('connections', 'tenant', tenant)).toEqual([]);
+  }, 60_000);
+});
