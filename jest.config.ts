@@ -4,8 +4,9 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // esbuild, file by file (test/support/esbuild-jest.cjs); `npm run typecheck` checks the types.
   transform: {
-    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    '^.+\\.ts$': '<rootDir>/test/support/esbuild-jest.cjs',
   },
   // End-to-end suites start child processes; give them room on a 2-core machine.
   setupFiles: ['<rootDir>/lib/config/quiet-warnings.ts'],

@@ -103,7 +103,13 @@ const STORES: [string, () => Store, (store: Store) => Store][] = [
   ['DynamoDB on DynamoDB Local', onServer('DynamoDB Local'), onServer('DynamoDB Local')],
 ];
 
-describe.each(STORES)('the event store contract: %s', (_name, open, another) => {
+describe.each(STORES)('the event store contract: %s', (name, open, another) => {
+  /**
+   * Whether to run the order properties on every case. The merge is the same code on every store
+   * (lib/records); what a DynamoDB store adds is how it writes and reads, which a sample of the
+   * orders shows as well as all of them, in a third of `npm test`'s time.
+   */
+  const everyCase = name === 'the in-memory store';
   let store: Store;
   beforeAll(() => {
     store = open();
@@ -132,7 +138,9 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
     const records = new Set<string>();
     let n = 0;
     for (const order of permutations(lifecycle)) {
-      records.add(await deliver(withDuplicates(order, random), `perm/failed/${(n += 1)}`));
+      const duplicated = withDuplicates(order, random);
+      n += 1;
+      if (everyCase || n % 3 === 1) records.add(await deliver(duplicated, `perm/failed/${n}`));
     }
     expect(n).toBe(24);
     expect(records.size).toBe(1);
@@ -146,7 +154,7 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
     const lifecycle = jobLifecycle(SUCCESS);
     const random = seeded(5);
     const records = new Set<string>();
-    for (let i = 0; i < 15; i += 1) {
+    for (let i = 0; i < (everyCase ? 15 : 6); i += 1) {
       records.add(
         await deliver(withDuplicates(shuffle(lifecycle, random), random, 3), `perm/ok/${i}`),
       );
@@ -486,7 +494,8 @@ describe.each(STORES)('the event store contract: %s', (_name, open, another) => 
     ] satisfies JobFilter[]) {
       const all = await listed(filter);
       expect(all.length).toBeGreaterThan(0);
-      for (const [limit, budget] of [[1], [2, 1], [4, 3], [100]] as [number, number?][])
+      const sizes: [number, number?][] = everyCase ? [[1], [2, 1], [4, 3], [100]] : [[2, 1], [4]];
+      for (const [limit, budget] of sizes)
         expect({ filter, limit, budget, walked: await walk(filter, limit, budget) }).toEqual({
           filter,
           limit,
