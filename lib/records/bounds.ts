@@ -94,7 +94,7 @@ export const storedBytes = (value: unknown): number =>
  * The most a record's field other than a text takes (DynamoDB's size, see storedBytes): a larger
  * value is `{"omitted": true, "bytes": n}` in the record, whole in its event's stored payload.
  */
-export const FIELD_MAX_BYTES = 32_768;
+const FIELD_MAX_BYTES = 32_768;
 
 /**
  * What a record's fields and their fold state may take (see fieldsCost in fold.ts): past it, the
