@@ -103,7 +103,7 @@ export function connectionHistory(events: readonly StoredEvent[]): ConnectionHis
 }
 
 /** The latest time (epoch microseconds) of any event, of a LINK, and of an event that unlinks. */
-export interface ConnectionTimes {
+interface ConnectionTimes {
   updated?: number;
   linked?: number;
   unlinked?: number;

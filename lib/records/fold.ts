@@ -89,6 +89,7 @@ export function foldFields(
  * At most what one field takes in an item with its fold state, whatever its value is now: its name
  * three times (the field, its `older` entry, its size), the largest value it has had (`size`, at
  * least SMALL_VALUE_BYTES) and a key of `keyBytes`.
+ * @internal exported for the tests
  */
 export const nameCost = (name: string, size: number, keyBytes: number): number =>
   3 * Buffer.byteLength(name) + Math.max(size, SMALL_VALUE_BYTES) + FIELD_ENTRY_BYTES + keyBytes;
