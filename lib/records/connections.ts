@@ -109,7 +109,10 @@ interface ConnectionTimes {
   unlinked?: number;
 }
 
-/** `times` with one more event's name and time folded in. */
+/**
+ * `times` with one more event's name and time folded in.
+ * @internal exported for the tests
+ */
 export function laterTimes(times: ConnectionTimes, name: string, time: number): ConnectionTimes {
   if (time < 0) return times;
   const later = (t: number | undefined) => Math.max(t ?? -1, time);
@@ -157,7 +160,10 @@ export function connectionRecord(
   return record;
 }
 
-/** At most what `last_at_by_event` takes in an item: grows with the names only. */
+/**
+ * At most what `last_at_by_event` takes in an item: grows with the names only.
+ * @internal exported for the tests
+ */
 export const eventTimesCost = (lastAt: ReadonlyMap<string, number>): number =>
   [...lastAt.keys()].reduce((s, name) => s + Buffer.byteLength(name) + EVENT_TIME_BYTES, 0);
 
