@@ -50,8 +50,13 @@ const JOB_PARAMS = [
   'limit',
 ] as const;
 
-async function jobs(deps: DashboardDeps, query: URLSearchParams): Promise<JobSummary[]> {
-  const p = paramsOf(query, JOB_PARAMS);
+/** The jobs filter of a query that may name `names` (JOB_PARAMS but limit, for a count). */
+function jobFilterOf(
+  deps: DashboardDeps,
+  query: URLSearchParams,
+  names: readonly string[],
+): { filter: JobFilter; limit: string | undefined } {
+  const p = paramsOf(query, names);
   const now = deps.now?.() ?? new Date();
   const filter: JobFilter = defined({
     tenant: p.tenant,
@@ -63,8 +68,64 @@ async function jobs(deps: DashboardDeps, query: URLSearchParams): Promise<JobSum
     updatedSince: sinceOf(p.updated_since, 'updated_since', now),
   });
   checkWindow(filter.since, filter.until);
-  return take(deps.records.listJobs(filter), limitOf(p.limit, 50));
+  return { filter, limit: p.limit };
 }
+
+async function jobs(deps: DashboardDeps, query: URLSearchParams): Promise<JobSummary[]> {
+  const { filter, limit } = jobFilterOf(deps, query, JOB_PARAMS);
+  return take(deps.records.listJobs(filter), limitOf(limit, 50));
+}
+
+const discoverFilterOf = (query: URLSearchParams, names: readonly string[]) => {
+  const p = paramsOf(query, names);
+  return {
+    filter: defined({ tenant: p.tenant, flow: p.flow, status: p.status }) as DiscoverFilter,
+    limit: p.limit,
+  };
+};
+
+const connectionFilterOf = (query: URLSearchParams, names: readonly string[]) => {
+  const p = paramsOf(query, names);
+  return {
+    filter: defined({
+      tenant: p.tenant,
+      flow: p.flow,
+      linked: flagOf(p.linked, 'linked'),
+    }) as ConnectionFilter,
+    limit: p.limit,
+  };
+};
+
+/**
+ * How many items a list's filters select, `{ count, exact }` (the list pages' "50 of 60"): the
+ * same parameters as the list but limit and cursor. Counted in the index where it selects the
+ * list whole, else by reading at most a page's budget of records (see RecordQueries.countJobs).
+ */
+async function count(
+  deps: DashboardDeps,
+  list: string,
+  query: URLSearchParams,
+): Promise<ApiAnswer | undefined> {
+  const without = (names: readonly string[]) => names.filter((n) => n !== 'limit');
+  if (list === 'jobs')
+    return ok(await deps.records.countJobs(jobFilterOf(deps, query, without(JOB_PARAMS)).filter));
+  if (list === 'discover')
+    return ok(
+      await deps.records.countDiscover(discoverFilterOf(query, without(DISCOVER_PARAMS)).filter),
+    );
+  if (list === 'connections')
+    return ok(
+      await deps.records.countConnections(
+        connectionFilterOf(query, without(CONNECTION_PARAMS)).filter,
+      ),
+    );
+  return undefined;
+}
+
+const ok = (body: unknown): ApiAnswer => ({ status: 200, body });
+
+const DISCOVER_PARAMS = ['tenant', 'flow', 'status', 'limit'] as const;
+const CONNECTION_PARAMS = ['tenant', 'flow', 'linked', 'limit'] as const;
 
 /** Jobs per status class, and failed jobs per tenant, among jobs started since `since` (24h). */
 async function summary(deps: DashboardDeps, query: URLSearchParams) {
@@ -129,24 +190,16 @@ export async function answerApi(
         : { status: 200, body: job };
     }
     if (path === '/api/discover') {
-      const p = paramsOf(query, ['tenant', 'flow', 'status', 'limit']);
-      const filter: DiscoverFilter = defined({ tenant: p.tenant, flow: p.flow, status: p.status });
-      return {
-        status: 200,
-        body: await take(deps.records.listDiscover(filter), limitOf(p.limit, 100)),
-      };
+      const { filter, limit } = discoverFilterOf(query, DISCOVER_PARAMS);
+      return ok(await take(deps.records.listDiscover(filter), limitOf(limit, 100)));
     }
     if (path === '/api/connections') {
-      const p = paramsOf(query, ['tenant', 'flow', 'linked', 'limit']);
-      const filter: ConnectionFilter = defined({
-        tenant: p.tenant,
-        flow: p.flow,
-        linked: flagOf(p.linked, 'linked'),
-      });
-      return {
-        status: 200,
-        body: await take(deps.records.listConnections(filter), limitOf(p.limit, 100)),
-      };
+      const { filter, limit } = connectionFilterOf(query, CONNECTION_PARAMS);
+      return ok(await take(deps.records.listConnections(filter), limitOf(limit, 100)));
+    }
+    if (path.startsWith('/api/count/')) {
+      const counted = await count(deps, path.slice('/api/count/'.length), query);
+      if (counted !== undefined) return counted;
     }
     if (path === '/api/connections/history') return await connectionHistory(deps, query);
     if (path === '/api/queues') {

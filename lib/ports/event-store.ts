@@ -121,6 +121,15 @@ export interface StaleJobs {
   waiting: number;
 }
 
+/**
+ * The size of a list: `count` items, exactly when `exact`; otherwise counting stopped at its
+ * bound, and the list holds at least `count`.
+ */
+export interface ListCount {
+  count: number;
+  exact: boolean;
+}
+
 /** Reads the records back, for the CLI and for checks. Never a full-table scan. */
 export interface RecordQueries {
   /** A job by its `s3_root`, else by its `job_id`; throws AmbiguousJobIdError when two jobs share it. */
@@ -151,6 +160,15 @@ export interface RecordQueries {
     filter: ConnectionFilter,
     page: ListPageRequest,
   ): Promise<ListPage<ConnectionView>>;
+  /**
+   * How many jobs the filter selects (the dashboard's "50 of 60"): exact, or a lower bound when
+   * counting stopped at its bound (see ListCount).
+   */
+  countJobs(filter: JobFilter): Promise<ListCount>;
+  /** How many discover states the filter selects (see countJobs). */
+  countDiscover(filter: DiscoverFilter): Promise<ListCount>;
+  /** How many connections the filter selects (see countJobs). */
+  countConnections(filter: ConnectionFilter): Promise<ListCount>;
   /**
    * One page of a connection's history, newest first (see connectionHistoryPage); undefined when
    * there is no such connection. `key` names it as its list row does.

@@ -23,6 +23,10 @@ const tenant = `dash-${randomBytes(3).toString('hex')}`;
 const other = `${tenant}-other`;
 const failedRoot = `${tenant}/flows/f/jobs/failed`;
 const doneRoot = `${tenant}/flows/f/jobs/done`;
+/** A tenant with 60 jobs (every tenth failed), 3 discover states and 2 connections. */
+const sixty = `${tenant}-sixty`;
+const sixtyId = (i: number) => `SIXTY-${String(i).padStart(2, '0')}`;
+const sixtyFailed = (i: number) => i % 10 === 3;
 let dataDir: string;
 let stack: StackProcess;
 let browser: Browser;
@@ -38,6 +42,37 @@ async function jobsOf(t: string): Promise<{ s3_root: string; status: string }[]>
   >;
 }
 
+/** The sixty tenant's events, sent at once (their test waits for them to be stored). */
+async function postSixty(): Promise<void> {
+  const first = Date.now() - 3 * 3_600_000;
+  const jobs = Array.from({ length: 60 }, (_, i) => {
+    const [event] = jobLifecycle([sixtyFailed(i) ? 'SYNC_FAILED' : 'JOB_CREATED'], {
+      s3Root: `${sixty}/flows/f/jobs/${i}`,
+      tenant: sixty,
+      start: new Date(first + i * 60_000),
+    });
+    return {
+      ...event,
+      job_id: sixtyId(i),
+      // A failed job's error: the list shows its first line that is not blank.
+      ...(sixtyFailed(i) && {
+        error: `\nTap ${sixtyId(i)} refused the token\nTraceback (most recent call last):`,
+      }),
+    };
+  });
+  const states = ['a', 'b', 'c'].map((c) =>
+    payloadOf('discover', { tenant: sixty, connector: `disc-${c}` }),
+  );
+  const connections = ['a', 'b'].map((c) =>
+    payloadOf('connections', { tenant: sixty, connector: `conn-${c}` }),
+  );
+  await Promise.all([
+    ...jobs.map((j) => post('jobs', j)),
+    ...states.map((d) => post('discover', d)),
+    ...connections.map((c) => post('connections', c)),
+  ]);
+}
+
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-dashboard-'));
   [stack, browser] = await Promise.all([
@@ -45,6 +80,7 @@ beforeAll(async () => {
     launchChromium(),
   ]);
   base = stack.info.dashboardUrl;
+  const sixtySent = postSixty();
   const start = new Date(Date.now() - 30 * 60_000);
   for (const p of jobLifecycle(FAILURE, { s3Root: failedRoot, tenant, start }))
     await post('jobs', { ...p, job_id: 'FAILEDJOB' });
@@ -63,6 +99,7 @@ beforeAll(async () => {
       ? true
       : undefined;
   }, 'the jobs to be stored');
+  await sixtySent;
 }, 120_000);
 
 afterAll(async () => {
@@ -90,6 +127,54 @@ async function open(path: string, viewport = { width: 1280, height: 900 }, bypas
 
 /** The text of each row of the page's main table (the last table on the page). */
 const rows = (page: Page) => page.locator('main table').last().locator('tbody tr').allInnerTexts();
+
+/** The list's count line once it says `text` ("50 of 60 jobs"). */
+const countSays = (page: Page, text: string) =>
+  page
+    .locator('main p.count')
+    .filter({ hasText: new RegExp(`^${text}$`) })
+    .waitFor();
+
+/**
+ * Every word of the page's headings, labels, links and table cells (but free text) that is laid
+ * out over more than one line: none should be, at any width.
+ */
+const brokenWords = (page: Page): Promise<string[]> =>
+  // A string: the project's types have no DOM.
+  page.evaluate(`(() => {
+    const broken = [];
+    const selector =
+      'main h1, main h2, main caption, main summary, main th, main td:not(.wrap), main label, main .count, main .pager, main .legend, header';
+    for (const element of document.querySelectorAll(selector)) {
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+        for (const word of node.textContent.matchAll(/\\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, word.index);
+          range.setEnd(node, word.index + word[0].length);
+          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.bottom)));
+          if (lines.size > 1) broken.push(word[0]);
+        }
+      }
+    }
+    return broken;
+  })()`);
+
+/** Forces a refresh at once: the page fetches when its tab is shown again after being hidden. */
+const refreshNow = (page: Page) =>
+  page.evaluate(() => {
+    const g = globalThis as unknown as {
+      document: { dispatchEvent(e: unknown): void };
+      Event: new (type: string) => unknown;
+    };
+    for (const state of ['hidden', 'visible']) {
+      Object.defineProperty(g.document, 'visibilityState', {
+        configurable: true,
+        get: () => state,
+      });
+      g.document.dispatchEvent(new g.Event('visibilitychange'));
+    }
+  });
 
 describe('hotglue-webhooks dashboard', () => {
   it('documents --stage, and serves the same dashboard on its own port', async () => {
@@ -267,6 +352,67 @@ describe('the dashboard in Chromium', () => {
       expect(await view.page.locator('figure.hours table tbody tr').count()).toBeGreaterThanOrEqual(
         24,
       );
+      // A y scale from 0 past the tallest bar, a legend in the bars' colours, every x label whole.
+      const drawn = await chart.evaluate((svg) => {
+        const e = svg as unknown as {
+          querySelectorAll(
+            s: string,
+          ): { textContent: string | null; getBBox(): { x: number; width: number } }[];
+          viewBox: { baseVal: { width: number } };
+        };
+        const style = globalThis as unknown as { getComputedStyle(e: unknown): { fill: string } };
+        return {
+          ticks: [...e.querySelectorAll('.y-scale text')].map((t) => Number(t.textContent)),
+          labels: [...e.querySelectorAll('text.axis:not(.y-scale text)')].map((t) => t.textContent),
+          clipped: [...e.querySelectorAll('text')].filter((t) => {
+            const box = t.getBBox();
+            return box.x < 0 || box.x + box.width > e.viewBox.baseVal.width;
+          }).length,
+          fills: ['.completed', '.failed'].map(
+            (c) => style.getComputedStyle(e.querySelectorAll(`.bucket ${c}`)[0]).fill,
+          ),
+        };
+      });
+      expect(drawn.ticks[0]).toBe(0);
+      expect(drawn.ticks.length).toBeGreaterThanOrEqual(2);
+      expect(drawn.ticks).toEqual([...drawn.ticks].sort((a, b) => a - b));
+      const tallest = Math.max(
+        ...(await view.page
+          .locator('figure.hours tbody tr')
+          .evaluateAll((trs) =>
+            trs.map((tr) =>
+              [...(tr as unknown as { cells: { textContent: string }[] }).cells]
+                .slice(1)
+                .reduce((n, td) => n + Number(td.textContent), 0),
+            ),
+          )),
+      );
+      expect(tallest).toBeGreaterThanOrEqual(1);
+      expect(drawn.ticks.at(-1)).toBeGreaterThanOrEqual(tallest);
+      expect(drawn.labels.length).toBeGreaterThanOrEqual(4);
+      for (const l of drawn.labels) expect(l).toMatch(/^\d\d:00$/);
+      expect(drawn.clipped).toBe(0);
+      const legend = view.page.locator('figure.hours .legend li');
+      expect(await legend.allInnerTexts()).toEqual(['Completed', 'Failed']);
+      expect(
+        await legend.locator('.swatch').evaluateAll((swatches) =>
+          swatches.map(
+            (e) =>
+              (
+                globalThis as unknown as {
+                  getComputedStyle(e: unknown): { backgroundColor: string };
+                }
+              ).getComputedStyle(e).backgroundColor,
+          ),
+        ),
+      ).toEqual(drawn.fills);
+      // The hour table stays open across a refresh, which draws the chart again.
+      await view.page.getByText('The numbers, hour by hour').click();
+      await view.page.locator('figure.hours').evaluate((e) => e.setAttribute('data-old', ''));
+      await refreshNow(view.page);
+      await view.page.locator('figure.hours:not([data-old])').waitFor();
+      expect(await view.page.locator('figure.hours details').getAttribute('open')).toBe('');
+      expect(await view.page.locator('figure.hours tbody tr').first().isVisible()).toBe(true);
       // The last 7 days, per day: read once, when opened.
       await view.page.getByText('The last 7 days, per day').click();
       const week = view.page.getByRole('img', { name: /per day of their start, last 7 days/ });
@@ -294,6 +440,122 @@ describe('the dashboard in Chromium', () => {
         const listed = (await rows(view.page)).join('\n');
         return listed.includes('FAILEDJOB') && listed.includes('DONEJOB') ? true : undefined;
       }, 'the hour’s jobs in the list');
+      // The hour listed is marked on the chart and in its table: only it.
+      const marked = view.page.locator('figure.hours svg .bucket.selected');
+      await marked.waitFor();
+      expect(await marked.getAttribute('data-start')).toBe(hour.toISOString());
+      expect(await view.page.locator('figure.hours svg .selected').count()).toBe(1);
+      expect(
+        await marked
+          .locator('.mark')
+          .evaluate(
+            (e) =>
+              (
+                globalThis as unknown as { getComputedStyle(e: unknown): { fill: string } }
+              ).getComputedStyle(e).fill,
+          ),
+      ).toBe('rgb(255, 241, 184)');
+      expect(
+        await view.page.locator('figure.hours tr[aria-current="true"]').textContent(),
+      ).toContain(`${hour.toISOString().slice(0, 10)} ${hour.toISOString().slice(11, 13)}:00`);
+    } finally {
+      await view.close();
+    }
+  }, 60_000);
+
+  it('counts a list and pages it by keyset: a tenant’s 60 jobs are 50 of 60, then the other 10, with each failed job’s error', async () => {
+    await eventually(async () => {
+      const [listed, discover, linked] = await Promise.all(
+        [
+          `jobs?tenant=${sixty}&limit=100`,
+          `discover?tenant=${sixty}`,
+          `connections?tenant=${sixty}`,
+        ].map(
+          async (path) =>
+            ((await (await fetch(`${base}v1/${path}`)).json()) as { items: unknown[] }).items
+              .length,
+        ),
+      );
+      return listed === 60 && discover === 3 && linked === 2 ? true : undefined;
+    }, 'the 60 jobs, 3 discover states and 2 connections to be stored');
+    // Counted in the tenant index; a tenant's failed jobs by reading its records: both exact.
+    expect(await (await fetch(`${base}api/count/jobs?tenant=${sixty}`)).json()).toEqual({
+      count: 60,
+      exact: true,
+    });
+    expect(
+      await (await fetch(`${base}api/count/jobs?tenant=${sixty}&status=failed`)).json(),
+    ).toEqual({
+      count: 6,
+      exact: true,
+    });
+
+    const view = await open(`/?tenant=${sixty}`);
+    try {
+      await countSays(view.page, '50 of 60 jobs');
+      const firstPage = await rows(view.page);
+      expect(firstPage).toHaveLength(50);
+      expect(firstPage[0]).toContain(sixtyId(59));
+      // A failed job's error, its first line (not blank) only; no error for the others.
+      const row = (i: number) => firstPage.find((r) => r.includes(sixtyId(i))) ?? '';
+      expect(row(53)).toContain(`Tap ${sixtyId(53)} refused the token`);
+      expect(row(53)).not.toContain('Traceback');
+      expect(row(54)).not.toContain('refused');
+      expect(await view.page.getByRole('link', { name: 'First page' }).count()).toBe(0);
+      await view.page.getByRole('link', { name: 'Next page' }).click();
+      await view.page.waitForURL(/cursor=/);
+      await countSays(view.page, '51–60 of 60 jobs');
+      const secondPage = await rows(view.page);
+      expect(secondPage).toHaveLength(10);
+      const ids = (page: string[]) => page.map((r) => /SIXTY-\d\d/.exec(r)?.[0]);
+      expect([...ids(firstPage), ...ids(secondPage)]).toEqual(
+        Array.from({ length: 60 }, (_, i) => sixtyId(59 - i)),
+      );
+      expect(secondPage.join('\n')).toContain(`Tap ${sixtyId(3)} refused the token`);
+      expect(await view.page.getByRole('link', { name: 'Next page' }).count()).toBe(0);
+      // The second page stays the second page on refresh (its cursor is in the URL).
+      const fetched = view.requests.filter((r) => r.includes('/v1/jobs?')).length;
+      await refreshNow(view.page);
+      await eventually(
+        async () =>
+          view.requests.filter((r) => r.includes('/v1/jobs?')).length > fetched ? true : undefined,
+        'a refresh',
+      );
+      await countSays(view.page, '51–60 of 60 jobs');
+      await view.page.getByRole('link', { name: 'First page' }).click();
+      await countSays(view.page, '50 of 60 jobs');
+    } finally {
+      await view.close();
+    }
+
+    // The discover and connections pages count and page the same way.
+    for (const [path, noun, total] of [
+      ['discover', 'discover states', 3],
+      ['connections', 'connections', 2],
+    ] as const) {
+      const list = await open(`/${path}?tenant=${sixty}&limit=${total - 1}`);
+      try {
+        await countSays(list.page, `${total - 1} of ${total} ${noun}`);
+        await list.page.getByRole('link', { name: 'Next page' }).click();
+        await countSays(list.page, `${total}–${total} of ${total} ${noun}`);
+        expect(await rows(list.page)).toHaveLength(1);
+      } finally {
+        await list.close();
+      }
+    }
+  }, 60_000);
+
+  it('says one clear thing of an unknown job, whole at 390 px', async () => {
+    const view = await open('/jobs/no-such-job-here', { width: 390, height: 844 });
+    try {
+      await view.page.getByRole('heading', { name: 'No such job', level: 1 }).waitFor();
+      await view.page.getByRole('status').filter({ hasText: 'Updated' }).waitFor();
+      expect(await view.page.locator('main').innerText()).toMatch(
+        /^← All jobs\s+No such job\s+No job has the s3_root or job_id “no-such-job-here”\./,
+      );
+      expect(await view.page.locator('main h2, main table, main dl').count()).toBe(0);
+      expect(await view.page.locator('.status.error').count()).toBe(0);
+      expect(await brokenWords(view.page)).toEqual([]);
     } finally {
       await view.close();
     }
@@ -358,18 +620,53 @@ describe('the dashboard in Chromium', () => {
     60_000,
   );
 
-  it('is usable at 390 px: nothing wider than the screen but the tables’ own scroll', async () => {
-    for (const path of ['/', `/jobs/${encodeURIComponent(failedRoot)}`, '/queues']) {
+  it('is usable at 390 px: no word of a heading or an id broken, nothing wider than the screen but the tables’ own scroll', async () => {
+    for (const path of [
+      '/',
+      `/jobs/${encodeURIComponent(failedRoot)}`,
+      '/queues',
+      '/connections',
+    ]) {
       const view = await open(path, { width: 390, height: 844 });
       try {
-        await view.page.locator('main table tbody tr').first().waitFor();
-        const width = await view.page.evaluate(
-          () =>
-            (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
-              .document.documentElement.scrollWidth,
-        );
-        expect(width).toBeLessThanOrEqual(390);
-        if (path === '/') await screenshot(view.page, 'jobs-390px');
+        await view.page.getByRole('status').filter({ hasText: 'Updated' }).waitFor();
+        const layout = await view.page.evaluate(() => {
+          const d = (
+            globalThis as unknown as {
+              document: {
+                documentElement: { scrollWidth: number };
+                querySelectorAll(s: string): { scrollWidth: number; clientWidth: number }[];
+              };
+            }
+          ).document;
+          const g = globalThis as unknown as {
+            getComputedStyle(e: unknown): { overflowX: string };
+          };
+          return {
+            width: d.documentElement.scrollWidth,
+            // A table wider than its box scrolls inside it.
+            spilling: [...d.querySelectorAll('main table')].filter(
+              (t) => t.scrollWidth > t.clientWidth && g.getComputedStyle(t).overflowX !== 'auto',
+            ).length,
+          };
+        });
+        expect({ path, ...layout }).toEqual({ path, width: expect.any(Number), spilling: 0 });
+        expect(layout.width).toBeLessThanOrEqual(390);
+        expect({ path, broken: await brokenWords(view.page) }).toEqual({ path, broken: [] });
+        if (path === '/') {
+          // The chart's labels stay whole at this width too.
+          const clipped = await view.page.locator('figure.hours svg').evaluate((svg) => {
+            const e = svg as unknown as {
+              querySelectorAll(s: string): { getBBox(): { x: number; width: number } }[];
+            };
+            return [...e.querySelectorAll('text')].filter((t) => {
+              const box = t.getBBox();
+              return box.x < 0 || box.x + box.width > 720;
+            }).length;
+          });
+          expect(clipped).toBe(0);
+          await screenshot(view.page, 'jobs-390px');
+        }
       } finally {
         await view.close();
       }
@@ -391,7 +688,7 @@ describe('the dashboard in Chromium', () => {
 
   it('serves the queues page from /api/queues, with why each dead letter is there and the command that redrives each DLQ', async () => {
     // A message that is no event: its consumer sends it to the jobs DLQ at once, with why.
-    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region, stack.info.accessKeyId);
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: localQueueUrls(stack.info, 'jobs').source,

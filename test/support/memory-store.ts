@@ -227,6 +227,23 @@ export function memoryStore(): EventStore & RecordQueries {
       return keyset(jobs, true, request);
     },
 
+    async countJobs(filter) {
+      return {
+        count: recordsOf<JobRecord>('jobs').filter((r) => jobMatches(r, filter)).length,
+        exact: true,
+      };
+    },
+
+    async countDiscover(filter) {
+      const states = recordsOf<DiscoverRecord>('discover');
+      return { count: states.filter((r) => discoverMatches(r, filter)).length, exact: true };
+    },
+
+    async countConnections(filter) {
+      const connections = recordsOf<ConnectionRecord>('connections');
+      return { count: connections.filter((r) => connectionMatches(r, filter)).length, exact: true };
+    },
+
     pageDiscover(filter, request) {
       const states = recordsOf<DiscoverRecord>('discover')
         .filter((r) => discoverMatches(r, filter))

@@ -96,6 +96,39 @@ describe('the dashboard API', () => {
     expect((await get(deps, `/api/connections/history?${key}`)).status).toBe(404);
   });
 
+  it('counts what each list’s filters select, with the list’s parameters but limit and cursor', async () => {
+    const { store, deps } = await seeded();
+    const counted = async (path: string) => (await get(deps, path)).body;
+    expect(await counted('/api/count/jobs')).toEqual({ count: 3, exact: true });
+    expect(await counted('/api/count/jobs?tenant=a')).toEqual({ count: 2, exact: true });
+    expect(await counted('/api/count/jobs?tenant=a&status=failed')).toEqual({
+      count: 1,
+      exact: true,
+    });
+    // The list's own filters: a duration counts back from the clock, as the list does.
+    expect(await counted('/api/count/jobs?since=1h')).toEqual({ count: 0, exact: true });
+    expect(await counted('/api/count/discover?tenant=a&status=failed')).toEqual({
+      count: (await take(store.listDiscover({ tenant: 'a', status: 'failed' }), 100)).length,
+      exact: true,
+    });
+    expect(await counted('/api/count/connections?tenant=b')).toEqual({ count: 0, exact: true });
+    expect(await counted('/api/count/connections?linked=true')).toEqual({
+      count: (await take(store.listConnections({ linked: true }), 100)).length,
+      exact: true,
+    });
+    for (const [path, status, reason] of [
+      ['/api/count/jobs?limit=5', 400, /unknown parameter "limit"/],
+      ['/api/count/jobs?cursor=x', 400, /unknown parameter "cursor"/],
+      ['/api/count/jobs?since=2026-11-02T00:00:00Z&until=2026-11-01T00:00:00Z', 400, /since/],
+      ['/api/count/connections?linked=maybe', 400, /linked must be true or false/],
+      ['/api/count/queues', 404, /no API at/],
+    ] as const) {
+      const answer = await get(deps, path);
+      expect({ path, status: answer.status }).toEqual({ path, status });
+      expect((answer.body as { error: string }).error).toMatch(reason);
+    }
+  });
+
   it('sums the jobs of the last 24 hours per status class, and failures per tenant', async () => {
     const { deps } = await seeded();
     // The lifecycles' events are on 2026-11-01 from 10:00: within a day of NOW.

@@ -8,6 +8,7 @@ import { abortAt } from '../request-limits';
 import { readPartition } from './dynamodb-io';
 import { storeEvents, type StoreOptions } from './event-store';
 import { summarizeJobs } from './summary';
+import { countConnections, countDiscover, countJobs } from './counts';
 import { staleJobs } from './stale';
 import {
   connectionHistoryOf,
@@ -119,6 +120,9 @@ export function dynamoDbRecordQueries(
     pageJobs: (filter, page) => pageJobs(db, table('jobs'), filter, page),
     pageDiscover: (filter, page) => pageDiscover(db, table('discover'), filter, page),
     pageConnections: (filter, page) => pageConnections(db, table('connections'), filter, page),
+    countJobs: (filter) => countJobs(db, table('jobs'), filter),
+    countDiscover: (filter) => countDiscover(db, table('discover'), filter),
+    countConnections: (filter) => countConnections(db, table('connections'), filter),
     connectionHistory: (key, page) => connectionHistoryOf(db, table('connections'), key, page),
     history: async (kind, entityKey) =>
       splitPartition(await readPartition(db, table(kind), entityKey)).history,

@@ -138,7 +138,7 @@ interface ReadFrom {
  * index, else the flow's, else the status classes' (all of them merged when no status is given);
  * the flow, status and update indexes are sharded. Never a Scan.
  */
-function jobKeys(
+export function jobKeys(
   db: DynamoDBDocumentClient,
   table: string,
   filter: JobFilter,
@@ -247,7 +247,7 @@ async function* matching(
  * A discover state's or connection's index keys, in `sort_key` order: by tenant, by flow
  * (sharded), or all (sharded).
  */
-function keysFor(
+export function keysFor(
   db: DynamoDBDocumentClient,
   table: string,
   kind: 'discover' | 'connections',

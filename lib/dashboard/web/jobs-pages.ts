@@ -15,6 +15,7 @@ import {
   TENANT_FLOW,
   statusField,
   listPage,
+  ApiError,
 } from './ui';
 import { DAY, HOUR, jobsChart, perDay, type HourCount } from './chart';
 
@@ -44,6 +45,8 @@ function weekChart(): HTMLElement {
 function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
   const element = h('section', { 'aria-labelledby': 'summary-heading', class: 'summary' });
   const week = weekChart();
+  // The hour table, open or closed as the reader left it: the chart is drawn on every refresh.
+  const hours = { open: false };
   const refresh = async (): Promise<void> => {
     const sums = await api<{
       byClass: Record<string, number>;
@@ -88,19 +91,31 @@ function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
         ),
       ),
       failures.element,
-      jobsChart(sums.byHour, HOUR, new URLSearchParams(location.search)),
+      jobsChart(sums.byHour, HOUR, new URLSearchParams(location.search), hours),
       week,
     );
   };
   return { element, refresh };
 }
 
+/** A failed job's error as the list shows it: its first line that is not blank. */
+const firstLine = (error: unknown): string =>
+  text(error)
+    .split(/\r?\n/)
+    .find((line) => line.trim() !== '')
+    ?.trim() ?? '';
+
 export function jobsPage(main: HTMLElement): void {
   listPage<Json>(main, {
     title: 'Jobs',
     caption: 'Jobs by start time, newest first',
     above: jobsSummary(),
-    source: () => `/v1/jobs${query(['tenant', 'flow', 'status', 'since', 'until', 'limit'])}`,
+    source: () =>
+      `/v1/jobs${query(['tenant', 'flow', 'status', 'since', 'until', 'limit', 'cursor'])}`,
+    paged: {
+      count: () => `/api/count/jobs${query(['tenant', 'flow', 'status', 'since', 'until'])}`,
+      noun: ['job', 'jobs'],
+    },
     empty: 'No jobs match these filters.',
     fields: [
       ...TENANT_FLOW,
@@ -127,10 +142,19 @@ export function jobsPage(main: HTMLElement): void {
       ['Started', (j) => timeOf(j.started_at)],
       ['Last update', (j) => timeOf(j.updated_at)],
       ['Duration', (j) => duration(j.started_at, j.updated_at)],
+      [
+        'Error',
+        (j) => (j.status_class === 'failed' ? firstLine(j.error ?? j.message) : ''),
+        'wrap',
+      ],
     ],
   });
 }
 
+/**
+ * One job's page: its record and its events. A job the API does not know (yet: its first webhook
+ * may be on its way) is one message, and the page keeps looking for it.
+ */
 export function jobPage(main: HTMLElement, s3Root: string): void {
   const heading = h('h1', {}, 'Job');
   const fields = h('dl', { class: 'fields' });
@@ -142,16 +166,35 @@ export function jobPage(main: HTMLElement, s3Root: string): void {
     'Records',
     'Source',
   ]);
-  main.append(
-    h('p', {}, h('a', { href: '/' }, '← All jobs')),
+  const back = () => h('p', {}, h('a', { href: '/' }, '← All jobs'));
+  const found = [
+    back(),
     heading,
     h('h2', {}, 'Record'),
     fields,
     h('h2', {}, 'Events'),
     timeline.element,
-  );
+  ];
+  const unknown = h('h1', {}, 'No such job');
+  const missing = [
+    back(),
+    unknown,
+    h(
+      'p',
+      { class: 'missing' },
+      `No job has the s3_root or job_id “${s3Root}”. A job shows here once its first webhook is stored; this page keeps looking.`,
+    ),
+  ];
   live(async () => {
-    const job = await api<Json & { history: Json[] }>(`/v1/jobs/${encodeURIComponent(s3Root)}`);
+    let job: Json & { history: Json[] };
+    try {
+      job = await api<Json & { history: Json[] }>(`/v1/jobs/${encodeURIComponent(s3Root)}`);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      if (!main.contains(unknown)) main.replaceChildren(...missing);
+      return;
+    }
+    if (!main.contains(heading)) main.replaceChildren(...found);
     heading.replaceChildren(
       `Job ${text(job.job_id ?? job.s3_root)} `,
       badge(text(job.status), jobTone(job.status_class)),
@@ -170,8 +213,8 @@ export function jobPage(main: HTMLElement, s3Root: string): void {
           {},
           h('td', {}, timeOf(e.time)),
           h('td', {}, text(e.status)),
-          h('td', {}, text(e.error)),
-          h('td', {}, text(e.message)),
+          h('td', { class: 'wrap' }, text(e.error)),
+          h('td', { class: 'wrap' }, text(e.message)),
           h('td', {}, text(e.record_count)),
           h('td', {}, text(e.source)),
         ),

@@ -23,7 +23,11 @@ export function discoverPage(main: HTMLElement): void {
   listPage<Json>(main, {
     title: 'Discover',
     caption: 'Discover state per connector',
-    source: () => `/v1/discover${query(['tenant', 'flow', 'status'])}`,
+    source: () => `/v1/discover${query(['tenant', 'flow', 'status', 'limit', 'cursor'])}`,
+    paged: {
+      count: () => `/api/count/discover${query(['tenant', 'flow', 'status'])}`,
+      noun: ['discover state', 'discover states'],
+    },
     empty: 'No discover state matches these filters.',
     fields: [
       ...TENANT_FLOW,
@@ -42,7 +46,7 @@ export function discoverPage(main: HTMLElement): void {
       ['Last update', (s) => timeOf(s.updated_at)],
       ['Last success', (s) => timeOf(s.last_success_at)],
       ['Last failure', (s) => timeOf(s.last_failed_at)],
-      ['Error', (s) => text(s.error ?? s.message)],
+      ['Error', (s) => text(s.error ?? s.message), 'wrap'],
     ],
   });
 }
@@ -51,7 +55,11 @@ export function connectionsPage(main: HTMLElement): void {
   listPage<Json>(main, {
     title: 'Connections',
     caption: 'Connections',
-    source: () => `/v1/connections${query(['tenant', 'flow', 'linked'])}`,
+    source: () => `/v1/connections${query(['tenant', 'flow', 'linked', 'limit', 'cursor'])}`,
+    paged: {
+      count: () => `/api/count/connections${query(['tenant', 'flow', 'linked'])}`,
+      noun: ['connection', 'connections'],
+    },
     empty: 'No connections match these filters.',
     fields: [...TENANT_FLOW, { name: 'linked', label: 'Linked only', kind: 'checkbox' }],
     columns: [
@@ -174,7 +182,7 @@ export function queuesPage(main: HTMLElement): void {
             ? badge(String(q.deadLetter.messages), 'bad')
             : String(q.deadLetter.messages),
       ],
-      ['Why (the first ones)', whyDead],
+      ['Why (the first ones)', whyDead, 'wrap'],
       ['To redrive them', (q) => h('code', {}, q.redrive)],
     ],
   });

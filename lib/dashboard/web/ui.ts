@@ -1,4 +1,5 @@
 /** The dashboard's building blocks: elements, tables, filters, fetching and refreshing. */
+import { countText, firstOfPage, pagerLinks, type ListCount, type Noun } from './pager';
 
 const REFRESH_MS = 4_000;
 /** On a deployed stage, where every refresh is paid for in read units. */
@@ -91,7 +92,7 @@ export function setRows(
 }
 
 /** An answer that is not 200: its status, and the API's reason as the message. */
-class ApiError extends Error {
+export class ApiError extends Error {
   constructor(
     readonly status: number,
     reason: string,
@@ -269,8 +270,11 @@ export function query(names: string[]): string {
 
 export const jobHref = (s3Root: unknown): string => `/jobs/${encodeURIComponent(text(s3Root))}`;
 
-/** A table column: its header, and the content of its cell for one item. */
-export type Column<T> = [header: string, cell: (item: T) => Node | string];
+/**
+ * A table column: its header, the content of its cell for one item, and `wrap` for a column of
+ * free text (an error), which wraps where the others keep each cell on one line on a phone.
+ */
+export type Column<T> = [header: string, cell: (item: T) => Node | string, kind?: 'wrap'];
 
 export const TENANT_FLOW: Field[] = [
   { name: 'tenant', label: 'Tenant', kind: 'text' },
@@ -288,6 +292,9 @@ export const statusField = (options: [string, string][]): Field => ({
 /**
  * A page of one table whose rows come from `source()` (which reads the URL's filters), with an
  * optional filter form and what goes above it; the rows, and `above`, refresh by themselves.
+ * A `paged` list is a /v1 list read a keyset page at a time: `source()` passes on the URL's
+ * `cursor`, a line above the table counts it ("50 of 60 jobs", from `paged.count()`, an
+ * /api/count/ path with the same filters), and links under it lead to the next and first pages.
  */
 export function listPage<T>(
   main: HTMLElement,
@@ -299,33 +306,49 @@ export function listPage<T>(
     empty: string;
     fields?: Field[];
     above?: { element: HTMLElement; refresh: () => Promise<void> };
+    paged?: { count: () => string; noun: Noun };
   },
 ): void {
   const list = table(
     options.caption,
     options.columns.map(([header]) => header),
   );
+  const counted = h('p', { class: 'count' });
+  const pager = h('p', { class: 'pager' });
+  const { paged } = options;
   const refresh = async (): Promise<void> => {
     // A /v1 list answers one page ({ items, next }); the dashboard's own lists, an array.
-    const [answer] = await Promise.all([
-      api<T[] | { items: T[] }>(options.source()),
+    const [answer, , total] = await Promise.all([
+      api<T[] | { items: T[]; next: string | null }>(options.source()),
       options.above?.refresh(),
+      // The count only says how long the list is: the list shows without it.
+      paged && api<ListCount>(paged.count()).catch(() => undefined),
     ]);
     const items = Array.isArray(answer) ? answer : answer.items;
     setRows(
       list.body,
       items.map((item) =>
-        h('tr', {}, ...options.columns.map(([, cell]) => h('td', {}, cell(item)))),
+        h(
+          'tr',
+          {},
+          ...options.columns.map(([, cell, kind]) =>
+            h('td', kind === undefined ? {} : { class: kind }, cell(item)),
+          ),
+        ),
       ),
       options.columns.length,
       options.empty,
     );
+    if (paged === undefined || Array.isArray(answer)) return;
+    const first = firstOfPage();
+    counted.textContent = countText(first, items.length, total, paged.noun);
+    pager.replaceChildren(...pagerLinks(first, items.length, answer.next));
   };
   main.append(
     h('h1', {}, options.title),
     ...(options.above === undefined ? [] : [options.above.element]),
     ...(options.fields === undefined ? [] : [filterForm(options.fields, () => restart())]),
-    list.element,
+    ...(paged === undefined ? [list.element] : [counted, list.element, pager]),
   );
   // New filters fetch at once, and start the refreshes again if the last filters were refused.
   const restart = live(refresh);
