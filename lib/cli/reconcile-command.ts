@@ -43,10 +43,13 @@ Options:
 
 Outcomes: updated (queued; "dry run" with --dry-run), unchanged (same status), not_found (404:
 asked again after 15 min, 1 h, 6 h, then daily), lost (404 for --lost-after: polled no more),
-error (5xx, timeout, not JSON; asked again next run), skipped (no env_id: looked at again when an
-event arrives for it). A job waiting after a 404, skipped or lost is not polled.
+refused (401 or 403 for a job hotglue never answered: asked again after the same waits), error
+(5xx, redirect, timeout, too large, not JSON; asked again next run), skipped (no env_id, or an
+env_id, flow_id or tenant of "." or "..": looked at again when an event arrives for it). A job
+waiting after a 404 or a refusal, skipped or lost is not polled.
 Environment: HOTGLUE_API_KEY (the hotglue environment's API key), HOTGLUE_API_URL (default
-https://api.hotglue.com). A refused key (401, 403) stops the run with exit code 1.`;
+https://api.hotglue.com; https, or http to a loopback host). The run stops with exit code 1 when
+the key is refused (401, 403) for a job hotglue answered before, or for every job polled.`;
 
 /** The API key: HOTGLUE_API_KEY, else (for a stage) its SSM SecureString. */
 async function apiKey(stage: string | undefined, io: Io): Promise<string | undefined> {

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
 import type { Kind } from '../webhook/kinds';
 import { ConfigError, integer, readEnv, withDefault, type Env } from './env';
 import { secretsFromEnv } from './ingest';
 import { DEFAULT_DATA_DIR } from './local-stack';
+import { hotglueApiUrl } from './reconcile';
 
 /** The CLI's configuration (docs/configuration.md lists every variable). */
 export interface CliConfig {
@@ -68,7 +68,7 @@ export function loadCliConfig(env: Env, cwd: string): CliConfig {
   const read = readEnv(env, {
     DATA_DIR: withDefault(DEFAULT_DATA_DIR),
     PORT: integer(1, 65535, 3000, 'must be a port number'),
-    HOTGLUE_API_URL: withDefault(DEFAULT_HOTGLUE_API_URL),
+    HOTGLUE_API_URL: hotglueApiUrl(),
   });
   const region = [env.AWS_REGION, env.AWS_DEFAULT_REGION]
     .map((r) => (r ?? '').trim())

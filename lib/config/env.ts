@@ -80,6 +80,22 @@ export const optionalHttpUrl = once(() => ({
   rule: 'must be an http(s) URL when set',
 }));
 
+/** A URL that `allowed` accepts (checked after trimming); unset or empty takes `fallback`. */
+export const checkedUrl = (
+  fallback: string,
+  allowed: (url: string) => boolean,
+  rule: string,
+): Variable<string> => ({
+  schema: z.pipe(
+    trimmed(),
+    z.pipe(
+      z.transform((v: string) => (v === '' ? fallback : v)),
+      z.string().check(z.refine(allowed)),
+    ),
+  ),
+  rule,
+});
+
 export const name = once(() => ({
   schema: z.pipe(trimmed(), z.string().check(z.minLength(1))),
   rule: 'must be set',

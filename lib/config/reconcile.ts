@@ -1,12 +1,29 @@
-import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
-import { duration, httpUrl, name, optionalHttpUrl, readEnv, withDefault, type Env } from './env';
+import { DEFAULT_HOTGLUE_API_URL, HOTGLUE_API_URL_RULE, keySafeApiUrl } from '../aws/hotglue-api';
+import {
+  checkedUrl,
+  duration,
+  httpUrl,
+  name,
+  optionalHttpUrl,
+  readEnv,
+  withDefault,
+  type Env,
+  type Variable,
+} from './env';
 import { loadNotificationTarget, type NotificationTarget } from './notifications';
+
+/**
+ * HOTGLUE_API_URL: where the API key is sent, so https, or http only to a loopback host (a fake
+ * of the API); hotglue's own API when unset.
+ */
+export const hotglueApiUrl = (): Variable<string> =>
+  checkedUrl(DEFAULT_HOTGLUE_API_URL, keySafeApiUrl, HOTGLUE_API_URL_RULE);
 
 /** The scheduled reconcile function's configuration (docs/configuration.md lists every variable). */
 export interface ReconcileConfig {
   jobsTable: string;
   jobsQueueUrl: string;
-  /** hotglue's API base URL. */
+  /** hotglue's API base URL: https, or http to a loopback host. */
   hotglueApiUrl: string;
   /** The SSM SecureString holding the API key; read at each run, never set in the template. */
   apiKeyParameter: string;
@@ -26,7 +43,7 @@ export function loadReconcileConfig(env: Env = process.env): ReconcileConfig {
   const read = readEnv(env, {
     JOBS_TABLE: name(),
     JOBS_QUEUE_URL: httpUrl(),
-    HOTGLUE_API_URL: optionalHttpUrl(),
+    HOTGLUE_API_URL: hotglueApiUrl(),
     HOTGLUE_API_KEY_PARAMETER: name(),
     RECONCILE_AFTER: duration('2h'),
     RECONCILE_LOST_AFTER: duration('7d'),
@@ -38,7 +55,7 @@ export function loadReconcileConfig(env: Env = process.env): ReconcileConfig {
   return {
     jobsTable: read.JOBS_TABLE,
     jobsQueueUrl: read.JOBS_QUEUE_URL,
-    hotglueApiUrl: read.HOTGLUE_API_URL ?? DEFAULT_HOTGLUE_API_URL,
+    hotglueApiUrl: read.HOTGLUE_API_URL,
     apiKeyParameter: read.HOTGLUE_API_KEY_PARAMETER,
     afterMs: read.RECONCILE_AFTER,
     lostAfterMs: read.RECONCILE_LOST_AFTER,

@@ -154,7 +154,8 @@ const KEYS = {
   },
   hotglueApiUrl: {
     fallback: () => 'https://api.hotglue.com',
-    read: text(/^https?:\/\/\S+$/, 'must be an http(s):// URL', false),
+    // The reconcile function sends the API key there: never over plain http.
+    read: text(/^https:\/\/\S+$/, 'must be an https:// URL', false),
   },
   queueAgeAlarmSeconds: { fallback: () => 600, read: integer(60, 1_209_600) },
   badSignatureAlarmThreshold: { fallback: () => 5, read: integer(1, 1_000_000) },

@@ -10,11 +10,11 @@ export interface JobRef {
 export type JobStatusAnswer =
   | { kind: 'found'; payload: Record<string, unknown> }
   | { kind: 'not_found' }
-  /** 5xx, a timeout, a network failure or a body that is not a JSON object. */
+  /** 5xx, a redirect, a timeout, a network failure, a body too large or not a JSON object. */
   | { kind: 'error'; detail: string }
   /** 429: ask again after this many seconds. */
   | { kind: 'rate_limited'; retryAfterSeconds: number }
-  /** 401 or 403: the API key is wrong. */
+  /** 401 or 403: the API key is wrong, or not this job's environment's. */
   | { kind: 'unauthorized'; status: number };
 
 /** hotglue's job-status API ("Poll job status"). */
@@ -23,11 +23,33 @@ export interface JobStatusSource {
   status(job: JobRef, until?: number): Promise<JobStatusAnswer>;
 }
 
+const PATH_FIELDS = ['env_id', 'flow_id', 'tenant'] as const;
+
+/**
+ * Why a job cannot be polled, or undefined when it can: each of its path fields must be a
+ * segment of its own. An empty one, `.` or `..` would be resolved away by the URL parser (an
+ * env_id of `..` would poll `/{flow_id}/{tenant}/jobs/status`), so such a job is never polled.
+ */
+export function unusablePathField(job: Partial<JobRef>): string | undefined {
+  for (const field of PATH_FIELDS) {
+    const value = job[field];
+    if (value === undefined || value === '')
+      return `the job has no ${field}, which the job-status URL needs`;
+    if (value === '.' || value === '..')
+      return `the job's ${field} is "${value}", which cannot be a segment of the job-status URL`;
+  }
+  return undefined;
+}
+
 /** The API refused the key: no further poll of this run can succeed. */
 export class ApiKeyRejectedError extends Error {
-  constructor(readonly status: number) {
+  /** `why`: for which jobs, e.g. "for every job polled (3)". */
+  constructor(
+    readonly status: number,
+    why: string,
+  ) {
     super(
-      `hotglue's job-status API refused the API key (HTTP ${status}): check HOTGLUE_API_KEY or the hotglue-api-key parameter`,
+      `hotglue's job-status API refused the API key (HTTP ${status}) ${why}: check HOTGLUE_API_KEY or the hotglue-api-key parameter`,
     );
     this.name = 'ApiKeyRejectedError';
   }

@@ -122,11 +122,13 @@ const wholeText = (what: string) =>
   z.optional(z.unknown().check(z.describe(`hotglue's ${what}, whole`)));
 
 const pollState = z.object({
-  outcome: z.enum(['not_found', 'skipped']),
+  outcome: z.enum(['not_found', 'refused', 'skipped', 'answered']),
   misses: z.number(),
-  first_miss_at: text,
+  first_miss_at: optionalText,
   next_at: optionalText,
   lost_at: optionalText,
+  http_status: z.optional(z.number()),
+  answered_at: optionalText,
 });
 
 /** A job as lists show it: the record without its payload fields, with its failure details. */

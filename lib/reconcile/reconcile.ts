@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { EventQueue } from '../ports/event-queue';
-import { ApiKeyRejectedError, type JobRef, type JobStatusSource } from '../ports/job-status';
+import {
+  ApiKeyRejectedError,
+  unusablePathField,
+  type JobRef,
+  type JobStatusSource,
+} from '../ports/job-status';
 import type { EventStore, RecordQueries, StaleJobs } from '../ports/event-store';
 import { jobKey } from '../records/entity-keys';
 import {
   afterNotFound,
+  afterRefused,
+  answeredState,
   DEFAULT_LOST_AFTER_MS,
   skippedState,
   type PollState,
@@ -16,8 +23,11 @@ import { eventKey } from '../webhook/event-key';
 import { queueOrder } from '../records/message-group';
 import { validationProblem } from '../webhook/schemas';
 
-/** What reconciling one stale job did (`lost`: a 404 again, past RECONCILE_LOST_AFTER). */
-type Outcome = 'updated' | 'unchanged' | 'not_found' | 'lost' | 'error' | 'skipped';
+/**
+ * What reconciling one stale job did (`lost`: a 404 again, past RECONCILE_LOST_AFTER; `refused`:
+ * a 401 or 403 for a job hotglue never answered, backed off while the run goes on).
+ */
+type Outcome = 'updated' | 'unchanged' | 'not_found' | 'lost' | 'refused' | 'error' | 'skipped';
 
 /** One line of a run's report (`hotglue-webhooks reconcile --json`). */
 export interface ReconcileResult {
@@ -47,7 +57,10 @@ export interface ReconcileDeps {
   jobs: Pick<RecordQueries, 'staleJobs'>;
   api: JobStatusSource;
   queue: EventQueue;
-  /** Where what a poll could not settle is kept (a 404's backoff, a skip); none: kept nowhere. */
+  /**
+   * Where what a poll left is kept (a 404's or a refusal's backoff, a skip, an answer); none: kept
+   * nowhere.
+   */
   polls?: Pick<EventStore, 'recordPoll'>;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -116,8 +129,10 @@ function asJobEvent(job: JobSummary, answer: Record<string, unknown>): Record<st
  * One reconciliation pass: finds the stale jobs (running, with no event for `olderThanMs`), asks
  * hotglue's job-status API about each, and puts each answer that changes the status on the jobs
  * queue as a job event with `source: "reconcile"`, so that the same consumer and merge rules apply
- * (a polled status can never move a record back). A 401 or 403 stops the run: it throws
- * ApiKeyRejectedError once the polls in flight are done.
+ * (a polled status can never move a record back). A 401 or 403 backs its job off (`refused`),
+ * and the run goes on; it stops, throwing ApiKeyRejectedError once the polls in flight are done,
+ * when hotglue refuses the key for a job it answered before (the key changed: nothing refused is
+ * backed off), or for every job the run polled.
  */
 export async function reconcile(
   deps: ReconcileDeps,
@@ -130,32 +145,35 @@ export async function reconcile(
 /** The state a poll's result leaves (undefined: none), or null when it changes nothing. */
 function stateAfter(
   job: JobSummary,
-  outcome: Outcome,
+  { outcome, httpStatus }: Pick<Polled, 'outcome' | 'httpStatus'>,
   now: Date,
   lostAfterMs: number,
 ): PollState | undefined | null {
   if (outcome === 'not_found' || outcome === 'lost')
     return afterNotFound(job.reconcile, now, lostAfterMs);
   if (outcome === 'skipped') return skippedState(now);
-  // hotglue knows the job: a 404 streak is over.
-  if ((outcome === 'unchanged' || outcome === 'updated') && job.reconcile !== undefined)
-    return undefined;
+  if (outcome === 'refused') return afterRefused(job.reconcile, now, httpStatus ?? 0);
+  // hotglue knows the job: a streak is over, and the key is good for it.
+  if ((outcome === 'unchanged' || outcome === 'updated') && job.reconcile?.outcome !== 'answered')
+    return answeredState(now);
   return null;
 }
 
 /**
- * Keeps what a poll could not settle on the job, so that the next runs leave it alone for a
- * while (a 404: 15 min, 1 h, 6 h, then daily; lost after `lostAfterMs`) or until a new event (no
- * env_id). A 404 past `lostAfterMs` becomes `lost`. Not in a dry run; a failure to keep it only
- * means the next run asks again.
+ * Keeps what a poll left on the job, so that the next runs leave it alone for a while (a 404 or
+ * a refused key: 15 min, 1 h, 6 h, then daily; lost after `lostAfterMs` of 404s) or until a new
+ * event (no usable URL), and know that hotglue answered it (the key is good for it). A 404 past
+ * `lostAfterMs` becomes `lost`. Not in a dry run; a failure to keep it only means the next run
+ * asks again.
  */
 async function settle(
   job: JobSummary,
-  result: ReconcileResult,
+  polled: Polled,
   deps: Pick<ReconcileDeps, 'polls'>,
   context: { now: Date; lostAfterMs: number; dryRun: boolean; deadline?: number | undefined },
 ): Promise<ReconcileResult> {
-  const state = stateAfter(job, result.outcome, context.now, context.lostAfterMs);
+  const { httpStatus: _status, ...result } = polled;
+  const state = stateAfter(job, polled, context.now, context.lostAfterMs);
   const lost = result.outcome === 'not_found' && state?.lost_at !== undefined;
   const settled: ReconcileResult = lost
     ? {
@@ -199,7 +217,26 @@ async function queueAnswer(
   return messageId;
 }
 
-/** Polls hotglue about one stale job and queues what changed; throws only for a refused key. */
+/** A poll's result, with the HTTP status of a refusal. */
+type Polled = ReconcileResult & { httpStatus?: number };
+
+/**
+ * What a 401 or 403 for `job` says: throws when hotglue answered the job before, since the key
+ * changed, not the job; else the detail of its `refused` result.
+ */
+function refusal(job: JobSummary, status: number): string {
+  if (job.reconcile?.outcome === 'answered')
+    throw new ApiKeyRejectedError(
+      status,
+      `for a job it answered on ${job.reconcile.answered_at ?? 'an earlier run'}`,
+    );
+  return `hotglue refused the API key for this job (HTTP ${status}): another environment's job, or a wrong key`;
+}
+
+/**
+ * Polls hotglue about one stale job and queues what changed; throws only when the key is refused
+ * for a job hotglue answered before (the key changed, not the job).
+ */
 async function reconcileOne(
   job: JobSummary,
   {
@@ -213,8 +250,8 @@ async function reconcileOne(
     now: () => Date;
     sleep: (ms: number) => Promise<void>;
   },
-): Promise<ReconcileResult> {
-  const result = (outcome: Outcome, detail: string, after: string | null = null) => ({
+): Promise<Polled> {
+  const result = (outcome: Outcome, detail: string, after: string | null = null): Polled => ({
     s3_root: job.s3_root,
     job_id: job.job_id ?? null,
     tenant: job.tenant,
@@ -223,8 +260,9 @@ async function reconcileOne(
     outcome,
     detail,
   });
-  if (job.env_id === undefined || job.env_id === '')
-    return result('skipped', 'the job has no env_id, which the job-status URL needs');
+  const unusable = unusablePathField(job);
+  if (unusable !== undefined || job.env_id === undefined)
+    return result('skipped', unusable ?? 'the job has no env_id');
   const ref: JobRef = {
     env_id: job.env_id,
     flow_id: job.flow_id,
@@ -243,7 +281,7 @@ async function reconcileOne(
   }
   switch (answer.kind) {
     case 'unauthorized':
-      throw new ApiKeyRejectedError(answer.status);
+      return { ...result('refused', refusal(job, answer.status)), httpStatus: answer.status };
     case 'not_found':
       return result('not_found', 'hotglue does not know this job (404)');
     case 'error':
@@ -282,8 +320,13 @@ export async function reconcileJobs(
   // The store hands out only the jobs due for a poll.
   const due = stale.due;
   const todo = due.slice(0, options.limit);
-  const results: (ReconcileResult | undefined)[] = todo.map(() => undefined);
+  const polled: ({ job: JobSummary; result: Polled } | undefined)[] = todo.map(() => undefined);
   let rejected: ApiKeyRejectedError | undefined;
+  const context = {
+    lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
+    dryRun: options.dryRun,
+    deadline: options.deadline,
+  };
 
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -294,12 +337,14 @@ export async function reconcileJobs(
       try {
         const job = todo[index] as JobSummary;
         const result = await reconcileOne(job, { deps, options, now, sleep });
-        results[index] = await settle(job, result, deps, {
-          now: now(),
-          lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
-          dryRun: options.dryRun,
-          deadline: options.deadline,
-        });
+        // A refusal is kept once no job answered before was refused (the run then stops).
+        polled[index] = {
+          job,
+          result:
+            result.outcome === 'refused'
+              ? result
+              : await settle(job, result, deps, { ...context, now: now() }),
+        };
       } catch (error) {
         if (error instanceof ApiKeyRejectedError) rejected = error;
         else throw error;
@@ -310,11 +355,33 @@ export async function reconcileJobs(
     Array.from({ length: Math.max(1, Math.min(options.concurrency, todo.length)) }, worker),
   );
   if (rejected !== undefined) throw rejected;
-  const done = results.filter((r) => r !== undefined);
+  const done = polled.filter((p) => p !== undefined);
+  const results: ReconcileResult[] = [];
+  for (const { job, result } of done)
+    results.push(
+      result.outcome === 'refused'
+        ? await settle(job, result, deps, { ...context, now: now() })
+        : result,
+    );
+  const byAll = refusedByAll(done.map((p) => p.result));
+  if (byAll !== undefined) throw byAll;
   return {
     stale: stale.due.length + stale.waiting,
     due: due.length,
-    results: done,
+    results,
     deferred: todo.length - done.length,
   };
+}
+
+/**
+ * The run's stop when hotglue refused the key for every job it polled (a skipped job is not
+ * polled): the key is likely wrong. The jobs are backed off all the same, so that a lone job of
+ * another environment fails a run after 15 min, 1 h, 6 h, then daily, not every run. Undefined
+ * otherwise.
+ */
+function refusedByAll(results: Polled[]): ApiKeyRejectedError | undefined {
+  const asked = results.filter((r) => r.outcome !== 'skipped');
+  const first = asked[0];
+  if (first === undefined || !asked.every((r) => r.outcome === 'refused')) return undefined;
+  return new ApiKeyRejectedError(first.httpStatus ?? 0, `for every job polled (${asked.length})`);
 }

@@ -1,5 +1,5 @@
 import { batchConsumer } from '../../lib/consumer/consume-batch';
-import { hotglueJobStatusApi, retryAfterSeconds } from '../../lib/aws/hotglue-api';
+import { hotglueJobStatusApi, keySafeApiUrl, retryAfterSeconds } from '../../lib/aws/hotglue-api';
 import type { EventQueue } from '../../lib/ports/event-queue';
 import { ApiKeyRejectedError } from '../../lib/ports/job-status';
 import { reconcile, type ReconcileOptions } from '../../lib/reconcile/reconcile';
@@ -7,7 +7,7 @@ import { scheduledReconcile } from '../../lib/reconcile/scheduled';
 import { jobKey } from '../../lib/records/entity-keys';
 import { recordingCounters, recordingLog, recordingNotifier } from '../support/doubles';
 import { sqsRecord } from '../support/events';
-import { startFakeHotglueApi } from '../support/fake-hotglue-api';
+import { startFakeHotglueApi, startKeyRecorder } from '../support/fake-hotglue-api';
 import { jobLifecycle, stored } from '../support/lifecycle';
 import { memoryStore } from '../support/memory-store';
 import { take } from '../../lib/records/views';
@@ -266,13 +266,16 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     expect(queued).toEqual([]);
   });
 
-  it('stops the run with a clear error when the key is refused', async () => {
+  it('stops the run with a clear error when the key is refused for every job polled', async () => {
     const { store, queue, queued } = pipeline();
-    for (const root of ['key/a', 'key/b', 'key/c'])
+    const roots = ['key/a', 'key/b', 'key/c'];
+    for (const root of roots)
       await store.store('jobs', stored(job(root, ['JOB_CREATED'])[0] ?? {}));
+    const before = fake.requests.length;
     const run = reconcile(
       {
         jobs: store,
+        polls: store,
         api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: 'wrong' }),
         queue,
         now: () => NOW,
@@ -280,10 +283,185 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
       options({ concurrency: 1 }),
     );
     await expect(run).rejects.toThrow(ApiKeyRejectedError);
-    await expect(run).rejects.toThrow(/HTTP 401.*HOTGLUE_API_KEY/);
-    // It stopped at the first refusal.
-    expect(fake.requests.filter((r) => r.apiKey === 'wrong')).toHaveLength(1);
+    await expect(run).rejects.toThrow(/HTTP 401\) for every job polled \(3\).*HOTGLUE_API_KEY/);
+    expect(fake.requests.slice(before).map((r) => r.jobRoot)).toEqual(roots);
     expect(queued).toEqual([]);
+    // Each is backed off all the same: a lone job of another environment fails a run now and
+    // then, not every run.
+    for (const root of roots)
+      expect((await store.getJob(root))?.reconcile).toMatchObject({
+        outcome: 'refused',
+        http_status: 401,
+      });
+  });
+
+  it('backs off a job answered 403 and goes on: the other stale jobs are polled, and the known one completed', async () => {
+    const { store, queue, drain } = pipeline();
+    for (const root of ['one/foreign', 'one/known', 'one/missing'])
+      await store.store('jobs', stored(job(root, ['JOB_CREATED', 'SYNC_STARTED'])[1] ?? {}));
+    fake.answer('one/foreign', { status: 403 });
+    fake.answer('one/known', { status: 200, body: answerFor('one/known', 'JOB_COMPLETED') });
+    fake.answer('one/missing', { status: 404 });
+    let now = NOW;
+    const deps = {
+      jobs: store,
+      polls: store,
+      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+      queue,
+      now: () => now,
+    };
+    const report = await reconcile(deps, options({ concurrency: 1 }));
+    expect(report.results.map((r) => [r.s3_root, r.outcome])).toEqual([
+      ['one/foreign', 'refused'],
+      ['one/known', 'updated'],
+      ['one/missing', 'not_found'],
+    ]);
+    expect(report.results[0]?.detail).toMatch(/HTTP 403/);
+    await drain();
+    expect((await store.getJob('one/known'))?.status).toBe('JOB_COMPLETED');
+    // The refusal is kept on the job, with its back-off.
+    expect((await store.getJob('one/foreign'))?.reconcile).toEqual({
+      outcome: 'refused',
+      misses: 1,
+      first_miss_at: NOW.toISOString(),
+      next_at: new Date(NOW.getTime() + 15 * 60_000).toISOString(),
+      http_status: 403,
+    });
+    // A minute later it is not asked again; fifteen minutes later it is, with the rest.
+    const before = fake.requests.length;
+    now = new Date(NOW.getTime() + 60_000);
+    expect((await reconcile(deps, options())).results).toEqual([]);
+    now = new Date(NOW.getTime() + 15 * 60_000);
+    expect((await reconcile(deps, options())).results.map((r) => r.outcome).sort()).toEqual([
+      'not_found',
+      'refused',
+    ]);
+    expect(
+      fake.requests
+        .slice(before)
+        .map((r) => r.jobRoot)
+        .sort(),
+    ).toEqual(['one/foreign', 'one/missing']);
+    expect((await store.getJob('one/foreign'))?.reconcile).toMatchObject({
+      misses: 2,
+      first_miss_at: NOW.toISOString(),
+    });
+  });
+
+  it('stops at the first refusal for a job hotglue answered before: the key changed', async () => {
+    const { store, queue } = pipeline();
+    for (const root of ['once/a', 'once/b'])
+      await store.store('jobs', stored(job(root, ['JOB_CREATED', 'SYNC_STARTED'])[1] ?? {}));
+    for (const root of ['once/a', 'once/b'])
+      fake.answer(root, { status: 200, body: answerFor(root, 'SYNC_STARTED') });
+    let key = KEY;
+    const deps = () => ({
+      jobs: store,
+      polls: store,
+      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: key }),
+      queue,
+      now: () => NOW,
+    });
+    expect((await reconcile(deps(), options())).results.map((r) => r.outcome)).toEqual([
+      'unchanged',
+      'unchanged',
+    ]);
+    expect((await store.getJob('once/a'))?.reconcile).toEqual({
+      outcome: 'answered',
+      misses: 0,
+      answered_at: NOW.toISOString(),
+    });
+    key = 'revoked';
+    const before = fake.requests.length;
+    const run = reconcile(deps(), options({ concurrency: 1 }));
+    await expect(run).rejects.toThrow(
+      /HTTP 401\) for a job it answered on 2026-11-01T15:00:00.000Z/,
+    );
+    expect(fake.requests.slice(before)).toHaveLength(1);
+    // The key changed, not the job: it is asked again by the next run.
+    expect((await store.getJob('once/a'))?.reconcile?.outcome).toBe('answered');
+  });
+
+  it('never polls a job whose env_id, flow_id or tenant is empty, "." or "..", and says why', async () => {
+    const { store, queue } = pipeline();
+    const odd = [
+      ['dots/env', { env_id: '..' }],
+      ['dots/flow', { flow_id: '.' }],
+      ['dots/tenant', { tenant: '..' }],
+    ] as const;
+    for (const [root, over] of odd)
+      await store.store('jobs', stored({ ...job(root, ['JOB_CREATED'])[0], ...over }));
+    await store.store('jobs', stored(job('dots/plain', ['JOB_CREATED'])[0] ?? {}));
+    fake.answer('dots/plain', { status: 404 });
+    const before = fake.requests.length;
+    const report = await reconcile(
+      {
+        jobs: store,
+        polls: store,
+        api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+        queue,
+        now: () => NOW,
+      },
+      options(),
+    );
+    const byRoot = Object.fromEntries(report.results.map((r) => [r.s3_root, r]));
+    expect(byRoot['dots/env']).toMatchObject({
+      outcome: 'skipped',
+      detail: 'the job\'s env_id is "..", which cannot be a segment of the job-status URL',
+    });
+    expect(byRoot['dots/flow']?.detail).toMatch(/flow_id is "\."/);
+    expect(byRoot['dots/tenant']?.detail).toMatch(/tenant is "\.\."/);
+    expect((await store.getJob('dots/env'))?.reconcile?.outcome).toBe('skipped');
+    // Only the plain job was asked about, at the documented shape.
+    const polls = fake.requests.slice(before);
+    expect(polls.map((r) => r.jobRoot)).toEqual(['dots/plain']);
+    expect(polls[0]?.segments.slice(3)).toEqual(['jobs', 'status']);
+    expect(polls[0]?.segments).toHaveLength(5);
+    // The client refuses such a job too, should a caller skip the check.
+    const api = hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY });
+    const ref = { env_id: '..', flow_id: 'f', tenant: 't', s3_root: 'dots/env' };
+    expect(await api.status(ref)).toMatchObject({ kind: 'error', detail: /env_id is "\.\."/ });
+    expect(fake.requests.slice(before)).toHaveLength(1);
+  });
+
+  it('polls a job answered with a redirect as a failure of that job, and the key never reaches its target', async () => {
+    const target = await startKeyRecorder();
+    try {
+      const { store, queue } = pipeline();
+      for (const root of ['moved/a', 'moved/b'])
+        await store.store('jobs', stored(job(root, ['JOB_CREATED'])[0] ?? {}));
+      for (const status of [301, 302, 307, 308]) {
+        fake.answer('moved/a', { status, headers: { location: `${target.url}/steal` } });
+        fake.answer('moved/b', { status: 200, body: answerFor('moved/b', 'JOB_CREATED') });
+        const before = fake.requests.length;
+        const report = await reconcile(
+          {
+            jobs: store,
+            api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+            queue,
+            now: () => NOW,
+          },
+          options(),
+        );
+        expect(report.results.map((r) => [r.s3_root, r.outcome]).sort()).toEqual([
+          ['moved/a', 'error'],
+          ['moved/b', 'unchanged'],
+        ]);
+        expect(report.results.find((r) => r.s3_root === 'moved/a')?.detail).toMatch(/redirect/);
+        expect(
+          fake.requests
+            .slice(before)
+            .map((r) => r.jobRoot)
+            .sort(),
+        ).toEqual(['moved/a', 'moved/b']);
+      }
+      expect(target.requests).toEqual([]);
+      // The recorder does record what reaches it.
+      await fetch(`${target.url}/probe`, { headers: { 'x-api-key': 'probe' } });
+      expect(target.requests).toEqual([{ path: '/probe', apiKey: 'probe' }]);
+    } finally {
+      await target.close();
+    }
   });
 
   it('does not wait out a Retry-After that ends past the run’s deadline', async () => {
@@ -303,6 +481,77 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     );
     expect(waits).toEqual([]);
     expect(report.results).toMatchObject([{ s3_root: 'late/a', outcome: 'error' }]);
+  });
+
+  it('reads at most the answer’s size cap, declared or streamed', async () => {
+    const ref = { env_id: 'e', flow_id: 'f', tenant: 't', s3_root: 'cap/a' };
+    const body = JSON.stringify({
+      s3_root: 'cap/a',
+      status: 'JOB_COMPLETED',
+      pad: 'x'.repeat(200),
+    });
+    const declared = hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY, maxAnswerBytes: 100 });
+    fake.answer('cap/a', { status: 200, raw: body });
+    expect(await declared.status(ref)).toEqual({
+      kind: 'error',
+      detail: 'the answer is larger than 100 bytes',
+    });
+    // No Content-Length: the stream is read up to the cap, and no further.
+    let pulled = 0;
+    const endless = () =>
+      new Response(
+        new ReadableStream({
+          pull(controller) {
+            pulled += 1;
+            controller.enqueue(new TextEncoder().encode(`"${'y'.repeat(62)}",`));
+          },
+        }),
+        { status: 200 },
+      );
+    const streamed = hotglueJobStatusApi({
+      baseUrl: 'https://api.example.com',
+      apiKey: KEY,
+      maxAnswerBytes: 1000,
+      fetch: async () => endless(),
+    });
+    expect(await streamed.status(ref)).toMatchObject({ kind: 'error', detail: /larger than 1000/ });
+    expect(pulled).toBeLessThan(20);
+    // Under the cap, the answer is read whole.
+    const small = hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY, maxAnswerBytes: 1000 });
+    expect(await small.status(ref)).toMatchObject({ kind: 'found', payload: { s3_root: 'cap/a' } });
+  });
+
+  it('sends the key only over https, or plain http to a loopback host', async () => {
+    for (const url of [
+      'https://api.hotglue.com',
+      'https://api.hotglue.com/v2/',
+      'http://127.0.0.1:4000',
+      'http://127.1.2.3',
+      'http://localhost:9',
+      'http://[::1]:9',
+    ])
+      expect([url, keySafeApiUrl(url)]).toEqual([url, true]);
+    for (const url of [
+      'http://api.hotglue.com',
+      'http://10.0.0.1',
+      'http://127.0.0.1.example.com',
+      'http://localhost.example.com',
+      'ftp://127.0.0.1',
+      'not a url',
+    ])
+      expect([url, keySafeApiUrl(url)]).toEqual([url, false]);
+    let called = false;
+    expect(() =>
+      hotglueJobStatusApi({
+        baseUrl: 'http://api.hotglue.com',
+        apiKey: KEY,
+        fetch: async () => {
+          called = true;
+          return new Response('{}');
+        },
+      }),
+    ).toThrow(/HOTGLUE_API_URL must be an https URL/);
+    expect(called).toBe(false);
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {

@@ -10,11 +10,22 @@ export type FakeAnswer =
 /** One request the fake received. */
 export interface FakeRequest {
   method: string;
-  /** The path's segments, decoded: [env_id, flow_id, tenant, 'jobs', 'status']. */
+  /**
+   * The path's segments as sent (no dot segment resolved), each decoded: [env_id, flow_id,
+   * tenant, 'jobs', 'status'].
+   */
   segments: string[];
   jobRoot: string | null;
   apiKey: string | undefined;
 }
+
+const decoded = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+};
 
 /**
  * hotglue's documented job-status endpoint, faked: `GET /{env_id}/{flow_id}/{tenant}/jobs/status
@@ -30,8 +41,9 @@ export async function startFakeHotglueApi(apiKey: string): Promise<{
   const answers = new Map<string, FakeAnswer[]>();
   const requests: FakeRequest[] = [];
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
+    const raw = req.url ?? '/';
+    const url = new URL(raw, 'http://fake');
+    const segments = (raw.split('?')[0] ?? '').split('/').slice(1).map(decoded);
     const jobRoot = url.searchParams.get('job_root');
     const key = req.headers['x-api-key'];
     requests.push({
@@ -60,6 +72,33 @@ export async function startFakeHotglueApi(apiKey: string): Promise<{
     answer(s3Root, ...list) {
       answers.set(s3Root, list);
     },
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * A server that records each request's path and x-api-key, and answers `{}`: where a redirect
+ * of the fake points, to show that the key never gets there.
+ */
+export async function startKeyRecorder(): Promise<{
+  url: string;
+  requests: { path: string; apiKey: string | undefined }[];
+  close(): Promise<void>;
+}> {
+  const requests: { path: string; apiKey: string | undefined }[] = [];
+  const server = createServer((req, res) => {
+    const key = req.headers['x-api-key'];
+    requests.push({ path: req.url ?? '', apiKey: Array.isArray(key) ? key[0] : key });
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -1,4 +1,11 @@
-import { afterNotFound, isDue, skippedState, type PollState } from '../../lib/records/poll';
+import {
+  afterNotFound,
+  afterRefused,
+  answeredState,
+  isDue,
+  skippedState,
+  type PollState,
+} from '../../lib/records/poll';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -33,6 +40,36 @@ describe('the backoff of a job hotglue does not know', () => {
     expect(isDue(skipped, at(365 * DAY))).toBe(false);
     const after = afterNotFound(skipped, at(DAY), 7 * DAY);
     expect(after).toMatchObject({ misses: 1, first_miss_at: at(DAY).toISOString() });
+  });
+
+  it('backs a refused job off as a 404, never gives it up, and starts a new streak after another outcome', () => {
+    let state: PollState | undefined = afterNotFound(undefined, t0, 7 * DAY);
+    const waits: number[] = [];
+    let now = t0;
+    for (let i = 0; i < 12; i += 1) {
+      state = afterRefused(state, now, 403);
+      expect(state.lost_at).toBeUndefined();
+      const next = Date.parse(String(state.next_at));
+      waits.push(next - now.getTime());
+      expect(isDue(state, new Date(next - 1))).toBe(false);
+      now = new Date(next);
+    }
+    expect(waits.slice(0, 5)).toEqual([15 * MIN, 60 * MIN, 6 * 60 * MIN, DAY, DAY]);
+    // The 404 before does not count: the refusals are a streak of their own.
+    expect(state).toMatchObject({
+      outcome: 'refused',
+      misses: 12,
+      first_miss_at: t0.toISOString(),
+    });
+    expect(state?.http_status).toBe(403);
+    expect(afterNotFound(state, now, 7 * DAY)).toMatchObject({ misses: 1 });
+  });
+
+  it('polls an answered job on every run', () => {
+    const answered = answeredState(t0);
+    expect(answered).toEqual({ outcome: 'answered', misses: 0, answered_at: t0.toISOString() });
+    expect(isDue(answered, t0)).toBe(true);
+    expect(afterRefused(answered, at(MIN), 401)).toMatchObject({ misses: 1, http_status: 401 });
   });
 
   it('polls a job with no state', () => {
