@@ -7,6 +7,7 @@ import { samplePayload } from '../webhook/samples';
 import { signBody } from '../webhook/signature';
 
 import { explainError, takeRegion } from './cli-errors';
+import { printable } from './format';
 import type { Io } from './query-commands';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded on use, see below */
@@ -221,8 +222,8 @@ export async function main(argv: string[], terminal: Terminal): Promise<number> 
     const config = loadCliConfig(terminal.env, terminal.cwd);
     region = stageRegion(config, flag, terminal.cwd, stageOf(given));
     const io: Io & { cwd: string } = {
-      out: terminal.out,
-      err: terminal.err,
+      out: (line) => terminal.out(printable(line)),
+      err: (line) => terminal.err(printable(line)),
       config: { ...config, region },
       cwd: terminal.cwd,
     };
@@ -254,7 +255,7 @@ export async function main(argv: string[], terminal: Terminal): Promise<number> 
         return 2;
     }
   } catch (error) {
-    terminal.err(explainError(error, command, { region, stage: stageOf(given) }));
+    terminal.err(printable(explainError(error, command, { region, stage: stageOf(given) })));
     return 2;
   }
 }

@@ -1,8 +1,19 @@
 import { resolve } from 'node:path';
 import { KINDS } from '../webhook/kinds';
-import { DEFAULT_HOTGLUE_API_URL } from '../aws/hotglue-api';
-import { duration, flag, integer, optionalHttpUrl, readEnv, withDefault, type Env } from './env';
+import { SECRET_LENGTH_RULE, weakSecretNames } from '../ports/secret-source';
+import {
+  ConfigError,
+  duration,
+  flag,
+  integer,
+  optionalHttpUrl,
+  readEnv,
+  secretList,
+  withDefault,
+  type Env,
+} from './env';
 import { SHARED_SECRET_VARIABLE, secretVariable } from './ingest';
+import { hotglueApiUrl } from './reconcile';
 
 /** The data folder, relative to the project, unless DATA_DIR says otherwise. */
 export const DEFAULT_DATA_DIR = '.data';
@@ -26,6 +37,11 @@ export interface LocalStackConfig {
   /** WEBHOOK_SECRET, shown in the ready line when set. */
   sharedSecret?: string;
   allowUnsigned: boolean;
+  /**
+   * The warning to print at start when a webhook secret is shorter than the rule wants and
+   * WEBHOOK_ALLOW_WEAK_SECRET allows it (without it, loading the configuration fails).
+   */
+  weakSecretWarning?: string;
   /** NOTIFY_URL: where each notification is POSTed; unset, they are only logged. */
   notifyUrl?: string;
   /**
@@ -46,6 +62,25 @@ export interface LocalStackConfig {
 const port = (fallback: number) =>
   integer(0, 65535, fallback, 'must be a port number (0 picks a free port)');
 
+/**
+ * The secret variables holding a secret shorter than the rule wants: a ConfigError naming them
+ * and the rule (in one line), or with `allowWeak` the warning to print instead. `npm start` is
+ * where a secret is chosen, so it is checked there; a deployed ingest only warns (see
+ * warnOfWeakSecrets), as it must take what was set in hotglue.
+ */
+function weakSecretCheck(env: Env, allowWeak: boolean): string | undefined {
+  const variables = [SHARED_SECRET_VARIABLE, ...KINDS.map(secretVariable)];
+  const lists = readEnv(env, Object.fromEntries(variables.map((v) => [v, secretList()])));
+  const weak = weakSecretNames(lists as Record<string, string[]>);
+  if (weak.length === 0) return undefined;
+  const what = `${weak.join(', ')} breaks the rule: ${SECRET_LENGTH_RULE}`;
+  if (!allowWeak)
+    throw new ConfigError(
+      `invalid configuration: ${what} (WEBHOOK_ALLOW_WEAK_SECRET=true starts anyway, with a warning)`,
+    );
+  return `warning: ${what}; started anyway (WEBHOOK_ALLOW_WEAK_SECRET=true)`;
+}
+
 /** Reads the local stack's configuration; throws a ConfigError naming every bad variable. */
 export function loadLocalStackConfig(projectDir: string, env: Env = process.env): LocalStackConfig {
   const read = readEnv(env, {
@@ -61,7 +96,8 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     LOCAL_POLLERS_PER_QUEUE: integer(1, 64, 2),
     WEBHOOK_ALLOW_UNSIGNED: flag(),
     WEBHOOK_SIGNATURE_JSON_FALLBACK: flag(),
-    HOTGLUE_API_URL: withDefault(DEFAULT_HOTGLUE_API_URL),
+    WEBHOOK_ALLOW_WEAK_SECRET: flag(),
+    HOTGLUE_API_URL: hotglueApiUrl(),
     RECONCILE_INTERVAL: duration('15m'),
     RECONCILE_AFTER: duration('2h'),
     RECONCILE_LOST_AFTER: duration('7d'),
@@ -69,6 +105,7 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     LOCAL_PARTITION_WRITE_UNITS: integer(0, 1_000_000, 0),
     LOCAL_PARTITION_READ_UNITS: integer(0, 3_000_000, 0),
   });
+  const weakSecretWarning = weakSecretCheck(env, read.WEBHOOK_ALLOW_WEAK_SECRET);
   const apiKey = (env.HOTGLUE_API_KEY ?? '').trim();
   const shared = (env[SHARED_SECRET_VARIABLE] ?? '').trim();
   return {
@@ -89,6 +126,7 @@ export function loadLocalStackConfig(projectDir: string, env: Env = process.env)
     ),
     ...(shared !== '' && { sharedSecret: shared }),
     allowUnsigned: read.WEBHOOK_ALLOW_UNSIGNED,
+    ...(weakSecretWarning !== undefined && { weakSecretWarning }),
     ...(read.NOTIFY_URL !== undefined && { notifyUrl: read.NOTIFY_URL }),
     ...(read.LOCAL_PARTITION_WRITE_UNITS > 0 && {
       partitionLimits: {

@@ -12,7 +12,7 @@ import { createSsmClient } from '../aws/ssm-client';
 import { ssmSecretSource } from '../aws/ssm-secret-source';
 import { loadIngestConfig } from '../config/ingest';
 import { handleIngest } from '../ingest/handle-ingest';
-import { fixedSecretSource } from '../ports/secret-source';
+import { fixedSecretSource, warnOfWeakSecrets } from '../ports/secret-source';
 
 /** The longest a request waits for the secrets (a cold start in an SSM burst retries that long). */
 const SECRETS_BUDGET_MS = 6_000;
@@ -53,10 +53,13 @@ export function ingestHandler(): (
     createSqsClient(config.sqsEndpoint === undefined ? {} : { endpoint: config.sqsEndpoint }),
     config.queueUrls,
   );
-  const secrets =
+  // A short secret is the one set in hotglue: warned of once, never refused.
+  const secrets = warnOfWeakSecrets(
     config.secrets.source === 'ssm'
       ? ssmSecretSource(createSsmClient(1), config.secrets.path)
-      : fixedSecretSource(config.secrets.values);
+      : fixedSecretSource(config.secrets.values),
+    logger,
+  );
   const counters = emfCounters(config.metricsNamespace);
   return async (event, context) => {
     try {

@@ -78,6 +78,7 @@ function printBanner(
   } else if (stack.secret === undefined && config.sharedSecret === undefined) {
     say('  webhook secret: per-kind secrets or unsigned delivery, as configured');
   }
+  if (config.weakSecretWarning !== undefined) say(`  ${config.weakSecretWarning}`);
   say(recoveryLine(stack.recovered, cwd));
   say(
     config.reconcile === undefined

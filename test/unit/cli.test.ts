@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fields, printable, table } from '../../lib/cli/format';
 import { main } from '../../lib/cli/main';
 
 const ROOT = join(__dirname, '..', '..');
@@ -128,5 +129,45 @@ describe('the CLI', () => {
     const { code, stderr } = await run(['jobs', 'list', '--stage', 'prod', '--region']);
     expect(code).toBe(2);
     expect(stderr).toBe('--region needs a region name');
+  });
+});
+
+/** A C0 control but the newline, DEL, or a C1 control: what the CLI must never print raw. */
+const isControl = (c: string): boolean => {
+  const code = c.codePointAt(0) ?? 0;
+  return (code < 0x20 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
+};
+
+describe('what the CLI prints of a payload', () => {
+  const ESC = '\u001b';
+  const hostile = `${ESC}[2J${ESC}]0;title\u0007${ESC}]8;;https://evil.example${ESC}\\link${ESC}]8;;${ESC}\\\u009b31m\tq\r\u007f`;
+  const controls = (text: string) => [...text].filter(isControl);
+
+  it('writes each C0 and C1 control character, DEL too, as its \\u escape', () => {
+    expect(printable(hostile)).toBe(
+      '\\u001b[2J\\u001b]0;title\\u0007\\u001b]8;;https://evil.example\\u001b\\link\\u001b]8;;\\u001b\\\\u009b31m\\u0009q\\u000d\\u007f',
+    );
+    expect(printable('één\nline')).toBe('één\nline');
+    for (const text of [fields({ error: hostile }, ['error']), table(['E'], [[hostile]])])
+      expect(controls(text)).toEqual([]);
+  });
+
+  it('keeps JSON output valid and equal to the value, C1 included', () => {
+    const value = { error: hostile, nested: ['\u0085\u009d'] };
+    const printed = printable(JSON.stringify(value, null, 2));
+    expect(controls(printed)).toEqual([]);
+    expect(JSON.parse(printed)).toEqual(value);
+  });
+
+  it('keeps the lines of a multi-line field under its value, where none can pass for a field', () => {
+    expect(
+      fields({ status: 'SYNC_FAILED', error: 'one\nstatus  JOB_COMPLETED' }, ['status', 'error']),
+    ).toBe('status  SYNC_FAILED\nerror   one\n        status  JOB_COMPLETED');
+  });
+
+  it('escapes what any command prints, its errors included', async () => {
+    const { stderr } = await run([`jobs${ESC}]0;x\u0007`]);
+    expect(stderr.split('\n')[0]).toBe('unknown command "jobs\\u001b]0;x\\u0007"');
+    expect(controls(stderr)).toEqual([]);
   });
 });

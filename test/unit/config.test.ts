@@ -89,6 +89,37 @@ describe('secretsFromEnv', () => {
   });
 });
 
+describe('loadLocalStackConfig: a short webhook secret', () => {
+  const load = (env: Record<string, string>) => loadLocalStackConfig('/project', env);
+  const rule = 'each comma-separated webhook secret must be at least 16 bytes';
+
+  it('refuses one, in one line naming the variable and the rule, never the secret', () => {
+    let message = '';
+    try {
+      load({ WEBHOOK_SECRET: 'Xk9#p,Q' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      `invalid configuration: WEBHOOK_SECRET breaks the rule: ${rule} (WEBHOOK_ALLOW_WEAK_SECRET=true starts anyway, with a warning)`,
+    );
+    expect(message).not.toContain('Xk9');
+    // A per-kind secret is checked too, each part of it.
+    expect(() => load({ WEBHOOK_SECRET_JOBS: `${'x'.repeat(16)},short` })).toThrow(
+      /^invalid configuration: WEBHOOK_SECRET_JOBS breaks the rule/,
+    );
+  });
+
+  it('starts with a warning when WEBHOOK_ALLOW_WEAK_SECRET=true, and says nothing of 16 bytes', () => {
+    expect(load({ WEBHOOK_SECRET: 'Xk9#p,Q', WEBHOOK_ALLOW_WEAK_SECRET: 'true' })).toMatchObject({
+      weakSecretWarning: `warning: WEBHOOK_SECRET breaks the rule: ${rule}; started anyway (WEBHOOK_ALLOW_WEAK_SECRET=true)`,
+    });
+    const strong = load({ WEBHOOK_SECRET: `${'x'.repeat(16)}, ${'y'.repeat(40)}` });
+    expect(strong.weakSecretWarning).toBeUndefined();
+  });
+});
+
 describe('loadLocalStackConfig: reconciliation', () => {
   const load = (env: Record<string, string>) => loadLocalStackConfig('/project', env);
 
@@ -145,13 +176,25 @@ describe('loadReconcileConfig', () => {
         ...deployed,
         RECONCILE_AFTER: '90m',
         RECONCILE_LOST_AFTER: '3d',
-        HOTGLUE_API_URL: 'http://x:1',
+        HOTGLUE_API_URL: 'http://127.0.0.1:1',
       }),
     ).toMatchObject({
       afterMs: 90 * 60_000,
       lostAfterMs: 3 * 86_400_000,
-      hotglueApiUrl: 'http://x:1',
+      hotglueApiUrl: 'http://127.0.0.1:1',
     });
+  });
+
+  it('sends the key over https only, or plain http to a loopback host', () => {
+    expect(() => loadReconcileConfig({ ...deployed, HOTGLUE_API_URL: 'http://x:1' })).toThrow(
+      'invalid configuration: HOTGLUE_API_URL must be an https URL (http only for a loopback host: localhost, 127.x.x.x or [::1])',
+    );
+    expect(() =>
+      loadLocalStackConfig('/project', { HOTGLUE_API_URL: 'http://api.hotglue.com' }),
+    ).toThrow(/HOTGLUE_API_URL must be an https URL/);
+    expect(
+      loadReconcileConfig({ ...deployed, HOTGLUE_API_URL: 'https://api.example.com/v2' }),
+    ).toMatchObject({ hotglueApiUrl: 'https://api.example.com/v2' });
   });
 
   it('fails fast, naming every problem', () => {

@@ -1,5 +1,10 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { SecretsUnavailableError } from '../../lib/ports/secret-source';
+import {
+  fixedSecretSource,
+  SecretsUnavailableError,
+  warnOfWeakSecrets,
+} from '../../lib/ports/secret-source';
+import { recordingLog } from '../support/doubles';
 import { ssmSecretSource } from '../../lib/aws/ssm-secret-source';
 
 type Parameters = { Name: string; Value: string }[];
@@ -172,5 +177,42 @@ describe('ssmSecretSource', () => {
       expect(clock.pauses).toEqual([]);
       expect((await source.secrets()).jobs).toEqual(['two']);
     });
+  });
+});
+
+describe('a deployed ingest with a short secret', () => {
+  const strong = 'a'.repeat(16);
+
+  it('uses it, and warns once per container naming the rule and the kinds, never the secret', async () => {
+    const log = recordingLog();
+    const weak = { jobs: [strong, 'Q'], discover: [strong], connections: ['Xk9#p'] };
+    const source = warnOfWeakSecrets(fixedSecretSource(weak), log);
+    for (let i = 0; i < 3; i += 1) expect(await source.secrets()).toEqual(weak);
+    expect(log.lines).toEqual([
+      {
+        level: 'warn',
+        message:
+          'weak webhook secret: each comma-separated webhook secret must be at least 16 bytes; used all the same, as hotglue signs with it',
+        fields: { kinds: 'jobs, connections' },
+      },
+    ]);
+    expect(JSON.stringify(log.lines)).not.toMatch(/Xk9|"Q"/);
+  });
+
+  it('counts bytes, not characters, and says nothing of strong secrets', async () => {
+    const log = recordingLog();
+    // 'é' is two bytes in UTF-8: eight make 16 bytes, seven and one more make 15.
+    const source = warnOfWeakSecrets(
+      fixedSecretSource({ jobs: ['é'.repeat(8)], discover: [strong], connections: [] }),
+      log,
+    );
+    await source.secrets();
+    expect(log.lines).toEqual([]);
+    const weak = recordingLog();
+    await warnOfWeakSecrets(
+      fixedSecretSource({ jobs: [`${'é'.repeat(7)}a`], discover: [], connections: [] }),
+      weak,
+    ).secrets();
+    expect(weak.lines).toHaveLength(1);
   });
 });
