@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,20 +41,90 @@ export async function runServerless(
   }
 }
 
-/** Runs `serverless package --stage <stage>` into `outDir` (see runServerless). */
+/**
+ * Runs `serverless package --stage <stage>` into `outDir` (see runServerless). Within one jest
+ * run (test/support/package-cache.cjs sets PACKAGE_CACHE_ENV), a package is built once and
+ * copied to every suite that asks for the same stage, options, settings file and environment:
+ * the template suites ask for the same few packages, and each build takes seconds of CPU.
+ */
 export async function packageService(
   stage: string,
   outDir: string,
-  env: Record<string, string | undefined> = process.env,
+  env: Record<string, string | undefined> = packagingEnv(),
   /** More options for `serverless package`, e.g. `--param name=value`. */
   extraArgs: string[] = [],
   /** The stage's settings file (stages/<stage>.yml) in the copy, in place of the project's. */
   stageFile?: string,
 ): Promise<void> {
-  await runServerless(
-    ['package', '--package', resolve(outDir), ...extraArgs],
-    stage,
-    env,
-    stageFile,
-  );
+  const build = (into: string) =>
+    runServerless(['package', '--package', resolve(into), ...extraArgs], stage, env, stageFile);
+  const cache = process.env[PACKAGE_CACHE_ENV];
+  if (cache === undefined || cache === '') {
+    await build(outDir);
+    return;
+  }
+  const key = createHash('sha256')
+    .update(JSON.stringify({ stage, extraArgs, stageFile, env: comparable(env) }))
+    .digest('hex')
+    .slice(0, 32);
+  const entry = join(cache, key);
+  let builder = false;
+  try {
+    await mkdir(`${entry}.lock`);
+    builder = true;
+  } catch {
+    // another suite builds it
+  }
+  if (builder) {
+    try {
+      await build(outDir);
+    } catch (error) {
+      await writeFile(`${entry}.failed`, '');
+      throw error;
+    }
+    // Whole or not at all, for the suites waiting on it.
+    await cp(outDir, `${entry}.partial`, { recursive: true });
+    await rename(`${entry}.partial`, entry);
+    return;
+  }
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (existsSync(entry)) break;
+    // The other build failed: build here, to get this call's own error.
+    if (existsSync(`${entry}.failed`)) return build(outDir).then(() => undefined);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the ${stage} package`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await cp(entry, outDir, { recursive: true });
+}
+
+/** A value that must never reach a template: set as every secret variable while packaging. */
+export const CANARY = 'canary-secret-9f41c2d7';
+
+/**
+ * The environment every template suite packages with (so that they share packages): none of the
+ * developer's AWS settings or credentials (nothing may need AWS), and every secret variable set
+ * to CANARY, which the template suite then looks for.
+ */
+export function packagingEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (!name.startsWith('AWS_') && value !== undefined) env[name] = value;
+  return Object.assign(env, {
+    WEBHOOK_SECRET: CANARY,
+    WEBHOOK_SECRET_JOBS: CANARY,
+    HOTGLUE_API_KEY: CANARY,
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    AWS_CONFIG_FILE: '/nonexistent',
+  });
+}
+
+/** The environment variable naming this jest run's package cache (set by its global setup). */
+export const PACKAGE_CACHE_ENV = 'HGW_TEST_PACKAGE_CACHE';
+
+/** `env` as it matters to a package: the same in every jest worker of one run. */
+function comparable(env: Record<string, string | undefined>): [string, string][] {
+  return Object.entries(env)
+    .filter((e): e is [string, string] => e[1] !== undefined && e[0] !== 'JEST_WORKER_ID')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

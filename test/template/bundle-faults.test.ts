@@ -150,15 +150,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => hungServer.listen(0, '127.0.0.1', resolve));
   hung = `http://127.0.0.1:${(hungServer.address() as AddressInfo).port}`;
   // Packaged with no AWS credentials or settings from this machine, as the template suite does.
-  const packageEnv: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env))
-    if (!name.startsWith('AWS_') && value !== undefined) packageEnv[name] = value;
-  Object.assign(packageEnv, {
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    AWS_CONFIG_FILE: '/nonexistent',
-  });
   const [, fauxqs, ssm, bus, api] = await Promise.all([
-    packageService('ci', join(work, 'package'), packageEnv),
+    packageService('ci', join(work, 'package')),
     startFauxqsProcess(),
     startFakeSsm(),
     startFakeEventBridge(),

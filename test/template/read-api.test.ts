@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployedReadRoutes } from '../../lib/read-api/deployed-routes';
-import { packageService } from '../support/package-service';
+import { packageService, packagingEnv } from '../support/package-service';
 import type { Template } from '../support/template';
 
 /** `serverless package --param readApi=true`: the /v1 routes, behind IAM, on a read-only role. */
@@ -12,7 +12,7 @@ let template: Template;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hgw-read-api-'));
-  await packageService('ci', dir, process.env, ['--param', 'readApi=true']);
+  await packageService('ci', dir, packagingEnv(), ['--param', 'readApi=true']);
   template = JSON.parse(
     await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as Template;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_STAGE_LENGTH } from '../../lib/config/stage-settings';
 import { resolveConditionals } from '../../lib/local/service-definition';
-import { packageService, runServerless } from '../support/package-service';
+import { packageService, packagingEnv, runServerless } from '../support/package-service';
 
 type Resource = { Type: string; Properties: Record<string, any>; Condition?: string };
 type Template = { Resources: Record<string, Resource>; Parameters?: Record<string, any> };
@@ -15,11 +15,8 @@ async function packaged(
   options: { args?: string[]; stageFile?: string } = {},
 ): Promise<{ template?: Template; stderr: string; failed: boolean; files: string[] }> {
   const dir = await mkdtemp(join(tmpdir(), `hgw-settings-${stage.slice(0, 8)}-`));
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env))
-    if (!name.startsWith('AWS_') && value !== undefined) env[name] = value;
   try {
-    await packageService(stage, dir, env, options.args ?? [], options.stageFile);
+    await packageService(stage, dir, packagingEnv(), options.args ?? [], options.stageFile);
     const text = await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
     return { template: JSON.parse(text) as Template, stderr: '', failed: false, files: [] };
   } catch (error) {

@@ -14,7 +14,7 @@ import { createProjectTables, documentClient, startDynalite } from '../support/d
 import { envelopeOf, hmacHex, httpApiEvent, payloadOf, sqsRecord } from '../support/events';
 import { ROOT, startFauxqsProcess } from '../support/processes';
 import { unzip } from '../support/unzip';
-import { packageService } from '../support/package-service';
+import { CANARY, packageService, packagingEnv } from '../support/package-service';
 import { localSqsClient } from '../../lib/local/local-stack-facts';
 import { resolveConditionals } from '../../lib/local/service-definition';
 import { MAX_RECEIVE_COUNT } from '../../lib/aws/resource-names';
@@ -40,8 +40,6 @@ type Template = {
   Parameters?: Record<string, any>;
 };
 
-/** A secret present in the environment at package time; it must appear nowhere in the output. */
-const CANARY = 'canary-secret-9f41c2d7';
 const FUNCTIONS = [
   'Ingest',
   'ConsumeJobs',
@@ -56,24 +54,16 @@ const KINDS = [
   ['Connections', 'connections'],
 ] as const;
 
-/** Packages `stage` with no AWS credentials at all, and a webhook secret in the environment. */
+/**
+ * Packages `stage` with no AWS credentials at all, and every secret variable set to CANARY, which
+ * must appear nowhere in the output.
+ */
 async function packageStage(
   stage: string,
   dir: string,
   extraArgs: string[] = [],
 ): Promise<{ template: Template; text: string }> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('AWS_') && value !== undefined) env[name] = value;
-  }
-  Object.assign(env, {
-    WEBHOOK_SECRET: CANARY,
-    WEBHOOK_SECRET_JOBS: CANARY,
-    HOTGLUE_API_KEY: CANARY,
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    AWS_CONFIG_FILE: '/nonexistent',
-  });
-  await packageService(stage, dir, env, extraArgs);
+  await packageService(stage, dir, packagingEnv(), extraArgs);
   const text = await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
   return { template: JSON.parse(text) as Template, text };
 }
