@@ -120,7 +120,7 @@ export function packagingEnv(): Record<string, string> {
 }
 
 /** The environment variable naming this jest run's package cache (set by its global setup). */
-export const PACKAGE_CACHE_ENV = 'HGW_TEST_PACKAGE_CACHE';
+const PACKAGE_CACHE_ENV = 'HGW_TEST_PACKAGE_CACHE';
 
 /** `env` as it matters to a package: the same in every jest worker of one run. */
 function comparable(env: Record<string, string | undefined>): [string, string][] {
