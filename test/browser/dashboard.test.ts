@@ -688,7 +688,7 @@ describe('the dashboard in Chromium', () => {
 
   it('serves the queues page from /api/queues, with why each dead letter is there and the command that redrives each DLQ', async () => {
     // A message that is no event: its consumer sends it to the jobs DLQ at once, with why.
-    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region);
+    const sqs = localSqsClient(stack.info.sqsEndpoint, stack.info.region, stack.info.accessKeyId);
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: localQueueUrls(stack.info, 'jobs').source,
