@@ -27,7 +27,10 @@ export const endpointOf = (address: LocalAddress): string =>
  */
 export const newAccessKeyId = (): string => `HGW${randomBytes(16).toString('hex').toUpperCase()}`;
 
-/** What a gate admits: requests to this port, signed with this access key id. */
+/**
+ * What a gate admits: requests to this port, signed with this access key id.
+ * @internal exported for the tests
+ */
 export interface GateRule {
   port: number;
   accessKeyId: string;
@@ -57,11 +60,13 @@ const loopbackHosts = (port: number): string[] =>
 /**
  * Why a request to a local emulator is refused, or undefined when it may pass. A web page's
  * request carries `Origin` whenever the page could read the answer (any cross-origin fetch, any
- * POST): refused, so that no page, from any origin, reads or writes the local tables and queues. A Host that is not loopback with the gate's port is a name
- * pointed at 127.0.0.1 by someone else (DNS rebinding): refused. Then the SigV4 access key id must
+ * POST): refused, so that no page, from any origin, reads or writes the local tables and queues.
+ * A Host that is not loopback with the gate's port is a name pointed at 127.0.0.1 by someone
+ * else (DNS rebinding): refused. Then the SigV4 access key id must
  * be the stack's per-run one (the signature itself is not checked: the emulators do not know the
  * secret, and the key id is what only the stack's owner can read). `keyed: false` skips only that
  * last check.
+ * @internal exported for the tests
  */
 export function gateRefusal(
   headers: IncomingHttpHeaders,
