@@ -359,7 +359,13 @@ describe('events of any field size up to the body limit, on DynamoDB Local', () 
       const text = await jobsGet();
       expect(text.code).toBe(0);
       expect(text.stdout).toMatch(/^status\s+SYNC_FAILED$/m);
-      expect(text.stdout.includes(error)).toBe(true);
+      // Whole, each line after the first indented under the value (lib/cli/format.ts `fields`).
+      const unindented = (t: string) =>
+        t
+          .split('\n')
+          .map((l) => l.trimStart())
+          .join('\n');
+      expect(unindented(text.stdout).includes(unindented(error))).toBe(true);
       const asJson = await jobsGet('--json');
       const job = JSON.parse(asJson.stdout) as Record<string, unknown> & {
         history: Record<string, unknown>[];

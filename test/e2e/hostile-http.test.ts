@@ -16,9 +16,9 @@ import { buildRequest, expectedResponse, hostileCase } from '../support/hostile'
 import { cli, startStack, type StackProcess } from '../support/local-stack';
 
 const SECRETS: Record<Kind, string> = {
-  jobs: 'http-jobs',
-  discover: 'http-discover',
-  connections: 'http-connections',
+  jobs: 'http-jobs-secret-0001',
+  discover: 'http-discover-secret-0002',
+  connections: 'http-connections-secret-0003',
 };
 let dataDir: string;
 let stack: StackProcess;
