@@ -15,11 +15,11 @@ import { cli, startStack, type StackProcess } from '../support/local-stack';
 
 /**
  * Volume through the whole local stack: one entity with a long history (every item stays bounded,
- * so the record keeps counting and nothing is dead-lettered: 500 events of 900 characters each
+ * so the record keeps counting and nothing is dead-lettered: 150 events of 3,000 characters each
  * would make a 450 KB item, past DynamoDB's 400 KB limit, if the record held its history), and
  * a burst of a thousand jobs starting at once, as hotglue sends on the hour.
  */
-const EVENTS = 500;
+const EVENTS = 150;
 const CONCURRENCY = 32;
 const secret = randomBytes(16).toString('hex');
 let dataDir: string;
@@ -100,13 +100,14 @@ const deadLetters = async (kind: Kind): Promise<unknown[]> =>
 const at = (i: number) => new Date(Date.parse('2026-03-01T00:00:00Z') + i * 1000).toISOString();
 
 describe('one entity with a long history, on the local stack', () => {
-  it('counts 500 connection events with 900-character event_ids and shows the latest', async () => {
+  it('counts 150 connection events with 900-character event_ids and 2,100-character notes and shows the latest', async () => {
     const tenant = `long-conn-${randomBytes(4).toString('hex')}`;
     const payloads = Array.from({ length: EVENTS }, (_, i) =>
       payloadOf('connections', {
         tenant,
         event: i % 2 === 0 ? 'LINK' : 'UNLINK',
         event_id: `${String(i).padStart(4, '0')}-${'x'.repeat(895)}`,
+        note: 'n'.repeat(2_100),
         timestamp: at(i),
       }),
     );
@@ -152,7 +153,7 @@ describe('one entity with a long history, on the local stack', () => {
     expect(page.next).not.toBeNull();
   }, 180_000);
 
-  it('counts 500 discover events with 900-character messages and shows the latest', async () => {
+  it('counts 150 discover events with 3,000-character messages and shows the latest', async () => {
     const tenant = `long-disc-${randomBytes(4).toString('hex')}`;
     const statuses = ['DISCOVER_STARTED', 'DISCOVER_SUCCESS', 'DISCOVER_FAILED'];
     const payloads = Array.from({ length: EVENTS }, (_, i) =>
@@ -160,7 +161,7 @@ describe('one entity with a long history, on the local stack', () => {
         tenant,
         status: statuses[i % 3],
         timestamp: at(i),
-        message: `${String(i).padStart(4, '0')} ${'m'.repeat(895)}`,
+        message: `${String(i).padStart(4, '0')} ${'m'.repeat(2_995)}`,
       }),
     );
     await sendAll(
