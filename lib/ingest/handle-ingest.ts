@@ -9,6 +9,7 @@ import type { Kind } from '../webhook/kinds';
 import { keyProblem } from '../records/key-limits';
 import { queueOrder } from '../records/message-group';
 import { validationProblem } from '../webhook/schemas';
+import { shapeProblem } from '../webhook/shape';
 import { verifySignature } from '../webhook/signature';
 import {
   BodyTooLargeError,
@@ -80,52 +81,6 @@ const json = (
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/**
- * Deeper JSON than this is refused: hotglue's payloads are 3–4 levels deep, and re-serialising a
- * very deep value (for hashing or storage) would overflow the stack in a consumer.
- * @internal exported for the tests
- */
-export const MAX_JSON_DEPTH = 100;
-
-/**
- * More top-level fields than this are refused: hotglue's job events have 33, discover and
- * connection events under 10. Each field becomes an attribute of the record and an entry of its
- * fold state, so this bounds what one event costs to store.
- * @internal exported for the tests
- */
-export const MAX_FIELDS = 256;
-
-/**
- * A longer object key (at any depth, in UTF-8 bytes) is refused: hotglue's are under 30 bytes
- * (stream names in `metrics` under 128). Keys become attribute and map names in DynamoDB.
- * @internal exported for the tests
- */
-export const MAX_KEY_BYTES = 256;
-
-/**
- * Why a parsed JSON object's shape is refused (nesting past `MAX_JSON_DEPTH`, a key over
- * MAX_KEY_BYTES or named `__proto__`, which JavaScript and the DynamoDB marshaller cannot hold as
- * data), or undefined. Iterative, stops at the first problem.
- */
-function shapeProblem(value: Record<string, unknown>): string | undefined {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth > MAX_JSON_DEPTH) return `body nested deeper than ${MAX_JSON_DEPTH} levels`;
-    if (!Array.isArray(node))
-      for (const key of Object.keys(node)) {
-        if (key === '__proto__') return 'body has a key named __proto__';
-        if (Buffer.byteLength(key) > MAX_KEY_BYTES)
-          return `body has a key longer than ${MAX_KEY_BYTES} bytes`;
-      }
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
-  }
-  return undefined;
-}
-
 const normalize = (rawPath: string): string =>
   rawPath.length > 1 ? rawPath.replace(/\/+$/, '') : rawPath;
 
@@ -159,8 +114,6 @@ function parseObject(body: Buffer): Record<string, unknown> {
     throw new InvalidEventError('body is not valid JSON');
   }
   if (!isJsonObject(value)) throw new InvalidEventError('body is not a JSON object');
-  if (Object.keys(value).length > MAX_FIELDS)
-    throw new InvalidEventError(`body has more than ${MAX_FIELDS} top-level fields`);
   const problem = shapeProblem(value);
   if (problem !== undefined) throw new InvalidEventError(problem);
   return value;

@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { batchConsumer } from '../../lib/consumer/consume-batch';
-import { MAX_FIELDS, MAX_KEY_BYTES } from '../../lib/ingest/handle-ingest';
+import { MAX_FIELDS, MAX_KEY_BYTES } from '../../lib/webhook/shape';
 import { queueOrder } from '../../lib/records/message-group';
 import { buildEnvelope, MAX_BODY_BYTES } from '../../lib/webhook/envelope';
 import { eventKey } from '../../lib/webhook/event-key';

@@ -9,7 +9,8 @@ import { itemBytes } from '../../lib/aws/dynamodb/item-size';
 import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
 import { main } from '../../lib/cli/main';
 import { batchConsumer } from '../../lib/consumer/consume-batch';
-import { handleIngest, MAX_FIELDS, MAX_KEY_BYTES } from '../../lib/ingest/handle-ingest';
+import { handleIngest } from '../../lib/ingest/handle-ingest';
+import { MAX_FIELDS, MAX_KEY_BYTES } from '../../lib/webhook/shape';
 import { LOGICAL_IDS, STACK_FILE } from '../../lib/local/local-stack-facts';
 import {
   OUTBOX_MAX_BYTES,

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { MAX_BODY_BYTES } from '../../lib/webhook/envelope';
-import { MAX_JSON_DEPTH } from '../../lib/ingest/handle-ingest';
+import { MAX_JSON_DEPTH } from '../../lib/webhook/shape';
 import { KINDS, type Kind } from '../../lib/webhook/kinds';
 import { MAX_ID_CHARS } from '../../lib/webhook/schemas';
 import { payloadOf } from './events';
