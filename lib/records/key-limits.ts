@@ -87,8 +87,15 @@ function checks(kind: Kind, p: Record<string, unknown>): KeyCheck[] {
  * item's sort key, and every index key its record carries, each computed with the functions the
  * store uses. Returns a short reason naming the fields of the first key too long (never a value),
  * or undefined. A job's or discover state's history id is short by construction.
+ *
+ * A connection's `event` is also a key, of its record's `last_at_by_event` map: `__proto__` is
+ * refused, since the document client's marshaller reads it as the map's prototype, not as an
+ * entry, and DynamoDB then refuses the item on every try. The only payload value that becomes a
+ * map key; payload keys named `__proto__` are refused by shapeProblem (webhook/shape.ts).
  */
 export function keyProblem(kind: Kind, payload: Record<string, unknown>): string | undefined {
+  if (kind === 'connections' && payload.event === '__proto__')
+    return 'invalid connections event: event cannot be __proto__ (a map key DynamoDB cannot hold)';
   for (const { fields, key, limit } of checks(kind, payload)) {
     if (Buffer.byteLength(key) > limit) {
       const what = fields.length === 1 ? `${fields[0]} makes` : `${fields.join(', ')} make`;

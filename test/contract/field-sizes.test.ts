@@ -12,6 +12,7 @@ import { batchConsumer } from '../../lib/consumer/consume-batch';
 import { handleIngest } from '../../lib/ingest/handle-ingest';
 import { MAX_FIELDS, MAX_KEY_BYTES } from '../../lib/webhook/shape';
 import { LOGICAL_IDS, STACK_FILE } from '../../lib/local/local-stack-facts';
+import type { PoisonLetter } from '../../lib/ports/dead-letter-queue';
 import {
   OUTBOX_MAX_BYTES,
   outboxBytes,
@@ -20,6 +21,7 @@ import {
 } from '../../lib/ports/event-store';
 import { cutBytes, cutText, TEXT_MAX_BYTES } from '../../lib/records/bounds';
 import type { Notification } from '../../lib/records/changes';
+import type { ConnectionRecord } from '../../lib/records/connections';
 import { ENTITIES } from '../../lib/records/entities';
 import type { StoredEvent } from '../../lib/records/stored-event';
 import { take } from '../../lib/records/views';
@@ -33,7 +35,7 @@ import {
   type Backend,
 } from '../support/dynamo-servers';
 import { ingestDoubles, recordingCounters, recordingLog } from '../support/doubles';
-import { hmacHex, payloadOf, sqsRecord } from '../support/events';
+import { envelopeOf, hmacHex, payloadOf, sqsRecord } from '../support/events';
 import { memoryStore } from '../support/memory-store';
 
 /**
@@ -94,15 +96,20 @@ async function ingest(
   };
 }
 
-/** One consumer invocation over these queue messages, as SQS hands a FIFO batch over. */
+/**
+ * One consumer invocation over these queue messages, as SQS hands a FIFO batch over; with
+ * `letters`, a dead-letter queue that keeps what it is given there.
+ */
 async function consume(
   kind: Kind,
   messages: { body: string; groupId: string }[],
+  letters?: PoisonLetter[],
 ): Promise<{ failed: string[]; published: Notification[] }> {
   const published: Notification[] = [];
   const handler = batchConsumer(kind, {
     store,
     notifier: { publish: async (notifications) => void published.push(...notifications) },
+    ...(letters && { deadLetters: { send: async (letter) => void letters.push(letter) } }),
     log: recordingLog(),
     counters: recordingCounters(),
   });
@@ -467,4 +474,64 @@ describe('events at and beyond the caps on fields and keys, then a normal one, o
       { numRuns: 3, seed: 30 },
     );
   }, 120_000);
+});
+
+describe('connection events named like Object.prototype, on DynamoDB Local', () => {
+  const at = (minute: number) => `2026-11-01T10:0${minute}:00.000000+00:00`;
+  /** A connection event of `tenant`, named `event`, at minute `minute`. */
+  const named = (tenant: string, event: string, minute: number) =>
+    payloadOf('connections', {
+      tenant,
+      event,
+      event_id: `${event}-${minute}`,
+      timestamp: at(minute),
+    });
+
+  it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'stores one named %s and a LINK after it, and reads its time back under its name',
+    async (word) => {
+      const tenant = `odd-event-${word}`;
+      const messages: { body: string; groupId: string }[] = [];
+      for (const payload of [named(tenant, word, 1), named(tenant, 'LINK', 2)]) {
+        const { status, message } = await ingest('connections', payload);
+        expect(status).toBe(202);
+        messages.push(message as { body: string; groupId: string });
+      }
+      expect((await consume('connections', messages)).failed).toEqual([]);
+      const [link] = (await take(store.listConnections({ tenant }), 2)) as ConnectionRecord[];
+      expect(link).toMatchObject({ event: 'LINK', linked: true, event_count: 2 });
+      expect(Object.hasOwn(link?.last_at_by_event ?? {}, word)).toBe(true);
+      expect(link?.last_at_by_event).toEqual({
+        [word]: '2026-11-01T10:01:00.000000Z',
+        LINK: '2026-11-01T10:02:00.000000Z',
+      });
+    },
+  );
+
+  it('refuses one named __proto__ at the door; one queued before, the DLQ takes at once and its group goes on', async () => {
+    const tenant = 'odd-event-proto';
+    const refused = await ingest('connections', named(tenant, '__proto__', 1));
+    expect(refused).toEqual({ status: 400 });
+    const link = await ingest('connections', named(tenant, 'LINK', 2));
+    const { groupId } = link.message as { body: string; groupId: string };
+    // As ingest queued it before the rule: the marshaller made its name the map's prototype, and
+    // DynamoDB refused the record on every try.
+    const queued = { body: envelopeOf('connections', named(tenant, '__proto__', 1)), groupId };
+    const letters: PoisonLetter[] = [];
+    const { failed } = await consume(
+      'connections',
+      [queued, link.message as { body: string; groupId: string }],
+      letters,
+    );
+    expect(failed).toEqual([]);
+    expect(letters.map((l) => [l.body, l.reason])).toEqual([
+      [
+        queued.body,
+        'invalid connections event: event cannot be __proto__ (a map key DynamoDB cannot hold)',
+      ],
+    ]);
+    const [record] = (await take(store.listConnections({ tenant }), 2)) as ConnectionRecord[];
+    expect(record).toMatchObject({ event: 'LINK', event_count: 1 });
+    expect(record?.last_at_by_event).toEqual({ LINK: '2026-11-01T10:02:00.000000Z' });
+  });
 });

@@ -293,6 +293,20 @@ describe('handleIngest: refusals', () => {
     },
   );
 
+  it('answers 400 for a connection event named __proto__, naming the rule', async () => {
+    const { queue, call } = setup();
+    const body = JSON.stringify(payloadOf('connections', { event: '__proto__' }));
+    for (const path of ['/webhooks/connections', '/webhooks']) {
+      const response = await call(signed(path, body, SECRETS.connections));
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toEqual({
+        error:
+          'invalid connections event: event cannot be __proto__ (a map key DynamoDB cannot hold)',
+      });
+    }
+    expect(queue.sent).toHaveLength(0);
+  });
+
   it('answers 404 for an unknown path and 405 for a wrong method', async () => {
     const { call } = setup();
     const notFound = await call(request('/nope', '{}'));

@@ -43,6 +43,12 @@ async function ingest(kind: Kind, payload: Record<string, unknown>) {
   return { response, sent: doubles.queue.sent };
 }
 
+/**
+ * A connection event's name for `word`: itself, but for __proto__, which ingest refuses as an
+ * event name (it is a key of the record's `last_at_by_event` map; see the test below).
+ */
+const eventNamed = (word: string): string => (word === '__proto__' ? 'UNLINK' : word);
+
 /** The events of one entity whose every identity, name and status is `word`. */
 function eventsNamed(kind: Kind, word: string): Record<string, unknown>[] {
   const at = (minute: number) => `2026-11-01T10:0${minute}:00.000000+00:00`;
@@ -69,7 +75,7 @@ function eventsNamed(kind: Kind, word: string): Record<string, unknown>[] {
   }
   const base = { tenant: word, flow_id: word, connector: word, connector_type: word, env_id: word };
   return [
-    { ...base, ...named, event: word, event_id: word, timestamp: at(1) },
+    { ...base, ...named, event: eventNamed(word), event_id: word, timestamp: at(1) },
     { ...base, event: 'LINK', event_id: `${word}-2`, timestamp: at(2) },
   ];
 }
@@ -125,6 +131,20 @@ describe('payload text named like Object.prototype', () => {
     expect(sent).toEqual([]);
   });
 
+  it('refuses a connection event named __proto__ at the door, naming why', async () => {
+    const [named] = eventsNamed('connections', 'constructor');
+    const { response, sent } = await ingest(
+      'connections',
+      payloadOf('connections', { ...named, event: '__proto__' }),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({
+      error:
+        'invalid connections event: event cannot be __proto__ (a map key DynamoDB cannot hold)',
+    });
+    expect(sent).toEqual([]);
+  });
+
   describe.each(ODD)('%s as every name and status', (word) => {
     it.each<Kind>(['jobs', 'discover', 'connections'])(
       'stores %s events, their records as the merge of the set in either order',
@@ -162,8 +182,9 @@ describe('payload text named like Object.prototype', () => {
           expect(link?.event_count).toBe(2);
           expect(link?.linked).toBe(true);
           expect(link?.last_linked_at).toBe('2026-11-01T10:02:00.000000Z');
-          expect(Object.hasOwn(link?.last_at_by_event ?? {}, word)).toBe(true);
-          expect(link?.last_at_by_event[word]).toBe('2026-11-01T10:01:00.000000Z');
+          const name = eventNamed(word);
+          expect(Object.hasOwn(link?.last_at_by_event ?? {}, name)).toBe(true);
+          expect(link?.last_at_by_event[name]).toBe('2026-11-01T10:01:00.000000Z');
         }
       },
     );
