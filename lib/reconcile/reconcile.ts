@@ -22,6 +22,7 @@ import { buildEnvelope } from '../webhook/envelope';
 import { eventKey } from '../webhook/event-key';
 import { queueOrder } from '../records/message-group';
 import { validationProblem } from '../webhook/schemas';
+import { shapeProblem } from '../webhook/shape';
 
 /**
  * What reconciling one stale job did (`lost`: a 404 again, past RECONCILE_LOST_AFTER; `refused`:
@@ -172,7 +173,7 @@ async function settle(
   deps: Pick<ReconcileDeps, 'polls'>,
   context: { now: Date; lostAfterMs: number; dryRun: boolean; deadline?: number | undefined },
 ): Promise<ReconcileResult> {
-  const { httpStatus: _status, ...result } = polled;
+  const { httpStatus: _status, answered: _answered, ...result } = polled;
   const state = stateAfter(job, polled, context.now, context.lostAfterMs);
   const lost = result.outcome === 'not_found' && state?.lost_at !== undefined;
   const settled: ReconcileResult = lost
@@ -217,8 +218,11 @@ async function queueAnswer(
   return messageId;
 }
 
-/** A poll's result, with the HTTP status of a refusal. */
-type Polled = ReconcileResult & { httpStatus?: number };
+/**
+ * A poll's result, with the HTTP status of a refusal, and `answered` when hotglue answered a job
+ * that is skipped all the same (the key is good for it: see refusedByAll).
+ */
+type Polled = ReconcileResult & { httpStatus?: number; answered?: true };
 
 /**
  * What a 401 or 403 for `job` says: throws when hotglue answered the job before, since the key
@@ -292,6 +296,13 @@ async function reconcileOne(
   const payload = asJobEvent(job, answer.payload);
   if (payload.s3_root !== job.s3_root)
     return result('error', `the answer is about another job (${String(payload.s3_root)})`);
+  // An answer of a shape ingest refuses in a webhook is not queued: skipped until a new event.
+  const shape = shapeProblem(payload);
+  if (shape !== undefined)
+    return {
+      ...result('skipped', `hotglue's answer has a shape ingest refuses: ${shape}`),
+      answered: true,
+    };
   const problem = validationProblem('jobs', payload) ?? keyProblem('jobs', payload);
   if (problem !== undefined) return result('error', `the answer is not a job event: ${problem}`);
   const after = String(payload.status);
@@ -320,7 +331,9 @@ export async function reconcileJobs(
   // The store hands out only the jobs due for a poll.
   const due = stale.due;
   const todo = due.slice(0, options.limit);
-  const polled: ({ job: JobSummary; result: Polled } | undefined)[] = todo.map(() => undefined);
+  const polled: ({ job: JobSummary; result: Polled; asked: boolean } | undefined)[] = todo.map(
+    () => undefined,
+  );
   let rejected: ApiKeyRejectedError | undefined;
   const context = {
     lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
@@ -344,6 +357,7 @@ export async function reconcileJobs(
             result.outcome === 'refused'
               ? result
               : await settle(job, result, deps, { ...context, now: now() }),
+          asked: result.outcome !== 'skipped' || result.answered === true,
         };
       } catch (error) {
         if (error instanceof ApiKeyRejectedError) rejected = error;
@@ -363,7 +377,7 @@ export async function reconcileJobs(
         ? await settle(job, result, deps, { ...context, now: now() })
         : result,
     );
-  const byAll = refusedByAll(done.map((p) => p.result));
+  const byAll = refusedByAll(done.filter((p) => p.asked).map((p) => p.result));
   if (byAll !== undefined) throw byAll;
   return {
     stale: stale.due.length + stale.waiting,
@@ -374,13 +388,12 @@ export async function reconcileJobs(
 }
 
 /**
- * The run's stop when hotglue refused the key for every job it polled (a skipped job is not
- * polled): the key is likely wrong. The jobs are backed off all the same, so that a lone job of
- * another environment fails a run after 15 min, 1 h, 6 h, then daily, not every run. Undefined
- * otherwise.
+ * The run's stop when hotglue refused the key for every job it polled (`asked`: a job skipped
+ * before its poll is not among them, one skipped for its answer is): the key is likely wrong. The
+ * jobs are backed off all the same, so that a lone job of another environment fails a run after
+ * 15 min, 1 h, 6 h, then daily, not every run. Undefined otherwise.
  */
-function refusedByAll(results: Polled[]): ApiKeyRejectedError | undefined {
-  const asked = results.filter((r) => r.outcome !== 'skipped');
+function refusedByAll(asked: Polled[]): ApiKeyRejectedError | undefined {
   const first = asked[0];
   if (first === undefined || !asked.every((r) => r.outcome === 'refused')) return undefined;
   return new ApiKeyRejectedError(first.httpStatus ?? 0, `for every job polled (${asked.length})`);

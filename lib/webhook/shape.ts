@@ -1,6 +1,7 @@
 /**
- * The shape limits of an event's body (docs/http-contract.md, "The shape limits"): they bound what
- * one event costs to hash, fold and store.
+ * The shape limits of an event, whoever sends it: ingest checks a webhook's body against them, and
+ * reconcile checks hotglue's answer before queueing it as an event (docs/http-contract.md, "The
+ * shape limits"). They bound what one event costs to hash, fold and store.
  */
 
 /**

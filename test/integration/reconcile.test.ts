@@ -698,6 +698,62 @@ describe('a scheduled run (the deployed function and the npm start loop)', () =>
     ).toEqual(['Job Stale']);
   });
 
+  it('skips a job whose answer has a shape ingest refuses, logs and counts it, and completes the others', async () => {
+    const p = pipeline();
+    for (const root of ['shape/wide', 'shape/proto', 'shape/deep', 'shape/ok'])
+      for (const event of job(root, ['JOB_CREATED', 'SYNC_STARTED']))
+        await p.store.store('jobs', stored(event));
+    const done = (root: string) => answerFor(root, 'JOB_COMPLETED');
+    const extra = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`extra_${i}`, i]));
+    fake.answer('shape/wide', { status: 200, body: { ...done('shape/wide'), ...extra } });
+    const proto = JSON.stringify(done('shape/proto')).replace(/^\{/, '{"__proto__":{"x":1},');
+    fake.answer('shape/proto', { status: 200, raw: proto });
+    const deep = `${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+    const nested = JSON.stringify(done('shape/deep')).replace(/^\{/, `{"detail":${deep},`);
+    fake.answer('shape/deep', { status: 200, raw: nested });
+    fake.answer('shape/ok', { status: 200, body: done('shape/ok') });
+    const { deps, log, counters } = depsOf(p, KEY);
+
+    const summary = await scheduledReconcile(deps, { afterMs: 2 * HOUR });
+
+    expect(summary.outcomes).toEqual({ skipped: 3, updated: 1 });
+    expect(counters.counted).toEqual(
+      expect.arrayContaining([
+        { name: 'reconciled', dimensions: { outcome: 'skipped' }, value: 3 },
+        { name: 'reconciled', dimensions: { outcome: 'updated' }, value: 1 },
+      ]),
+    );
+    const why = Object.fromEntries(
+      log.lines
+        .filter((l) => l.fields.outcome === 'skipped')
+        .map((l) => [l.fields.s3_root, l.fields.detail]),
+    );
+    const refused = "hotglue's answer has a shape ingest refuses: body";
+    expect(why).toEqual({
+      'shape/wide': `${refused} has more than 256 top-level fields`,
+      'shape/proto': `${refused} has a key named __proto__`,
+      'shape/deep': `${refused} nested deeper than 100 levels`,
+    });
+    expect(p.queued).toHaveLength(1);
+    await p.drain();
+    expect((await p.store.getJob('shape/ok'))?.status).toBe('JOB_COMPLETED');
+    for (const root of ['shape/wide', 'shape/proto', 'shape/deep'])
+      expect([root, (await p.store.getJob(root))?.reconcile?.outcome]).toEqual([root, 'skipped']);
+  });
+
+  it('counts a job skipped for its answer as polled: a 403 for the only other job stops no run', async () => {
+    const p = pipeline();
+    for (const root of ['answered/wide', 'answered/foreign'])
+      await p.store.store('jobs', stored(job(root, ['JOB_CREATED'])[0] ?? {}));
+    const extra = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`extra_${i}`, i]));
+    const wide = { ...answerFor('answered/wide', 'JOB_COMPLETED'), ...extra };
+    fake.answer('answered/wide', { status: 200, body: wide });
+    fake.answer('answered/foreign', { status: 403 });
+    const { deps } = depsOf(p, KEY);
+    const summary = await scheduledReconcile(deps, { afterMs: 2 * HOUR });
+    expect(summary.outcomes).toEqual({ skipped: 1, refused: 1 });
+  });
+
   it('starts no poll after its deadline and reports the jobs left for the next run', async () => {
     const p = await seeded('deadline');
     const { deps } = depsOf(p, KEY);
