@@ -20,6 +20,14 @@ export const MAX_JSON_DEPTH = 100;
 export const MAX_FIELDS = 256;
 
 /**
+ * More keys than this in `status_timestamp` are refused: hotglue sends about a dozen phases. Each
+ * phase is a field of the job's record and of its fold state (see jobCost in records/jobs.ts), and
+ * the top-level cap does not count them, so 700 tiny phases would outgrow a record's budget.
+ * @internal exported for the tests
+ */
+export const MAX_STATUS_PHASES = 64;
+
+/**
  * A longer object key (at any depth, in UTF-8 bytes) is refused: hotglue's are under 30 bytes
  * (stream names in `metrics` under 128). Keys become attribute and map names in DynamoDB.
  * @internal exported for the tests
@@ -48,12 +56,21 @@ function nestingProblem(value: Record<string, unknown>): string | undefined {
 
 /**
  * Why a parsed JSON object's shape is refused, or undefined: more than MAX_FIELDS top-level fields,
- * nesting past MAX_JSON_DEPTH, a key over MAX_KEY_BYTES or named `__proto__` (which JavaScript and
- * the DynamoDB marshaller cannot hold as data). Iterative (a value nested 5,000 levels costs no
- * stack), stops at the first problem; the reason names the limit, never a value.
+ * a `status_timestamp` object of more than MAX_STATUS_PHASES keys, nesting past MAX_JSON_DEPTH, a
+ * key over MAX_KEY_BYTES or named `__proto__` (which JavaScript and the DynamoDB marshaller cannot
+ * hold as data). Iterative (a value nested 5,000 levels costs no stack), stops at the first
+ * problem; the reason names the limit, never a value.
  */
 export function shapeProblem(value: Record<string, unknown>): string | undefined {
   if (Object.keys(value).length > MAX_FIELDS)
     return `body has more than ${MAX_FIELDS} top-level fields`;
+  const stamps = Object.hasOwn(value, 'status_timestamp') ? value.status_timestamp : undefined;
+  if (
+    typeof stamps === 'object' &&
+    stamps !== null &&
+    !Array.isArray(stamps) &&
+    Object.keys(stamps).length > MAX_STATUS_PHASES
+  )
+    return `body has more than ${MAX_STATUS_PHASES} status_timestamp keys`;
   return nestingProblem(value);
 }

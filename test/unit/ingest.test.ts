@@ -6,6 +6,7 @@ import { KINDS } from '../../lib/webhook/kinds';
 import { hmacHex, payloadOf } from '../support/events';
 import { SecretsUnavailableError } from '../../lib/ports/secret-source';
 import { ingestDoubles, recordingLog } from '../support/doubles';
+import { MAX_STATUS_PHASES } from '../../lib/webhook/shape';
 
 const SECRETS: Record<Kind, string> = {
   jobs: 'jobs-secret',
@@ -292,6 +293,21 @@ describe('handleIngest: refusals', () => {
       expect(bodyOf(response)).toEqual({ error: reason });
     },
   );
+
+  it('answers 400 for more than 64 status_timestamp keys, naming the cap; 64 are queued', async () => {
+    const { queue, call } = setup();
+    const phases = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`P${i}`, 1_700_000_000 + i]));
+    const at = JSON.stringify(payloadOf('jobs', { status_timestamp: phases(MAX_STATUS_PHASES) }));
+    expect((await call(signed('/webhooks/jobs', at, SECRETS.jobs))).statusCode).toBe(202);
+    const over = JSON.stringify(
+      payloadOf('jobs', { status_timestamp: phases(MAX_STATUS_PHASES + 1) }),
+    );
+    const response = await call(signed('/webhooks', over, SECRETS.jobs));
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toEqual({ error: 'body has more than 64 status_timestamp keys' });
+    expect(queue.sent).toHaveLength(1);
+  });
 
   it('answers 400 for a connection event named __proto__, naming the rule', async () => {
     const { queue, call } = setup();
