@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
  * an eighth of the limit (`npm run bench` figure h). Reads query all 16 and merge. Changing it
  * changes every sharded key: it is fixed.
  */
-const SHARDS = 16;
+export const SHARDS = 16;
 
 /** An entity's shard, `00` to `15`: from the SHA-256 of its key, so it never changes. */
 export function shardOf(entityKey: string): string {

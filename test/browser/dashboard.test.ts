@@ -515,6 +515,7 @@ describe('the dashboard in Chromium', () => {
       expect(await view.page.getByRole('link', { name: 'Next page' }).count()).toBe(0);
       // The second page stays the second page on refresh (its cursor is in the URL).
       const fetched = view.requests.filter((r) => r.includes('/v1/jobs?')).length;
+      const counted = view.requests.filter((r) => r.includes('/api/count/')).length;
       await refreshNow(view.page);
       await eventually(
         async () =>
@@ -522,6 +523,8 @@ describe('the dashboard in Chromium', () => {
         'a refresh',
       );
       await countSays(view.page, '51–60 of 60 jobs');
+      // A refresh keeps the count (it is asked again when the filters change, or after a minute).
+      expect(view.requests.filter((r) => r.includes('/api/count/')).length).toBe(counted);
       await view.page.getByRole('link', { name: 'First page' }).click();
       await countSays(view.page, '50 of 60 jobs');
     } finally {

@@ -4,6 +4,8 @@ import { countText, firstOfPage, pagerLinks, type ListCount, type Noun } from '.
 const REFRESH_MS = 4_000;
 /** On a deployed stage, where every refresh is paid for in read units. */
 const STAGE_REFRESH_MS = 30_000;
+/** How long a list's count is kept across refreshes while its filters stay (see listPage). */
+const COUNT_KEPT_MS = 60_000;
 
 export type Json = Record<string, unknown>;
 
@@ -294,7 +296,8 @@ export const statusField = (options: [string, string][]): Field => ({
  * optional filter form and what goes above it; the rows, and `above`, refresh by themselves.
  * A `paged` list is a /v1 list read a keyset page at a time: `source()` passes on the URL's
  * `cursor`, a line above the table counts it ("50 of 60 jobs", from `paged.count()`, an
- * /api/count/ path with the same filters), and links under it lead to the next and first pages.
+ * /api/count/ path with the same filters, asked again only when they change or after a minute),
+ * and links under it lead to the next and first pages.
  */
 export function listPage<T>(
   main: HTMLElement,
@@ -316,13 +319,33 @@ export function listPage<T>(
   const counted = h('p', { class: 'count' });
   const pager = h('p', { class: 'pager' });
   const { paged } = options;
+  /** The last count asked: its path (the filters), when, and its answer. */
+  let kept: { path: string; at: number; total: Promise<ListCount | undefined> } | undefined;
+  /**
+   * The list's count, asked again only when the filters changed, COUNT_KEPT_MS passed or it
+   * failed: a count reads up to some 20,000 index entries (370 read units on a stage), where a
+   * refresh reads a page's worth. A new page is a new page load, which counts anew.
+   */
+  const count = (path: string): Promise<ListCount | undefined> => {
+    if (kept?.path === path && Date.now() - kept.at < COUNT_KEPT_MS) return kept.total;
+    const asked = {
+      path,
+      at: Date.now(),
+      // The count only says how long the list is: the list shows without it.
+      total: api<ListCount>(path).catch(() => {
+        if (kept === asked) kept = undefined;
+        return undefined;
+      }),
+    };
+    kept = asked;
+    return asked.total;
+  };
   const refresh = async (): Promise<void> => {
     // A /v1 list answers one page ({ items, next }); the dashboard's own lists, an array.
     const [answer, , total] = await Promise.all([
       api<T[] | { items: T[]; next: string | null }>(options.source()),
       options.above?.refresh(),
-      // The count only says how long the list is: the list shows without it.
-      paged && api<ListCount>(paged.count()).catch(() => undefined),
+      paged && count(paged.count()),
     ]);
     const items = Array.isArray(answer) ? answer : answer.items;
     setRows(
