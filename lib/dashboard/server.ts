@@ -12,6 +12,9 @@ import { READ_METHODS } from '../read-api/openapi';
 /** The page paths: each is the same HTML shell, which renders the page its path names. */
 const PAGE = /^\/(?:|discover|connections|connections\/history|queues|notifications|jobs\/.+)$/;
 
+/** A request target that starts with two slashes, either way round: a URL of another host. */
+const OFF_SITE = /^[/\\]{2}/;
+
 /**
  * Nothing from another host, no inline script or style: the page works offline, and a value
  * shown on it can never run as code.
@@ -108,7 +111,8 @@ function internalError(res: ServerResponse, path: string, error: unknown): void 
 
 /**
  * Serves the dashboard: its pages, their assets and the JSON API, all read-only. Returns false for
- * a request that is none of these, for the caller to answer (the local stack's webhook routes).
+ * a request that is none of these (a path starting with `//` included), for the caller to answer:
+ * a 404, or the local stack's webhook routes, which match the raw path.
  * Only a request addressed to one of `hosts` (host:port) is served: a web page elsewhere cannot
  * reach it by pointing a name of its own at 127.0.0.1 (DNS rebinding).
  */
@@ -117,9 +121,16 @@ export function dashboardHandler(
   hosts: () => string[],
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://dashboard');
+    const target = req.url ?? '/';
+    // `//evil.com/` (or `/\evil.com/`) resolves to another host's `/`, and parsed it would be the
+    // jobs page: a page whose path the browser shows as `//evil.com/` links off-site (its "First
+    // page" link, `//evil.com/`, is http://evil.com/). No such path is the dashboard's.
+    if (OFF_SITE.test(target)) return false;
+    const url = new URL(target, 'http://dashboard');
     const method = req.method ?? 'GET';
     const path = url.pathname;
+    // The same after `.` and `..` segments (`/.//evil.com/` is `//evil.com/`).
+    if (path.startsWith('//')) return false;
     const isApi = path === '/api' || path.startsWith('/api/');
     const isReadApi = isReadApiPath(path);
     const isAsset = path === '/assets/app.js' || path === '/assets/app.css';

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '../../lib/aws/logger';
@@ -38,6 +39,26 @@ async function seeded() {
     now: () => NOW,
   };
   return { store, deps };
+}
+
+/** A GET of `target` exactly as written (fetch would take `//host/` for another host). */
+function rawGet(
+  base: string,
+  target: string,
+): Promise<{ status: number; type: string; body: string }> {
+  const { host, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: target, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
+      );
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 const get = (deps: DashboardDeps, path: string) => {
@@ -212,6 +233,38 @@ describe('the dashboard API', () => {
     } finally {
       await dashboard.close();
       logged.mockRestore();
+    }
+  });
+
+  it('serves no path that starts with // (a page there would link to another host)', async () => {
+    const { deps } = await seeded();
+    const dashboard = await startDashboard(deps, 0);
+    try {
+      // The pages themselves, as a control.
+      for (const target of ['/', '/?from=2', '/discover'])
+        expect(await rawGet(dashboard.url, target)).toMatchObject({ status: 200 });
+      // Each would parse as this host's `/`, `/about` or `/jobs` (its own host `evil.com`, `api`,
+      // `v1`), where the browser's path is `//evil.com/` and the like.
+      for (const target of [
+        '//evil.com/?from=2',
+        '//evil.com/',
+        '/\\evil.com/',
+        '///evil.com/',
+        '/.//evil.com/',
+        '//api/about',
+        '///v1/jobs',
+        '//127.0.0.1/discover',
+      ])
+        expect([target, await rawGet(dashboard.url, target)]).toEqual([
+          target,
+          {
+            status: 404,
+            type: 'application/json; charset=utf-8',
+            body: JSON.stringify({ error: 'not found' }),
+          },
+        ]);
+    } finally {
+      await dashboard.close();
     }
   });
 

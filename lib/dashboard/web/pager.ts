@@ -40,6 +40,13 @@ export function countText(
   return `${range} of ${total.exact ? '' : 'at least '}${number(size)} ${size === 1 ? noun[0] : noun[1]}`;
 }
 
+/**
+ * The page's path with its leading slashes collapsed into one: a link to `//evil.com/` would lead
+ * to http://evil.com/ (the server serves no such path, but links stay on this host whatever it
+ * serves).
+ */
+export const pagePath = (): string => location.pathname.replace(/^\/+/, '/');
+
 /** The page's address with the list's position changed (none: the first page). */
 function pageHref(position?: { cursor: string; from: number }): string {
   const params = new URLSearchParams(location.search);
@@ -50,7 +57,7 @@ function pageHref(position?: { cursor: string; from: number }): string {
     params.set('from', String(position.from));
   }
   const query = params.toString();
-  return query === '' ? location.pathname : `${location.pathname}?${query}`;
+  return query === '' ? pagePath() : `${pagePath()}?${query}`;
 }
 
 function link(href: string, label: string, rel?: string): HTMLAnchorElement {

@@ -1,5 +1,5 @@
 /** The dashboard's building blocks: elements, tables, filters, fetching and refreshing. */
-import { countText, firstOfPage, pagerLinks, type ListCount, type Noun } from './pager';
+import { countText, firstOfPage, pagePath, pagerLinks, type ListCount, type Noun } from './pager';
 
 const REFRESH_MS = 4_000;
 /** On a deployed stage, where every refresh is paid for in read units. */
@@ -243,7 +243,7 @@ function filterForm(fields: Field[], onChange: () => void): HTMLElement {
       'div',
       { class: 'actions' },
       h('button', { type: 'submit' }, 'Apply'),
-      h('a', { href: location.pathname }, 'Clear'),
+      h('a', { href: pagePath() }, 'Clear'),
     ),
   ) as HTMLFormElement;
   form.addEventListener('submit', (event) => {
@@ -252,7 +252,7 @@ function filterForm(fields: Field[], onChange: () => void): HTMLElement {
     for (const [name, value] of new FormData(form))
       if (String(value).trim() !== '') next.set(name, String(value).trim());
     const query = next.toString();
-    history.pushState(null, '', query === '' ? location.pathname : `${location.pathname}?${query}`);
+    history.pushState(null, '', query === '' ? pagePath() : `${pagePath()}?${query}`);
     onChange();
   });
   return form;
