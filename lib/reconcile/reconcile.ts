@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { EventQueue } from '../ports/event-queue';
 import {
   ApiKeyRejectedError,
@@ -18,11 +17,9 @@ import {
 } from '../records/poll';
 import { keyProblem } from '../records/key-limits';
 import { lastEventTime, type JobSummary } from '../records/views';
-import { buildEnvelope } from '../webhook/envelope';
-import { eventKey } from '../webhook/event-key';
-import { queueOrder } from '../records/message-group';
 import { validationProblem } from '../webhook/schemas';
 import { shapeProblem } from '../webhook/shape';
+import { asJobEvent, queueAnswer } from './answer';
 
 /**
  * What reconciling one stale job did (`lost`: a 404 again, past RECONCILE_LOST_AFTER; `refused`:
@@ -111,22 +108,6 @@ export async function findStaleJobs(
 }
 
 /**
- * hotglue's answer as a job event: the documented sample names the flow `flow`; the record's own
- * identity fills what the answer leaves out.
- */
-function asJobEvent(job: JobSummary, answer: Record<string, unknown>): Record<string, unknown> {
-  const { flow, ...rest } = answer;
-  return {
-    s3_root: job.s3_root,
-    tenant: job.tenant,
-    flow_id: job.flow_id,
-    ...(job.env_id !== undefined && { env_id: job.env_id }),
-    ...(flow !== undefined && rest.flow_id === undefined && { flow_id: flow }),
-    ...rest,
-  };
-}
-
-/**
  * One reconciliation pass: finds the stale jobs (running, with no event for `olderThanMs`), asks
  * hotglue's job-status API about each, and puts each answer that changes the status on the jobs
  * queue as a job event with `source: "reconcile"`, so that the same consumer and merge rules apply
@@ -190,32 +171,6 @@ async function settle(
     // kept nowhere: the next run polls the job again
   }
   return settled;
-}
-
-/** Queues a polled job status as a job event with source "reconcile"; its message id. */
-async function queueAnswer(
-  queue: EventQueue,
-  payload: Record<string, unknown>,
-  receivedAt: Date,
-  until: number | undefined,
-): Promise<string> {
-  const key = eventKey('jobs', payload);
-  const { messageId } = await queue.send(
-    'jobs',
-    {
-      body: buildEnvelope({
-        kind: 'jobs',
-        body: Buffer.from(JSON.stringify(payload)),
-        receivedAt,
-        requestId: `reconcile-${randomUUID()}`,
-        eventKey: key,
-        source: 'reconcile',
-      }),
-      ...queueOrder('jobs', payload, key),
-    },
-    until,
-  );
-  return messageId;
 }
 
 /**
