@@ -19,7 +19,7 @@ import { keyProblem } from '../records/key-limits';
 import { lastEventTime, type JobSummary } from '../records/views';
 import { validationProblem } from '../webhook/schemas';
 import { shapeProblem } from '../webhook/shape';
-import { asJobEvent, queueAnswer } from './answer';
+import { asJobEvent, describeValue, queueAnswer } from './answer';
 
 /**
  * What reconciling one stale job did (`lost`: a 404 again, past RECONCILE_LOST_AFTER; `refused`:
@@ -249,15 +249,17 @@ async function reconcileOne(
       break;
   }
   const payload = asJobEvent(job, answer.payload);
-  if (payload.s3_root !== job.s3_root)
-    return result('error', `the answer is about another job (${String(payload.s3_root)})`);
   // An answer of a shape ingest refuses in a webhook is not queued: skipped until a new event.
+  // Checked first: nothing else reads the answer before (a value nested 5,000 deep overflows
+  // the stack of any recursive reader).
   const shape = shapeProblem(payload);
   if (shape !== undefined)
     return {
       ...result('skipped', `hotglue's answer has a shape ingest refuses: ${shape}`),
       answered: true,
     };
+  if (payload.s3_root !== job.s3_root)
+    return result('error', `the answer is about another job (${describeValue(payload.s3_root)})`);
   const problem = validationProblem('jobs', payload) ?? keyProblem('jobs', payload);
   if (problem !== undefined) return result('error', `the answer is not a job event: ${problem}`);
   const after = String(payload.status);
@@ -272,6 +274,28 @@ async function reconcileOne(
       'the jobs queue could not take the answer; the next run asks again',
       after,
     );
+  }
+}
+
+/**
+ * reconcileOne, where any failure but a refused key is the job's `error` (logged and counted with
+ * the others): one job's answer or record never fails the run.
+ */
+async function pollOne(job: JobSummary, context: Parameters<typeof reconcileOne>[1]) {
+  try {
+    return await reconcileOne(job, context);
+  } catch (error) {
+    if (error instanceof ApiKeyRejectedError) throw error;
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
+    return {
+      s3_root: job.s3_root,
+      job_id: job.job_id ?? null,
+      tenant: job.tenant,
+      before: job.status,
+      after: null,
+      outcome: 'error',
+      detail: `the poll failed: ${what.slice(0, 200)}`,
+    } satisfies Polled;
   }
 }
 
@@ -302,9 +326,9 @@ export async function reconcileJobs(
       if (options.deadline !== undefined && now().getTime() >= options.deadline) return;
       const index = next;
       next += 1;
+      const job = todo[index] as JobSummary;
       try {
-        const job = todo[index] as JobSummary;
-        const result = await reconcileOne(job, { deps, options, now, sleep });
+        const result = await pollOne(job, { deps, options, now, sleep });
         // A refusal is kept once no job answered before was refused (the run then stops).
         polled[index] = {
           job,

@@ -266,6 +266,32 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     expect(queued).toEqual([]);
   });
 
+  it('names an answer about another job by its text, cut, or its type, never its whole value', async () => {
+    const { store, queue } = pipeline();
+    for (const root of ['other/long', 'other/array'])
+      await store.store('jobs', stored(job(root, ['JOB_CREATED'])[0] ?? {}));
+    const answer = (root: string, s3Root: unknown) => ({
+      status: 200 as const,
+      body: { ...answerFor(root, 'JOB_COMPLETED'), s3_root: s3Root },
+    });
+    fake.answer('other/long', answer('other/long', 'x'.repeat(5_000)));
+    fake.answer('other/array', answer('other/array', [[1], [2]]));
+    const report = await reconcile(
+      {
+        jobs: store,
+        api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+        queue,
+        now: () => NOW,
+      },
+      options(),
+    );
+    const detail = Object.fromEntries(report.results.map((r) => [r.s3_root, r.detail]));
+    expect(detail).toEqual({
+      'other/long': `the answer is about another job ("${'x'.repeat(200)}…" (5000 characters))`,
+      'other/array': 'the answer is about another job (an array)',
+    });
+  });
+
   it('stops the run with a clear error when the key is refused for every job polled', async () => {
     const { store, queue, queued } = pipeline();
     const roots = ['key/a', 'key/b', 'key/c'];
@@ -752,6 +778,48 @@ describe('a scheduled run (the deployed function and the npm start loop)', () =>
     const { deps } = depsOf(p, KEY);
     const summary = await scheduledReconcile(deps, { afterMs: 2 * HOUR });
     expect(summary.outcomes).toEqual({ skipped: 1, refused: 1 });
+  });
+
+  it('fails no run for one job: an answer nested 5,000 deep, or a poll that throws, is that job’s outcome', async () => {
+    const p = pipeline();
+    for (const root of ['odd/deep-root', 'odd/throws', 'odd/ok'])
+      for (const event of job(root, ['JOB_CREATED', 'SYNC_STARTED']))
+        await p.store.store('jobs', stored(event));
+    // s3_root itself an array 5,000 deep: String() of it overflows the stack.
+    const deep = `{"s3_root":${'['.repeat(5_000)}${']'.repeat(5_000)}}`;
+    fake.answer('odd/deep-root', { status: 200, raw: deep });
+    fake.answer('odd/ok', { status: 200, body: answerFor('odd/ok', 'JOB_COMPLETED') });
+    const { deps, log, counters } = depsOf(p, KEY);
+    const api = (apiKey: string) => {
+      const real = hotglueJobStatusApi({ baseUrl: fake.url, apiKey });
+      return {
+        status: (ref: Parameters<typeof real.status>[0], until?: number) => {
+          if (ref.s3_root === 'odd/throws') throw new TypeError('boom');
+          return real.status(ref, until);
+        },
+      };
+    };
+
+    const summary = await scheduledReconcile({ ...deps, api }, { afterMs: 2 * HOUR });
+
+    expect(summary.outcomes).toEqual({ skipped: 1, error: 1, updated: 1 });
+    expect(counters.counted).toEqual(
+      expect.arrayContaining([
+        { name: 'reconciled', dimensions: { outcome: 'error' }, value: 1 },
+        { name: 'reconciled', dimensions: { outcome: 'skipped' }, value: 1 },
+      ]),
+    );
+    const why = Object.fromEntries(
+      log.lines
+        .filter((l) => l.message === 'reconciled job')
+        .map((l) => [l.fields.s3_root, l.fields.detail]),
+    );
+    expect(why['odd/deep-root']).toBe(
+      "hotglue's answer has a shape ingest refuses: body nested deeper than 100 levels",
+    );
+    expect(why['odd/throws']).toBe('the poll failed: TypeError: boom');
+    await p.drain();
+    expect((await p.store.getJob('odd/ok'))?.status).toBe('JOB_COMPLETED');
   });
 
   it('starts no poll after its deadline and reports the jobs left for the next run', async () => {
