@@ -113,8 +113,8 @@ export async function findStaleJobs(
  * queue as a job event with `source: "reconcile"`, so that the same consumer and merge rules apply
  * (a polled status can never move a record back). A 401 or 403 backs its job off (`refused`),
  * and the run goes on; it stops, throwing ApiKeyRejectedError once the polls in flight are done,
- * when hotglue refuses the key for a job it answered before (the key changed: nothing refused is
- * backed off), or for every job the run polled.
+ * when hotglue refuses the key for a job it answered before (the key changed: that job alone is
+ * backed off, so that the next run polls the others first), or for every job the run polled.
  */
 export async function reconcile(
   deps: ReconcileDeps,
@@ -154,7 +154,7 @@ async function settle(
   deps: Pick<ReconcileDeps, 'polls'>,
   context: { now: Date; lostAfterMs: number; dryRun: boolean; deadline?: number | undefined },
 ): Promise<ReconcileResult> {
-  const { httpStatus: _status, answered: _answered, ...result } = polled;
+  const { httpStatus: _status, answered: _answered, stops: _stops, ...result } = polled;
   const state = stateAfter(job, polled, context.now, context.lostAfterMs);
   const lost = result.outcome === 'not_found' && state?.lost_at !== undefined;
   const settled: ReconcileResult = lost
@@ -174,28 +174,43 @@ async function settle(
 }
 
 /**
- * A poll's result, with the HTTP status of a refusal, and `answered` when hotglue answered a job
- * that is skipped all the same (the key is good for it: see refusedByAll).
+ * A poll's result, with the HTTP status of a refusal, `answered` when hotglue answered a job
+ * that is skipped all the same (the key is good for it: see refusedByAll), and `stops` when the
+ * refusal stops the run.
  */
-type Polled = ReconcileResult & { httpStatus?: number; answered?: true };
+type Polled = ReconcileResult & { httpStatus?: number; answered?: true; stops?: Error };
 
 /**
- * What a 401 or 403 for `job` says: throws when hotglue answered the job before, since the key
- * changed, not the job; else the detail of its `refused` result.
+ * The `refused` result of a 401 or 403 for `job`; it `stops` the run when hotglue answered the
+ * job before (the key changed, or lost this job's environment).
  */
-function refusal(job: JobSummary, status: number): string {
-  if (job.reconcile?.outcome === 'answered')
-    throw new ApiKeyRejectedError(
+function refusal(job: JobSummary, status: number): Pick<Polled, 'detail' | 'stops'> {
+  if (job.reconcile?.outcome === 'answered') {
+    const stops = new ApiKeyRejectedError(
       status,
       `for a job it answered on ${job.reconcile.answered_at ?? 'an earlier run'}`,
     );
-  return `hotglue refused the API key for this job (HTTP ${status}): another environment's job, or a wrong key`;
+    return { detail: stops.message, stops };
+  }
+  return {
+    detail: `hotglue refused the API key for this job (HTTP ${status}): another environment's job, or a wrong key`,
+  };
 }
 
-/**
- * Polls hotglue about one stale job and queues what changed; throws only when the key is refused
- * for a job hotglue answered before (the key changed, not the job).
- */
+/** The results a poll of `job` can give. */
+const resultFor =
+  (job: JobSummary) =>
+  (outcome: Outcome, detail: string, after: string | null = null): Polled => ({
+    s3_root: job.s3_root,
+    job_id: job.job_id ?? null,
+    tenant: job.tenant,
+    before: job.status,
+    after,
+    outcome,
+    detail,
+  });
+
+/** Polls hotglue about one stale job and queues what changed. */
 async function reconcileOne(
   job: JobSummary,
   {
@@ -210,15 +225,7 @@ async function reconcileOne(
     sleep: (ms: number) => Promise<void>;
   },
 ): Promise<Polled> {
-  const result = (outcome: Outcome, detail: string, after: string | null = null): Polled => ({
-    s3_root: job.s3_root,
-    job_id: job.job_id ?? null,
-    tenant: job.tenant,
-    before: job.status,
-    after,
-    outcome,
-    detail,
-  });
+  const result = resultFor(job);
   const unusable = unusablePathField(job);
   if (unusable !== undefined || job.env_id === undefined)
     return result('skipped', unusable ?? 'the job has no env_id');
@@ -239,8 +246,10 @@ async function reconcileOne(
     answer = await deps.api.status(ref, options.deadline);
   }
   switch (answer.kind) {
-    case 'unauthorized':
-      return { ...result('refused', refusal(job, answer.status)), httpStatus: answer.status };
+    case 'unauthorized': {
+      const { detail, stops } = refusal(job, answer.status);
+      return { ...result('refused', detail), httpStatus: answer.status, ...(stops && { stops }) };
+    }
     case 'not_found':
       return result('not_found', 'hotglue does not know this job (404)');
     case 'error':
@@ -278,24 +287,18 @@ async function reconcileOne(
 }
 
 /**
- * reconcileOne, where any failure but a refused key is the job's `error` (logged and counted with
- * the others): one job's answer or record never fails the run.
+ * reconcileOne, where any failure is the job's `error` (logged and counted with the others): one
+ * job's answer or record never fails the run.
  */
-async function pollOne(job: JobSummary, context: Parameters<typeof reconcileOne>[1]) {
+async function pollOne(
+  job: JobSummary,
+  context: Parameters<typeof reconcileOne>[1],
+): Promise<Polled> {
   try {
     return await reconcileOne(job, context);
   } catch (error) {
-    if (error instanceof ApiKeyRejectedError) throw error;
     const what = error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
-    return {
-      s3_root: job.s3_root,
-      job_id: job.job_id ?? null,
-      tenant: job.tenant,
-      before: job.status,
-      after: null,
-      outcome: 'error',
-      detail: `the poll failed: ${what.slice(0, 200)}`,
-    } satisfies Polled;
+    return resultFor(job)('error', `the poll failed: ${what.slice(0, 200)}`);
   }
 }
 
@@ -313,7 +316,7 @@ export async function reconcileJobs(
   const polled: ({ job: JobSummary; result: Polled; asked: boolean } | undefined)[] = todo.map(
     () => undefined,
   );
-  let rejected: ApiKeyRejectedError | undefined;
+  let rejected: Error | undefined;
   const context = {
     lostAfterMs: options.lostAfterMs ?? DEFAULT_LOST_AFTER_MS,
     dryRun: options.dryRun,
@@ -327,21 +330,22 @@ export async function reconcileJobs(
       const index = next;
       next += 1;
       const job = todo[index] as JobSummary;
-      try {
-        const result = await pollOne(job, { deps, options, now, sleep });
-        // A refusal is kept once no job answered before was refused (the run then stops).
-        polled[index] = {
-          job,
-          result:
-            result.outcome === 'refused'
-              ? result
-              : await settle(job, result, deps, { ...context, now: now() }),
-          asked: result.outcome !== 'skipped' || result.answered === true,
-        };
-      } catch (error) {
-        if (error instanceof ApiKeyRejectedError) rejected = error;
-        else throw error;
+      const result = await pollOne(job, { deps, options, now, sleep });
+      if (result.stops !== undefined) {
+        // The job that stops the run is backed off: the next run polls the others before it.
+        rejected ??= result.stops;
+        await settle(job, result, deps, { ...context, now: now() });
+        return;
       }
+      // Another refusal is kept once no job answered before was refused (the run then stops).
+      polled[index] = {
+        job,
+        result:
+          result.outcome === 'refused'
+            ? result
+            : await settle(job, result, deps, { ...context, now: now() }),
+        asked: result.outcome !== 'skipped' || result.answered === true,
+      };
     }
   };
   await Promise.all(

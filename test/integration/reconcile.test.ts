@@ -404,8 +404,88 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
       /HTTP 401\) for a job it answered on 2026-11-01T15:00:00.000Z/,
     );
     expect(fake.requests.slice(before)).toHaveLength(1);
-    // The key changed, not the job: it is asked again by the next run.
-    expect((await store.getJob('once/a'))?.reconcile?.outcome).toBe('answered');
+    // The job that stopped the run is backed off, and the other is left as it was.
+    expect((await store.getJob('once/a'))?.reconcile).toEqual({
+      outcome: 'refused',
+      misses: 1,
+      first_miss_at: NOW.toISOString(),
+      next_at: new Date(NOW.getTime() + 15 * 60_000).toISOString(),
+      http_status: 401,
+    });
+    expect((await store.getJob('once/b'))?.reconcile?.outcome).toBe('answered');
+    // The key is really bad: the next run stops at the next job answered before.
+    await expect(reconcile(deps(), options({ concurrency: 1 }))).rejects.toThrow(
+      /HTTP 401\) for a job it answered on/,
+    );
+    expect(fake.requests.slice(before).map((r) => r.jobRoot)).toEqual(['once/a', 'once/b']);
+    expect((await store.getJob('once/b'))?.reconcile?.outcome).toBe('refused');
+  });
+
+  it('backs off the answered job whose refusal stops a run: the next run polls and completes the others', async () => {
+    const { store, queue, drain } = pipeline();
+    // The oldest job goes first: A is polled before the healthy ones on every run.
+    const start = new Date('2026-11-01T09:00:00Z');
+    for (const event of job('lostenv/a', ['JOB_CREATED', 'SYNC_STARTED'], start))
+      await store.store('jobs', stored(event));
+    for (const root of ['lostenv/b', 'lostenv/c'])
+      for (const event of job(root, ['JOB_CREATED', 'SYNC_STARTED']))
+        await store.store('jobs', stored(event));
+    // hotglue answers A once, then refuses the key for it (the key lost A's environment).
+    fake.answer(
+      'lostenv/a',
+      { status: 200, body: answerFor('lostenv/a', 'SYNC_STARTED') },
+      { status: 403 },
+    );
+    for (const root of ['lostenv/b', 'lostenv/c'])
+      fake.answer(root, { status: 200, body: answerFor(root, 'SYNC_STARTED') });
+    let now = NOW;
+    const deps = {
+      jobs: store,
+      polls: store,
+      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+      queue,
+      now: () => now,
+    };
+    await reconcile(deps, options({ concurrency: 1 }));
+    expect((await store.getJob('lostenv/a'))?.reconcile?.outcome).toBe('answered');
+    for (const root of ['lostenv/b', 'lostenv/c'])
+      fake.answer(root, { status: 200, body: answerFor(root, 'JOB_COMPLETED') });
+
+    // Run 1 stops at A, as before, and keeps A's refusal with its back-off.
+    now = new Date(NOW.getTime() + 60_000);
+    await expect(reconcile(deps, options({ concurrency: 1 }))).rejects.toThrow(
+      /HTTP 403\) for a job it answered on/,
+    );
+    expect((await store.getJob('lostenv/a'))?.reconcile).toMatchObject({
+      outcome: 'refused',
+      http_status: 403,
+      next_at: new Date(now.getTime() + 15 * 60_000).toISOString(),
+    });
+
+    // Run 2 leaves A alone, and completes the others.
+    now = new Date(NOW.getTime() + 2 * 60_000);
+    const before = fake.requests.length;
+    const report = await reconcile(deps, options({ concurrency: 1 }));
+    expect(report.results.map((r) => [r.s3_root, r.outcome])).toEqual([
+      ['lostenv/b', 'updated'],
+      ['lostenv/c', 'updated'],
+    ]);
+    expect(fake.requests.slice(before).map((r) => r.jobRoot)).toEqual(['lostenv/b', 'lostenv/c']);
+    await drain();
+    for (const root of ['lostenv/b', 'lostenv/c'])
+      expect((await store.getJob(root))?.status).toBe('JOB_COMPLETED');
+
+    // Past its back-off, A is a refused job like another environment's: the only job due, it is
+    // refused by all, and backed off further.
+    now = new Date(NOW.getTime() + 20 * 60_000);
+    await expect(reconcile(deps, options({ concurrency: 1 }))).rejects.toThrow(
+      /for every job polled \(1\)/,
+    );
+    expect((await store.getJob('lostenv/a'))?.reconcile).toMatchObject({
+      outcome: 'refused',
+      misses: 2,
+      next_at: new Date(now.getTime() + 60 * 60_000).toISOString(),
+    });
   });
 
   it('never polls a job whose env_id, flow_id or tenant is empty, "." or "..", and says why', async () => {
