@@ -32,7 +32,8 @@ Options:
   --older-than D  a running job is stale after D without an event: 30m, 2h, 1d (default 2h)
   --limit N       poll at most N jobs, the longest silent first (default ${RECONCILE_DEFAULTS.limit})
   --dry-run       poll and report, but queue nothing (and keep no backoff)
-  --lost-after D  mark a job lost when hotglue has answered 404 for it for D (default 7d)
+  --lost-after D  mark a job lost when hotglue has answered 404, or refused the key, for it for D
+                  (default 7d)
   --lost          list the running jobs reconciliation gave up on, and poll nothing
   --json          print an array: s3_root, job_id, tenant, before, after, outcome, detail
   --stage NAME    a deployed stage instead of the local stack (its API key is read from the
@@ -42,11 +43,11 @@ Options:
   -h, --help      show this help
 
 Outcomes: updated (queued; "dry run" with --dry-run), unchanged (same status), not_found (404:
-asked again after 15 min, 1 h, 6 h, then daily), lost (404 for --lost-after: polled no more),
-refused (401 or 403 for a job hotglue never answered: asked again after the same waits), error
-(5xx, redirect, timeout, too large, not JSON; asked again next run), skipped (no env_id, or an
-env_id, flow_id or tenant of "." or "..": looked at again when an event arrives for it). A job
-waiting after a 404 or a refusal, skipped or lost is not polled.
+asked again after 15 min, 1 h, 6 h, then daily), lost (404 or refused for --lost-after: polled
+no more), refused (401 or 403 for a job hotglue never answered: asked again after the same
+waits), error (5xx, redirect, timeout, too large, not JSON; asked again next run), skipped (no
+env_id, or an env_id, flow_id or tenant of "." or "..": looked at again when an event arrives
+for it). A job waiting after a 404 or a refusal, skipped or lost is not polled.
 Environment: HOTGLUE_API_KEY (the hotglue environment's API key), HOTGLUE_API_URL (default
 https://api.hotglue.com; https, or http to a loopback host). The run stops with exit code 1 when
 the key is refused (401, 403) for a job hotglue answered before, or for every job polled.`;
@@ -165,7 +166,10 @@ const resultsTable = (results: ReconcileResult[]): string =>
     results.map((r) => [r.s3_root, r.tenant, r.before, r.after, r.outcome, r.detail]),
   );
 
-/** reconcile --lost: the running jobs reconciliation gave up on (hotglue answered 404 too long). */
+/**
+ * reconcile --lost: the running jobs reconciliation gave up on (hotglue answered 404, or refused
+ * the key, too long).
+ */
 async function listLost(stage: string | undefined, asJson: boolean, io: Io): Promise<number> {
   const lost = await withRecords(stage, io, (records) =>
     take(records.listJobs({ status: 'lost' }), 10_000),
@@ -175,7 +179,8 @@ async function listLost(stage: string | undefined, asJson: boolean, io: Io): Pro
     ['TENANT', (j) => j.tenant],
     ['STATUS', (j) => j.status],
     ['UPDATED', (j) => j.updated_at],
-    ['NOT_FOUND_SINCE', (j) => j.reconcile?.first_miss_at],
+    ['REASON', (j) => j.reconcile?.outcome],
+    ['SINCE', (j) => j.reconcile?.first_miss_at],
     ['LOST_AT', (j) => j.reconcile?.lost_at],
   ]);
   return 0;

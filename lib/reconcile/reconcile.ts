@@ -22,8 +22,8 @@ import { shapeProblem } from '../webhook/shape';
 import { asJobEvent, describeValue, queueAnswer } from './answer';
 
 /**
- * What reconciling one stale job did (`lost`: a 404 again, past RECONCILE_LOST_AFTER; `refused`:
- * a 401 or 403 for a job hotglue never answered, backed off while the run goes on).
+ * What reconciling one stale job did (`lost`: a 404 or a refusal again, past RECONCILE_LOST_AFTER;
+ * `refused`: a 401 or 403 for a job hotglue never answered, backed off while the run goes on).
  */
 type Outcome = 'updated' | 'unchanged' | 'not_found' | 'lost' | 'refused' | 'error' | 'skipped';
 
@@ -134,7 +134,7 @@ function stateAfter(
   if (outcome === 'not_found' || outcome === 'lost')
     return afterNotFound(job.reconcile, now, lostAfterMs);
   if (outcome === 'skipped') return skippedState(now);
-  if (outcome === 'refused') return afterRefused(job.reconcile, now, httpStatus ?? 0);
+  if (outcome === 'refused') return afterRefused(job.reconcile, now, httpStatus ?? 0, lostAfterMs);
   // hotglue knows the job: a streak is over, and the key is good for it.
   if ((outcome === 'unchanged' || outcome === 'updated') && job.reconcile?.outcome !== 'answered')
     return answeredState(now);
@@ -143,10 +143,10 @@ function stateAfter(
 
 /**
  * Keeps what a poll left on the job, so that the next runs leave it alone for a while (a 404 or
- * a refused key: 15 min, 1 h, 6 h, then daily; lost after `lostAfterMs` of 404s) or until a new
- * event (no usable URL), and know that hotglue answered it (the key is good for it). A 404 past
- * `lostAfterMs` becomes `lost`. Not in a dry run; a failure to keep it only means the next run
- * asks again.
+ * a refused key: 15 min, 1 h, 6 h, then daily; lost after `lostAfterMs` of either) or until a new
+ * event (no usable URL), and know that hotglue answered it (the key is good for it). A 404 or a
+ * refusal past `lostAfterMs` becomes `lost`. Not in a dry run; a failure to keep it only means the
+ * next run asks again.
  */
 async function settle(
   job: JobSummary,
@@ -156,7 +156,9 @@ async function settle(
 ): Promise<ReconcileResult> {
   const { httpStatus: _status, answered: _answered, stops: _stops, ...result } = polled;
   const state = stateAfter(job, polled, context.now, context.lostAfterMs);
-  const lost = result.outcome === 'not_found' && state?.lost_at !== undefined;
+  const lost =
+    (result.outcome === 'not_found' || result.outcome === 'refused') &&
+    state?.lost_at !== undefined;
   const settled: ReconcileResult = lost
     ? {
         ...result,
@@ -374,7 +376,8 @@ export async function reconcileJobs(
  * The run's stop when hotglue refused the key for every job it polled (`asked`: a job skipped
  * before its poll is not among them, one skipped for its answer is): the key is likely wrong. The
  * jobs are backed off all the same, so that a lone job of another environment fails a run after
- * 15 min, 1 h, 6 h, then daily, not every run. Undefined otherwise.
+ * 15 min, 1 h, 6 h, then daily, not every run, until it is marked lost (a refusal lost in this
+ * run still counts). Undefined otherwise.
  */
 function refusedByAll(asked: Polled[]): ApiKeyRejectedError | undefined {
   const first = asked[0];

@@ -1,7 +1,7 @@
 /**
  * What reconciliation knows about a running job: hotglue did not know it (`not_found`, polled
  * again after a growing interval, and `lost` after a while), refused the API key for it
- * (`refused`, a 401 or 403: polled again after the same intervals, never lost), it cannot be asked
+ * (`refused`, a 401 or 403: polled again after the same intervals, and lost after as long), it cannot be asked
  * about (`skipped`: no env_id, or a path segment that is not one, looked at again only when a new
  * event arrives), or hotglue answered it (`answered`: the key is good for this job, so that a later
  * refusal means the key changed). The job's next stored event drops it: the consumer writes the
@@ -26,7 +26,10 @@ export interface PollState {
 const MINUTE = 60_000;
 /** The wait before each next poll of a job hotglue does not know: 15 min, 1 h, 6 h, then daily. */
 const POLL_BACKOFF_MS = [15 * MINUTE, 60 * MINUTE, 6 * 60 * MINUTE, 24 * 60 * MINUTE];
-/** After this long without hotglue knowing it, a job is marked lost (RECONCILE_LOST_AFTER). */
+/**
+ * After this long without hotglue knowing it, or of refusals of the key for it, a job is marked
+ * lost (RECONCILE_LOST_AFTER).
+ */
 export const DEFAULT_LOST_AFTER_MS = 7 * 24 * 60 * MINUTE;
 
 /** The misses and first miss of a streak of `outcome`, the new poll counted. */
@@ -45,30 +48,39 @@ function streak(
   };
 }
 
-/** The state after hotglue answered 404 for a job again (or for the first time). */
-export function afterNotFound(
+/** The state after a streak of `outcome` met again: backed off, or lost past `lostAfterMs`. */
+function missedAgain(
   previous: PollState | undefined,
+  outcome: 'not_found' | 'refused',
   now: Date,
   lostAfterMs: number,
 ): PollState {
-  const { misses, first_miss_at, next_at } = streak(previous, 'not_found', now);
+  const { misses, first_miss_at, next_at } = streak(previous, outcome, now);
   if (now.getTime() - Date.parse(first_miss_at) >= lostAfterMs)
-    return { outcome: 'not_found', misses, first_miss_at, lost_at: now.toISOString() };
-  return { outcome: 'not_found', misses, first_miss_at, next_at };
+    return { outcome, misses, first_miss_at, lost_at: now.toISOString() };
+  return { outcome, misses, first_miss_at, next_at };
 }
 
+/** The state after hotglue answered 404 for a job again (or for the first time). */
+export const afterNotFound = (
+  previous: PollState | undefined,
+  now: Date,
+  lostAfterMs: number,
+): PollState => missedAgain(previous, 'not_found', now, lostAfterMs);
+
 /**
- * The state after hotglue refused the key for a job (401 or 403) it never answered: the job is
- * asked again after 15 min, 1 h, 6 h, then daily (its env_id may be another environment's), but
- * never marked lost, since hotglue said nothing about the job itself.
+ * The state after hotglue refused the key for a job (401 or 403): the job is asked again after
+ * 15 min, 1 h, 6 h, then daily (its env_id may be another environment's), and marked lost when
+ * refused still `lostAfterMs` after the first refusal, as a job hotglue does not know: it no
+ * longer fails a run as the only job due, refused by all, at every back-off for ever.
  */
 export const afterRefused = (
   previous: PollState | undefined,
   now: Date,
   httpStatus: number,
+  lostAfterMs: number,
 ): PollState => ({
-  outcome: 'refused',
-  ...streak(previous, 'refused', now),
+  ...missedAgain(previous, 'refused', now, lostAfterMs),
   http_status: httpStatus,
 });
 

@@ -374,6 +374,37 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     });
   });
 
+  it('marks a job refused for a week lost: a lone job of another environment stops failing runs', async () => {
+    const { store, queue } = pipeline();
+    await store.store('jobs', stored(job('alone/foreign', ['JOB_CREATED'])[0] ?? {}));
+    fake.answer('alone/foreign', { status: 403 });
+    let now = NOW;
+    const deps = {
+      jobs: store,
+      polls: store,
+      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+      queue,
+      now: () => now,
+    };
+    // The only job due, refused: each run at its back-off fails, refused by all.
+    await expect(reconcile(deps, options())).rejects.toThrow(/for every job polled \(1\)/);
+    now = new Date(NOW.getTime() + 8 * 24 * HOUR);
+    await expect(reconcile(deps, options())).rejects.toThrow(/for every job polled \(1\)/);
+    expect((await store.getJob('alone/foreign'))?.reconcile).toMatchObject({
+      outcome: 'refused',
+      http_status: 403,
+      first_miss_at: NOW.toISOString(),
+      lost_at: now.toISOString(),
+    });
+    const lost = await take(store.listJobs({ status: 'lost' }), 100);
+    expect(lost.map((j) => j.s3_root)).toContain('alone/foreign');
+    // Lost, it is polled no more, and fails no run.
+    now = new Date(NOW.getTime() + 30 * 24 * HOUR);
+    const before = fake.requests.length;
+    expect(await reconcile(deps, options())).toMatchObject({ stale: 0, due: 0, results: [] });
+    expect(fake.requests.length).toBe(before);
+  });
+
   it('stops at the first refusal for a job hotglue answered before: the key changed', async () => {
     const { store, queue } = pipeline();
     for (const root of ['once/a', 'once/b'])

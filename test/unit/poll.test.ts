@@ -42,12 +42,12 @@ describe('the backoff of a job hotglue does not know', () => {
     expect(after).toMatchObject({ misses: 1, first_miss_at: at(DAY).toISOString() });
   });
 
-  it('backs a refused job off as a 404, never gives it up, and starts a new streak after another outcome', () => {
+  it('backs a refused job off as a 404, and starts a new streak after another outcome', () => {
     let state: PollState | undefined = afterNotFound(undefined, t0, 7 * DAY);
     const waits: number[] = [];
     let now = t0;
     for (let i = 0; i < 12; i += 1) {
-      state = afterRefused(state, now, 403);
+      state = afterRefused(state, now, 403, 30 * DAY);
       expect(state.lost_at).toBeUndefined();
       const next = Date.parse(String(state.next_at));
       waits.push(next - now.getTime());
@@ -65,11 +65,25 @@ describe('the backoff of a job hotglue does not know', () => {
     expect(afterNotFound(state, now, 7 * DAY)).toMatchObject({ misses: 1 });
   });
 
+  it('gives a refused job up after the lost-after time, as a 404', () => {
+    let state: PollState = afterRefused(undefined, t0, 403, 7 * DAY);
+    while (state.next_at !== undefined)
+      state = afterRefused(state, new Date(state.next_at), 403, 7 * DAY);
+    expect(state).toMatchObject({ outcome: 'refused', http_status: 403 });
+    expect(state.first_miss_at).toBe(t0.toISOString());
+    expect(Date.parse(String(state.lost_at)) - t0.getTime()).toBeGreaterThanOrEqual(7 * DAY);
+    expect(Date.parse(String(state.lost_at)) - t0.getTime()).toBeLessThan(8 * DAY);
+    expect(isDue(state, at(365 * DAY))).toBe(false);
+  });
+
   it('polls an answered job on every run', () => {
     const answered = answeredState(t0);
     expect(answered).toEqual({ outcome: 'answered', misses: 0, answered_at: t0.toISOString() });
     expect(isDue(answered, t0)).toBe(true);
-    expect(afterRefused(answered, at(MIN), 401)).toMatchObject({ misses: 1, http_status: 401 });
+    expect(afterRefused(answered, at(MIN), 401, 7 * DAY)).toMatchObject({
+      misses: 1,
+      http_status: 401,
+    });
   });
 
   it('polls a job with no state', () => {
