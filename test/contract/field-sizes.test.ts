@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSRecord } from 'aws-lambda';
 import { dynamoDbStore } from '../../lib/aws/dynamodb/dynamodb-store';
 import { itemBytes } from '../../lib/aws/dynamodb/item-size';
 import { CURRENT } from '../../lib/aws/dynamodb/table-layout';
@@ -35,7 +34,7 @@ import {
   type Backend,
 } from '../support/dynamo-servers';
 import { ingestDoubles, recordingCounters, recordingLog } from '../support/doubles';
-import { envelopeOf, hmacHex, payloadOf, sqsRecord } from '../support/events';
+import { envelopeOf, fifoBatch, hmacHex, payloadOf } from '../support/events';
 import { memoryStore } from '../support/memory-store';
 
 /**
@@ -113,19 +112,7 @@ async function consume(
     log: recordingLog(),
     counters: recordingCounters(),
   });
-  const records: SQSRecord[] = messages.map((m, i) =>
-    sqsRecord(m.body, {
-      messageId: `m-${i}`,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '1',
-        SenderId: 'x',
-        ApproximateFirstReceiveTimestamp: '1',
-        MessageGroupId: m.groupId,
-      },
-    }),
-  );
-  const { batchItemFailures } = await handler({ Records: records });
+  const { batchItemFailures } = await handler({ Records: fifoBatch(messages) });
   return { failed: batchItemFailures.map((f) => f.itemIdentifier), published };
 }
 

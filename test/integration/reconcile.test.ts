@@ -47,6 +47,22 @@ function pipeline() {
   return { store, queue, queued, drain };
 }
 
+/**
+ * What reconcile runs with here: the pipeline's store (for the polls' state too, unless
+ * `withPolls` is false) and queue, the fake hotglue API with the key, and a clock.
+ */
+const depsOf = (
+  { store, queue }: Pick<ReturnType<typeof pipeline>, 'store' | 'queue'>,
+  now: () => Date = () => NOW,
+  withPolls = true,
+) => ({
+  jobs: store,
+  ...(withPolls && { polls: store }),
+  api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
+  queue,
+  now,
+});
+
 const options = (over: Partial<ReconcileOptions> = {}): ReconcileOptions => ({
   olderThanMs: 2 * HOUR,
   limit: 500,
@@ -168,13 +184,7 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
       fake.answer(root, { status: root === 'gone/flaky' ? 500 : 404 });
     }
     let now = NOW;
-    const deps = {
-      jobs: store,
-      polls: store,
-      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
-      queue,
-      now: () => now,
-    };
+    const deps = depsOf({ store, queue }, () => now);
     const polled = async () => {
       const before = fake.requests.length;
       const report = await reconcile(deps, options());
@@ -224,13 +234,7 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
       return rest;
     });
     await store.store('jobs', stored(created ?? {}));
-    const deps = {
-      jobs: store,
-      polls: store,
-      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
-      queue,
-      now: () => NOW,
-    };
+    const deps = depsOf({ store, queue });
     expect((await reconcile(deps, options())).results.map((r) => r.outcome)).toEqual(['skipped']);
     expect((await reconcile(deps, options())).results).toEqual([]);
     await store.store('jobs', stored(started ?? {}));
@@ -249,12 +253,7 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
       fake.answer(root, { status: 200, body: answerFor(root, 'JOB_FAILED') });
     }
     const report = await reconcile(
-      {
-        jobs: store,
-        api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
-        queue,
-        now: () => NOW,
-      },
+      depsOf({ store, queue }, undefined, false),
       options({ dryRun: true, limit: 2 }),
     );
     expect(report.stale).toBe(3);
@@ -276,15 +275,7 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     });
     fake.answer('other/long', answer('other/long', 'x'.repeat(5_000)));
     fake.answer('other/array', answer('other/array', [[1], [2]]));
-    const report = await reconcile(
-      {
-        jobs: store,
-        api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
-        queue,
-        now: () => NOW,
-      },
-      options(),
-    );
+    const report = await reconcile(depsOf({ store, queue }, undefined, false), options());
     const detail = Object.fromEntries(report.results.map((r) => [r.s3_root, r.detail]));
     expect(detail).toEqual({
       'other/long': `the answer is about another job ("${'x'.repeat(200)}…" (5000 characters))`,
@@ -329,13 +320,7 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     fake.answer('one/known', { status: 200, body: answerFor('one/known', 'JOB_COMPLETED') });
     fake.answer('one/missing', { status: 404 });
     let now = NOW;
-    const deps = {
-      jobs: store,
-      polls: store,
-      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
-      queue,
-      now: () => now,
-    };
+    const deps = depsOf({ store, queue }, () => now);
     const report = await reconcile(deps, options({ concurrency: 1 }));
     expect(report.results.map((r) => [r.s3_root, r.outcome])).toEqual([
       ['one/foreign', 'refused'],
@@ -379,13 +364,7 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     await store.store('jobs', stored(job('alone/foreign', ['JOB_CREATED'])[0] ?? {}));
     fake.answer('alone/foreign', { status: 403 });
     let now = NOW;
-    const deps = {
-      jobs: store,
-      polls: store,
-      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
-      queue,
-      now: () => now,
-    };
+    const deps = depsOf({ store, queue }, () => now);
     // The only job due, refused: each run at its back-off fails, refused by all.
     await expect(reconcile(deps, options())).rejects.toThrow(/for every job polled \(1\)/);
     now = new Date(NOW.getTime() + 8 * 24 * HOUR);
@@ -470,13 +449,7 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     for (const root of ['lostenv/b', 'lostenv/c'])
       fake.answer(root, { status: 200, body: answerFor(root, 'SYNC_STARTED') });
     let now = NOW;
-    const deps = {
-      jobs: store,
-      polls: store,
-      api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
-      queue,
-      now: () => now,
-    };
+    const deps = depsOf({ store, queue }, () => now);
     await reconcile(deps, options({ concurrency: 1 }));
     expect((await store.getJob('lostenv/a'))?.reconcile?.outcome).toBe('answered');
     for (const root of ['lostenv/b', 'lostenv/c'])
@@ -531,16 +504,7 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
     await store.store('jobs', stored(job('dots/plain', ['JOB_CREATED'])[0] ?? {}));
     fake.answer('dots/plain', { status: 404 });
     const before = fake.requests.length;
-    const report = await reconcile(
-      {
-        jobs: store,
-        polls: store,
-        api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
-        queue,
-        now: () => NOW,
-      },
-      options(),
-    );
+    const report = await reconcile(depsOf({ store, queue }), options());
     const byRoot = Object.fromEntries(report.results.map((r) => [r.s3_root, r]));
     expect(byRoot['dots/env']).toMatchObject({
       outcome: 'skipped',
@@ -571,15 +535,7 @@ describe('reconcile, against a fake of hotglue’s job-status API', () => {
         fake.answer('moved/a', { status, headers: { location: `${target.url}/steal` } });
         fake.answer('moved/b', { status: 200, body: answerFor('moved/b', 'JOB_CREATED') });
         const before = fake.requests.length;
-        const report = await reconcile(
-          {
-            jobs: store,
-            api: hotglueJobStatusApi({ baseUrl: fake.url, apiKey: KEY }),
-            queue,
-            now: () => NOW,
-          },
-          options(),
-        );
+        const report = await reconcile(depsOf({ store, queue }, undefined, false), options());
         expect(report.results.map((r) => [r.s3_root, r.outcome]).sort()).toEqual([
           ['moved/a', 'error'],
           ['moved/b', 'unchanged'],

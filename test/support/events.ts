@@ -78,6 +78,22 @@ export function sqsRecord(body: string, overrides: Partial<SQSRecord> = {}): SQS
   };
 }
 
+/** A FIFO batch as SQS hands it to a consumer: each message first received, in its group. */
+export function fifoBatch(messages: { body: string; groupId: string }[]): SQSRecord[] {
+  return messages.map((m, i) =>
+    sqsRecord(m.body, {
+      messageId: `m-${i}`,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: '1',
+        SenderId: 'x',
+        ApproximateFirstReceiveTimestamp: '1',
+        MessageGroupId: m.groupId,
+      },
+    }),
+  );
+}
+
 /** The queue message ingest would make of `payload`. */
 export function envelopeOf(kind: Kind, payload: unknown): string {
   return buildEnvelope({

@@ -1,4 +1,3 @@
-import type { SQSRecord } from 'aws-lambda';
 import { batchConsumer } from '../../lib/consumer/consume-batch';
 import { handleIngest } from '../../lib/ingest/handle-ingest';
 import type { ConnectionRecord } from '../../lib/records/connections';
@@ -11,7 +10,7 @@ import { canonicalJson } from '../../lib/webhook/content-hash';
 import type { Kind } from '../../lib/webhook/kinds';
 import { microsToIso, toEpochMicros } from '../../lib/webhook/time';
 import { ingestDoubles, recordingCounters, recordingLog } from '../support/doubles';
-import { hmacHex, payloadOf, sqsRecord } from '../support/events';
+import { fifoBatch, hmacHex, payloadOf } from '../support/events';
 import { stored } from '../support/lifecycle';
 import { memoryStore } from '../support/memory-store';
 import { recordOfHistory } from '../support/merges';
@@ -89,18 +88,7 @@ async function consume(kind: Kind, messages: { messageBody: string; groupId: str
     log: recordingLog(),
     counters: recordingCounters(),
   });
-  const records: SQSRecord[] = messages.map((m, i) =>
-    sqsRecord(m.messageBody, {
-      messageId: `m-${i}`,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '1',
-        SenderId: 'x',
-        ApproximateFirstReceiveTimestamp: '1',
-        MessageGroupId: m.groupId,
-      },
-    }),
-  );
+  const records = fifoBatch(messages.map((m) => ({ body: m.messageBody, groupId: m.groupId })));
   const { batchItemFailures } = await handler({ Records: records });
   return { store, failed: batchItemFailures };
 }
