@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +15,8 @@ import { startFakeHotglueApi } from '../support/fake-hotglue-api';
 import { startFakeSsm } from '../support/fake-ssm';
 import { jobLifecycle, stored } from '../support/lifecycle';
 import { packageService } from '../support/package-service';
-import { ROOT, startFauxqsProcess } from '../support/processes';
+import { startFauxqsProcess } from '../support/processes';
+import { runBundle } from '../support/run-bundle';
 import { unzip } from '../support/unzip';
 
 /**
@@ -74,33 +74,7 @@ async function invoke(
   env: Record<string, string>,
   timeMs: number,
 ): Promise<Invocation> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'test', 'support', 'invoke-bundle.cjs'),
-      join(work, zip, file),
-      'handler',
-      `${timeMs}`,
-    ],
-    {
-      cwd: join(work, zip),
-      env: {
-        PATH: process.env.PATH ?? '',
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        ...env,
-      },
-    },
-  );
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  child.stdin.end(JSON.stringify(event));
-  // A bundle that hangs past its time by far is a failure to report, not a suite to wait on.
-  const killer = setTimeout(() => child.kill('SIGKILL'), timeMs + 20_000);
-  await new Promise((resolve) => child.on('close', resolve));
-  clearTimeout(killer);
+  const out = await runBundle(join(work, zip), file, event, env, timeMs);
   const line = (prefix: string) =>
     out
       .split('\n')

@@ -3,7 +3,6 @@ import { writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RegoEngine, TemplateFile } from '@aws/cloudformation-validate';
@@ -12,7 +11,8 @@ import { parseEnvelope } from '../../lib/webhook/envelope';
 import { getJob } from '../../lib/aws/dynamodb/queries';
 import { createProjectTables, documentClient, startDynalite } from '../support/dynamo-servers';
 import { envelopeOf, hmacHex, httpApiEvent, payloadOf, sqsRecord } from '../support/events';
-import { ROOT, startFauxqsProcess } from '../support/processes';
+import { startFauxqsProcess } from '../support/processes';
+import { runBundle } from '../support/run-bundle';
 import { unzip } from '../support/unzip';
 import { CANARY, packageService, packagingEnv } from '../support/package-service';
 import { localSqsClient } from '../../lib/local/local-stack-facts';
@@ -1000,25 +1000,7 @@ async function invokeBundleWithOutput(
       await mkdir(dirname(join(dir, name)), { recursive: true });
       await writeFile(join(dir, name), content);
     }
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'test', 'support', 'invoke-bundle.cjs'), join(dir, file)],
-      {
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH ?? '',
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          ...env,
-        },
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.stdin.end(JSON.stringify(event));
-    await new Promise((resolve) => child.on('close', resolve));
+    const out = await runBundle(dir, file, event, env);
     const line = out.split('\n').find((l) => l.startsWith('RESULT:'));
     if (line === undefined) throw new Error(`bundle ${zip} failed:\n${out}`);
     return { result: JSON.parse(line.slice('RESULT:'.length)), out };
