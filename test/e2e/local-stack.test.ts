@@ -6,6 +6,8 @@ import {
   ListQueuesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
+  type Message,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -207,20 +209,11 @@ describe('the local stack', () => {
       }),
     );
     const id = sent.MessageId ?? '';
-    const dead = await eventually(
-      async () =>
-        (
-          await sqs.send(
-            new ReceiveMessageCommand({
-              QueueUrl: dlq?.url,
-              WaitTimeSeconds: 1,
-              MessageSystemAttributeNames: ['All'],
-              MessageAttributeNames: ['All'],
-            }),
-          )
-        ).Messages?.find((m) => m.MessageAttributes?.source_message_id?.StringValue === id),
-      `${id} in the dead-letter queue`,
-      { timeoutMs: 30_000 },
+    const dead = await fromDeadLetterQueue(
+      sqs,
+      dlq?.url,
+      (m) => m.MessageAttributes?.source_message_id?.StringValue === id,
+      id,
     );
     // Sent there by the consumer (the local stack gave it the local DLQ's URL), in its group,
     // after its first receive, with why.
@@ -274,21 +267,7 @@ describe('the local stack', () => {
     } finally {
       await stack.setFault('dynamodb', false);
     }
-    const dead = await eventually(
-      async () =>
-        (
-          await sqs.send(
-            new ReceiveMessageCommand({
-              QueueUrl: dlq?.url,
-              WaitTimeSeconds: 1,
-              MessageSystemAttributeNames: ['All'],
-              MessageAttributeNames: ['All'],
-            }),
-          )
-        ).Messages?.find((m) => m.MessageId === id),
-      `${id} in the dead-letter queue`,
-      { timeoutMs: 30_000 },
-    );
+    const dead = await fromDeadLetterQueue(sqs, dlq?.url, (m) => m.MessageId === id, id);
     // Moved by SQS after exactly the redrive count, in its entity's group, with no reason of
     // the consumer's (dlq list says "failed 5 receives").
     expect(dead.Attributes?.MessageGroupId).toMatch(/^[0-9a-f]{64}$/);
@@ -746,4 +725,28 @@ function freePort(port = 0): Promise<number> {
       server.close(() => resolve(got));
     });
   });
+}
+
+/** Receives from a dead-letter queue until the message `matches` is there (30 s at most). */
+function fromDeadLetterQueue(
+  sqs: SQSClient,
+  url: string | undefined,
+  matches: (message: Message) => boolean,
+  id: string,
+): Promise<Message> {
+  return eventually(
+    async () =>
+      (
+        await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+        )
+      ).Messages?.find(matches),
+    `${id} in the dead-letter queue`,
+    { timeoutMs: 30_000 },
+  );
 }
