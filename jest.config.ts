@@ -10,9 +10,9 @@ const config: Config = {
   },
   // End-to-end suites start child processes; give them room on a 2-core machine.
   setupFiles: ['<rootDir>/lib/config/quiet-warnings.ts'],
-  // One folder per run where the template suites share the packages they build alike.
-  globalSetup: '<rootDir>/test/support/package-cache.cjs',
-  globalTeardown: '<rootDir>/test/support/package-cache-teardown.cjs',
+  // One folder per run for what suites build alike: packages, and the local stack's prints.
+  globalSetup: '<rootDir>/test/support/run-cache.cjs',
+  globalTeardown: '<rootDir>/test/support/run-cache-teardown.cjs',
   testTimeout: 60_000,
   maxWorkers: 2,
 };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   GetQueueAttributesCommand,
@@ -33,6 +33,7 @@ import { toCurrentItem } from '../../lib/aws/dynamodb/table-layout';
 import { ReadApiError, readClient } from '../../lib/client';
 import { ENTITIES } from '../../lib/records/entities';
 import { LineWatcher, ROOT, spawnTs, waitForExit } from '../support/processes';
+import { seedPrints } from '../support/print-seed';
 
 let dataDir: string;
 let stack: StackProcess;
@@ -40,7 +41,8 @@ let secret: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-e2e-'));
-  stack = await startStack(dataDir);
+  // This stack reads serverless.yml itself, as `npm start` does on a fresh data folder.
+  stack = await startStack(dataDir, {}, { prints: 'own' });
   secret = (await readFile(join(dataDir, 'webhook-secret'), 'utf8')).trim();
 }, 120_000);
 
@@ -87,6 +89,10 @@ describe('the local stack', () => {
     expect(ready).toContain(`dynamodb=${stack.info.dynamodbEndpoint}`);
     expect(ready).toContain(`sqs=${stack.info.sqsEndpoint}`);
     expect(ready).toContain(`data=${dataDir}`);
+    // It read serverless.yml with `serverless print`, and kept what it printed for its next start.
+    expect(
+      (await readdir(dataDir)).filter((f) => /^serverless-print-\w+\.json$/.test(f)),
+    ).toHaveLength(1);
     expect(secret).toMatch(/^[0-9a-f]{48}$/);
     const secretLine = await stack.output.line(
       (l) => l.startsWith('  webhook secret:'),
@@ -694,6 +700,7 @@ describe('the local stack and its CLI at the edges', () => {
     const taken = new URL(stack.info.baseUrl).port;
     const dynamodbPort = await freePort();
     const otherData = await mkdtemp(join(tmpdir(), 'hgw-e2e-taken-'));
+    await seedPrints(otherData);
     try {
       const second = spawnTs('lib/local/main.ts', {
         env: {

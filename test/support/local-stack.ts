@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { readLocalStackInfo, type LocalStackInfo } from '../../lib/local/local-stack-facts';
 import type { Kind } from '../../lib/webhook/kinds';
 import { hmacHex } from './events';
+import { keepPrints, seedPrints } from './print-seed';
 import { LineWatcher, ROOT, spawnTs, waitForExit } from './processes';
 
 export interface StackProcess {
@@ -16,11 +17,16 @@ export interface StackProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `npm start`'s program on free ports with its own data folder. */
+/**
+ * Starts `npm start`'s program on free ports with its own data folder, seeded with the run's
+ * prints of serverless.yml (print-seed.ts) unless `prints: 'own'` has it run `serverless print`.
+ */
 export async function startStack(
   dataDir: string,
   env: Record<string, string> = {},
+  options: { prints?: 'seeded' | 'own' } = {},
 ): Promise<StackProcess> {
+  if (options.prints !== 'own') await seedPrints(dataDir);
   const child = spawnTs('lib/local/main.ts', {
     ipc: true,
     env: {
@@ -41,6 +47,7 @@ export async function startStack(
   });
   const failed = output.lines.find((l) => l.startsWith('local stack failed'));
   if (failed !== undefined) throw new Error(failed);
+  await keepPrints(dataDir);
   const info = await readLocalStackInfo(dataDir);
   return {
     child,

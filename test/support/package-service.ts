@@ -5,6 +5,7 @@ import { cp, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { RUN_CACHE_ENV } from './run-cache-env';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -43,7 +44,7 @@ export async function runServerless(
 
 /**
  * Runs `serverless package --stage <stage>` into `outDir` (see runServerless). Within one jest
- * run (test/support/package-cache.cjs sets PACKAGE_CACHE_ENV), a package is built once and
+ * run (see run-cache-env.ts), a package is built once and
  * copied to every suite that asks for the same stage, options, settings file and environment:
  * the template suites ask for the same few packages, and each build takes seconds of CPU.
  */
@@ -58,7 +59,7 @@ export async function packageService(
 ): Promise<void> {
   const build = (into: string) =>
     runServerless(['package', '--package', resolve(into), ...extraArgs], stage, env, stageFile);
-  const cache = process.env[PACKAGE_CACHE_ENV];
+  const cache = process.env[RUN_CACHE_ENV];
   if (cache === undefined || cache === '') {
     await build(outDir);
     return;
@@ -118,9 +119,6 @@ export function packagingEnv(): Record<string, string> {
     AWS_CONFIG_FILE: '/nonexistent',
   });
 }
-
-/** The environment variable naming this jest run's package cache (set by its global setup). */
-const PACKAGE_CACHE_ENV = 'HGW_TEST_PACKAGE_CACHE';
 
 /** `env` as it matters to a package: the same in every jest worker of one run. */
 function comparable(env: Record<string, string | undefined>): [string, string][] {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { keepPrints, seedPrints } from './print-seed';
 import { readLocalStackInfo, type LocalStackInfo } from '../../lib/local/local-stack-facts';
 
 export interface StackChild {
@@ -11,13 +12,15 @@ export interface StackChild {
 
 /**
  * Starts the local stack (`npm start`'s program) in a child process on free ports with its own
- * data folder, quietly (handlers log warnings only), and waits for its ready line.
+ * data folder (seeded with the run's prints of serverless.yml, see print-seed.ts), quietly
+ * (handlers log warnings only), and waits for its ready line.
  */
 export async function startStackChild(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<StackChild> {
   const root = resolve(__dirname, '..', '..');
+  await seedPrints(dataDir);
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(root, 'lib', 'local', 'main.ts')],
@@ -50,6 +53,7 @@ export async function startStackChild(
     );
   });
   await ready;
+  await keepPrints(dataDir);
   const info = await readLocalStackInfo(dataDir);
   return {
     info,
