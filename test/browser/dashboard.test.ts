@@ -128,12 +128,27 @@ async function open(path: string, viewport = { width: 1280, height: 900 }, bypas
 /** The text of each row of the page's main table (the last table on the page). */
 const rows = (page: Page) => page.locator('main table').last().locator('tbody tr').allInnerTexts();
 
-/** The list's count line once it says `text` ("50 of 60 jobs"). */
+/**
+ * The list's count line once it says `text` ("50 of 60 jobs"); if it never does, what the count
+ * line, the status line and the address said instead.
+ */
 const countSays = (page: Page, text: string) =>
   page
     .locator('main p.count')
     .filter({ hasText: new RegExp(`^${text}$`) })
-    .waitFor();
+    .waitFor()
+    .catch(async (error: unknown) => {
+      const said = async (selector: string) =>
+        page
+          .locator(selector)
+          .first()
+          .textContent({ timeout: 1_000 })
+          .catch(() => null);
+      throw new Error(
+        `the count line never said "${text}": it said ${JSON.stringify(await said('main p.count'))}, the status line ${JSON.stringify(await said('p.status'))}, at ${page.url()}`,
+        { cause: error },
+      );
+    });
 
 /**
  * Every word of the page's headings, labels, links and table cells (but free text) that is laid
