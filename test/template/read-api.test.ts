@@ -2,17 +2,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployedReadRoutes } from '../../lib/read-api/deployed-routes';
-import { packageService, packagingEnv } from '../support/package-service';
-import type { Template } from '../support/template';
+import { packageProd, type Template } from '../support/template';
 
-/** `serverless package --param readApi=true`: the /v1 routes, behind IAM, on a read-only role. */
+/** A stage with `readApi: true` (the prod package, PROD): the /v1 routes, behind IAM, on a read-only role. */
 
 let dir: string;
 let template: Template;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hgw-read-api-'));
-  await packageService('ci', dir, packagingEnv(), ['--param', 'readApi=true']);
+  await packageProd(dir);
   template = JSON.parse(
     await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'),
   ) as Template;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { MAX_STAGE_LENGTH } from '../../lib/config/stage-settings';
 import { resolveConditionals } from '../../lib/local/service-definition';
 import { packageService, packagingEnv, runServerless } from '../support/package-service';
+import { PROD } from '../support/template';
 
 type Resource = { Type: string; Properties: Record<string, any>; Condition?: string };
 type Template = { Resources: Record<string, Resource>; Parameters?: Record<string, any> };
@@ -43,12 +44,13 @@ let qa: Template;
 let prod: Template;
 let prodOverridden: Template;
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
-const PROD_FILE = 'alarmEmail: ops@example.com\nreadApi: true\nwarmWriteUnitsPerSecond: 12000\n';
+/** Its stage file: an alarm e-mail, the read API, warm tables at 12,000 write units. */
+const PROD_FILE = PROD.file;
 
 beforeAll(async () => {
   const results = await Promise.all([
     packaged('qa'),
-    packaged('prod', { stageFile: PROD_FILE }),
+    packaged('prod', { stageFile: PROD_FILE, args: PROD.args }),
     packaged('prod', {
       stageFile: PROD_FILE,
       args: [

@@ -15,6 +15,7 @@ import { startFauxqsProcess } from '../support/processes';
 import { runBundle } from '../support/run-bundle';
 import { unzip } from '../support/unzip';
 import { CANARY, packageService, packagingEnv } from '../support/package-service';
+import { packageProd } from '../support/template';
 import { localSqsClient } from '../../lib/local/local-stack-facts';
 import { resolveConditionals } from '../../lib/local/service-definition';
 import { MAX_RECEIVE_COUNT } from '../../lib/aws/resource-names';
@@ -78,11 +79,11 @@ let ciDir: string;
 beforeAll(async () => {
   prodDir = await mkdtemp(join(tmpdir(), 'hgw-prod-'));
   ciDir = await mkdtemp(join(tmpdir(), 'hgw-ci-'));
-  // prod also shows a parameter set at package time (the consumers' concurrency cap).
-  ({ template: prod } = await packageStage('prod', prodDir, [
-    '--param',
-    'consumerMaxConcurrency=7',
-  ]));
+  // prod: a stage file, and a parameter set at package time (the consumers' concurrency cap).
+  await packageProd(prodDir);
+  prod = JSON.parse(
+    await readFile(join(prodDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as Template;
   ({ template, text } = await packageStage('ci', ciDir));
 }, 120_000);
 
