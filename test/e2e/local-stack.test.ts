@@ -41,8 +41,9 @@ let secret: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-e2e-'));
-  // This stack reads serverless.yml itself, as `npm start` does on a fresh data folder.
-  stack = await startStack(dataDir, {}, { prints: 'own' });
+  // This stack reads serverless.yml itself, as `npm start` does on a fresh data folder. Its stage
+  // is ci, which the template suites package too: the no-drift test compares it with that package.
+  stack = await startStack(dataDir, { LOCAL_STAGE: 'ci' }, { prints: 'own' });
   secret = (await readFile(join(dataDir, 'webhook-secret'), 'utf8')).trim();
 }, 120_000);
 
@@ -708,6 +709,7 @@ describe('the local stack and its CLI at the edges', () => {
           DYNAMODB_PORT: String(dynamodbPort),
           SQS_PORT: '0',
           DATA_DIR: otherData,
+          LOCAL_STAGE: 'ci',
         },
       });
       const output = new LineWatcher(second);
