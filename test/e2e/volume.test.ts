@@ -194,12 +194,12 @@ describe('one entity with a long history, on the local stack', () => {
 });
 
 describe('a burst on the local stack', () => {
-  it('accepts and stores 600 job events sent at once', async () => {
+  it('accepts and stores 300 job events sent at once', async () => {
     const tenant = `burst-${randomBytes(4).toString('hex')}`;
-    const bodies = Array.from({ length: 600 }, (_, i) =>
+    const bodies = Array.from({ length: 300 }, (_, i) =>
       JSON.stringify(
         payloadOf('jobs', {
-          tenant: `${tenant}-${i % 200}`,
+          tenant: `${tenant}-${i % 100}`,
           flow_id: tenant,
           s3_root: `${tenant}/${i}`,
           job_id: `${tenant}-${i}`,
@@ -223,18 +223,18 @@ describe('a burst on the local stack', () => {
       }),
     );
     expect(statuses.filter((s) => s !== 202)).toEqual([]);
-    // Waiting on the consumers' log lines (reading 600 records a second would slow them down).
+    // Waiting on the consumers' log lines (reading 300 records a second would slow them down).
     const storedNew = () =>
       stack.output.lines
         .slice(before)
         .filter((l) => l.includes('"event stored"') && l.includes('"kind":"jobs"')).length;
     await eventually(
       async () => (storedNew() >= bodies.length ? true : undefined),
-      'all 600 jobs stored',
+      'all 300 jobs stored',
       slowly,
     );
     const stored = await take(queries().listJobs({ flow: tenant }), 2_000);
-    expect(new Set(stored.map((j) => j.s3_root)).size).toBe(600);
+    expect(new Set(stored.map((j) => j.s3_root)).size).toBe(300);
     expect(await deadLetters('jobs')).toEqual([]);
   }, 180_000);
 });

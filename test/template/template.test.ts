@@ -1011,8 +1011,15 @@ async function invokeBundleWithOutput(
 }
 
 describe('packaged function bundles, run in a bare Node process against the local emulators', () => {
+  // One fauxqs for the block (a process of its own, a second or so of CPU to start): each test
+  // makes queues of its own names on it.
+  let fauxqs: Awaited<ReturnType<typeof startFauxqsProcess>>;
+  beforeAll(async () => {
+    fauxqs = await startFauxqsProcess();
+  });
+  afterAll(() => fauxqs?.stop());
+
   it('ingest.zip verifies and queues an event on fauxqs', async () => {
-    const fauxqs = await startFauxqsProcess();
     const proxy = await startRecordingProxy(fauxqs.endpoint);
     const sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
     try {
@@ -1062,12 +1069,10 @@ describe('packaged function bundles, run in a bare Node process against the loca
     } finally {
       sqs.destroy();
       await proxy.close();
-      await fauxqs.stop();
     }
   }, 60_000);
 
   it('ingest.zip answers 202 on its first request while SSM throttles its first calls', async () => {
-    const fauxqs = await startFauxqsProcess();
     const ssm = await startFakeSsm();
     const ssmProxy = await startRecordingProxy(ssm.endpoint);
     const sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
@@ -1110,7 +1115,6 @@ describe('packaged function bundles, run in a bare Node process against the loca
       sqs.destroy();
       await ssmProxy.close();
       await ssm.close();
-      await fauxqs.stop();
     }
   }, 60_000);
 
@@ -1130,7 +1134,6 @@ describe('packaged function bundles, run in a bare Node process against the loca
       const proxy = await startRecordingProxy(dynamo.endpoint);
       const bus = await startFakeEventBridge();
       const busProxy = await startRecordingProxy(bus.endpoint);
-      const fauxqs = await startFauxqsProcess();
       const sqsProxy = await startRecordingProxy(fauxqs.endpoint);
       const sqs = localSqsClient(fauxqs.endpoint, 'us-east-1');
       try {
@@ -1223,7 +1226,6 @@ describe('packaged function bundles, run in a bare Node process against the loca
       } finally {
         sqs.destroy();
         await sqsProxy.close();
-        await fauxqs.stop();
         await busProxy.close();
         await bus.close();
         await proxy.close();
@@ -1234,7 +1236,6 @@ describe('packaged function bundles, run in a bare Node process against the loca
   );
   it('reconcile.zip counts stale jobs with no key, then repairs one once the key parameter exists', async () => {
     const dynamo = await startDynalite();
-    const fauxqs = await startFauxqsProcess();
     const ssm = await startFakeSsm();
     const api = await startFakeHotglueApi('bundle-api-key');
     const bus = await startFakeEventBridge();
@@ -1355,7 +1356,6 @@ describe('packaged function bundles, run in a bare Node process against the loca
       sqs.destroy();
       await api.close();
       await ssm.close();
-      await fauxqs.stop();
       await dynamo.stop();
     }
   }, 60_000);
