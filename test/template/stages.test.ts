@@ -1,9 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- printed CloudFormation is untyped JSON */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { printServiceConfig } from '../../lib/local/service-definition';
-import { ROOT } from '../support/processes';
+import { packageService } from '../support/package-service';
+import { packageProd } from '../support/template';
 
 type Json = Record<string, any>;
 
@@ -17,57 +17,69 @@ function watched(alarm: Json): string[] {
 }
 
 /** Alarms on our own metrics (EMF lines and the access log's metric filter), by logical id. */
-function customMetricAlarms(config: Json): Record<string, string[]> {
-  const resources = config.resources.Resources as Record<string, Json>;
+function customMetricAlarms(template: Json): Record<string, string[]> {
+  const resources = template.Resources as Record<string, Json>;
   const entries: [string, string[]][] = Object.entries(resources)
     .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
     .map(([id, r]) => [id, watched(r.Properties).filter((m) => !m.startsWith('["AWS/'))]);
   return Object.fromEntries(entries.filter(([, metrics]) => metrics.length > 0));
 }
 
+/** The namespace a template's functions publish their metrics in: one for all of them. */
+function namespaceOf(template: Json): string {
+  const names = new Set(
+    Object.values(template.Resources as Record<string, Json>)
+      .filter((r) => r.Type === 'AWS::Lambda::Function')
+      .map((r) => r.Properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE as string),
+  );
+  expect(names.size).toBe(1);
+  return [...names][0] as string;
+}
+
+/** The packaged prod and qa stages (built once per jest run, see packageService). */
 describe('two stages in one account and region', () => {
-  let cache: string;
+  let dir: string;
   let prod: Json;
-  let dev: Json;
+  let qa: Json;
 
   beforeAll(async () => {
-    cache = await mkdtemp(join(tmpdir(), 'hgw-stages-'));
-    [prod, dev] = await Promise.all([
-      printServiceConfig(ROOT, 'prod', cache),
-      printServiceConfig(ROOT, 'dev', cache),
-    ]);
-  }, 60_000);
+    dir = await mkdtemp(join(tmpdir(), 'hgw-stages-'));
+    const read = async (name: string) =>
+      JSON.parse(
+        await readFile(join(dir, name, 'cloudformation-template-update-stack.json'), 'utf8'),
+      ) as Json;
+    await Promise.all([packageProd(join(dir, 'prod')), packageService('qa', join(dir, 'qa'))]);
+    [prod, qa] = await Promise.all([read('prod'), read('qa')]);
+  }, 180_000);
 
   afterAll(async () => {
-    await rm(cache, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('never share an alarm on a custom metric: each watches its own stage’s metrics', () => {
     const ofProd = customMetricAlarms(prod);
-    const ofDev = customMetricAlarms(dev);
+    const ofQa = customMetricAlarms(qa);
     // StaleJobs, ThrottledRequests, failed records (3) and refused signatures at least.
     expect(Object.keys(ofProd).length).toBeGreaterThanOrEqual(6);
-    expect(Object.keys(ofDev).sort()).toEqual(Object.keys(ofProd).sort());
-    const devMetrics = new Set(Object.values(ofDev).flat());
+    expect(Object.keys(ofQa).sort()).toEqual(Object.keys(ofProd).sort());
+    const qaMetrics = new Set(Object.values(ofQa).flat());
     for (const [id, metrics] of Object.entries(ofProd)) {
-      for (const metric of metrics) expect([id, devMetrics.has(metric)]).toEqual([id, false]);
+      for (const metric of metrics) expect([id, qaMetrics.has(metric)]).toEqual([id, false]);
     }
   });
 
   it('publish their metrics where their own alarms look', () => {
-    for (const config of [prod, dev]) {
-      const namespace = config.provider.environment.POWERTOOLS_METRICS_NAMESPACE as string;
-      const filters = Object.values(config.resources.Resources as Record<string, Json>)
+    for (const template of [prod, qa]) {
+      const namespace = namespaceOf(template);
+      const filters = Object.values(template.Resources as Record<string, Json>)
         .filter((r) => r.Type === 'AWS::Logs::MetricFilter')
         .flatMap((r) => r.Properties.MetricTransformations as Json[])
         .map((t) => t.MetricNamespace as string);
-      const alarmed = Object.values(customMetricAlarms(config))
+      const alarmed = Object.values(customMetricAlarms(template))
         .flat()
         .map((m) => (JSON.parse(m) as string[])[0]);
       expect(new Set([...filters, ...alarmed])).toEqual(new Set([namespace]));
     }
-    expect(prod.provider.environment.POWERTOOLS_METRICS_NAMESPACE).not.toBe(
-      dev.provider.environment.POWERTOOLS_METRICS_NAMESPACE,
-    );
+    expect(namespaceOf(prod)).not.toBe(namespaceOf(qa));
   });
 });

@@ -111,7 +111,7 @@ describe('the jobs fold', () => {
       fc.property(deliveries(jobEvents), ([events, order]) => {
         expect(foldAll(ENTITIES.jobs, events, order)).toEqual(mergeJob(events));
       }),
-      { numRuns: 2_000, seed: 42 },
+      { numRuns: 1_000, seed: 42 },
     );
   });
 });
@@ -134,7 +134,7 @@ describe('the discover fold', () => {
       fc.property(deliveries(discoverEvents), ([events, order]) => {
         expect(foldAll(ENTITIES.discover, events, order)).toEqual(mergeDiscover(events));
       }),
-      { numRuns: 2_000, seed: 43 },
+      { numRuns: 1_000, seed: 43 },
     );
   });
 });
@@ -158,7 +158,7 @@ describe('the connections fold', () => {
       fc.property(deliveries(connectionEvents), ([events, order]) => {
         expect(foldAll(ENTITIES.connections, events, order)).toEqual(mergeConnection(events));
       }),
-      { numRuns: 2_000, seed: 44 },
+      { numRuns: 1_000, seed: 44 },
     );
   });
 });
