@@ -38,12 +38,13 @@ import { seedPrints } from '../support/print-seed';
 let dataDir: string;
 let stack: StackProcess;
 let secret: string;
+/** Stage ci, which the template suites package too: the no-drift test compares the stack with it. */
+const CI_STAGE = { LOCAL_STAGE: 'ci' };
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'hgw-e2e-'));
-  // This stack reads serverless.yml itself, as `npm start` does on a fresh data folder. Its stage
-  // is ci, which the template suites package too: the no-drift test compares it with that package.
-  stack = await startStack(dataDir, { LOCAL_STAGE: 'ci' }, { prints: 'own' });
+  // This stack reads serverless.yml itself, as `npm start` does on a fresh data folder.
+  stack = await startStack(dataDir, CI_STAGE, { prints: 'own' });
   secret = (await readFile(join(dataDir, 'webhook-secret'), 'utf8')).trim();
 }, 120_000);
 
@@ -496,8 +497,16 @@ describe('the local stack', () => {
   it('stops cleanly on Ctrl-C and starts again on the same data', async () => {
     expect(await stack.stop()).toBe(0);
     expect(stack.output.lines).toContain('stopped');
-    stack = await startStack(dataDir);
+    stack = await startStack(dataDir, CI_STAGE);
     expect((await readFile(join(dataDir, 'webhook-secret'), 'utf8')).trim()).toBe(secret);
+    // The same tables, not new empty ones: what was stored before the stop reads back.
+    const kept = await cli(['jobs', 'list', '--tenant', 'e2e-tenant', '--json'], {
+      DATA_DIR: dataDir,
+    });
+    expect(kept.code).toBe(0);
+    expect(JSON.parse(kept.stdout) as { tenant: string }[]).toEqual(
+      expect.arrayContaining([expect.objectContaining({ tenant: 'e2e-tenant' })]),
+    );
     const result = await cli(['send', 'discover'], { DATA_DIR: dataDir });
     expect(result.code).toBe(0);
     await consumed((JSON.parse(result.stdout.slice(4)) as { id: string }).id);
