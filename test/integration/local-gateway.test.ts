@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { startLocalGateway, type LocalGateway } from '../../lib/local/http-gateway';
@@ -78,4 +79,39 @@ describe('the local gateway', () => {
     expect(text).toMatch(/^HTTP\/1\.1 408/);
     expect(seen.length).toBe(before);
   }, 30_000);
+
+  it('queues a burst of 600 connections in the kernel while it cannot accept (a backlog above Node’s 511)', () => {
+    // spawnSync holds this process (and so the gateway's accepts) until the child ends. The child
+    // connects 600 times and reads the listening socket's accept queue (/proc/net/tcp) until
+    // all 600 wait in it; with Node's default backlog, 512 at most would, and the rest retry.
+    const child = `
+      const net = require('node:net');
+      const fs = require('node:fs');
+      const port = ${gateway.port};
+      const local = '0100007F:' + port.toString(16).toUpperCase().padStart(4, '0');
+      const sockets = Array.from({ length: 600 }, () =>
+        net.connect(port, '127.0.0.1').on('error', () => undefined));
+      const queued = () => {
+        for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\\n').slice(1)) {
+          const f = line.trim().split(/\\s+/);
+          if (f[1] === local && f[3] === '0A') return parseInt(f[4].split(':')[1], 16);
+        }
+        return -1;
+      };
+      const deadline = Date.now() + 10000;
+      let most = 0;
+      const look = () => {
+        most = Math.max(most, queued());
+        if (most >= 600 || Date.now() > deadline) {
+          process.stdout.write(String(most));
+          for (const s of sockets) s.destroy();
+          process.exit(0);
+        }
+        setTimeout(look, 20);
+      };
+      look();`;
+    const run = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    expect(Number(run.stdout)).toBe(600);
+  }, 40_000);
 });
