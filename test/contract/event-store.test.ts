@@ -74,7 +74,7 @@ async function startServer(name: string, start: () => Promise<Backend>): Promise
 beforeAll(async () => {
   await Promise.all([
     startServer('dynalite', startDynalite),
-    startServer('DynamoDB Local', startDynamoDbLocal),
+    startServer('DynamoDB Local', () => startDynamoDbLocal({ lean: true })),
   ]);
 }, 90_000);
 

@@ -53,7 +53,7 @@ let db: DynamoDBDocumentClient;
 let store: EventStore & RecordQueries;
 
 beforeAll(async () => {
-  backend = await startDynamoDbLocal();
+  backend = await startDynamoDbLocal({ lean: true });
   tables = await createProjectTables(backend.endpoint);
   db = documentClient(backend.endpoint);
   store = dynamoDbStore(db, tables);
