@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_CACHE_ENV } from './run-cache-env';
@@ -38,7 +39,7 @@ export async function keepPrints(dataDir: string): Promise<void> {
   await mkdir(kept, { recursive: true });
   for (const f of await printsIn(dataDir)) {
     // Whole or not at all: a stack seeded at this moment copies the old set or the new file.
-    const partial = join(kept, `.${f}.${process.pid}.partial`);
+    const partial = join(kept, `.${f}.${randomUUID()}.partial`);
     await copyFile(join(dataDir, f), partial);
     await rename(partial, join(kept, f));
   }
