@@ -41,6 +41,8 @@ describe('stageSettings', () => {
     expect(overridden.alarmEmail).toBe('oncall@example.com');
     expect(overridden.readApi).toBe(false);
     expect(overridden.consumerMaxConcurrency).toBe(plain.consumerMaxConcurrency);
+    // A --param is text: "true" must become the boolean the read API's resolver compares with.
+    expect(stageSettings(input({ params: ['readApi=true'] })).settings.readApi).toBe(true);
   });
 
   it('turns deletion protection off by default on the dev-like stages only', () => {
