@@ -538,12 +538,28 @@ describe('the dashboard in Chromium', () => {
       // The second page stays the second page on refresh (its cursor is in the URL).
       const fetched = view.requests.filter((r) => r.includes('/v1/jobs?')).length;
       const counted = view.requests.filter((r) => r.includes('/api/count/')).length;
+      // A refresh that changes nothing keeps the links it drew: a click on one is not lost.
+      const firstLink = await view.page.getByRole('link', { name: 'First page' }).elementHandle();
+      await view.page.evaluate("document.querySelector('p.status').textContent = 'marked'");
+      // (the tab hidden, then shown: "Paused …", then "Updated …" once the refresh is drawn)
       await refreshNow(view.page);
       await eventually(
         async () =>
           view.requests.filter((r) => r.includes('/v1/jobs?')).length > fetched ? true : undefined,
         'a refresh',
       );
+      await eventually(
+        async () =>
+          (await view.page.evaluate(
+            "document.querySelector('p.status').textContent.startsWith('Updated')",
+          ))
+            ? true
+            : undefined,
+        'the refresh to be drawn',
+      );
+      expect(
+        await firstLink?.evaluate((a) => (a as unknown as { isConnected: boolean }).isConnected),
+      ).toBe(true);
       await countSays(view.page, '51–60 of 60 jobs');
       // A refresh keeps the count (it is asked again when the filters change, or after a minute).
       expect(view.requests.filter((r) => r.includes('/api/count/')).length).toBe(counted);

@@ -16,6 +16,7 @@ import {
   statusField,
   listPage,
   ApiError,
+  replaceIfChanged,
 } from './ui';
 import { DAY, HOUR, jobsChart, perDay, type HourCount } from './chart';
 
@@ -72,7 +73,7 @@ function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
       2,
       'No failed jobs.',
     );
-    element.replaceChildren(
+    replaceIfChanged(element, [
       h('h2', { id: 'summary-heading' }, 'Jobs started in the last 24 hours'),
       h(
         'ul',
@@ -93,7 +94,7 @@ function jobsSummary(): { element: HTMLElement; refresh: () => Promise<void> } {
       failures.element,
       jobsChart(sums.byHour, HOUR, new URLSearchParams(location.search), hours),
       week,
-    );
+    ]);
   };
   return { element, refresh };
 }
@@ -195,13 +196,14 @@ export function jobPage(main: HTMLElement, s3Root: string): void {
       return;
     }
     if (!main.contains(heading)) main.replaceChildren(...found);
-    heading.replaceChildren(
+    replaceIfChanged(heading, [
       `Job ${text(job.job_id ?? job.s3_root)} `,
       badge(text(job.status), jobTone(job.status_class)),
-    );
+    ]);
     const { history, ...record } = job;
-    fields.replaceChildren(
-      ...Object.entries(record)
+    replaceIfChanged(
+      fields,
+      Object.entries(record)
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, text(value))]),
     );

@@ -15,6 +15,7 @@ import {
   TENANT_FLOW,
   statusField,
   listPage,
+  replaceIfChanged,
 } from './ui';
 
 /** The discover, connections (and one connection's history), queues and notifications pages. */
@@ -129,11 +130,11 @@ export function connectionHistoryPage(main: HTMLElement): void {
       4,
       'No events.',
     );
-    older.replaceChildren(
+    replaceIfChanged(older, [
       page.next === null
         ? ''
         : h('a', { href: connectionHistoryHref(key, page.next) }, 'Older events'),
-    );
+    ]);
   });
 }
 

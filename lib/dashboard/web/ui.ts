@@ -24,6 +24,18 @@ export function h(
   return element;
 }
 
+/**
+ * Puts `nodes` in `parent` in place of its children, unless they are the same already. A refresh
+ * that redraws what did not change would swap a link under the reader's pointer: a click whose
+ * press lands on the old link and whose release on the new one is lost.
+ */
+export function replaceIfChanged(parent: Element, nodes: (Node | string)[]): void {
+  const next = nodes.map((n) => (typeof n === 'string' ? document.createTextNode(n) : n));
+  const now = parent.childNodes;
+  if (now.length === next.length && next.every((n, i) => now[i]?.isEqualNode(n) === true)) return;
+  parent.replaceChildren(...next);
+}
+
 export const text = (v: unknown): string =>
   v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
 
@@ -86,10 +98,11 @@ export function setRows(
   columns: number,
   empty: string,
 ): void {
-  body.replaceChildren(
-    ...(rows.length > 0
+  replaceIfChanged(
+    body,
+    rows.length > 0
       ? rows
-      : [h('tr', {}, h('td', { colspan: String(columns), class: 'empty' }, empty))]),
+      : [h('tr', {}, h('td', { colspan: String(columns), class: 'empty' }, empty))],
   );
 }
 
@@ -365,7 +378,7 @@ export function listPage<T>(
     if (paged === undefined || Array.isArray(answer)) return;
     const first = firstOfPage();
     counted.textContent = countText(first, items.length, total, paged.noun);
-    pager.replaceChildren(...pagerLinks(first, items.length, answer.next));
+    replaceIfChanged(pager, pagerLinks(first, items.length, answer.next));
   };
   main.append(
     h('h1', {}, options.title),
