@@ -19,9 +19,16 @@ const CHECKS = [
   [bin('prettier'), '--check', '.'],
 ];
 
+// A young generation of 64 MB, not V8's 16 MB: tsc, eslint and prettier allocate fast (tsc -p .,
+// alternated runs: 22.7–23.1 s of CPU at 16 MB, 21.6–22.4 s at 64 MB).
+const env = {
+  ...process.env,
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=64`.trim(),
+};
+
 function run([command, ...args]) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
