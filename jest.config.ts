@@ -9,7 +9,7 @@ if (!(process.env.NODE_OPTIONS ?? '').includes('--max-semi-space-size'))
   process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${YOUNG}`.trim();
 
 const config: Config = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/support/node-environment.cjs',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // esbuild, file by file (test/support/esbuild-jest.cjs); `npm run typecheck` checks the types.
