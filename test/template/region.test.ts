@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { packageService } from '../support/package-service';
 import { ROOT } from '../support/processes';
+
+/** What `serverless package` keeps of the service it resolved (serverless-state.json). */
+type ServerlessState = { service: { custom: { settings: Record<string, unknown> } } };
 
 /** What `serverless print --path <path>` prints for a configuration value (no AWS needed). */
 async function printed(
@@ -56,9 +61,16 @@ describe('the deploy region and the stack tags', () => {
 
 describe('stages/example.yml', () => {
   it('documents every setting, each at its default (read by the real resolver)', async () => {
+    // The defaults: a stage with no settings file (qa), as the template suites package it.
+    const dir = await mkdtemp(join(tmpdir(), 'hgw-region-qa-'));
     const [example, defaults] = await Promise.all([
       printed('custom.settings', {}, ['--stage', 'example', '--format', 'json']),
-      printed('custom.settings', {}, ['--stage', 'no-file-stage', '--format', 'json']),
+      packageService('qa', dir)
+        .then(() => readFile(join(dir, 'serverless-state.json'), 'utf8'))
+        .then((state) =>
+          JSON.stringify((JSON.parse(state) as ServerlessState).service.custom.settings),
+        )
+        .finally(() => rm(dir, { recursive: true, force: true })),
     ]);
     const source = await readFile(join(ROOT, 'stages', 'example.yml'), 'utf8');
     const documented = [...source.matchAll(/^(\w+):/gm)].map((m) => m[1]).sort();
