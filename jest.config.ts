@@ -1,6 +1,6 @@
 import type { Config } from 'jest';
 
-// A young generation of 64 MB, not V8's 16 MB, in every Node process of the run (the workers fork
+// A young generation of 64 MB, not V8's 16 MB, in the Node processes of the run (the workers fork
 // after this file is read, and pass it on to every stack, CLI and serverless run a test starts):
 // they allocate fast and scavenge less. Unit, integration and contract suites, alternated runs on
 // 2 cores: 146–173 s of CPU at 16 MB, 140–164 s at 64 MB (a noisy machine: some 5 % less).

@@ -21,6 +21,7 @@ class Environment extends TestEnvironment {
   }
 
   async teardown() {
+    asyncHooks.AsyncLocalStorage = Original;
     for (const storage of created) storage.disable();
     created = [];
     await super.teardown();

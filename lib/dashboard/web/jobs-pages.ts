@@ -16,8 +16,8 @@ import {
   statusField,
   listPage,
   ApiError,
-  replaceIfChanged,
 } from './ui';
+import { replaceIfChanged } from './redraw';
 import { DAY, HOUR, jobsChart, perDay, type HourCount } from './chart';
 
 /** The jobs list with its summary, and one job's page. */

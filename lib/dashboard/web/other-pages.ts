@@ -15,8 +15,8 @@ import {
   TENANT_FLOW,
   statusField,
   listPage,
-  replaceIfChanged,
 } from './ui';
+import { replaceIfChanged } from './redraw';
 
 /** The discover, connections (and one connection's history), queues and notifications pages. */
 

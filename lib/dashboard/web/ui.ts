@@ -1,5 +1,6 @@
 /** The dashboard's building blocks: elements, tables, filters, fetching and refreshing. */
 import { countText, firstOfPage, pagePath, pagerLinks, type ListCount, type Noun } from './pager';
+import { replaceIfChanged } from './redraw';
 
 const REFRESH_MS = 4_000;
 /** On a deployed stage, where every refresh is paid for in read units. */
@@ -22,18 +23,6 @@ export function h(
     if (child !== undefined && child !== null)
       element.append(typeof child === 'string' ? document.createTextNode(child) : child);
   return element;
-}
-
-/**
- * Puts `nodes` in `parent` in place of its children, unless they are the same already. A refresh
- * that redraws what did not change would swap a link under the reader's pointer: a click whose
- * press lands on the old link and whose release on the new one is lost.
- */
-export function replaceIfChanged(parent: Element, nodes: (Node | string)[]): void {
-  const next = nodes.map((n) => (typeof n === 'string' ? document.createTextNode(n) : n));
-  const now = parent.childNodes;
-  if (now.length === next.length && next.every((n, i) => now[i]?.isEqualNode(n) === true)) return;
-  parent.replaceChildren(...next);
 }
 
 export const text = (v: unknown): string =>
