@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 /**
  * How long one AWS request may take, for every client the project builds: the handler options
  * each client's `requestHandler` gets. The pinned @smithy/node-http-handler only logs a warning
@@ -24,6 +25,17 @@ export const TOOL_REQUEST_HANDLER = {
 /** An abort signal that fires at `until` (epoch ms); at once when that has passed. */
 export const abortAt = (until: number): AbortSignal =>
   AbortSignal.timeout(Math.max(1, Math.ceil(until - Date.now())));
+
+/**
+ * abortAt for every call of an invocation at once. Those calls may all wait together (a sharded
+ * index's 16 Queries, each with its listener): past 10 on one signal Node would log a
+ * MaxListenersExceededWarning, once per signal, so once per such invocation.
+ */
+export const sharedAbortAt = (until: number): AbortSignal => {
+  const signal = abortAt(until);
+  setMaxListeners(Infinity, signal);
+  return signal;
+};
 
 /**
  * The options of `client.send(command, options)` that end the call, the SDK's own retries

@@ -4,7 +4,7 @@ import type { StoredEvent } from '../../records/stored-event';
 import { ENTITIES, type Entity } from '../../records/entities';
 import type { Kind } from '../../webhook/kinds';
 import { markSent, readUnsent, recordPoll, recordStale } from './bookkeeping';
-import { abortAt } from '../request-limits';
+import { sharedAbortAt } from '../request-limits';
 import { readPartition } from './dynamodb-io';
 import { storeEvents, type StoreOptions } from './event-store';
 import { summarizeJobs } from './summary';
@@ -31,7 +31,7 @@ function withDeadline(
   until: number | undefined,
 ): DynamoDBDocumentClient {
   if (until === undefined) return db;
-  const signal = abortAt(until);
+  const signal = sharedAbortAt(until);
   const send = db.send.bind(db) as (command: unknown, options?: object) => Promise<unknown>;
   return new Proxy(db, {
     get: (target, name, receiver) =>
