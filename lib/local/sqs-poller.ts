@@ -34,11 +34,15 @@ export interface Poller {
   readonly processed: number;
 }
 
-/** Each receive's long poll. */
-export const LONG_POLL_SECONDS = 1;
+/**
+ * Each receive's long poll. A message sent wakes a waiting receive at once, so this sets only how
+ * often an idle poller asks: with 1 s, the three pollers' receives took about 3.5 % of a core
+ * while the stack sat idle.
+ */
+export const LONG_POLL_SECONDS = 5;
 
-/** Longest a receive (a 1 s long poll) may take before the poller gives up on it and polls again. */
-const RECEIVE_TIMEOUT_MS = 10_000;
+/** Longest a receive may take (its long poll and 10 s more) before the poller gives up on it. */
+const RECEIVE_TIMEOUT_MS = LONG_POLL_SECONDS * 1000 + 10_000;
 
 function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const attributes = message.Attributes ?? {};

@@ -149,13 +149,21 @@ async function startDashboard(
 }
 
 /** LocalStack.setFault over the two fault proxies (see its contract). */
-const faultSetter =
-  (sqsProxy: FaultProxy, dynamoProxy: FaultProxy): LocalStack['setFault'] =>
-  async (service, down) => {
+const faultSetter = (sqsProxy: FaultProxy, dynamoProxy: FaultProxy): LocalStack['setFault'] => {
+  // A receive the cut left waiting inside fauxqs ends one long poll after it began, at the latest.
+  let sqsCutAt: number | undefined;
+  return async (service, down) => {
     (service === 'sqs' ? sqsProxy : dynamoProxy).setDown(down);
-    if (service === 'sqs' && !down)
-      await new Promise((resolve) => setTimeout(resolve, LONG_POLL_SECONDS * 1000 + 500));
+    if (service !== 'sqs') return;
+    if (down) {
+      sqsCutAt = Date.now();
+      return;
+    }
+    const ended = (sqsCutAt ?? 0) + LONG_POLL_SECONDS * 1000 + 500;
+    sqsCutAt = undefined;
+    if (ended > Date.now()) await new Promise((resolve) => setTimeout(resolve, ended - Date.now()));
   };
+};
 
 /**
  * Every queue and table the definition has, then the previous run's backlog back on its queues
