@@ -61,13 +61,23 @@ export function boundValue(value: unknown): unknown {
 
 /** DynamoDB's size of a number (as text): about one byte per two significant digits, plus one. */
 export function numberBytes(n: number | string): number {
-  const digits = String(n)
-    .replace(/^-/, '')
-    .replace(/e.*$/i, '')
-    .replace('.', '')
-    .replace(/^0+/, '')
-    .replace(/0+$/, '');
-  return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
+  // The significant digits: from the mantissa's first non-zero digit to its last, less the point
+  // between them. One pass, no regular expressions: every number stored is measured.
+  const text = String(n);
+  let first = -1;
+  let last = -1;
+  let point = -1;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 101 || c === 69) break; // e, E: the exponent
+    if (c === 46) point = i;
+    else if (c > 48 && c <= 57) {
+      if (first < 0) first = i;
+      last = i;
+    }
+  }
+  const digits = first < 0 ? 0 : last - first + 1 - (point > first && point < last ? 1 : 0);
+  return Math.ceil(Math.max(digits, 1) / 2) + 1;
 }
 
 /** DynamoDB's size of a value as the document client stores it (see item-size.ts). */

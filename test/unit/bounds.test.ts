@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { historyAttributes } from '../../lib/aws/dynamodb/table-layout';
 import { OUTBOX_MAX_BYTES, outboxBytes } from '../../lib/ports/event-store';
-import { cutBytes, cutText, TEXT_MAX_BYTES } from '../../lib/records/bounds';
+import { cutBytes, cutText, numberBytes, TEXT_MAX_BYTES } from '../../lib/records/bounds';
 import { recordChanges, type Notification } from '../../lib/records/changes';
 import { boundRecord, ENTITIES, type Entity } from '../../lib/records/entities';
 import type { JobRecord } from '../../lib/records/jobs';
@@ -64,6 +64,38 @@ function foldBounded<R>(entity: Entity<R>, events: StoredEvent[], order: number[
 }
 
 const LONG = ['boom', 'x'.repeat(5_000), `${'é'.repeat(3_000)}!`, 'Traceback\n'.repeat(2_000)];
+
+describe('numberBytes', () => {
+  // DynamoDB's rule as its documentation words it: the significant digits (leading and trailing
+  // zeros dropped, the sign, point and exponent not counted), a byte per two, and one more.
+  const significant = (text: string): number =>
+    text
+      .replace(/^-/, '')
+      .replace(/e.*$/i, '')
+      .replace('.', '')
+      .replace(/^0+/, '')
+      .replace(/0+$/, '').length;
+  const rule = (text: string): number => Math.ceil(Math.max(significant(text), 1) / 2) + 1;
+
+  it('counts significant digits as DynamoDB does, for numbers and their text', () => {
+    const decimal = fc
+      .tuple(fc.boolean(), fc.stringMatching(/^[0-9]{1,40}$/), fc.stringMatching(/^[0-9]{0,40}$/))
+      .map(([minus, whole, part]) => `${minus ? '-' : ''}${whole}${part === '' ? '' : `.${part}`}`);
+    const exponent = fc
+      .tuple(decimal, fc.constantFrom('e', 'E'), fc.integer({ min: -130, max: 125 }))
+      .map(([d, e, x]) => `${d}${e}${x}`);
+    const number = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer());
+    fc.assert(
+      fc.property(fc.oneof(decimal, exponent, number), (n) => {
+        expect(numberBytes(n)).toBe(rule(String(n)));
+      }),
+      { numRuns: 2000 },
+    );
+    expect([numberBytes(0), numberBytes('1.05'), numberBytes('-12.50'), numberBytes(1e21)]).toEqual(
+      [2, 3, 3, 2],
+    );
+  });
+});
 
 describe('boundRecord', () => {
   it('is order-independent: folding bounded records gives the bounded merge', () => {
