@@ -4,8 +4,17 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from './processes';
 
-/** Debian's chromium (never a downloaded one); CHROMIUM_PATH when it lives elsewhere. */
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * Debian's Chromium (never a downloaded one): its headless shell (package
+ * chromium-headless-shell) when installed, the same engine and version without the browser's
+ * window code, as Playwright itself runs headless tests; else the full browser in headless mode.
+ * The dashboard suite took 70 s of the browser's CPU in the full browser, 21 s in the shell.
+ * CHROMIUM_PATH names another.
+ */
+const CHROMIUM_PATH =
+  process.env.CHROMIUM_PATH ??
+  ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) => existsSync(path)) ??
+  '/usr/bin/chromium';
 
 /** Where screenshots go: kept after the run, ignored by git. */
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -14,7 +23,7 @@ const ARTIFACTS = join(ROOT, 'test-artifacts');
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH))
     throw new Error(
-      `no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH)`,
+      `no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium-headless-shell (or set CHROMIUM_PATH)`,
     );
   // Root (as in CI) needs --no-sandbox.
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] });
