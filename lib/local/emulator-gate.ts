@@ -145,8 +145,9 @@ function forward(
     },
   );
   out.on('error', () => res.destroy());
-  // The client went away (a stopped poller, a cut connection): so does its call upstream, so that
-  // a long poll left waiting cannot claim a message for nobody.
+  // The client went away (a stopped poller, a cut connection): so does its call upstream. fauxqs
+  // does not notice: a long poll it holds waits on, and can still claim the next message for
+  // nobody (which is why restoring SQS after a cut waits out the long poll, see setFault).
   res.on('close', () => {
     if (!res.writableFinished) out.destroy();
   });

@@ -93,16 +93,24 @@ export interface RunningSqs extends RunningEmulator {
 
 /**
  * fauxqs's store class. The package exports only its app; the store (which the app accepts as an
- * option) is loaded from the same installed copy by its file path.
+ * option) is loaded from the same installed copy by its file path, and checked with its queue
+ * class for what journalStore and slowerExpiryChecks hook into: a start fails, not a request.
  */
 async function loadSqsStoreClass(): Promise<FauxqsSqsStoreClass> {
   for (const folder of require.resolve.paths('fauxqs') ?? []) {
     const file = join(folder, 'fauxqs', 'dist', 'sqs', 'sqsStore.js');
     if (!existsSync(file)) continue;
-    const { SqsStore } = (await import(pathToFileURL(file).href)) as {
+    const { SqsStore, SqsQueue } = (await import(pathToFileURL(file).href)) as {
       SqsStore?: FauxqsSqsStoreClass;
+      SqsQueue?: { prototype: Partial<FauxqsQueue> };
     };
-    if (typeof SqsStore?.createMessage === 'function') return SqsStore;
+    const queue = SqsQueue?.prototype;
+    if (
+      typeof SqsStore?.createMessage === 'function' &&
+      typeof queue?.processTimers === 'function' &&
+      typeof queue.startPollTimerIfNeeded === 'function'
+    )
+      return SqsStore;
   }
   throw new Error('cannot find fauxqs’s SqsStore: is fauxqs@1.9.2 installed?');
 }
@@ -114,7 +122,7 @@ const messageIds = (queue: FauxqsQueue): string[] => {
 
 /**
  * How often a queue with a long poll waiting on it looks for messages whose delay or visibility
- * timeout has run out. fauxqs looks every 20 ms: with the pollers' three waiting receives, that
+ * timeout has run out. fauxqs looks every 20 ms: with a receive waiting on each of the three queues, that
  * was half of an idle local stack's CPU. A message sent wakes a waiting receive at once either
  * way; a retried one comes back at most this much later than its visibility timeout.
  */
@@ -124,8 +132,6 @@ function slowerExpiryChecks(store: FauxqsSqsStore): void {
   const createQueue = store.createQueue.bind(store);
   store.createQueue = (...args) => {
     const queue = createQueue(...args);
-    if (typeof queue.processTimers !== 'function' || !('startPollTimerIfNeeded' in queue))
-      throw new Error('fauxqs’s queue has changed: is fauxqs@1.9.2 installed?');
     queue.startPollTimerIfNeeded = () => {
       if (queue.pollTimer) return;
       queue.pollTimer = setInterval(() => queue.processTimers(), EXPIRY_CHECK_MS);

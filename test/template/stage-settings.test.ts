@@ -199,8 +199,8 @@ describe('stages/prod.yml', () => {
 
 /**
  * Each refusal: what, the stage, how it is packaged, what its one line must say. One per way a
- * setting comes in (the stage's name, `--param`, the stage file), through the real `serverless
- * package`: every rule of the resolver is a unit test (test/unit/stage-settings.test.ts), and each
+ * setting comes in (the stage's name, too long or of a character the resolver does not read a
+ * file for, `--param`, the stage file), through the real `serverless package`: every rule of the resolver is a unit test (test/unit/stage-settings.test.ts), and each
  * run here costs a framework start (about 4 s of CPU).
  */
 const REFUSALS = [
@@ -209,6 +209,12 @@ const REFUSALS = [
     'a'.repeat(43),
     {},
     [/"a{43}"/, /43 characters/, new RegExp(`at most ${MAX_STAGE_LENGTH}`)],
+  ],
+  [
+    'a stage with a character AWS names refuse (the resolver reads no stage file for it)',
+    'qa_1',
+    {},
+    [/"qa_1"/, /letters, digits and hyphens/],
   ],
   [
     'a tag equal to the stack’s own but for case',

@@ -140,6 +140,7 @@ describe('stageSettings', () => {
   it.each([
     ['a stage one character too long', { stage: 'a'.repeat(MAX_STAGE_LENGTH + 1) }, /at most 28/],
     ['a stage with a slash', { stage: 'a/b' }, /letters, digits and hyphens/],
+    ['a stage with an underscore', { stage: 'qa_1' }, /letters, digits and hyphens/],
     [
       'an unknown key in the file',
       { file: file({ alarmEmial: 'x@y.io' }) },
@@ -170,6 +171,11 @@ describe('stageSettings', () => {
     [
       'two tag keys equal but for case',
       { file: file({ tags: 'Team=a,team=b' }) },
+      /"team" and "Team"/,
+    ],
+    [
+      'two tag keys equal but for case, as a map',
+      { file: file({ tags: { Team: 'a', team: 'b' } }) },
       /"team" and "Team"/,
     ],
     ['a bad region', { file: file({ region: 'Europe' }) }, /must be an AWS region/],
