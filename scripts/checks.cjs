@@ -15,13 +15,14 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+// Longest first (CPU, alone: 25 s, 24 s, 17 s, then 3–4 s each), so that what runs last is short.
 const CHECKS = [
   [bin('tsc'), '-p', '.'],
+  [bin('prettier'), '--check', '.'],
   [bin('eslint'), '.'],
   [bin('knip')],
   [bin('knip'), '--production'],
   [bin('tsc'), '-p', 'lib/dashboard/web'],
-  [bin('prettier'), '--check', '.'],
 ];
 
 // A young generation of 64 MB, not V8's 16 MB: tsc, eslint and prettier allocate fast (tsc -p .,

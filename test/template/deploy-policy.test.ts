@@ -34,7 +34,7 @@ type State = {
   };
 };
 
-const STAGE = 'qa';
+const STAGE = 'ci';
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 const STACK = `hotglue-webhooks-${STAGE}`;

@@ -31,7 +31,7 @@ let pages: { page: string; text: string }[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hgw-doc-counts-'));
-  template = await packageTemplate('qa', dir);
+  template = await packageTemplate('ci', dir);
   const names = [
     'README.md',
     ...(await readdir(join(ROOT, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),

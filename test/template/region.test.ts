@@ -61,11 +61,11 @@ describe('the deploy region and the stack tags', () => {
 
 describe('stages/example.yml', () => {
   it('documents every setting, each at its default (read by the real resolver)', async () => {
-    // The defaults: a stage with no settings file (qa), as the template suites package it.
-    const dir = await mkdtemp(join(tmpdir(), 'hgw-region-qa-'));
+    // The defaults: a stage with no settings file (ci), as the template suite packages it.
+    const dir = await mkdtemp(join(tmpdir(), 'hgw-region-ci-'));
     const [example, defaults] = await Promise.all([
       printed('custom.settings', {}, ['--stage', 'example', '--format', 'json']),
-      packageService('qa', dir)
+      packageService('ci', dir)
         .then(() => readFile(join(dir, 'serverless-state.json'), 'utf8'))
         .then((state) =>
           JSON.stringify((JSON.parse(state) as ServerlessState).service.custom.settings),
@@ -81,6 +81,9 @@ describe('stages/example.yml', () => {
         .filter((k) => k !== 'template')
         .sort(),
     );
-    expect(exampleSettings).toEqual(defaultSettings);
+    // ci is a dev-like stage: its one default of its own is deletion protection, off. The example
+    // is of any other stage, where it is on.
+    expect(defaultSettings.deletionProtection).toBe(false);
+    expect(exampleSettings).toEqual({ ...defaultSettings, deletionProtection: true });
   }, 60_000);
 });

@@ -40,7 +40,7 @@ const ofType = (t: Template, type: string) =>
         ] as const,
     );
 
-let qa: Template;
+let fresh: Template;
 let prod: Template;
 let prodOverridden: Template;
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab';
@@ -49,7 +49,7 @@ const PROD_FILE = PROD.file;
 
 beforeAll(async () => {
   const results = await Promise.all([
-    packaged('qa'),
+    packaged('ci'),
     packaged('prod', { stageFile: PROD_FILE, args: PROD.args }),
     packaged('prod', {
       stageFile: PROD_FILE,
@@ -64,55 +64,55 @@ beforeAll(async () => {
     }),
   ]);
   for (const r of results) if (r.failed) throw new Error(r.stderr);
-  [qa, prod, prodOverridden] = results.map((r) => r.template as Template) as [
+  [fresh, prod, prodOverridden] = results.map((r) => r.template as Template) as [
     Template,
     Template,
     Template,
   ];
 }, 180_000);
 
-describe('a fresh stage at its defaults (qa)', () => {
+describe('a fresh stage at its defaults (ci, the template suite’s package)', () => {
   it('has at most 90 resources', () => {
-    expect(Object.keys(qa.Resources).length).toBeLessThanOrEqual(90);
+    expect(Object.keys(fresh.Resources).length).toBeLessThanOrEqual(90);
   });
 
   it('has no standard queue except the notifications DLQ', () => {
-    const standard = ofType(qa, 'AWS::SQS::Queue')
+    const standard = ofType(fresh, 'AWS::SQS::Queue')
       .filter(([, q]) => q.Properties.FifoQueue !== true)
       .map(([id]) => id);
     expect(standard).toEqual(['NotificationsDeadLetterQueue']);
   });
 
   it('has exactly one queue trigger per consumer, and no step parameter', () => {
-    const triggers = ofType(qa, 'AWS::Lambda::EventSourceMapping').map(([, m]) =>
+    const triggers = ofType(fresh, 'AWS::Lambda::EventSourceMapping').map(([, m]) =>
       JSON.stringify(m.Properties.FunctionName),
     );
-    const consumers = ofType(qa, 'AWS::Lambda::Function')
+    const consumers = ofType(fresh, 'AWS::Lambda::Function')
       .map(([id]) => id)
       .filter((id) => id.startsWith('Consume'));
     expect(consumers).toHaveLength(3);
     for (const id of consumers)
       expect([id, triggers.filter((t) => t.includes(`"${id}"`)).length]).toEqual([id, 1]);
     expect(triggers).toHaveLength(3);
-    expect(Object.keys(qa.Parameters ?? {}).sort()).toEqual(['AlarmEmail', 'AlertEmail']);
+    expect(Object.keys(fresh.Parameters ?? {}).sort()).toEqual(['AlarmEmail', 'AlertEmail']);
   });
 
   it('subscribes no e-mail, adds no /v1 route and leaves the tables cold', () => {
-    expect(qa.Parameters?.AlarmEmail?.Default).toBe('');
+    expect(fresh.Parameters?.AlarmEmail?.Default).toBe('');
     expect(
-      ofType(qa, 'AWS::ApiGatewayV2::Route').filter(([, r]) =>
+      ofType(fresh, 'AWS::ApiGatewayV2::Route').filter(([, r]) =>
         String(r.Properties.RouteKey).includes('/v1'),
       ),
     ).toEqual([]);
-    for (const [id, table] of ofType(qa, 'AWS::DynamoDB::Table'))
+    for (const [id, table] of ofType(fresh, 'AWS::DynamoDB::Table'))
       expect([id, table.Properties.WarmThroughput]).toEqual([id, undefined]);
   });
 
   it('lets every name the stage is part of fit its AWS limit at the longest stage allowed', () => {
-    // Each name, grown from "qa" to the longest stage the checks allow, against AWS's limit.
-    const grown = (name: string) => name.length - 'qa'.length + MAX_STAGE_LENGTH;
+    // Each name, grown from "ci" to the longest stage the checks allow, against AWS's limit.
+    const grown = (name: string) => name.length - 'ci'.length + MAX_STAGE_LENGTH;
     const names = (type: string, property: string) =>
-      ofType(qa, type).map(([, r]) => String(r.Properties[property]));
+      ofType(fresh, type).map(([, r]) => String(r.Properties[property]));
     const limits: [string, string, number][] = [
       ['AWS::Lambda::Function', 'FunctionName', 64],
       ['AWS::SQS::Queue', 'QueueName', 80],

@@ -36,11 +36,14 @@ function namespaceOf(template: Json): string {
   return [...names][0] as string;
 }
 
-/** The packaged prod and qa stages (built once per jest run, see packageService). */
+/**
+ * The packaged prod and ci stages (built once per jest run, see packageService; ci is the template
+ * suite's own package, so no stage is packaged for this suite alone).
+ */
 describe('two stages in one account and region', () => {
   let dir: string;
   let prod: Json;
-  let qa: Json;
+  let ci: Json;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hgw-stages-'));
@@ -48,8 +51,8 @@ describe('two stages in one account and region', () => {
       JSON.parse(
         await readFile(join(dir, name, 'cloudformation-template-update-stack.json'), 'utf8'),
       ) as Json;
-    await Promise.all([packageProd(join(dir, 'prod')), packageService('qa', join(dir, 'qa'))]);
-    [prod, qa] = await Promise.all([read('prod'), read('qa')]);
+    await Promise.all([packageProd(join(dir, 'prod')), packageService('ci', join(dir, 'ci'))]);
+    [prod, ci] = await Promise.all([read('prod'), read('ci')]);
   }, 180_000);
 
   afterAll(async () => {
@@ -58,18 +61,18 @@ describe('two stages in one account and region', () => {
 
   it('never share an alarm on a custom metric: each watches its own stage’s metrics', () => {
     const ofProd = customMetricAlarms(prod);
-    const ofQa = customMetricAlarms(qa);
+    const ofCi = customMetricAlarms(ci);
     // StaleJobs, ThrottledRequests, failed records (3) and refused signatures at least.
     expect(Object.keys(ofProd).length).toBeGreaterThanOrEqual(6);
-    expect(Object.keys(ofQa).sort()).toEqual(Object.keys(ofProd).sort());
-    const qaMetrics = new Set(Object.values(ofQa).flat());
+    expect(Object.keys(ofCi).sort()).toEqual(Object.keys(ofProd).sort());
+    const ciMetrics = new Set(Object.values(ofCi).flat());
     for (const [id, metrics] of Object.entries(ofProd)) {
-      for (const metric of metrics) expect([id, qaMetrics.has(metric)]).toEqual([id, false]);
+      for (const metric of metrics) expect([id, ciMetrics.has(metric)]).toEqual([id, false]);
     }
   });
 
   it('publish their metrics where their own alarms look', () => {
-    for (const template of [prod, qa]) {
+    for (const template of [prod, ci]) {
       const namespace = namespaceOf(template);
       const filters = Object.values(template.Resources as Record<string, Json>)
         .filter((r) => r.Type === 'AWS::Logs::MetricFilter')
@@ -80,6 +83,6 @@ describe('two stages in one account and region', () => {
         .map((m) => (JSON.parse(m) as string[])[0]);
       expect(new Set([...filters, ...alarmed])).toEqual(new Set([namespace]));
     }
-    expect(namespaceOf(prod)).not.toBe(namespaceOf(qa));
+    expect(namespaceOf(prod)).not.toBe(namespaceOf(ci));
   });
 });
