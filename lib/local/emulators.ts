@@ -122,7 +122,7 @@ const messageIds = (queue: FauxqsQueue): string[] => {
 
 /**
  * How often a queue with a long poll waiting on it looks for messages whose delay or visibility
- * timeout has run out. fauxqs looks every 20 ms: with a receive waiting on each of the three queues, that
+ * timeout has run out. fauxqs looks every 20 ms: with receives waiting on all three queues, that
  * was half of an idle local stack's CPU. A message sent wakes a waiting receive at once either
  * way; a retried one comes back at most this much later than its visibility timeout.
  */

@@ -36,8 +36,8 @@ export interface Poller {
 
 /**
  * Each receive's long poll. A message sent wakes a waiting receive at once, so this sets only how
- * often an idle poller asks: with 1 s, the six pollers' receives (two per queue) took about 3.5 % of a core
- * while the stack sat idle.
+ * often an idle poller asks: with 1 s, the six pollers' receives (two per queue) took about 3.5 %
+ * of a core while the stack sat idle.
  */
 export const LONG_POLL_SECONDS = 5;
 

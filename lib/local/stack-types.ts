@@ -23,9 +23,9 @@ export interface LocalStack {
   /**
    * Cuts (or restores) the handlers' connection to SQS or DynamoDB. Restoring SQS resolves only once
    * every long poll the cut left waiting inside fauxqs has ended (up to 5.5 s after the cut, see
-   * LONG_POLL_SECONDS): such a receive would claim the
-   * next message for a connection that is gone, hiding it for the visibility timeout (as a cut
-   * receive can on AWS), which a test would take for a lost message.
+   * LONG_POLL_SECONDS): such a receive would claim the next message for a connection that is
+   * gone, hiding it for the visibility timeout (as a cut receive can on AWS), which a test would
+   * take for a lost message.
    */
   setFault(service: 'sqs' | 'dynamodb', down: boolean): Promise<void>;
   /** Stops; what is still queued stays in the journal for the next start. */
