@@ -7,8 +7,9 @@
 // With `--alongside <command…>` (`npm test` passes jest), that command runs at the same time, and
 // the checks at a lower priority (nice 10): they take the CPU that jest's suites leave while they
 // wait on stacks, browsers and child processes, and the cores its last suites leave, instead of
-// running first on two cores of their own (about 40 s of `npm test`). The exit code is the command's, or 1 when a check
-// failed; the checks' verdicts are printed again after the command's output.
+// running first on two cores of their own (about 40 s of `npm test`). The exit code is the
+// command's, or 1 when a check failed; the checks' verdicts are printed again after the command's
+// output.
 const { spawn } = require('node:child_process');
 const { availableParallelism, setPriority } = require('node:os');
 const { join } = require('node:path');
